@@ -1,0 +1,1 @@
+"""cloudtel: administer a hosted business telephone system from Python."""

@@ -1,0 +1,206 @@
+"""Phone numbers and number ranges.
+
+This is the only module that talks to the ``phonenumbers`` library. Everywhere
+else a number is a :class:`PhoneNumber`: valid, stored and compared in E.164.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+from typing import Self
+
+import attrs
+import phonenumbers
+from phonenumbers import PhoneNumberFormat
+
+from cloudtel.errors import InvalidPhoneNumberError, InvalidValueError
+
+__all__ = ["PhoneNumber", "NumberRange", "DEFAULT_COUNTRY"]
+
+DEFAULT_COUNTRY = "BE"
+"""The default region for numbers written without a country code."""
+
+_E164 = re.compile(r"\+[1-9][0-9]{1,14}")
+_SEPARATORS = re.compile(r"[\s().\-/]+")
+
+
+@lru_cache(maxsize=65536)
+def _parse(text: str, region: str) -> tuple[str, str]:
+    """Return (E.164, region code) of ``text`` or raise InvalidPhoneNumberError."""
+    try:
+        parsed = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidPhoneNumberError(
+            f"{text!r} is not a phone number ({exc._msg}); write it as +32 9 247 06 80 "
+            f"or as a national number of {region}",
+            value=text,
+            region=region,
+        ) from exc
+    if not phonenumbers.is_valid_number(parsed):
+        raise InvalidPhoneNumberError(
+            f"{text!r} is not a valid phone number (checked with default region {region}): "
+            "wrong length or an unassigned prefix",
+            value=text,
+            region=region,
+        )
+    e164 = phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
+    return e164, phonenumbers.region_code_for_number(parsed) or "001"
+
+
+@attrs.frozen(order=True, repr=False)
+class PhoneNumber:
+    """A valid phone number, stored and compared in E.164 form.
+
+    Build one with :meth:`parse`; the constructor takes an E.164 string that
+    is checked too.
+
+    Args:
+        e164 (str): The number in E.164 form, e.g. ``"+3292470680"``.
+
+    Example::
+
+        >>> PhoneNumber.parse("09 247 06 80").e164
+        '+3292470680'
+        >>> PhoneNumber.parse("+32 9 247 06 80") == PhoneNumber("+3292470680")
+        True
+    """
+
+    e164: str = attrs.field()
+
+    @e164.validator
+    def _check(self, _attribute: attrs.Attribute[str], value: str) -> None:
+        if not isinstance(value, str) or _E164.fullmatch(value) is None:
+            raise InvalidPhoneNumberError(
+                f"{value!r} is not in E.164 form (+ and up to 15 digits); "
+                "use PhoneNumber.parse for other notations",
+                value=value,
+            )
+        if _parse(value, DEFAULT_COUNTRY)[0] != value:
+            raise InvalidPhoneNumberError(f"{value!r} is not a valid phone number", value=value)
+
+    @classmethod
+    def parse(cls, text: str | PhoneNumber, region: str = DEFAULT_COUNTRY) -> Self:
+        """Read a number in any common notation.
+
+        Args:
+            text (str): ``+32 9 247 06 80``, ``0032 9 247 06 80``, ``092470680`` …
+            region (str): The country of numbers written without a country code
+                (ISO 3166 alpha-2, e.g. ``"BE"``).
+
+        Raises:
+            InvalidPhoneNumberError: When it is not a valid number; shows the input.
+        """
+        if isinstance(text, PhoneNumber):
+            return cls(text.e164)
+        if not isinstance(text, str):
+            raise InvalidPhoneNumberError(
+                f"{text!r} is not a phone number: expected text", value=text
+            )
+        cleaned = _SEPARATORS.sub("", text.strip())
+        e164, _ = _parse(cleaned or text, region.upper())
+        number = object.__new__(cls)
+        object.__setattr__(number, "e164", e164)
+        return number
+
+    @property
+    def region(self) -> str:
+        """The ISO country code of the number, e.g. ``"BE"``."""
+        return _parse(self.e164, DEFAULT_COUNTRY)[1]
+
+    @property
+    def international(self) -> str:
+        """The number in international notation, e.g. ``"+32 9 247 06 80"``."""
+        return self._format(PhoneNumberFormat.INTERNATIONAL)
+
+    @property
+    def national(self) -> str:
+        """The number as dialled inside its country, e.g. ``"09 247 06 80"``."""
+        return self._format(PhoneNumberFormat.NATIONAL)
+
+    @property
+    def is_mobile(self) -> bool:
+        """Whether the numbering plan says this is a mobile number."""
+        kind = phonenumbers.number_type(phonenumbers.parse(self.e164))
+        return kind in (
+            phonenumbers.PhoneNumberType.MOBILE,
+            phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+        )
+
+    def _format(self, style: int) -> str:
+        return phonenumbers.format_number(phonenumbers.parse(self.e164), style)
+
+    def __str__(self) -> str:
+        return self.e164
+
+    def __repr__(self) -> str:
+        return f"PhoneNumber({self.e164!r})"
+
+
+def _unchecked(e164: str) -> PhoneNumber:
+    number = object.__new__(PhoneNumber)
+    object.__setattr__(number, "e164", e164)
+    return number
+
+
+@attrs.frozen(repr=False)
+class NumberRange:
+    """An inclusive range of consecutive numbers, like ``+3227811600-+3227811699``.
+
+    Both ends have the same length and country code, and ``first <= last``.
+
+    Args:
+        first (PhoneNumber): The first number of the range.
+        last (PhoneNumber): The last number of the range.
+    """
+
+    first: PhoneNumber = attrs.field(converter=PhoneNumber.parse)
+    last: PhoneNumber = attrs.field(converter=PhoneNumber.parse)
+
+    def __attrs_post_init__(self) -> None:
+        first, last = self.first.e164, self.last.e164
+        if len(first) != len(last) or int(first[1:]) > int(last[1:]):
+            raise InvalidValueError(
+                f"number range {first}-{last} is not a range: both ends need the same "
+                "number of digits and the first must not come after the last",
+                value=f"{first}-{last}",
+            )
+
+    @classmethod
+    def parse(cls, text: str, region: str = DEFAULT_COUNTRY) -> Self:
+        """Read ``"+3227811600-+3227811699"`` (also ``..`` or ``–`` between the ends).
+
+        Raises:
+            InvalidValueError: When it is not two numbers forming a range.
+        """
+        parts = re.split(r"\s*(?:\.\.|–|—|-(?=\s*\+|\s*0))\s*", text.strip(), maxsplit=1)
+        if len(parts) != 2:
+            raise InvalidValueError(
+                f"{text!r} is not a number range: write it as +3227811600-+3227811699",
+                value=text,
+            )
+        return cls(PhoneNumber.parse(parts[0], region), PhoneNumber.parse(parts[1], region))
+
+    def __contains__(self, number: object) -> bool:
+        if not isinstance(number, PhoneNumber):
+            return False
+        e164 = number.e164
+        return (
+            len(e164) == len(self.first.e164)
+            and self.first.e164 <= e164 <= self.last.e164
+        )
+
+    def __iter__(self) -> Iterator[PhoneNumber]:
+        width = len(self.first.e164) - 1
+        for value in range(int(self.first.e164[1:]), int(self.last.e164[1:]) + 1):
+            yield _unchecked(f"+{value:0{width}d}")
+
+    def __len__(self) -> int:
+        return int(self.last.e164[1:]) - int(self.first.e164[1:]) + 1
+
+    def __str__(self) -> str:
+        return f"{self.first.e164}-{self.last.e164}"
+
+    def __repr__(self) -> str:
+        return f"NumberRange({str(self)!r})"
