@@ -1,0 +1,125 @@
+"""Every pluggy hook cloudtel defines, one banner section per capability.
+
+Plugins implement hooks with the :data:`hookimpl` marker (also exported as
+``cloudtel.hookimpl``) and are found through the entry-point groups
+``cloudtel.drivers`` (phone drivers) and ``cloudtel.plugins`` (everything else).
+Callers never use ``pm.hook`` directly; :mod:`cloudtel.plugins` is the typed facade.
+
+Each hook is documented in ``docs/hooks.md`` and tested by a test named
+``test_hook_<name>``; a meta test checks both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    from cloudtel.devices import (
+        Directory,
+        ParsedConfig,
+        PhoneContext,
+        PhoneModel,
+        RenderedFile,
+        SipPhone,
+    )
+
+__all__ = ["PROJECT", "hookimpl", "hookspec"]
+
+PROJECT = "cloudtel"
+"""The pluggy project name."""
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+"""Marks a hook specification in this module."""
+
+hookimpl = pluggy.HookimplMarker(PROJECT)
+"""Marks a plugin's hook implementation: ``@cloudtel.hookimpl``."""
+
+
+# ===========================================================================
+# Phone drivers
+# ===========================================================================
+#
+# A driver handles one phone family (``"mitel"``, ``"yealink"``, …). It lists its
+# models and, for a phone whose model is of its family, renders the configuration
+# files and the directory, and parses a configuration back. A driver answers
+# ``None`` for a model of another family, so the first driver that answers wins.
+
+
+@hookspec
+def cloudtel_phone_models() -> Sequence[PhoneModel]:  # type: ignore[empty-body]
+    """List the phone models this driver handles, with their key capacities.
+
+    Every model's ``family`` is the driver's family; a family is handled by one
+    driver only (two drivers claiming a family is a :class:`~cloudtel.errors.PluginError`).
+
+    Returns:
+        The driver's models, each with a source for every count.
+    """
+
+
+@hookspec(firstresult=True)
+def cloudtel_render_phone(
+    phone: SipPhone, model: PhoneModel, context: PhoneContext
+) -> Sequence[RenderedFile] | None:
+    """Render a phone's configuration files.
+
+    The core checks the layout against the model (:func:`cloudtel.devices.check_layout`)
+    before calling. The driver writes the phone's account(s) from ``context.accounts``,
+    every key of the layout and an explicit reset for every other key of the model
+    (and of each attached expansion module), and, when ``context.server_url`` is set,
+    the setting that points the phone at its directory.
+
+    Args:
+        phone: The phone.
+        model: The phone's model (``model.family`` says whether this driver answers).
+        context: Accounts, colleague names and the provisioning server's URL.
+
+    Returns:
+        The files, the phone's main configuration file first; ``None`` when
+        ``model.family`` is not this driver's.
+
+    Raises:
+        InvalidValueError: When a value cannot be written safely in the format
+            (the driver's docs state its escaping and rejection rules).
+    """
+
+
+@hookspec(firstresult=True)
+def cloudtel_render_directory(
+    phone: SipPhone, model: PhoneModel, directory: Directory, context: PhoneContext
+) -> Sequence[RenderedFile] | None:
+    """Render a phone's directory in the family's XML format.
+
+    Args:
+        phone: The phone whose directory it is.
+        model: The phone's model.
+        directory: The entries to show, in order.
+        context: The provisioning server's URL (for links between pages).
+
+    Returns:
+        The directory file(s) (several when the format pages); ``None`` when
+        ``model.family`` is not this driver's.
+    """
+
+
+@hookspec(firstresult=True)
+def cloudtel_parse_config(model: PhoneModel, text: str) -> ParsedConfig | None:
+    """Read a phone configuration file back into account 1 and a key layout.
+
+    Must read what :func:`cloudtel_render_phone` writes
+    (``parse(render(phone))`` gives the same layout and account) and configurations
+    written by hand or by other systems (comments, spacing, unknown parameters).
+
+    Args:
+        model: The phone's model (its family says whether this driver answers).
+        text: The configuration file's text.
+
+    Returns:
+        The account and layout; ``None`` when ``model.family`` is not this driver's.
+
+    Raises:
+        ConfigParseError: Naming the line and what was wrong with it.
+    """

@@ -1,0 +1,343 @@
+"""The plugin manager behind a small typed facade; plugins load on first use.
+
+Plugins are found through the entry-point groups :data:`ENTRY_POINT_GROUPS`
+(``cloudtel.drivers`` for phone drivers, ``cloudtel.plugins`` for the rest). Nothing
+loads at import: the first call that needs a plugin builds the manager.
+
+Phone drivers::
+
+    from cloudtel.plugins import driver_for, find_model
+    model = find_model("mitel", "6940")
+    files = driver_for(model).render_phone(phone, context)
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+import pluggy
+
+from cloudtel import hookspecs
+from cloudtel.devices import (
+    Directory,
+    ParsedConfig,
+    PhoneContext,
+    PhoneModel,
+    RenderedFile,
+    SipPhone,
+    check_layout,
+)
+from cloudtel.errors import DriverNotFoundError, NotFoundError, PluginError
+
+__all__ = [
+    "ENTRY_POINT_GROUPS",
+    "PhoneDriver",
+    "driver_for",
+    "find_model",
+    "get_driver",
+    "get_plugin_manager",
+    "phone_families",
+    "phone_models",
+    "register",
+    "reset_plugin_manager",
+]
+
+ENTRY_POINT_GROUPS = ("cloudtel.drivers", "cloudtel.plugins")
+"""Entry-point groups searched for plugins, in this order."""
+
+_lock = threading.Lock()
+_manager: pluggy.PluginManager | None = None
+
+
+def _load_entry_points(pm: pluggy.PluginManager) -> None:
+    for group in ENTRY_POINT_GROUPS:
+        for entry_point in importlib.metadata.entry_points(group=group):
+            name = f"{group}:{entry_point.name}"
+            if pm.has_plugin(name):
+                continue
+            try:
+                plugin = entry_point.load()
+            except Exception as exc:
+                raise PluginError(
+                    f"plugin {entry_point.name!r} (entry point {entry_point.value!r} in group "
+                    f"{group}) failed to load: {exc}",
+                    plugin=entry_point.name,
+                    group=group,
+                ) from exc
+            pm.register(plugin, name=name)
+
+
+def get_plugin_manager() -> pluggy.PluginManager:
+    """The process-wide plugin manager, built (and entry points loaded) on first use.
+
+    Returns:
+        The manager, with every hookspec of :mod:`cloudtel.hookspecs` added.
+
+    Raises:
+        PluginError: When an installed plugin fails to import.
+    """
+    global _manager  # noqa: PLW0603 - one lazily built manager per process
+    with _lock:
+        if _manager is None:
+            pm = pluggy.PluginManager(hookspecs.PROJECT)
+            pm.add_hookspecs(hookspecs)
+            _load_entry_points(pm)
+            _manager = pm
+        return _manager
+
+
+def reset_plugin_manager() -> None:
+    """Forget the manager; the next use discovers the plugins again (for tests)."""
+    global _manager  # noqa: PLW0603
+    with _lock:
+        _manager = None
+
+
+def register(plugin: object, name: str | None = None) -> None:
+    """Register a plugin object or module by hand (e.g. a test driver).
+
+    Args:
+        plugin: A module or object with ``@hookimpl`` functions.
+        name: Its name; defaults to pluggy's choice.
+    """
+    get_plugin_manager().register(plugin, name=name)
+
+
+# ---------------------------------------------------------------------------
+# Phone drivers
+# ---------------------------------------------------------------------------
+
+
+def phone_models() -> tuple[PhoneModel, ...]:
+    """Every model of every installed driver, by family and name.
+
+    Returns:
+        The models.
+
+    Raises:
+        PluginError: When two drivers claim the same family, or a model is listed twice.
+    """
+    hook: Any = get_plugin_manager().hook
+    seen: dict[tuple[str, str], PhoneModel] = {}
+    owners: dict[str, str] = {}
+    for impl in hook.cloudtel_phone_models.get_hookimpls():
+        for model in impl.function():
+            if not isinstance(model, PhoneModel):
+                raise PluginError(
+                    f"plugin {impl.plugin_name!r} listed {model!r} as a phone model; "
+                    "expected a PhoneModel",
+                    plugin=impl.plugin_name,
+                    value=model,
+                )
+            owner = owners.setdefault(model.family, impl.plugin_name)
+            if owner != impl.plugin_name:
+                raise PluginError(
+                    f"phone family {model.family!r} is claimed by two plugins: {owner!r} and "
+                    f"{impl.plugin_name!r}; uninstall one",
+                    family=model.family,
+                    plugins=(owner, impl.plugin_name),
+                )
+            if (model.family, model.name) in seen:
+                raise PluginError(
+                    f"plugin {impl.plugin_name!r} lists phone model {model.title} twice",
+                    family=model.family,
+                    model=model.name,
+                )
+            seen[(model.family, model.name)] = model
+    return tuple(sorted(seen.values(), key=lambda m: (m.family, m.name)))
+
+
+def phone_families() -> tuple[str, ...]:
+    """The families of the installed drivers, sorted.
+
+    Returns:
+        E.g. ``("mitel", "yealink")``.
+    """
+    return tuple(sorted({model.family for model in phone_models()}))
+
+
+def _installed() -> str:
+    families = phone_families()
+    return ", ".join(families) if families else "none"
+
+
+def find_model(family: str, name: str) -> PhoneModel:
+    """The model ``name`` of ``family``.
+
+    Args:
+        family: E.g. ``"mitel"``.
+        name: E.g. ``"6940"`` (case-insensitive).
+
+    Returns:
+        The model.
+
+    Raises:
+        DriverNotFoundError: When no installed driver handles ``family``.
+        NotFoundError: When the driver has no such model (the message lists its models).
+    """
+    driver = get_driver(family)
+    for model in driver.models:
+        if model.name.lower() == name.lower():
+            return model
+    known = ", ".join(model.name for model in driver.models)
+    raise NotFoundError(
+        f"the {family} driver has no model {name!r}; it knows {known}",
+        family=family,
+        model=name,
+    )
+
+
+@attrs.frozen
+class PhoneDriver:
+    """The installed driver of one phone family (a typed view on the hooks).
+
+    Args:
+        family (str): The family, e.g. ``"mitel"``.
+        models (tuple[PhoneModel, ...]): Its models.
+    """
+
+    family: str
+    models: tuple[PhoneModel, ...]
+
+    def model(self, name: str) -> PhoneModel:
+        """The model called ``name`` (case-insensitive).
+
+        Raises:
+            NotFoundError: When the driver has no such model.
+        """
+        return find_model(self.family, name)
+
+    def _check(self, model: PhoneModel) -> None:
+        if model.family != self.family:
+            raise DriverNotFoundError(
+                f"the {self.family} driver cannot handle a {model.title}",
+                family=model.family,
+            )
+
+    def render_phone(self, phone: SipPhone, context: PhoneContext) -> tuple[RenderedFile, ...]:
+        """Check the phone's layout against its model and render its configuration files.
+
+        Args:
+            phone: The phone (its ``family`` must be this driver's).
+            context: Accounts, colleague names and the server URL.
+
+        Returns:
+            The files, the main configuration file first.
+
+        Raises:
+            KeyLayoutError: When a key does not fit the model.
+            NotFoundError: When the model is unknown.
+            PluginError: When the driver does not answer.
+        """
+        model = self.model(phone.model)
+        check_layout(
+            layout=phone.layout, model=model, phone=phone.name, modules=phone.expansion_modules
+        )
+        hook: Any = get_plugin_manager().hook
+        files = hook.cloudtel_render_phone(phone=phone, model=model, context=context)
+        return self._files(files, "cloudtel_render_phone")
+
+    def render_directory(
+        self, phone: SipPhone, directory: Directory, context: PhoneContext
+    ) -> tuple[RenderedFile, ...]:
+        """Render the phone's directory.
+
+        Args:
+            phone: The phone.
+            directory: The entries.
+            context: The server URL (for paging links).
+
+        Returns:
+            The directory file(s).
+
+        Raises:
+            NotFoundError: When the model is unknown.
+            PluginError: When the driver does not answer.
+        """
+        model = self.model(phone.model)
+        hook: Any = get_plugin_manager().hook
+        files = hook.cloudtel_render_directory(
+            phone=phone, model=model, directory=directory, context=context
+        )
+        return self._files(files, "cloudtel_render_directory")
+
+    def parse_config(self, model: PhoneModel, text: str) -> ParsedConfig:
+        """Read a configuration back.
+
+        Args:
+            model: The phone's model.
+            text: The file's text.
+
+        Returns:
+            Account 1 and the key layout.
+
+        Raises:
+            ConfigParseError: Naming the line that cannot be read.
+            PluginError: When the driver does not answer.
+        """
+        self._check(model)
+        hook: Any = get_plugin_manager().hook
+        parsed = hook.cloudtel_parse_config(model=model, text=text)
+        if not isinstance(parsed, ParsedConfig):
+            raise PluginError(
+                f"the {self.family} driver gave no ParsedConfig for a {model.title}: {parsed!r}",
+                family=self.family,
+            )
+        return parsed
+
+    def _files(self, files: object, hook_name: str) -> tuple[RenderedFile, ...]:
+        if files is None or isinstance(files, str | bytes):
+            raise PluginError(
+                f"the {self.family} driver did not answer {hook_name}", family=self.family
+            )
+        result = tuple(files) if isinstance(files, Sequence) else ()
+        if not result or not all(isinstance(f, RenderedFile) for f in result):
+            raise PluginError(
+                f"the {self.family} driver's {hook_name} returned {files!r}; "
+                "expected a non-empty sequence of RenderedFile",
+                family=self.family,
+            )
+        return result
+
+
+def get_driver(family: str) -> PhoneDriver:
+    """The installed driver of ``family``.
+
+    Args:
+        family: E.g. ``"mitel"``.
+
+    Returns:
+        The driver.
+
+    Raises:
+        DriverNotFoundError: When no installed driver handles ``family``; the message
+            lists the installed families.
+    """
+    models = tuple(model for model in phone_models() if model.family == family)
+    if not models:
+        raise DriverNotFoundError(
+            f"no driver for phone family {family!r} is installed; installed: {_installed()} "
+            f"(install e.g. cloudtel-{family})",
+            family=family,
+            installed=phone_families(),
+        )
+    return PhoneDriver(family=family, models=models)
+
+
+def driver_for(model: PhoneModel | SipPhone) -> PhoneDriver:
+    """The driver for a phone model (or a phone's model).
+
+    Args:
+        model: A :class:`PhoneModel` or a :class:`SipPhone`.
+
+    Returns:
+        The driver of its family.
+
+    Raises:
+        DriverNotFoundError: When no installed driver handles the family.
+    """
+    return get_driver(model.family)
