@@ -1,1 +1,87 @@
-"""cloudtel: administer a hosted business telephone system from Python."""
+"""cloudtel: administer a hosted business telephone system from Python.
+
+Import everything from here; what ``__all__`` lists is the public API.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+
+from cloudtel.errors import (
+    AccessDeniedError,
+    AccountLockedError,
+    AudioFormatError,
+    CloudtelError,
+    ConfigParseError,
+    ConflictError,
+    CredentialPolicyError,
+    DeliveryError,
+    DriverNotFoundError,
+    DuplicateError,
+    FileProblemsError,
+    InvalidPhoneNumberError,
+    InvalidValueError,
+    KeyLayoutError,
+    MandatoryContactError,
+    NotFoundError,
+    NumberNotAvailableError,
+    PluginError,
+    Problem,
+    ReferencedError,
+    ScheduleError,
+)
+from cloudtel.numbers import NumberRange, PhoneNumber
+from cloudtel.org import Blob, Organization, Part, Reference, UserPage
+from cloudtel.serialization import dumps, load, loads, save
+from cloudtel.users import MobilePhone, ResolvedSetting, Settings, User, UserGroup, Visibility
+
+__all__ = [
+    "AccessDeniedError",
+    "AccountLockedError",
+    "AudioFormatError",
+    "Blob",
+    "CloudtelError",
+    "ConfigParseError",
+    "ConflictError",
+    "CredentialPolicyError",
+    "DeliveryError",
+    "DriverNotFoundError",
+    "DuplicateError",
+    "FileProblemsError",
+    "InvalidPhoneNumberError",
+    "InvalidValueError",
+    "KeyLayoutError",
+    "MandatoryContactError",
+    "MobilePhone",
+    "NotFoundError",
+    "NumberNotAvailableError",
+    "NumberRange",
+    "Organization",
+    "Part",
+    "PhoneNumber",
+    "PluginError",
+    "Problem",
+    "Reference",
+    "ReferencedError",
+    "ResolvedSetting",
+    "ScheduleError",
+    "Settings",
+    "User",
+    "UserGroup",
+    "UserPage",
+    "Visibility",
+    "dumps",
+    "load",
+    "loads",
+    "save",
+]
+
+
+def __getattr__(name: str) -> str:
+    if name == "__version__":
+        return importlib.metadata.version("cloudtel")
+    raise AttributeError(f"module 'cloudtel' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

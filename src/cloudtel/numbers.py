@@ -17,13 +17,18 @@ from phonenumbers import PhoneNumberFormat
 
 from cloudtel.errors import InvalidPhoneNumberError, InvalidValueError
 
-__all__ = ["PhoneNumber", "NumberRange", "DEFAULT_COUNTRY"]
+__all__ = ["DEFAULT_COUNTRY", "NumberRange", "PhoneNumber", "valid_region"]
 
 DEFAULT_COUNTRY = "BE"
 """The default region for numbers written without a country code."""
 
 _E164 = re.compile(r"\+[1-9][0-9]{1,14}")
 _SEPARATORS = re.compile(r"[\s().\-/]+")
+
+
+def valid_region(code: object) -> bool:
+    """Whether ``code`` is a country (region) code the numbering plans know, e.g. ``"BE"``."""
+    return isinstance(code, str) and code.upper() in phonenumbers.SUPPORTED_REGIONS
 
 
 @lru_cache(maxsize=65536)
@@ -138,6 +143,11 @@ class PhoneNumber:
         return f"PhoneNumber({self.e164!r})"
 
 
+def to_number(value: PhoneNumber | str) -> PhoneNumber:
+    """``PhoneNumber.parse`` with the default region, as a plain function (for converters)."""
+    return PhoneNumber.parse(value)
+
+
 def _unchecked(e164: str) -> PhoneNumber:
     number = object.__new__(PhoneNumber)
     object.__setattr__(number, "e164", e164)
@@ -155,8 +165,8 @@ class NumberRange:
         last (PhoneNumber): The last number of the range.
     """
 
-    first: PhoneNumber = attrs.field(converter=PhoneNumber.parse)
-    last: PhoneNumber = attrs.field(converter=PhoneNumber.parse)
+    first: PhoneNumber = attrs.field(converter=to_number)
+    last: PhoneNumber = attrs.field(converter=to_number)
 
     def __attrs_post_init__(self) -> None:
         first, last = self.first.e164, self.last.e164
@@ -186,10 +196,7 @@ class NumberRange:
         if not isinstance(number, PhoneNumber):
             return False
         e164 = number.e164
-        return (
-            len(e164) == len(self.first.e164)
-            and self.first.e164 <= e164 <= self.last.e164
-        )
+        return len(e164) == len(self.first.e164) and self.first.e164 <= e164 <= self.last.e164
 
     def __iter__(self) -> Iterator[PhoneNumber]:
         width = len(self.first.e164) - 1

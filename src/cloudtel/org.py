@@ -1,0 +1,721 @@
+"""The organisation: the aggregate root that owns everything of one customer.
+
+:class:`Organization` keeps the user groups (in priority order) and the users,
+and checks its invariants on every change, not only when a file is loaded:
+
+- usernames and group names are unique;
+- a user's groups exist;
+- a number is held once: a primary line, an alias or a function number; lines come
+  from the organisation's number ranges (mobile numbers may be any valid number);
+- deleting a group removes its memberships; deleting a user frees their numbers.
+
+Every other capability (contacts, voice prompts, function numbers and their
+schedules, phones, accounts) keeps its state in a :class:`Part`: one field of
+the organisation, told when a user or group goes away, asked which numbers it
+holds, what it refers to, and which files it keeps beside the org file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import math
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+import attrs
+
+from cloudtel.errors import (
+    DuplicateError,
+    InvalidValueError,
+    NotFoundError,
+    NumberNotAvailableError,
+    Problem,
+    ReferencedError,
+)
+from cloudtel.numbers import DEFAULT_COUNTRY, NumberRange, PhoneNumber, valid_region
+from cloudtel.users import (
+    ResolvedSetting,
+    Settings,
+    User,
+    UserGroup,
+    check_language,
+    check_time_zone,
+    resolve_settings,
+)
+
+__all__ = ["Blob", "Organization", "Part", "Reference", "UserPage", "part"]
+
+_P = TypeVar("_P", bound="Part")
+
+SORT_COLUMNS = ("username", "first_name", "last_name", "primary_line", "department", "email")
+"""Columns the user list can be sorted by."""
+
+
+@attrs.frozen
+class Reference:
+    """One object referring to another, e.g. a schedule event to a voice prompt.
+
+    Args:
+        kind (str): The kind of the object referred to: ``"prompt"``, ``"user"``,
+            ``"group"``, ``"function"`` …
+        name (str): Its name (a username for users).
+        referrer (str): Who refers to it, in words a user understands.
+    """
+
+    kind: str
+    name: str
+    referrer: str
+
+
+@attrs.frozen
+class Blob:
+    """A file kept in the organisation's folder beside the org file.
+
+    Args:
+        sha256 (str): Hex SHA-256 of the content; checked on load.
+        data (bytes | None): The content when it is new or changed and must be
+            written on save; ``None`` when it is on disk already.
+    """
+
+    sha256: str
+    data: bytes | None = attrs.field(default=None, eq=False, repr=False)
+
+    @classmethod
+    def of(cls, data: bytes) -> Blob:
+        """A blob holding ``data``, with its checksum."""
+        return cls(hashlib.sha256(data).hexdigest(), data)
+
+
+@attrs.define(eq=False)
+class Part:
+    """The state of one capability inside an :class:`Organization`.
+
+    Subclasses are attrs classes; their init fields are saved in the org file
+    under the part's field name. The organisation sets :attr:`org`.
+    Override the hooks that apply; the defaults do nothing.
+    """
+
+    _org: Organization | None = attrs.field(default=None, init=False, repr=False, eq=False)
+
+    @property
+    def org(self) -> Organization:
+        """The organisation this part belongs to."""
+        if self._org is None:
+            raise InvalidValueError(f"{type(self).__name__} is not part of an organisation")
+        return self._org
+
+    def attach(self, org: Organization) -> None:
+        """Called by the organisation when the part joins it."""
+        self._org = org
+
+    def held_numbers(self) -> Iterable[tuple[PhoneNumber, str]]:
+        """Numbers of the organisation's ranges this part holds, with their holder."""
+        return ()
+
+    def references(self) -> Iterable[Reference]:
+        """Everything this part refers to, so referred objects are not deleted."""
+        return ()
+
+    def forget_user(self, username: str) -> None:
+        """Called after the user was removed from the organisation."""
+
+    def forget_group(self, name: str) -> None:
+        """Called after the group was removed from the organisation."""
+
+    def problems(self) -> Iterable[Problem]:
+        """Cross-checks after load and by ``validate``; paths start at the part's key."""
+        return ()
+
+    def blobs(self) -> Mapping[str, Blob]:
+        """Files kept beside the org file: relative POSIX path → :class:`Blob`."""
+        return {}
+
+
+def part(factory: Callable[[], _P]) -> _P:
+    """Declare a part field of :class:`Organization` (created empty by ``factory``)."""
+    return attrs.field(
+        factory=factory, metadata={"part": True}, on_setattr=attrs.setters.frozen, kw_only=True
+    )
+
+
+@attrs.frozen
+class UserPage:
+    """One page of the user list.
+
+    Args:
+        users (tuple[User, ...]): The users on this page.
+        page (int): The page number, from 1.
+        page_size (int): Users per page.
+        total (int): How many users match the filter, on all pages.
+    """
+
+    users: tuple[User, ...]
+    page: int
+    page_size: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        """How many pages there are (at least 1)."""
+        return max(1, math.ceil(self.total / self.page_size))
+
+    def __iter__(self) -> Iterator[User]:
+        return iter(self.users)
+
+    def __len__(self) -> int:
+        return len(self.users)
+
+
+_PART_NAMES: dict[type[Any], tuple[str, ...]] = {}
+
+
+def _part_names(cls: type[Any]) -> tuple[str, ...]:
+    names = _PART_NAMES.get(cls)
+    if names is None:
+        names = tuple(f.name for f in attrs.fields(cls) if f.metadata.get("part"))
+        _PART_NAMES[cls] = names
+    return names
+
+
+def _check_name(_instance: object, attribute: attrs.Attribute[str], value: str) -> None:
+    if not isinstance(value, str) or not value.strip() or "\n" in value:
+        raise InvalidValueError(
+            f"the organisation's {attribute.name} must be one line of text, not {value!r}",
+            field=attribute.name,
+            value=value,
+        )
+
+
+def _check_country(_instance: object, _attribute: attrs.Attribute[str], value: str) -> None:
+    if not valid_region(value):
+        raise InvalidValueError(
+            f"country {value!r} is not an ISO 3166 country code like 'BE'",
+            field="country",
+            value=value,
+        )
+
+
+def _check_ranges(
+    instance: Organization, _attribute: attrs.Attribute[Any], value: tuple[NumberRange, ...]
+) -> None:
+    ordered = sorted(value, key=lambda r: (len(r.first.e164), r.first.e164))
+    for left, right in itertools.pairwise(ordered):
+        if len(left.first.e164) == len(right.first.e164) and right.first.e164 <= left.last.e164:
+            raise InvalidValueError(
+                f"number ranges {left} and {right} overlap", field="number_ranges", value=value
+            )
+    for e164, holder in instance._all_holders().items():
+        number = PhoneNumber(e164)
+        if not any(number in r for r in value):
+            raise NumberNotAvailableError(
+                f"cannot change the number ranges: {e164} ({holder}) would be outside them",
+                field="number_ranges",
+                value=e164,
+            )
+
+
+def _ranges(values: Iterable[NumberRange | str]) -> tuple[NumberRange, ...]:
+    return tuple(v if isinstance(v, NumberRange) else NumberRange.parse(v) for v in values)
+
+
+def _time_zone(_instance: object, _attribute: attrs.Attribute[str], value: str) -> None:
+    check_time_zone(value)
+
+
+def _language(_instance: object, _attribute: attrs.Attribute[str], value: str) -> None:
+    check_language(value)
+
+
+def _optional_number(value: PhoneNumber | str | None) -> PhoneNumber | None:
+    return None if value is None else PhoneNumber.parse(value)
+
+
+def _upper(value: str) -> str:
+    return value.upper() if isinstance(value, str) else value
+
+
+@attrs.define(eq=False, repr=False)
+class Organization:
+    """One customer: its groups, users, numbers and everything else it owns.
+
+    Every change goes through a method that checks the invariants (see the
+    module docs) and raises an error naming the object and field.
+
+    Args:
+        name (str): The organisation's name, e.g. ``"Orange labo"``.
+        domain (str): Its domain, e.g. ``"orange.be"``.
+        country (str): Default country of national numbers (ISO code), ``"BE"``.
+        language (str): Default language of users, ``"nl"``.
+        time_zone (str): IANA time zone of users and schedules, ``"Europe/Brussels"``.
+        number_ranges (tuple[NumberRange, ...]): The numbers the organisation owns.
+        main_number (PhoneNumber | None): The published main number.
+        settings (Settings): Organisation-wide settings every user inherits.
+    """
+
+    name: str = attrs.field(validator=_check_name)
+    domain: str = attrs.field(validator=_check_name)
+    country: str = attrs.field(default=DEFAULT_COUNTRY, converter=_upper, validator=_check_country)
+    language: str = attrs.field(default="nl", validator=_language)
+    time_zone: str = attrs.field(default="Europe/Brussels", validator=_time_zone)
+    number_ranges: tuple[NumberRange, ...] = attrs.field(
+        default=(), converter=_ranges, validator=_check_ranges
+    )
+    main_number: PhoneNumber | None = attrs.field(default=None, converter=_optional_number)
+    settings: Settings = attrs.field(factory=Settings)
+    # --- private state -------------------------------------------------------
+    _groups: dict[str, UserGroup] = attrs.field(init=False, factory=dict)
+    _users: dict[str, User] = attrs.field(init=False, factory=dict)
+    _holders: dict[str, str] = attrs.field(init=False, factory=dict)
+    _source: tuple[str, str] | None = attrs.field(init=False, default=None)
+    """(path, sha256) of the file this organisation was loaded from or saved to."""
+    # --- parts: one field per capability, declared with part(...) ------------
+
+    def __attrs_post_init__(self) -> None:
+        for item in self.parts():
+            item.attach(self)
+
+    # --- parts ---------------------------------------------------------------
+
+    def parts(self) -> list[Part]:
+        """The parts of this organisation, in declaration order."""
+        return [getattr(self, name) for name in self.part_names()]
+
+    @classmethod
+    def part_names(cls) -> tuple[str, ...]:
+        """The field names of the parts (their keys in an org file)."""
+        return _part_names(cls)
+
+    def referrers(self, kind: str, name: str) -> list[str]:
+        """Who refers to the object ``kind``/``name``, from every part.
+
+        Args:
+            kind (str): ``"prompt"``, ``"user"``, ``"group"``, ``"function"`` …
+            name (str): The object's name.
+        """
+        return [
+            ref.referrer
+            for item in self.parts()
+            for ref in item.references()
+            if ref.kind == kind and ref.name == name
+        ]
+
+    def check_unreferenced(self, kind: str, name: str) -> None:
+        """Raise :class:`ReferencedError` listing the referrers when anything refers to it."""
+        referrers = self.referrers(kind, name)
+        if referrers:
+            listed = "; ".join(referrers)
+            raise ReferencedError(
+                f"cannot delete {kind} {name!r}: it is used by {listed}",
+                kind=kind,
+                name=name,
+                referrers=referrers,
+            )
+
+    # --- groups --------------------------------------------------------------
+
+    @property
+    def groups(self) -> tuple[UserGroup, ...]:
+        """The user groups, highest priority first."""
+        return tuple(self._groups.values())
+
+    def group(self, name: str) -> UserGroup:
+        """The group called ``name``.
+
+        Raises:
+            NotFoundError: When there is no such group; lists the groups there are.
+        """
+        try:
+            return self._groups[name]
+        except KeyError:
+            raise NotFoundError(
+                f"no user group {name!r}; groups are: {', '.join(self._groups) or 'none'}",
+                kind="group",
+                name=name,
+            ) from None
+
+    def add_group(self, group: UserGroup, *, position: int | None = None) -> UserGroup:
+        """Add a group, last in priority order or at ``position`` (0 = highest).
+
+        Raises:
+            DuplicateError: When a group of that name exists.
+        """
+        if group.name in self._groups:
+            raise DuplicateError(
+                f"a user group named {group.name!r} exists already", field="name", value=group.name
+            )
+        items = list(self._groups.values())
+        items.insert(len(items) if position is None else position, group)
+        self._groups = {g.name: g for g in items}
+        return group
+
+    def update_group(self, name: str, **changes: Any) -> UserGroup:
+        """Change a group's fields; renaming it updates its members.
+
+        Raises:
+            NotFoundError: No such group.
+            DuplicateError: The new name is taken.
+        """
+        old = self.group(name)
+        new = attrs.evolve(old, **changes)
+        if new.name != name and new.name in self._groups:
+            raise DuplicateError(
+                f"cannot rename group {name!r}: a group named {new.name!r} exists already",
+                field="name",
+                value=new.name,
+            )
+        self._groups = {
+            (new.name if k == name else k): (new if k == name else g)
+            for k, g in self._groups.items()
+        }
+        if new.name != name:
+            for user in list(self._users.values()):
+                if name in user.groups:
+                    groups = tuple(new.name if g == name else g for g in user.groups)
+                    self._users[user.username] = attrs.evolve(user, groups=groups)
+        return new
+
+    def move_group(self, name: str, position: int) -> None:
+        """Move a group to ``position`` in the priority order (0 = highest)."""
+        group = self.group(name)
+        items = [g for g in self._groups.values() if g.name != name]
+        items.insert(position, group)
+        self._groups = {g.name: g for g in items}
+
+    def remove_group(self, name: str) -> UserGroup:
+        """Delete a group and every membership of it.
+
+        Raises:
+            NotFoundError: No such group.
+        """
+        group = self.group(name)
+        del self._groups[name]
+        for user in list(self._users.values()):
+            if name in user.groups:
+                groups = tuple(g for g in user.groups if g != name)
+                self._users[user.username] = attrs.evolve(user, groups=groups)
+        for item in self.parts():
+            item.forget_group(name)
+        return group
+
+    def members(self, group: str) -> tuple[User, ...]:
+        """The users that are members of ``group`` (the portal's "List users")."""
+        self.group(group)
+        return tuple(u for u in self._users.values() if group in u.groups)
+
+    def groups_of(self, username: str) -> tuple[UserGroup, ...]:
+        """The groups of a user, highest priority first."""
+        mine = set(self.user(username).groups)
+        return tuple(g for g in self._groups.values() if g.name in mine)
+
+    def add_member(self, username: str, group: str) -> User:
+        """Make a user a member of a group (no change when they are already)."""
+        self.group(group)
+        user = self.user(username)
+        if group in user.groups:
+            return user
+        return self.update_user(username, groups=(*user.groups, group))
+
+    def remove_member(self, username: str, group: str) -> User:
+        """Take a user out of a group (no change when they are not in it)."""
+        self.group(group)
+        user = self.user(username)
+        return self.update_user(username, groups=tuple(g for g in user.groups if g != group))
+
+    # --- users ---------------------------------------------------------------
+
+    @property
+    def users(self) -> tuple[User, ...]:
+        """All users, in the order they were added."""
+        return tuple(self._users.values())
+
+    def user(self, username: str) -> User:
+        """The user with this username (case-insensitive).
+
+        Raises:
+            NotFoundError: No such user.
+        """
+        try:
+            return self._users[username.strip().lower()]
+        except (KeyError, AttributeError):
+            raise NotFoundError(
+                f"no user {username!r} in organisation {self.name!r}",
+                kind="user",
+                name=username,
+            ) from None
+
+    def has_user(self, username: str) -> bool:
+        """Whether a user with this username exists."""
+        return isinstance(username, str) and username.strip().lower() in self._users
+
+    def add_user(self, user: User) -> User:
+        """Add a user after checking every invariant.
+
+        Raises:
+            DuplicateError: The username or one of the lines is taken.
+            NotFoundError: One of the user's groups does not exist.
+            NumberNotAvailableError: A line is outside the organisation's ranges.
+        """
+        if user.username in self._users:
+            raise DuplicateError(
+                f"a user with username {user.username!r} exists already",
+                field="username",
+                value=user.username,
+            )
+        self._check_user(user, previous=None)
+        self._users[user.username] = user
+        self._hold(user)
+        return user
+
+    def update_user(self, username: str, **changes: Any) -> User:
+        """Change a user's fields (``attrs.evolve``), checking every invariant.
+
+        Example: ``org.update_user("demo.user@orange.be", primary_line="+3227811605")``.
+
+        Raises:
+            NotFoundError: No such user, or a group that does not exist.
+            DuplicateError: A line or new username is taken.
+            NumberNotAvailableError: A line is outside the organisation's ranges.
+        """
+        old = self.user(username)
+        try:
+            new = attrs.evolve(old, **changes)
+        except TypeError as exc:
+            raise InvalidValueError(
+                f"cannot change user {old.username!r}: {exc}", user=old.username
+            ) from exc
+        if new.username != old.username and new.username in self._users:
+            raise DuplicateError(
+                f"cannot rename {old.username!r}: username {new.username!r} is taken",
+                field="username",
+                value=new.username,
+            )
+        self._check_user(new, previous=old)
+        self._release(old)
+        del self._users[old.username]
+        self._users[new.username] = new
+        self._hold(new)
+        return new
+
+    def remove_user(self, username: str) -> User:
+        """Delete a user, freeing their numbers; parts forget them too.
+
+        Raises:
+            NotFoundError: No such user.
+        """
+        user = self.user(username)
+        del self._users[user.username]
+        self._release(user)
+        for item in self.parts():
+            item.forget_user(user.username)
+        return user
+
+    def resolve_settings(self, username: str) -> dict[str, ResolvedSetting]:
+        """Every setting of a user with where its value came from.
+
+        The user's own value wins, then their groups in priority order, then the
+        organisation, then the built-in default.
+        """
+        user = self.user(username)
+        org_settings = attrs.evolve(
+            self.settings,
+            language=self.settings.language or self.language,
+            time_zone=self.settings.time_zone or self.time_zone,
+        )
+        return resolve_settings(user, self.groups_of(username), org_settings)
+
+    def find_users(
+        self,
+        search: str = "",
+        *,
+        group: str | None = None,
+        sort: str = "username",
+        descending: bool = False,
+        page: int = 1,
+        page_size: int = 25,
+    ) -> UserPage:
+        """Find users the way the portal lists them.
+
+        Args:
+            search (str): A part of the username, first or last name (case-insensitive).
+            group (str | None): Only members of this group.
+            sort (str): One of :data:`SORT_COLUMNS`.
+            descending (bool): Reverse the order.
+            page (int): Page number, from 1.
+            page_size (int): Users per page.
+
+        Raises:
+            InvalidValueError: An unknown sort column or a page number below 1.
+            NotFoundError: An unknown group.
+        """
+        if sort not in SORT_COLUMNS:
+            raise InvalidValueError(
+                f"cannot sort users by {sort!r}; columns are: {', '.join(SORT_COLUMNS)}",
+                field="sort",
+                value=sort,
+            )
+        if page < 1 or page_size < 1:
+            raise InvalidValueError(
+                f"page and page size start at 1 (got page {page}, size {page_size})",
+                field="page",
+                value=page,
+            )
+        if group is not None:
+            self.group(group)
+        needle = search.strip().casefold()
+        found = [
+            u
+            for u in self._users.values()
+            if (group is None or group in u.groups)
+            and (
+                not needle
+                or needle in u.username
+                or needle in u.first_name.casefold()
+                or needle in u.last_name.casefold()
+            )
+        ]
+
+        def key(user: User) -> tuple[str, str]:
+            value = getattr(user, sort)
+            text = "" if value is None else str(value)
+            return (text.casefold(), user.username)
+
+        found.sort(key=key, reverse=descending)
+        start = (page - 1) * page_size
+        return UserPage(tuple(found[start : start + page_size]), page, page_size, len(found))
+
+    # --- numbers -------------------------------------------------------------
+
+    def holder_of(self, number: PhoneNumber | str) -> str | None:
+        """Who holds this number of the ranges (a user or a function number), if anyone."""
+        return self._all_holders().get(PhoneNumber.parse(number, self.country).e164)
+
+    def in_ranges(self, number: PhoneNumber) -> bool:
+        """Whether the number is inside one of the organisation's number ranges."""
+        return any(number in r for r in self.number_ranges)
+
+    def available_numbers(self) -> Iterator[PhoneNumber]:
+        """The numbers of the ranges that no line, alias or function number holds."""
+        held = self._all_holders()
+        for number_range in self.number_ranges:
+            for number in number_range:
+                if number.e164 not in held:
+                    yield number
+
+    def check_line_number(self, number: PhoneNumber, holder: str, *, field: str) -> None:
+        """Check that ``number`` can be given to ``holder`` as a line.
+
+        Parts that hold numbers (function numbers) call this before taking one.
+
+        Raises:
+            NumberNotAvailableError: Outside the ranges or held by someone else.
+        """
+        if not self.in_ranges(number):
+            ranges = ", ".join(str(r) for r in self.number_ranges) or "none"
+            raise NumberNotAvailableError(
+                f"{field} {number.e164} of {holder} is not in the organisation's number "
+                f"ranges ({ranges})",
+                field=field,
+                value=number.e164,
+            )
+        current = self._all_holders().get(number.e164)
+        if current is not None and current != holder:
+            raise NumberNotAvailableError(
+                f"{field} {number.e164} of {holder} is held already by {current}",
+                field=field,
+                value=number.e164,
+            )
+
+    def _all_holders(self) -> dict[str, str]:
+        holders = dict(self._holders)
+        holders.update(self._part_holders())
+        return holders
+
+    def _part_holders(self) -> dict[str, str]:
+        holders: dict[str, str] = {}
+        for item in self.parts():
+            if item._org is not self:
+                continue  # still being built
+            for number, holder in item.held_numbers():
+                holders.setdefault(number.e164, holder)
+        return holders
+
+    def _check_user(self, user: User, previous: User | None) -> None:
+        for name in user.groups:
+            if name not in self._groups:
+                raise NotFoundError(
+                    f"user {user.username!r} is in group {name!r}, which does not exist; "
+                    f"groups are: {', '.join(self._groups) or 'none'}",
+                    field="groups",
+                    value=name,
+                )
+        own = set() if previous is None else {n.e164 for n in previous.lines}
+        lines = list(self._lines(user))
+        part_holders = self._part_holders() if lines else {}
+        seen: set[str] = set()
+        for field, number in lines:
+            if number.e164 in seen:
+                raise DuplicateError(
+                    f"{field} {number.e164} of user {user.username!r} is listed twice",
+                    field=field,
+                    value=number.e164,
+                )
+            seen.add(number.e164)
+            if not self.in_ranges(number):
+                ranges = ", ".join(str(r) for r in self.number_ranges) or "none"
+                raise NumberNotAvailableError(
+                    f"{field} {number.e164} of user {user.username!r} is not in the "
+                    f"organisation's number ranges ({ranges}); mobile numbers go in mobile_phones",
+                    field=field,
+                    value=number.e164,
+                )
+            holder = self._holders.get(number.e164) or part_holders.get(number.e164)
+            if holder is not None and number.e164 not in own:
+                raise NumberNotAvailableError(
+                    f"{field} {number.e164} of user {user.username!r} is held already by {holder}",
+                    field=field,
+                    value=number.e164,
+                )
+
+    @staticmethod
+    def _lines(user: User) -> Iterator[tuple[str, PhoneNumber]]:
+        if user.primary_line is not None:
+            yield "primary_line", user.primary_line
+        for index, alias in enumerate(user.aliases):
+            yield f"aliases[{index}]", alias
+
+    def _hold(self, user: User) -> None:
+        for _field, number in self._lines(user):
+            self._holders[number.e164] = f"user {user.username}"
+
+    def _release(self, user: User) -> None:
+        for _field, number in self._lines(user):
+            self._holders.pop(number.e164, None)
+
+    # --- comparison ----------------------------------------------------------
+
+    def _key(self) -> tuple[object, ...]:
+        header = tuple(
+            getattr(self, f.name)
+            for f in attrs.fields(type(self))
+            if f.init and not f.metadata.get("part")
+        )
+        return (header, list(self._groups.values()), list(self._users.values()), self.parts())
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Organization):
+            return NotImplemented
+        return self._key() == other._key()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (
+            f"<Organization {self.name!r} ({self.domain}): {len(self._groups)} groups, "
+            f"{len(self._users)} users>"
+        )
+
+    def source_folder(self) -> Path | None:
+        """The folder of the file this organisation was loaded from, if any."""
+        return None if self._source is None else Path(self._source[0]).parent

@@ -1,0 +1,414 @@
+"""Organisation files: TOML for humans, JSON for machines.
+
+One converter factory per wire format (:func:`make_converter`), built on cattrs:
+
+- a :class:`~cloudtel.PhoneNumber` is its E.164 text; on load any notation is
+  accepted and read with the organisation's country;
+- a :class:`~cloudtel.NumberRange` is ``"+3227811600-+3227811699"``;
+- enums are their values; dates, times and date-times are native TOML values
+  in TOML and ISO 8601 text in JSON (either is accepted on load);
+- tuples and sets are arrays; fields left at their default are not written;
+- keys the schema does not know are an error that names them.
+
+An org file has a ``schema_version``, an ``[organization]`` table, arrays of
+``groups`` and ``users``, and one table per part (``contacts``, ``prompts``, …).
+Loading reports *all* problems at once (:class:`~cloudtel.FileProblemsError`),
+each with its path in the file, e.g. ``users[12].mobile_phones[0].number``.
+
+An organisation lives in a folder: the org file plus the files it refers to by
+relative path (prompt audio, photos). :func:`save` writes atomically and refuses
+to overwrite a file that changed on disk since it was loaded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import tomllib
+from collections.abc import Callable, Iterable
+from pathlib import Path, PurePosixPath
+from typing import Any, Literal, TypeVar
+
+import attrs
+import cattrs
+import tomli_w
+
+from cloudtel._files import atomic_write
+from cloudtel.errors import CloudtelError, ConflictError, FileProblemsError, Problem
+from cloudtel.numbers import DEFAULT_COUNTRY, NumberRange, PhoneNumber
+from cloudtel.org import Organization
+from cloudtel.users import User, UserGroup
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Format",
+    "dumps",
+    "from_data",
+    "load",
+    "loads",
+    "make_converter",
+    "save",
+    "to_data",
+]
+
+SCHEMA_VERSION = 1
+"""The version of the org file layout this cloudtel writes and reads."""
+
+Format = Literal["toml", "json"]
+"""A wire format of org files."""
+
+_T = TypeVar("_T")
+_TOP_KEYS = ("schema_version", "organization", "groups", "users")
+
+
+def _text_to(kind: type[Any]) -> Callable[[Any, type[Any]], Any]:
+    parse = kind.fromisoformat
+
+    def structure(value: Any, _type: type[Any]) -> Any:
+        if isinstance(value, kind) and (kind is not dt.date or not isinstance(value, dt.datetime)):
+            return value
+        if isinstance(value, str):
+            return parse(value)
+        raise ValueError(f"expected a {kind.__name__} in ISO 8601 form, not {value!r}")
+
+    return structure
+
+
+def configure_converter(converter: cattrs.Converter, *, fmt: Format, region: str) -> None:
+    """Teach a converter cloudtel's value types for the wire format ``fmt``.
+
+    Args:
+        converter (cattrs.Converter): The converter to configure.
+        fmt (Format): ``"toml"`` or ``"json"``.
+        region (str): Country for numbers written without a country code.
+    """
+
+    def structure_number(value: Any, _type: type[Any]) -> PhoneNumber:
+        if isinstance(value, PhoneNumber):
+            return value
+        if not isinstance(value, str):
+            raise ValueError(f"expected a phone number as text like '+3292470680', not {value!r}")
+        return PhoneNumber.parse(value, region)
+
+    def structure_range(value: Any, _type: type[Any]) -> NumberRange:
+        if not isinstance(value, str):
+            raise ValueError(f"expected a number range like '+3227811600-+3227811699': {value!r}")
+        return NumberRange.parse(value, region)
+
+    converter.register_structure_hook(PhoneNumber, structure_number)
+    converter.register_unstructure_hook(PhoneNumber, lambda number: number.e164)
+    converter.register_structure_hook(NumberRange, structure_range)
+    converter.register_unstructure_hook(NumberRange, str)
+    for kind in (dt.datetime, dt.date, dt.time):
+        converter.register_structure_hook(kind, _text_to(kind))
+        if fmt == "json":
+            converter.register_unstructure_hook(kind, lambda value: value.isoformat())
+        else:
+            converter.register_unstructure_hook(kind, lambda value: value)
+    converter.register_unstructure_hook(
+        frozenset, lambda values: sorted(converter.unstructure(v) for v in values)
+    )
+
+
+def make_converter(fmt: Format = "json", *, region: str = DEFAULT_COUNTRY) -> cattrs.Converter:
+    """A cattrs converter for org files in the wire format ``fmt``.
+
+    Args:
+        fmt (Format): ``"toml"`` or ``"json"``.
+        region (str): Country for numbers written without a country code.
+    """
+    converter = cattrs.Converter(forbid_extra_keys=True, omit_if_default=True)
+    configure_converter(converter, fmt=fmt, region=region)
+    return converter
+
+
+# --- to data -------------------------------------------------------------------
+
+
+def _header_fields() -> list[attrs.Attribute[Any]]:
+    return [f for f in attrs.fields(Organization) if f.init and not f.metadata.get("part")]
+
+
+def _part_type(name: str) -> type[Any]:
+    default = attrs.fields_dict(Organization)[name].default
+    return default.factory  # type: ignore[no-any-return,union-attr]
+
+
+def to_data(org: Organization, fmt: Format = "json") -> dict[str, Any]:
+    """The organisation as plain data (dicts, lists, text) for ``fmt``."""
+    converter = make_converter(fmt, region=org.country)
+    header: dict[str, Any] = {}
+    for field in _header_fields():
+        value = getattr(org, field.name)
+        default: Any = field.default
+        if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+            default = default.factory()
+        if value != default or default is attrs.NOTHING:
+            header[field.name] = converter.unstructure(value)
+    data: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "organization": header}
+    data["groups"] = [converter.unstructure(g, UserGroup) for g in org.groups]
+    data["users"] = [converter.unstructure(u, User) for u in org.users]
+    for name, item in zip(org.part_names(), org.parts(), strict=True):
+        unstructured = converter.unstructure(item, type(item))
+        if unstructured:
+            data[name] = unstructured
+    cleaned: dict[str, Any] = _drop_none(data)
+    return cleaned
+
+
+def _drop_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _drop_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_drop_none(v) for v in value]
+    return value
+
+
+def dumps(org: Organization, fmt: Format = "toml") -> str:
+    """The organisation as the text of an org file in ``fmt``."""
+    data = to_data(org, fmt)
+    if fmt == "toml":
+        return tomli_w.dumps(data)
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+# --- from data -----------------------------------------------------------------
+
+
+def _problems(exc: BaseException, path: str) -> list[Problem]:
+    fields: list[str] = []
+
+    def describe(error: BaseException, _type: Any) -> str:
+        if isinstance(error, CloudtelError):
+            fields.append(str(error.context.get("field", "")))
+            return str(error)
+        fields.append("")
+        if isinstance(error, KeyError):
+            return "required field missing"
+        return cattrs.v.format_exception(error, _type)
+
+    found = []
+    lines = cattrs.transform_error(exc, path=path, format_exception=describe)
+    for line, field in zip(lines, fields, strict=False):
+        message, _, where = line.rpartition(" @ ")
+        where = where.removeprefix("$.")
+        if field and not where.endswith(f".{field}"):
+            where = f"{where}.{field}"
+        found.append(Problem(where, message))
+    return found
+
+
+def _structure(
+    converter: cattrs.Converter, data: Any, kind: type[_T], path: str, problems: list[Problem]
+) -> _T | None:
+    try:
+        return converter.structure(data, kind)
+    except CloudtelError as exc:
+        field = exc.context.get("field")
+        problems.append(Problem(f"{path}.{field}" if field else path, str(exc)))
+    except (cattrs.BaseValidationError, ValueError, TypeError, KeyError) as exc:
+        problems.extend(_problems(exc, path))
+    return None
+
+
+def _array(data: dict[str, Any], key: str, problems: list[Problem]) -> list[Any]:
+    value = data.get(key, [])
+    if not isinstance(value, list):
+        problems.append(Problem(key, f"expected an array of tables, not {type(value).__name__}"))
+        return []
+    return value
+
+
+def from_data(data: Any, *, source: str = "<data>") -> Organization:
+    """Build an organisation from plain data, checking everything.
+
+    Raises:
+        FileProblemsError: Listing every problem found, each with its path.
+    """
+    problems: list[Problem] = []
+    if not isinstance(data, dict):
+        raise FileProblemsError(source, [Problem("", "an org file must be a table of keys")])
+    parts = Organization.part_names()
+    for key in data:
+        if key not in _TOP_KEYS and key not in parts:
+            allowed = ", ".join((*_TOP_KEYS, *parts))
+            problems.append(Problem(key, f"unknown key {key!r}; the keys are: {allowed}"))
+    version = data.get("schema_version")
+    if version != SCHEMA_VERSION:
+        problems.append(
+            Problem(
+                "schema_version",
+                f"schema_version must be {SCHEMA_VERSION} (this cloudtel's file layout), "
+                f"found {version!r}",
+            )
+        )
+    header = data.get("organization")
+    if not isinstance(header, dict):
+        problems.append(Problem("organization", "the [organization] table is missing"))
+        header = {}
+    for key in header:
+        if key in parts:
+            problems.append(
+                Problem(f"organization.{key}", f"{key!r} belongs at the top level, not here")
+            )
+    header = {k: v for k, v in header.items() if k not in parts}
+    region = header.get("country", DEFAULT_COUNTRY)
+    region = region if isinstance(region, str) else DEFAULT_COUNTRY
+    converter = make_converter("json", region=region)
+
+    structured_parts = {}
+    for name in parts:
+        if name in data:
+            kind = _part_type(name)
+            value = _structure(converter, data[name], kind, name, problems)
+            if value is not None:
+                structured_parts[name] = value
+    org = _structure(converter, header, Organization, "organization", problems)
+    if org is not None:
+        for name, value in structured_parts.items():
+            object.__setattr__(org, name, value)
+            value.attach(org)
+    groups = [
+        (f"groups[{i}]", _structure(converter, item, UserGroup, f"groups[{i}]", problems))
+        for i, item in enumerate(_array(data, "groups", problems))
+    ]
+    users = [
+        (f"users[{i}]", _structure(converter, item, User, f"users[{i}]", problems))
+        for i, item in enumerate(_array(data, "users", problems))
+    ]
+    if org is None:
+        raise FileProblemsError(source, problems)
+    _fill(org, groups, org.add_group, problems)
+    _fill(org, users, org.add_user, problems)
+    for item in org.parts():
+        problems.extend(item.problems())
+    if problems:
+        raise FileProblemsError(source, problems)
+    return org
+
+
+def _fill(
+    _org: Organization,
+    items: Iterable[tuple[str, Any]],
+    add: Callable[[Any], Any],
+    problems: list[Problem],
+) -> None:
+    for path, item in items:
+        if item is None:
+            continue
+        try:
+            add(item)
+        except CloudtelError as exc:
+            field = exc.context.get("field")
+            problems.append(Problem(f"{path}.{field}" if field else path, str(exc)))
+
+
+def loads(text: str, fmt: Format = "toml", *, source: str = "<text>") -> Organization:
+    """Read an organisation from the text of an org file.
+
+    Raises:
+        FileProblemsError: The text is not valid TOML/JSON, or has problems.
+    """
+    try:
+        data = tomllib.loads(text) if fmt == "toml" else json.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise FileProblemsError(source, [Problem("", f"not valid TOML: {exc}")]) from exc
+    except json.JSONDecodeError as exc:
+        raise FileProblemsError(source, [Problem("", f"not valid JSON: {exc}")]) from exc
+    return from_data(data, source=source)
+
+
+def _format_of(path: Path) -> Format:
+    suffix = path.suffix.lower()
+    if suffix == ".toml":
+        return "toml"
+    if suffix == ".json":
+        return "json"
+    raise FileProblemsError(
+        str(path), [Problem("", f"unknown file type {suffix!r}: org files end in .toml or .json")]
+    )
+
+
+def _safe_relative(name: str) -> PurePosixPath:
+    rel = PurePosixPath(name)
+    if rel.is_absolute() or ".." in rel.parts or not rel.parts:
+        raise FileProblemsError(
+            name, [Problem("", f"file path {name!r} must stay inside the organisation's folder")]
+        )
+    return rel
+
+
+def load(path: str | Path) -> Organization:
+    """Load an organisation from an org file (``.toml`` or ``.json``).
+
+    The files the organisation keeps beside it (prompt audio, photos) are
+    checked: a missing or altered one is reported with the other problems.
+
+    Raises:
+        FileProblemsError: Every problem in the file, each with its path.
+    """
+    file = Path(path)
+    fmt = _format_of(file)
+    try:
+        raw = file.read_bytes()
+    except OSError as exc:
+        raise FileProblemsError(str(file), [Problem("", f"cannot read: {exc.strerror}")]) from exc
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise FileProblemsError(str(file), [Problem("", f"not UTF-8 text: {exc}")]) from exc
+    org = loads(text, fmt, source=str(file))
+    problems: list[Problem] = []
+    for name, item in zip(org.part_names(), org.parts(), strict=True):
+        for rel, blob in item.blobs().items():
+            target = file.parent / _safe_relative(rel)
+            try:
+                digest = hashlib.sha256(target.read_bytes()).hexdigest()
+            except OSError:
+                problems.append(Problem(name, f"file {rel!r} is missing from {file.parent}"))
+                continue
+            if digest != blob.sha256:
+                problems.append(
+                    Problem(name, f"file {rel!r} was altered since it was saved (checksum differs)")
+                )
+    if problems:
+        raise FileProblemsError(str(file), problems)
+    object.__setattr__(org, "_source", (str(file.resolve()), hashlib.sha256(raw).hexdigest()))
+    return org
+
+
+def save(org: Organization, path: str | Path, *, overwrite: bool = False) -> None:
+    """Save an organisation atomically, with the files it keeps beside it.
+
+    Refuses to overwrite a file this organisation was not loaded from, or one
+    that changed on disk since it was loaded, unless ``overwrite`` is true.
+
+    Raises:
+        ConflictError: The file exists and is not the one this organisation last
+            loaded or saved (someone else's edit would be lost).
+    """
+    file = Path(path)
+    fmt = _format_of(file)
+    if file.exists() and not overwrite:
+        current = hashlib.sha256(file.read_bytes()).hexdigest()
+        expected = org._source
+        if expected is None or expected[0] != str(file.resolve()) or expected[1] != current:
+            raise ConflictError(
+                f"{file} changed on disk since this organisation was loaded (or was never "
+                "loaded from it); load it again, or save with overwrite=True to replace it",
+                path=str(file),
+            )
+    file.parent.mkdir(parents=True, exist_ok=True)
+    for item in org.parts():
+        for rel, blob in item.blobs().items():
+            if blob.data is None:
+                continue
+            target = file.parent / _safe_relative(rel)
+            if target.exists() and hashlib.sha256(target.read_bytes()).hexdigest() == blob.sha256:
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(target, blob.data)
+    data = dumps(org, fmt).encode("utf-8")
+    atomic_write(file, data)
+    object.__setattr__(org, "_source", (str(file.resolve()), hashlib.sha256(data).hexdigest()))
