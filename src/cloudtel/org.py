@@ -17,21 +17,20 @@ holds, what it refers to, and which files it keeps beside the org file.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import math
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import attrs
 
+from cloudtel._part import Blob, Part, Reference, part
 from cloudtel.errors import (
     DuplicateError,
     InvalidValueError,
     NotFoundError,
     NumberNotAvailableError,
-    Problem,
     ReferencedError,
 )
 from cloudtel.numbers import DEFAULT_COUNTRY, NumberRange, PhoneNumber, valid_region
@@ -47,97 +46,8 @@ from cloudtel.users import (
 
 __all__ = ["Blob", "Organization", "Part", "Reference", "UserPage", "part"]
 
-_P = TypeVar("_P", bound="Part")
-
 SORT_COLUMNS = ("username", "first_name", "last_name", "primary_line", "department", "email")
 """Columns the user list can be sorted by."""
-
-
-@attrs.frozen
-class Reference:
-    """One object referring to another, e.g. a schedule event to a voice prompt.
-
-    Args:
-        kind (str): The kind of the object referred to: ``"prompt"``, ``"user"``,
-            ``"group"``, ``"function"`` …
-        name (str): Its name (a username for users).
-        referrer (str): Who refers to it, in words a user understands.
-    """
-
-    kind: str
-    name: str
-    referrer: str
-
-
-@attrs.frozen
-class Blob:
-    """A file kept in the organisation's folder beside the org file.
-
-    Args:
-        sha256 (str): Hex SHA-256 of the content; checked on load.
-        data (bytes | None): The content when it is new or changed and must be
-            written on save; ``None`` when it is on disk already.
-    """
-
-    sha256: str
-    data: bytes | None = attrs.field(default=None, eq=False, repr=False)
-
-    @classmethod
-    def of(cls, data: bytes) -> Blob:
-        """A blob holding ``data``, with its checksum."""
-        return cls(hashlib.sha256(data).hexdigest(), data)
-
-
-@attrs.define(eq=False)
-class Part:
-    """The state of one capability inside an :class:`Organization`.
-
-    Subclasses are attrs classes; their init fields are saved in the org file
-    under the part's field name. The organisation sets :attr:`org`.
-    Override the hooks that apply; the defaults do nothing.
-    """
-
-    _org: Organization | None = attrs.field(default=None, init=False, repr=False, eq=False)
-
-    @property
-    def org(self) -> Organization:
-        """The organisation this part belongs to."""
-        if self._org is None:
-            raise InvalidValueError(f"{type(self).__name__} is not part of an organisation")
-        return self._org
-
-    def attach(self, org: Organization) -> None:
-        """Called by the organisation when the part joins it."""
-        self._org = org
-
-    def held_numbers(self) -> Iterable[tuple[PhoneNumber, str]]:
-        """Numbers of the organisation's ranges this part holds, with their holder."""
-        return ()
-
-    def references(self) -> Iterable[Reference]:
-        """Everything this part refers to, so referred objects are not deleted."""
-        return ()
-
-    def forget_user(self, username: str) -> None:
-        """Called after the user was removed from the organisation."""
-
-    def forget_group(self, name: str) -> None:
-        """Called after the group was removed from the organisation."""
-
-    def problems(self) -> Iterable[Problem]:
-        """Cross-checks after load and by ``validate``; paths start at the part's key."""
-        return ()
-
-    def blobs(self) -> Mapping[str, Blob]:
-        """Files kept beside the org file: relative POSIX path → :class:`Blob`."""
-        return {}
-
-
-def part(factory: Callable[[], _P]) -> _P:
-    """Declare a part field of :class:`Organization` (created empty by ``factory``)."""
-    return attrs.field(
-        factory=factory, metadata={"part": True}, on_setattr=attrs.setters.frozen, kw_only=True
-    )
 
 
 @attrs.frozen
@@ -374,6 +284,8 @@ class Organization:
                 if name in user.groups:
                     groups = tuple(new.name if g == name else g for g in user.groups)
                     self._users[user.username] = attrs.evolve(user, groups=groups)
+            for item in self.parts():
+                item.rename_group(name, new.name)
         return new
 
     def move_group(self, name: str, position: int) -> None:
@@ -496,6 +408,9 @@ class Organization:
         del self._users[old.username]
         self._users[new.username] = new
         self._hold(new)
+        if new.username != old.username:
+            for item in self.parts():
+                item.rename_user(old.username, new.username)
         return new
 
     def remove_user(self, username: str) -> User:
