@@ -1,0 +1,400 @@
+"""The Yealink ``<mac>.cfg`` file: ``#!version:1.0.0.1`` then ``key = value`` lines.
+
+Escaping rules (Yealink documents no escape syntax; a line that starts with ``#`` is
+a comment, ``%NULL%`` means "no value"):
+
+Display text (key labels, names, the directory title)
+    1. Unicode NFC; every control, format, line/paragraph separator or surrogate
+       character becomes a space (so a value can never span lines).
+    2. Runs of white space become one space; leading and trailing spaces go.
+    3. ``%`` signs at the start and the end are removed, so a label can never read
+       as a token such as ``%NULL%``.
+    4. Cut to :data:`MAX_LABEL` characters. Empty text is written as ``%NULL%``.
+    ``#``, ``=``, ``:``, quotes, ``<`` and ``&`` are kept: only the first ``=`` of a
+    line separates key and value, and a ``#`` is a comment only at the start of a line.
+    Non-ASCII letters are kept: the file is UTF-8.
+
+Machine values (SIP user name, password, authentication name, registrar, BLF value,
+directory URL)
+    Must be printable ASCII without spaces and not start and end with ``%``;
+    anything else is refused with an :class:`InvalidValueError` naming the phone and
+    the field.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+
+from cloudtel.devices import (
+    EmptyKey,
+    ExtensionKey,
+    Key,
+    KeyLayout,
+    KeyPosition,
+    KeySet,
+    LineKey,
+    ParsedConfig,
+    PhoneContext,
+    PhoneModel,
+    PhoneNumberKey,
+    SipAccount,
+    SipPhone,
+    Transport,
+)
+from cloudtel.errors import ConfigParseError, InvalidValueError
+from cloudtel.numbers import PhoneNumber
+
+__all__ = [
+    "HEADER",
+    "MAX_LABEL",
+    "TYPE_BLF",
+    "TYPE_LINE",
+    "TYPE_NONE",
+    "TYPE_SPEED_DIAL",
+    "config_filename",
+    "directory_filename",
+    "display_text",
+    "parse_config",
+    "render_config",
+]
+
+HEADER = "#!version:1.0.0.1"
+"""The first line every Yealink configuration file must have."""
+
+MAX_LABEL = 40
+"""Longest label or name cloudtel writes (no vendor limit found; the phone shows what fits)."""
+
+TYPE_NONE = 0
+TYPE_SPEED_DIAL = 13
+TYPE_LINE = 15
+TYPE_BLF = 16
+
+_NULL = "%NULL%"
+_SAFE_TEXT = re.compile(r"[ -$&-~]*")  # printable ASCII without '%'
+_BAD_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+_MACHINE = re.compile(r"[!-~]+")
+_HOST = re.compile(r"[A-Za-z0-9.\-]+|\[[0-9A-Fa-f:.]+\]")
+_TRANSPORT_CODES = {Transport.UDP: "0", Transport.TCP: "1", Transport.TLS: "2"}
+_TRANSPORTS = {code: transport for transport, code in _TRANSPORT_CODES.items()}
+
+
+def display_text(text: str) -> str:
+    """Make ``text`` safe as a Yealink label or name (see the module docs).
+
+    Args:
+        text: Any text.
+
+    Returns:
+        One line, not starting or ending with ``%``, at most :data:`MAX_LABEL` characters
+        (may be empty).
+    """
+    if len(text) <= MAX_LABEL and _SAFE_TEXT.fullmatch(text) and "  " not in text:
+        return text.strip()
+    text = unicodedata.normalize("NFC", text)
+    cleaned = [
+        " " if ch.isspace() or unicodedata.category(ch) in _BAD_CATEGORIES else ch for ch in text
+    ]
+    result = " ".join("".join(cleaned).split())
+    while True:
+        cut = result[:MAX_LABEL].strip().strip("%").strip()
+        if cut == result:
+            return result
+        result = cut
+
+
+def _value(text: str) -> str:
+    return text or _NULL
+
+
+def _machine(value: str, field: str, phone: str) -> str:
+    if _MACHINE.fullmatch(value) is None or (value.startswith("%") and value.endswith("%")):
+        raise InvalidValueError(
+            f"phone {phone}: {field} {value!r} cannot be written to a Yealink configuration: "
+            "use printable ASCII without spaces, not enclosed in '%'",
+            phone=phone,
+            field=field,
+            value=value,
+        )
+    return value
+
+
+def config_filename(phone: SipPhone) -> str:
+    """``08000fbbad78.cfg``: the MAC in lowercase, as the phone requests it."""
+    return f"{phone.mac.hex}.cfg"
+
+
+def directory_filename(phone: SipPhone) -> str:
+    """``08000fbbad78-directory.xml``."""
+    return f"{phone.mac.hex}-directory.xml"
+
+
+def _key_prefix(position: KeyPosition) -> str:
+    if position.set is KeySet.LINE:
+        return f"linekey.{position.index}"
+    if position.set is KeySet.PROG:
+        return f"programablekey.{position.index}"
+    return f"expansion_module.{position.module}.key.{position.index}"
+
+
+def _account_lines(account: SipAccount, model: PhoneModel, phone: str) -> Iterator[str]:
+    host = account.registrar
+    if _HOST.fullmatch(host) is None:
+        raise InvalidValueError(
+            f"phone {phone}: registrar {host!r} is not a host name or IP address",
+            phone=phone,
+            field="registrar",
+            value=host,
+        )
+    name = _value(display_text(account.display_name))
+    yield "account.1.enable = 1"
+    yield f"account.1.label = {name}"
+    yield f"account.1.display_name = {name}"
+    yield f"account.1.auth_name = {_machine(account.effective_auth_name, 'SIP auth name', phone)}"
+    yield f"account.1.user_name = {_machine(account.username, 'SIP user name', phone)}"
+    yield f"account.1.password = {_machine(account.password, 'SIP password', phone)}"
+    yield f"account.1.sip_server.1.address = {host}"
+    yield f"account.1.sip_server.1.port = {account.port}"
+    yield f"account.1.sip_server.1.transport_type = {_TRANSPORT_CODES[account.transport]}"
+    del model
+
+
+def _key_lines(prefix: str, key: Key, context: PhoneContext, phone: str) -> Iterator[str]:
+    if isinstance(key, LineKey):
+        code, line, value, label = TYPE_LINE, str(key.account), _NULL, _NULL
+    elif isinstance(key, ExtensionKey):
+        code, line = TYPE_BLF, "1"
+        value = _machine(key.username, "extension key user", phone)
+        label = _value(display_text(context.label_for(key.username)))
+    elif isinstance(key, PhoneNumberKey):
+        code, line, value = TYPE_SPEED_DIAL, "1", key.number.e164
+        label = _value(display_text(key.label))
+    else:
+        code, line, value, label = TYPE_NONE, _NULL, _NULL, _NULL
+    yield f"{prefix}.type = {code}"
+    yield f"{prefix}.line = {line}"
+    yield f"{prefix}.value = {value}"
+    yield f"{prefix}.label = {label}"
+
+
+def render_config(phone: SipPhone, model: PhoneModel, context: PhoneContext) -> str:
+    """Render the phone's ``<mac>.cfg``.
+
+    Args:
+        phone: The phone (layout already checked against ``model``).
+        model: Its model.
+        context: Accounts, colleague names, server URL.
+
+    Returns:
+        The file's text: the version header, account 1 (accounts 2… disabled), the remote
+        phonebook when the server URL is known, and every line key and expansion-module
+        key (unused ones reset to type 0).
+
+    Raises:
+        InvalidValueError: For a credential or host that cannot be written safely.
+    """
+    name = phone.name
+    lines = [
+        HEADER,
+        f"## cloudtel: {model.title} {phone.mac.hex} {display_text(phone.description)}".rstrip(),
+        "## Generated by cloudtel; edits here are overwritten.",
+    ]
+    if context.accounts:
+        lines.extend(_account_lines(context.accounts[0], model, name))
+    else:
+        lines.append("account.1.enable = 0")
+    lines.extend(f"account.{n}.enable = 0" for n in range(2, model.max_accounts + 1))
+    if context.server_url:
+        url = _machine(context.server_url + directory_filename(phone), "directory URL", name)
+        lines.append("features.remote_phonebook.enable = 1")
+        lines.append(f"remote_phonebook.data.1.url = {url}")
+        lines.append("remote_phonebook.data.1.name = Directory")
+    layout = dict(phone.layout.items())
+    empty = EmptyKey()
+    for position in model.positions(phone.expansion_modules):
+        lines.extend(_key_lines(_key_prefix(position), layout.get(position, empty), context, name))
+    lines.append("")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------
+# Parsing
+# ---------------------------------------------------------------------------
+
+_KEY_PARAM = re.compile(
+    r"(?:(linekey|programablekey)\.(\d+)|expansion_module\.(\d+)\.key\.(\d+))\.(\w+)"
+)
+_ACCOUNT_PARAM = re.compile(r"account\.1\.(.+)")
+_ACCOUNT_FIELDS = {
+    "user_name": "username",
+    "auth_name": "auth_name",
+    "password": "password",
+    "display_name": "display_name",
+    "label": "label",
+    "sip_server.1.address": "registrar",
+    "sip_server_host": "registrar_old",
+    "sip_server.1.port": "port",
+    "sip_server.1.transport_type": "transport",
+    "enable": "enable",
+}
+
+
+def _entries(text: str) -> Iterator[tuple[int, str, str]]:
+    seen_header = False
+    for number, raw_line in enumerate(text.splitlines(), start=1):
+        line = raw_line.strip().lstrip("\ufeff")
+        if not seen_header:
+            if not line:
+                continue
+            if line.replace(" ", "") != HEADER:
+                raise ConfigParseError(
+                    f"line {number}: a Yealink configuration must begin with {HEADER}, "
+                    f"not {line[:60]!r}",
+                    line=number,
+                )
+            seen_header = True
+            continue
+        if not line or line.startswith("#"):
+            continue
+        if "=" not in line:
+            raise ConfigParseError(
+                f"line {number}: {line[:60]!r} is not 'key = value'", line=number, text=raw_line
+            )
+        key, value = line.split("=", 1)
+        value = value.strip()
+        if value.upper() in {_NULL, "%EMPTY%"}:
+            value = ""
+        yield number, key.strip().lower(), value
+    if not seen_header:
+        raise ConfigParseError(
+            f"the file is empty: a Yealink configuration begins with {HEADER}", line=1
+        )
+
+
+def _position(match: re.Match[str]) -> KeyPosition:
+    if match.group(1) == "linekey":
+        return KeyPosition(set=KeySet.LINE, index=int(match.group(2)))
+    if match.group(1) == "programablekey":
+        return KeyPosition(set=KeySet.PROG, index=int(match.group(2)))
+    return KeyPosition(set=KeySet.EXPANSION, module=int(match.group(3)), index=int(match.group(4)))
+
+
+def _fits(position: KeyPosition, model: PhoneModel) -> bool:
+    if position.set is KeySet.EXPANSION and (position.module or 0) > model.expansion_modules:
+        return False
+    return position.index <= model.keys_in(position.set)
+
+
+def _build_key(position: KeyPosition, fields: dict[str, tuple[int, str]], model: PhoneModel) -> Key:
+    type_line, code = fields.get("type", (0, "0"))
+    where = f"line {type_line}: {_key_prefix(position)}"
+    if code in {"", "0"}:
+        return EmptyKey()
+    if code not in {str(TYPE_LINE), str(TYPE_BLF), str(TYPE_SPEED_DIAL)}:
+        raise ConfigParseError(
+            f"{where}.type is {code!r}, which cloudtel has no key kind for; supported: "
+            "15 (line), 16 (BLF), 13 (speed dial), 0 (none)",
+            line=type_line,
+            position=str(position),
+        )
+    if not _fits(position, model):
+        raise ConfigParseError(
+            f"{where} is not a key of the {model.title} ({model.line_keys} line keys, "
+            f"{model.expansion_modules} expansion module(s) × {model.expansion_keys} keys)",
+            line=type_line,
+            position=str(position),
+        )
+    value_line, value = fields.get("value", (type_line, ""))
+    if code == str(TYPE_LINE):
+        line_no, line_text = fields.get("line", (type_line, "1"))
+        line_text = line_text or "1"
+        if not line_text.isdigit() or int(line_text) < 1:
+            raise ConfigParseError(
+                f"line {line_no}: {_key_prefix(position)}.line {line_text!r} is not an account "
+                "number from 1",
+                line=line_no,
+            )
+        return LineKey(account=int(line_text))
+    if not value:
+        raise ConfigParseError(f"{where} has no value", line=type_line, position=str(position))
+    if code == str(TYPE_BLF):
+        return ExtensionKey(username=value)
+    try:
+        number = PhoneNumber.parse(value)
+    except InvalidValueError as exc:
+        raise ConfigParseError(
+            f"line {value_line}: speed dial {_key_prefix(position)}.value {value!r} is not a "
+            "phone number in international form",
+            line=value_line,
+            position=str(position),
+        ) from exc
+    label = fields.get("label", (0, ""))[1]
+    return PhoneNumberKey(label=display_text(label), number=number)
+
+
+def parse_config(model: PhoneModel, text: str) -> ParsedConfig:
+    """Read a ``<mac>.cfg`` back into account 1 and a key layout.
+
+    The file must begin with ``#!version:1.0.0.1`` (blank lines before it are allowed).
+    Comment lines, blank lines, any spacing around ``=``, upper or lower case keys,
+    ``%NULL%``/``%EMPTY%`` and unknown keys are accepted; a later line overrides an
+    earlier one. The older ``account.1.sip_server_host`` fills in for the registrar.
+
+    Args:
+        model: The phone's model (keys outside it are an error).
+        text: The file's text.
+
+    Returns:
+        Account 1 (``None`` when it is disabled or has no user name and registrar) and
+        the layout.
+
+    Raises:
+        ConfigParseError: Naming the line: a missing header, a line without ``=``, a key
+            type cloudtel cannot represent, a key the model lacks, or a bad number.
+    """
+    keys: dict[KeyPosition, dict[str, tuple[int, str]]] = {}
+    account: dict[str, tuple[int, str]] = {}
+    for number, key, value in _entries(text):
+        if match := _KEY_PARAM.fullmatch(key):
+            keys.setdefault(_position(match), {})[match.group(5)] = (number, value)
+        elif (match := _ACCOUNT_PARAM.fullmatch(key)) and (
+            field := _ACCOUNT_FIELDS.get(match.group(1))
+        ):
+            account[field] = (number, value)
+    layout = KeyLayout(
+        [(position, _build_key(position, fields, model)) for position, fields in keys.items()]
+    )
+    return ParsedConfig(account=_account(account), layout=layout)
+
+
+def _account(fields: dict[str, tuple[int, str]]) -> SipAccount | None:
+    if fields.get("enable", (0, "1"))[1] == "0":
+        return None
+    username = fields.get("username", (0, ""))[1]
+    registrar = fields.get("registrar", (0, ""))[1] or fields.get("registrar_old", (0, ""))[1]
+    if not username or not registrar:
+        return None
+    port_line, port_text = fields.get("port", (0, "5060"))
+    if not port_text.isdigit():
+        raise ConfigParseError(
+            f"line {port_line}: account.1.sip_server.1.port {port_text!r} is not a number",
+            line=port_line,
+        )
+    transport_line, code = fields.get("transport", (0, "0"))
+    if (code or "0") not in _TRANSPORTS:
+        raise ConfigParseError(
+            f"line {transport_line}: transport_type {code!r} is not 0 (UDP), 1 (TCP) or 2 (TLS)",
+            line=transport_line,
+        )
+    auth = fields.get("auth_name", (0, ""))[1]
+    display = fields.get("display_name", (0, ""))[1] or fields.get("label", (0, ""))[1]
+    return SipAccount(
+        username=username,
+        password=fields.get("password", (0, ""))[1],
+        display_name=display,
+        registrar=registrar,
+        auth_name="" if auth == username else auth,
+        port=int(port_text),
+        transport=_TRANSPORTS[code or "0"],
+    )
