@@ -35,6 +35,7 @@ import cattrs
 import tomli_w
 
 from cloudtel._files import atomic_write
+from cloudtel.devices import KeyLayout, MacAddress, layout_from_primitive, layout_to_primitive
 from cloudtel.errors import CloudtelError, ConflictError, FileProblemsError, Problem
 from cloudtel.numbers import DEFAULT_COUNTRY, NumberRange, PhoneNumber
 from cloudtel.org import Organization
@@ -109,6 +110,10 @@ def configure_converter(converter: cattrs.Converter, *, fmt: Format, region: str
     converter.register_unstructure_hook(
         frozenset, lambda values: sorted(converter.unstructure(v) for v in values)
     )
+    converter.register_structure_hook(MacAddress, lambda value, _type: MacAddress(value))
+    converter.register_unstructure_hook(MacAddress, lambda mac: mac.upper)
+    converter.register_structure_hook(KeyLayout, lambda value, _type: layout_from_primitive(value))
+    converter.register_unstructure_hook(KeyLayout, layout_to_primitive)
 
 
 def make_converter(fmt: Format = "json", *, region: str = DEFAULT_COUNTRY) -> cattrs.Converter:
