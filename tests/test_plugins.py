@@ -1,0 +1,244 @@
+"""The plugin facade and the phone-driver hooks, tested with a test-only dummy driver."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import re
+import sys
+import types
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pytest
+
+from cloudtel import hookspecs, plugins
+from cloudtel.devices import (
+    Directory,
+    DirectoryEntry,
+    DirectoryNumber,
+    ExtensionKey,
+    KeyLayout,
+    LineKey,
+    ParsedConfig,
+    PhoneContext,
+    PhoneModel,
+    RenderedFile,
+    SipAccount,
+    SipPhone,
+)
+from cloudtel.errors import DriverNotFoundError, KeyLayoutError, NotFoundError, PluginError
+from cloudtel.hookspecs import hookimpl
+
+ROOT = Path(__file__).resolve().parents[1]
+
+DUMMY_MODEL = PhoneModel(
+    family="dummy",
+    name="D1",
+    line_keys=4,
+    expansion_modules=1,
+    expansion_keys=2,
+    max_accounts=2,
+    sources={
+        "line_keys": "test",
+        "programmable_keys": "test",
+        "expansion_modules": "test",
+        "expansion_keys": "test",
+        "max_accounts": "test",
+    },
+)
+
+
+class DummyDriver:
+    """A driver for the imaginary family "dummy": one line per key."""
+
+    @hookimpl
+    def cloudtel_phone_models(self) -> Sequence[PhoneModel]:
+        return (DUMMY_MODEL,)
+
+    @hookimpl
+    def cloudtel_render_phone(
+        self, phone: SipPhone, model: PhoneModel, context: PhoneContext
+    ) -> Sequence[RenderedFile] | None:
+        if model.family != "dummy":
+            return None
+        user = context.accounts[0].username if context.accounts else "-"
+        lines = [f"account {user}"] + [f"{p} {k!r}" for p, k in phone.layout.items()]
+        return (RenderedFile(path=f"{phone.mac.hex}.txt", content="\n".join(lines).encode()),)
+
+    @hookimpl
+    def cloudtel_render_directory(
+        self, phone: SipPhone, model: PhoneModel, directory: Directory, context: PhoneContext
+    ) -> Sequence[RenderedFile] | None:
+        if model.family != "dummy":
+            return None
+        text = "\n".join(e.name for e in directory.entries)
+        return (RenderedFile(path=f"{phone.mac.hex}-dir.txt", content=text.encode()),)
+
+    @hookimpl
+    def cloudtel_parse_config(self, model: PhoneModel, text: str) -> ParsedConfig | None:
+        if model.family != "dummy":
+            return None
+        user = text.splitlines()[0].split()[1]
+        account = SipAccount(username=user, password="x", registrar="example.org")
+        return ParsedConfig(account=account, layout=KeyLayout())
+
+
+@pytest.fixture
+def no_entry_points(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A plugin manager that finds no installed plugin."""
+    monkeypatch.setattr(importlib.metadata, "entry_points", lambda **_kw: [])
+    plugins.reset_plugin_manager()
+    yield
+    plugins.reset_plugin_manager()
+
+
+@pytest.fixture
+def dummy(no_entry_points: None) -> DummyDriver:
+    driver = DummyDriver()
+    plugins.register(driver, name="dummy")
+    return driver
+
+
+def _phone(**changes: object) -> SipPhone:
+    fields: dict[str, object] = {"mac": "08:00:0f:bb:ad:78", "family": "dummy", "model": "D1"}
+    fields.update(changes)
+    return SipPhone(**fields)  # type: ignore[arg-type]
+
+
+CONTEXT = PhoneContext(
+    accounts=[SipAccount(username="steven", password="pw", registrar="sip.example.org")]
+)
+
+
+def test_hook_cloudtel_phone_models(dummy: DummyDriver) -> None:
+    assert plugins.phone_models() == (DUMMY_MODEL,)
+    assert plugins.phone_families() == ("dummy",)
+    assert plugins.find_model("dummy", "d1") is DUMMY_MODEL
+    with pytest.raises(NotFoundError, match="dummy driver has no model 'X9'; it knows D1"):
+        plugins.find_model("dummy", "X9")
+
+
+def test_hook_cloudtel_render_phone(dummy: DummyDriver) -> None:
+    layout = KeyLayout({"L1": LineKey(), "E1.2": ExtensionKey(username="a@b.be")})
+    phone = _phone(layout=layout, expansion_modules=1)
+    files = plugins.driver_for(phone).render_phone(phone, CONTEXT)
+    assert [f.path for f in files] == ["08000fbbad78.txt"]
+    lines = files[0].content.decode().splitlines()
+    assert lines[0] == "account steven"
+    assert lines[2].startswith("E1.2 ExtensionKey")
+    with pytest.raises(KeyLayoutError, match="E1.2 .*module the phone does not have"):
+        plugins.driver_for(phone).render_phone(_phone(layout=layout), CONTEXT)
+
+
+def test_render_phone_checks_the_layout_first(dummy: DummyDriver) -> None:
+    phone = _phone(layout=KeyLayout({"L5": LineKey()}))
+    with pytest.raises(KeyLayoutError, match=r"phone 08000FBBAD78 \(Dummy D1\): key L5.*has 4 line"):
+        plugins.get_driver("dummy").render_phone(phone, CONTEXT)
+
+
+def test_hook_cloudtel_render_directory(dummy: DummyDriver) -> None:
+    directory = Directory(
+        entries=[DirectoryEntry(name="Adel", numbers=[DirectoryNumber(number="+3227811601")])]
+    )
+    files = plugins.get_driver("dummy").render_directory(_phone(), directory, CONTEXT)
+    assert files[0].content == b"Adel"
+
+
+def test_hook_cloudtel_parse_config(dummy: DummyDriver) -> None:
+    parsed = plugins.get_driver("dummy").parse_config(DUMMY_MODEL, "account steven\n")
+    assert parsed.account is not None
+    assert parsed.account.username == "steven"
+
+
+def test_unknown_family_lists_the_installed_drivers(dummy: DummyDriver) -> None:
+    with pytest.raises(DriverNotFoundError, match=r"'snom' is installed; installed: dummy"):
+        plugins.get_driver("snom")
+    with pytest.raises(LookupError):  # DriverNotFoundError is a LookupError too
+        plugins.driver_for(_phone(family="snom"))
+
+
+def test_no_driver_installed_says_none(no_entry_points: None) -> None:
+    with pytest.raises(DriverNotFoundError, match="installed: none"):
+        plugins.get_driver("mitel")
+
+
+def test_two_plugins_claiming_one_family_is_an_error(dummy: DummyDriver) -> None:
+    plugins.register(DummyDriver(), name="dummy-again")
+    with pytest.raises(PluginError, match="claimed by two plugins"):
+        plugins.phone_models()
+
+
+def test_a_driver_that_does_not_answer_is_a_plugin_error(no_entry_points: None) -> None:
+    class Mute(DummyDriver):
+        @hookimpl
+        def cloudtel_render_phone(  # type: ignore[override]
+            self, phone: SipPhone, model: PhoneModel, context: PhoneContext
+        ) -> None:
+            return None
+
+    plugins.register(Mute(), name="mute")
+    with pytest.raises(PluginError, match="did not answer cloudtel_render_phone"):
+        plugins.get_driver("dummy").render_phone(_phone(), CONTEXT)
+
+
+def test_drivers_are_discovered_through_entry_points(monkeypatch: pytest.MonkeyPatch) -> None:
+    module = types.ModuleType("cloudtel_fake_driver")
+    module.driver = DummyDriver()  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "cloudtel_fake_driver", module)
+    calls: list[str] = []
+
+    def entry_points(*, group: str) -> list[importlib.metadata.EntryPoint]:
+        calls.append(group)
+        if group != "cloudtel.drivers":
+            return []
+        return [importlib.metadata.EntryPoint("dummy", "cloudtel_fake_driver:driver", group)]
+
+    monkeypatch.setattr(importlib.metadata, "entry_points", entry_points)
+    plugins.reset_plugin_manager()
+    try:
+        assert calls == []  # nothing is loaded before first use
+        assert plugins.phone_families() == ("dummy",)
+        assert calls == ["cloudtel.drivers", "cloudtel.plugins"]
+        plugins.phone_families()
+        assert len(calls) == 2  # loaded once
+    finally:
+        plugins.reset_plugin_manager()
+
+
+def test_a_broken_plugin_is_reported_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    def entry_points(*, group: str) -> list[importlib.metadata.EntryPoint]:
+        return [importlib.metadata.EntryPoint("broken", "cloudtel_no_such_module", group)]
+
+    monkeypatch.setattr(importlib.metadata, "entry_points", entry_points)
+    plugins.reset_plugin_manager()
+    try:
+        with pytest.raises(PluginError, match="plugin 'broken'.*failed to load"):
+            plugins.get_plugin_manager()
+    finally:
+        plugins.reset_plugin_manager()
+
+
+# --- every hook is documented and tested -------------------------------------------
+
+
+def _hook_names() -> list[str]:
+    return sorted(
+        name
+        for name in dir(hookspecs)
+        if name.startswith("cloudtel_") and callable(getattr(hookspecs, name))
+    )
+
+
+def test_every_hook_is_documented_in_hooks_md() -> None:
+    text = (ROOT / "docs" / "hooks.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^#+ `?(cloudtel_\w+)", text, flags=re.MULTILINE))
+    missing = [name for name in _hook_names() if name not in documented]
+    assert not missing, f"hooks without a section in docs/hooks.md: {missing}"
+
+
+def test_every_hook_has_a_test_named_after_it() -> None:
+    sources = [*ROOT.glob("tests/**/test_*.py"), *ROOT.glob("drivers/*/tests/**/test_*.py")]
+    text = "\n".join(path.read_text(encoding="utf-8") for path in sources)
+    missing = [name for name in _hook_names() if f"def test_hook_{name}(" not in text]
+    assert not missing, f"hooks without a test_hook_<name> test: {missing}"
+    assert _hook_names(), "no hooks found"
