@@ -26,6 +26,7 @@ from typing import Any
 import attrs
 
 from cloudtel._part import Blob, Part, Reference, part
+from cloudtel.contacts import Contacts
 from cloudtel.errors import (
     DuplicateError,
     InvalidValueError,
@@ -181,6 +182,8 @@ class Organization:
     _source: tuple[str, str] | None = attrs.field(init=False, default=None)
     """(path, sha256) of the file this organisation was loaded from or saved to."""
     # --- parts: one field per capability, declared with part(...) ------------
+    contacts: Contacts = part(Contacts)  # noqa: RUF009 - part() declares an attrs field
+    """Contact lists of the organisation, its groups and its users."""
 
     def __attrs_post_init__(self) -> None:
         for item in self.parts():
@@ -260,7 +263,7 @@ class Organization:
         self._groups = {g.name: g for g in items}
         return group
 
-    def update_group(self, name: str, **changes: Any) -> UserGroup:
+    def update_group(self, name: str, /, **changes: Any) -> UserGroup:
         """Change a group's fields; renaming it updates its members.
 
         Raises:
@@ -380,7 +383,7 @@ class Organization:
         self._hold(user)
         return user
 
-    def update_user(self, username: str, **changes: Any) -> User:
+    def update_user(self, username: str, /, **changes: Any) -> User:
         """Change a user's fields (``attrs.evolve``), checking every invariant.
 
         Example: ``org.update_user("demo.user@orange.be", primary_line="+3227811605")``.

@@ -1,0 +1,1060 @@
+"""Contact lists at three scopes, and every user's effective list with provenance.
+
+Contacts are defined for the whole organisation, for a user group, or for a
+single user (the portal's *Services → Lijsten met contactpersonen*). A user's
+**effective list** is the organisation's contacts, plus those of every group
+they are a member of, plus their own, and every entry says where it came from.
+
+The rules, in the order they are applied:
+
+1. **One person, one entry.** Two contacts are *the same contact* when they have
+   the same name (:attr:`Contact.name`, compared case- and space-insensitively)
+   and share a phone number (or both have none). The same contact reached
+   through several scopes appears once.
+2. **The most specific scope wins.** When the same contact is defined at
+   several scopes, the entry shows the user's own version, else the version of
+   the first of their groups in the organisation's priority order, else the
+   organisation's. The entry lists the other scopes in
+   :attr:`EffectiveContact.also_from`. So a user's own contact *shadows* an
+   inherited one with the same name and number.
+3. **Mandatory is sticky.** An entry is mandatory when any of the versions it
+   merges is mandatory: a group or a user cannot make an organisation's
+   mandatory contact optional by defining it again.
+4. **Hiding.** A user can hide an inherited, non-mandatory contact from their
+   own list (:meth:`Contacts.hide`); hiding or removing a mandatory one raises
+   :class:`~cloudtel.MandatoryContactError`. A user's own contacts are not
+   hidden but deleted.
+5. **Live.** Effective lists are computed from the current state: deleting a
+   contact at a scope removes it from every list that inherited it, and adding
+   a user to a group changes their list at once.
+
+The state lives in the :class:`Contacts` part of the organisation
+(``org.contacts``) and is saved in the org file under ``[contacts]``.
+"""
+
+from __future__ import annotations
+
+import enum
+import html
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, overload
+
+import attrs
+
+from cloudtel._part import Part
+from cloudtel.errors import (
+    DuplicateError,
+    InvalidValueError,
+    MandatoryContactError,
+    NotFoundError,
+    Problem,
+)
+from cloudtel.numbers import PhoneNumber, to_number
+
+if TYPE_CHECKING:
+    from cloudtel.accounts import Principal
+
+__all__ = [
+    "Contact",
+    "ContactKind",
+    "Contacts",
+    "EffectiveContact",
+    "EffectiveList",
+    "HiddenContact",
+    "PhoneEntry",
+    "PhoneType",
+    "Scope",
+    "ScopeKind",
+]
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_SHORT = re.compile(r"[0-9*#]{1,10}")
+_NOT_DIGIT = re.compile(r"\D")
+_NUMBER_QUERY = re.compile(r"[0-9+\s().\-/]+")
+
+
+class ContactKind(enum.Enum):
+    """The portal's *contact type*: how a contact shows in a user's list."""
+
+    MANDATORY = "mandatory"
+    """Users cannot remove it from their list (*Verplichte contactpersonen*)."""
+    FAVOURITE = "favourite"
+    """Shown among the favourites (*Favoriet*)."""
+    EXTERNAL = "external"
+    """A plain external contact (*Externe contactpersonen*), the default."""
+
+
+class PhoneType(enum.Enum):
+    """The type of a phone entry; entries are kept in this order."""
+
+    WORK = "work"
+    MOBILE = "mobile"
+    HOME = "home"
+    FAX = "fax"
+    OTHER = "other"
+
+
+_TYPE_ORDER = {kind: index for index, kind in enumerate(PhoneType)}
+
+
+def _check_line(_instance: object, attribute: attrs.Attribute[str], value: object) -> None:
+    if not isinstance(value, str):
+        raise InvalidValueError(
+            f"{attribute.name} must be text, not {value!r}", field=attribute.name, value=value
+        )
+    if any(ch in value for ch in "\r\n\x00"):
+        raise InvalidValueError(
+            f"{attribute.name} {value!r} contains a line break or NUL; it must be one line",
+            field=attribute.name,
+            value=value,
+        )
+
+
+def _strip(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _check_short(_instance: object, attribute: attrs.Attribute[str], value: str) -> None:
+    _check_line(_instance, attribute, value)
+    if value and _SHORT.fullmatch(value) is None:
+        raise InvalidValueError(
+            f"{attribute.name} {value!r} must be 1 to 10 digits (and * or #), e.g. '1254'",
+            field=attribute.name,
+            value=value,
+        )
+
+
+def _check_email(_instance: object, attribute: attrs.Attribute[str], value: str) -> None:
+    _check_line(_instance, attribute, value)
+    if value and _EMAIL.fullmatch(value) is None:
+        raise InvalidValueError(
+            f"e-mail {value!r} is not an address like name@example.com",
+            field=attribute.name,
+            value=value,
+        )
+
+
+def _phone_type(value: object) -> PhoneType:
+    try:
+        return PhoneType(value)
+    except ValueError:
+        allowed = ", ".join(t.value for t in PhoneType)
+        raise InvalidValueError(
+            f"phone type {value!r} is not one of {allowed}", field="type", value=value
+        ) from None
+
+
+def _contact_kind(value: object) -> ContactKind:
+    try:
+        return ContactKind(value)
+    except ValueError:
+        allowed = ", ".join(k.value for k in ContactKind)
+        raise InvalidValueError(
+            f"contact type {value!r} is not one of {allowed}", field="kind", value=value
+        ) from None
+
+
+@attrs.frozen(kw_only=True)
+class PhoneEntry:
+    """One phone number of a contact.
+
+    Args:
+        type (PhoneType): Work, mobile, home, fax or other (text is converted).
+        number (PhoneNumber): The number; text is read with the default country
+            (use :meth:`PhoneNumber.parse` with the organisation's country for
+            national notations).
+        abbreviated (str): The abbreviated (short) number, 1 to 10 digits, or empty.
+        preferred (bool): The preferred number; at most one per contact.
+    """
+
+    type: PhoneType = attrs.field(default=PhoneType.WORK, converter=_phone_type)
+    number: PhoneNumber = attrs.field(converter=to_number)
+    abbreviated: str = attrs.field(default="", converter=_strip, validator=_check_short)
+    preferred: bool = attrs.field(default=False, validator=attrs.validators.instance_of(bool))
+
+
+def _phones(values: Iterable[PhoneEntry]) -> tuple[PhoneEntry, ...]:
+    entries = tuple(values)
+    for entry in entries:
+        if not isinstance(entry, PhoneEntry):
+            raise InvalidValueError(
+                f"a contact's phones must be PhoneEntry values, not {entry!r}",
+                field="phones",
+                value=entry,
+            )
+    return tuple(sorted(entries, key=lambda e: _TYPE_ORDER[e.type]))
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def _text(**kwargs: Any) -> Any:
+    return attrs.field(default="", converter=_strip, validator=_check_line, **kwargs)
+
+
+@attrs.frozen(kw_only=True)
+class Contact:
+    """A contact with every field of the portal's *Nieuwe contactpersoon* form.
+
+    Text fields are one line each; surrounding spaces are removed. A contact
+    needs a name: a first name, a last name, a company or a short name.
+
+    Args:
+        first_name (str): First name (*Voornaam*).
+        last_name (str): Last name (*Achternaam*).
+        company (str): Company (*Bedrijf*).
+        department (str): Department (*Afdeling*).
+        short_name (str): Short name (*Korte naam*).
+        address (str): Street and number (*Adres*).
+        postal_code (str): Postal code (*Postcode*).
+        city (str): City (*Plaats*).
+        country (str): Country (*Land*), as written.
+        email (str): E-mail address.
+        speed_dial (str): Speed dial code (*Snelkeuze*), 1 to 10 digits, or empty.
+        kind (ContactKind): The contact type: mandatory, favourite or external.
+        phones (tuple[PhoneEntry, ...]): The phone numbers, kept in the order of
+            :class:`PhoneType` (work first); at most one preferred, no number twice.
+
+    Raises:
+        InvalidValueError: A field breaks its rule; the error names the field.
+        DuplicateError: The same number is listed twice.
+    """
+
+    first_name: str = _text()
+    last_name: str = _text()
+    company: str = _text()
+    department: str = _text()
+    short_name: str = _text()
+    address: str = _text()
+    postal_code: str = _text()
+    city: str = _text()
+    country: str = _text()
+    email: str = attrs.field(default="", converter=_strip, validator=_check_email)
+    speed_dial: str = attrs.field(default="", converter=_strip, validator=_check_short)
+    kind: ContactKind = attrs.field(default=ContactKind.EXTERNAL, converter=_contact_kind)
+    phones: tuple[PhoneEntry, ...] = attrs.field(default=(), converter=_phones)
+
+    def __attrs_post_init__(self) -> None:
+        if not self.name:
+            raise InvalidValueError(
+                "a contact needs a name: a first name, last name, company or short name",
+                field="last_name",
+                value="",
+            )
+        preferred = [e.number.e164 for e in self.phones if e.preferred]
+        if len(preferred) > 1:
+            raise InvalidValueError(
+                f"contact {self.name!r} has {len(preferred)} preferred numbers "
+                f"({', '.join(preferred)}); at most one may be preferred",
+                field="phones",
+                value=preferred,
+            )
+        seen: set[str] = set()
+        for entry in self.phones:
+            if entry.number.e164 in seen:
+                raise DuplicateError(
+                    f"contact {self.name!r} lists number {entry.number.e164} twice",
+                    field="phones",
+                    value=entry.number.e164,
+                )
+            seen.add(entry.number.e164)
+
+    @property
+    def name(self) -> str:
+        """First and last name; else the company; else the short name."""
+        full = f"{self.first_name} {self.last_name}".strip()
+        return full or self.company or self.short_name
+
+    @property
+    def numbers(self) -> tuple[PhoneNumber, ...]:
+        """The phone numbers, in the order of the entries."""
+        return tuple(e.number for e in self.phones)
+
+    @property
+    def preferred(self) -> PhoneEntry | None:
+        """The preferred entry, else the first one, else ``None``."""
+        for entry in self.phones:
+            if entry.preferred:
+                return entry
+        return self.phones[0] if self.phones else None
+
+    def identity(self) -> tuple[tuple[str, str], ...]:
+        """The identity of the contact: ``(normalised name, E.164)`` per number.
+
+        Two contacts are the same contact when they share a key. A contact
+        without numbers has the single key ``(name, "")``.
+        """
+        name = _normal(self.name)
+        if not self.phones:
+            return ((name, ""),)
+        return tuple((name, e.number.e164) for e in self.phones)
+
+    def same_as(self, other: Contact) -> bool:
+        """Whether ``other`` is the same person with a same number (see :meth:`identity`)."""
+        return not set(self.identity()).isdisjoint(other.identity())
+
+
+class ScopeKind(enum.Enum):
+    """Where a contact is defined."""
+
+    ORGANIZATION = "organization"
+    GROUP = "group"
+    USER = "user"
+
+
+@attrs.frozen
+class Scope:
+    """A scope of contacts: the organisation, a user group or a user.
+
+    Build one with :meth:`organization`, :meth:`group`, :meth:`user` or
+    :meth:`parse` (``"org"``, ``"group:Sales"``, ``"user:demo.user@orange.be"``).
+
+    Args:
+        kind (ScopeKind): Organisation, group or user.
+        name (str): The group name or username; empty for the organisation.
+    """
+
+    kind: ScopeKind
+    name: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        if (self.kind is ScopeKind.ORGANIZATION) != (not self.name):
+            raise InvalidValueError(
+                "the organisation scope has no name; group and user scopes need one",
+                field="scope",
+                value=str(self.name),
+            )
+
+    @classmethod
+    def organization(cls) -> Scope:
+        """The organisation's scope: contacts for every user."""
+        return cls(ScopeKind.ORGANIZATION)
+
+    @classmethod
+    def group(cls, name: str) -> Scope:
+        """The scope of the user group ``name``."""
+        return cls(ScopeKind.GROUP, name)
+
+    @classmethod
+    def user(cls, username: str) -> Scope:
+        """The scope of one user (stored lower-case)."""
+        return cls(ScopeKind.USER, username.strip().lower())
+
+    @classmethod
+    def parse(cls, text: str | Scope) -> Scope:
+        """Read ``org``/``organization``, ``group:NAME`` or ``user:USERNAME``.
+
+        Raises:
+            InvalidValueError: Anything else; the message shows the accepted forms.
+        """
+        if isinstance(text, Scope):
+            return text
+        if not isinstance(text, str):
+            raise InvalidValueError(f"a scope is text, not {text!r}", field="scope", value=text)
+        head, colon, rest = text.strip().partition(":")
+        head = head.strip().lower()
+        if not colon and head in ("org", "organization", "organisation"):
+            return cls.organization()
+        if colon and rest.strip() and head == "group":
+            return cls.group(rest.strip())
+        if colon and rest.strip() and head == "user":
+            return cls.user(rest)
+        raise InvalidValueError(
+            f"scope {text!r} is not one of: org, group:NAME, user:USERNAME",
+            field="scope",
+            value=text,
+        )
+
+    @property
+    def label(self) -> str:
+        """The scope in words: ``organisation``, ``group Sales``, ``user x@y``."""
+        if self.kind is ScopeKind.ORGANIZATION:
+            return "organisation"
+        return f"{self.kind.value} {self.name}"
+
+    def __str__(self) -> str:
+        if self.kind is ScopeKind.ORGANIZATION:
+            return "org"
+        return f"{self.kind.value}:{self.name}"
+
+
+_ORG = Scope.organization()
+
+
+@attrs.frozen(kw_only=True)
+class HiddenContact:
+    """An inherited contact a user hid from their own list.
+
+    Args:
+        name (str): The contact's :attr:`Contact.name`.
+        number (PhoneNumber | None): One of its numbers; ``None`` when it has none.
+    """
+
+    name: str = attrs.field(validator=_check_line)
+    number: PhoneNumber | None = attrs.field(
+        default=None, converter=attrs.converters.optional(to_number)
+    )
+
+    def key(self) -> tuple[str, str]:
+        """The contact key it hides (see :meth:`Contact.identity`)."""
+        return (_normal(self.name), "" if self.number is None else self.number.e164)
+
+
+@attrs.frozen(kw_only=True)
+class EffectiveContact:
+    """One entry of a user's effective list: a contact and where it came from.
+
+    Args:
+        contact (Contact): The version shown (from the most specific scope).
+        source (Scope): The scope that version comes from.
+        also_from (tuple[Scope, ...]): Other scopes defining the same contact,
+            which this entry merges (and, for the user's own, shadows).
+        mandatory (bool): Whether any merged version is mandatory.
+    """
+
+    contact: Contact
+    source: Scope
+    also_from: tuple[Scope, ...] = ()
+    mandatory: bool = False
+
+    @property
+    def kind(self) -> ContactKind:
+        """The effective kind: mandatory when any merged version is."""
+        return ContactKind.MANDATORY if self.mandatory else self.contact.kind
+
+    @property
+    def name(self) -> str:
+        """The contact's name."""
+        return self.contact.name
+
+    @property
+    def inherited(self) -> bool:
+        """Whether the entry comes from the organisation or a group."""
+        return self.source.kind is not ScopeKind.USER
+
+    @property
+    def provenance(self) -> str:
+        """Where it came from in words, e.g. ``group Sales (also organisation)``."""
+        text = self.source.label
+        if self.also_from:
+            text += f" (also {', '.join(s.label for s in self.also_from)})"
+        return text
+
+
+@lru_cache(maxsize=65536)
+def _number_digits(e164: str) -> tuple[str, str]:
+    return e164[1:], _NOT_DIGIT.sub("", PhoneNumber(e164).national)
+
+
+def _matches(entry: EffectiveContact, needle: str, digits: str) -> bool:
+    contact = entry.contact
+    if needle:
+        for text in (
+            contact.name,
+            contact.first_name,
+            contact.last_name,
+            contact.short_name,
+            contact.company,
+        ):
+            if needle in _normal(text):
+                return True
+    if digits:
+        for phone in contact.phones:
+            international, national = _number_digits(phone.number.e164)
+            if digits in international or digits in national or digits in phone.abbreviated:
+                return True
+    return False
+
+
+_KIND_RANK = {ContactKind.MANDATORY: 0, ContactKind.FAVOURITE: 1, ContactKind.EXTERNAL: 2}
+
+
+class EffectiveList(Sequence[EffectiveContact]):
+    """A user's effective contact list, each entry with its provenance.
+
+    Entries come in scope order: the organisation's, then each group's in the
+    organisation's priority order, then the user's own. The list shares the
+    entries of each scope with every other user's list, so resolving the lists
+    of a large organisation is cheap. Build one with :meth:`Contacts.effective`.
+    """
+
+    __slots__ = ("_entries", "_segments", "username")
+
+    def __init__(
+        self,
+        username: str,
+        segments: Sequence[tuple[tuple[EffectiveContact, ...], Mapping[int, EffectiveContact]]],
+    ) -> None:
+        self.username = username
+        self._segments = segments
+        self._entries: tuple[EffectiveContact, ...] | None = None
+
+    def __iter__(self) -> Iterator[EffectiveContact]:
+        if self._entries is not None:
+            yield from self._entries
+            return
+        for entries, changes in self._segments:
+            if not changes:
+                yield from entries
+                continue
+            for index, entry in enumerate(entries):
+                changed = changes.get(index, entry)
+                if changed is not None:
+                    yield changed
+
+    def __len__(self) -> int:
+        return sum(
+            len(entries) - sum(1 for v in changes.values() if v is None)
+            for entries, changes in self._segments
+        )
+
+    @overload
+    def __getitem__(self, index: int) -> EffectiveContact: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[EffectiveContact]: ...
+
+    def __getitem__(self, index: int | slice) -> EffectiveContact | Sequence[EffectiveContact]:
+        if self._entries is None:
+            self._entries = tuple(self)
+        return self._entries[index]
+
+    def __repr__(self) -> str:
+        return f"<EffectiveList of {self.username}: {len(self)} contacts>"
+
+    @property
+    def contacts(self) -> tuple[Contact, ...]:
+        """The contacts shown, in list order."""
+        return tuple(entry.contact for entry in self)
+
+    def find(self, text: str) -> tuple[EffectiveContact, ...]:
+        """The entries whose name, first/last/short name or company contains ``text``,
+        or whose number (international or national digits) or abbreviated number
+        contains the digits of ``text``. Case and spaces do not matter.
+
+        Args:
+            text (str): E.g. ``"peet"``, ``"Orange"``, ``"0470 12"``, ``"+32 9 247"``.
+
+        Returns:
+            The matching entries, in list order; all entries for empty text.
+        """
+        needle = _normal(text)
+        digits = _NOT_DIGIT.sub("", text) if _NUMBER_QUERY.fullmatch(text.strip()) else ""
+        if not needle:
+            return tuple(self)
+        return tuple(entry for entry in self if _matches(entry, needle, digits))
+
+    def ordered(self) -> tuple[EffectiveContact, ...]:
+        """The entries as the portal shows them: mandatory, favourites, external; by name."""
+        return tuple(sorted(self, key=lambda e: (_KIND_RANK[e.kind], _normal(e.name))))
+
+    def rows(self) -> list[tuple[str, str, str, str, str]]:
+        """One row per entry (ordered): name, company, numbers, kind, where it came from."""
+        rows = []
+        for entry in self.ordered():
+            contact = entry.contact
+            numbers = ", ".join(
+                f"{p.number.international}{' *' if p.preferred else ''} ({p.type.value})"
+                for p in contact.phones
+            )
+            rows.append((entry.name, contact.company, numbers, entry.kind.value, entry.provenance))
+        return rows
+
+    def _repr_html_(self) -> str:
+        heads = ("Name", "Company", "Numbers", "Kind", "From")
+        head = "".join(f"<th>{h}</th>" for h in heads)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>"
+            for row in self.rows()
+        )
+        caption = html.escape(f"Contacts of {self.username} ({len(self)})")
+        return (
+            f"<table><caption>{caption}</caption><thead><tr>{head}</tr></thead>"
+            f"<tbody>{body}</tbody></table>"
+        )
+
+
+class _Index:
+    """The entries and keys of one scope; rebuilt when its tuple changes."""
+
+    __slots__ = ("contacts", "entries", "keys", "mandatory")
+
+    def __init__(self, scope: Scope, contacts: tuple[Contact, ...]) -> None:
+        self.contacts = contacts
+        self.entries = tuple(
+            EffectiveContact(contact=c, source=scope, mandatory=c.kind is ContactKind.MANDATORY)
+            for c in contacts
+        )
+        self.keys: dict[tuple[str, str], int] = {}
+        for index, contact in enumerate(contacts):
+            for key in contact.identity():
+                self.keys.setdefault(key, index)
+
+
+def _contact_tuple(value: Iterable[Contact]) -> tuple[Contact, ...]:
+    return tuple(value)
+
+
+def _scope_dict(value: Mapping[str, Iterable[Any]]) -> dict[str, tuple[Any, ...]]:
+    return {name: tuple(items) for name, items in value.items()}
+
+
+@attrs.define(eq=True)
+class Contacts(Part):
+    """The contact lists of an organisation: ``org.contacts``.
+
+    Read the saved state from the fields; change it through the methods, which
+    check the rules and keep every effective list current.
+
+    Args:
+        organization (tuple[Contact, ...]): The organisation's contacts.
+        groups (dict[str, tuple[Contact, ...]]): Each group's contacts, by group name.
+        users (dict[str, tuple[Contact, ...]]): Each user's own contacts, by username.
+        hidden (dict[str, tuple[HiddenContact, ...]]): Inherited contacts each
+            user hid, by username.
+    """
+
+    organization: tuple[Contact, ...] = attrs.field(default=(), converter=_contact_tuple)
+    groups: dict[str, tuple[Contact, ...]] = attrs.field(factory=dict, converter=_scope_dict)
+    users: dict[str, tuple[Contact, ...]] = attrs.field(factory=dict, converter=_scope_dict)
+    hidden: dict[str, tuple[HiddenContact, ...]] = attrs.field(factory=dict, converter=_scope_dict)
+    _cache: dict[Scope, _Index] = attrs.field(init=False, factory=dict, eq=False, repr=False)
+
+    # --- reading -------------------------------------------------------------
+
+    def at(self, scope: Scope | str) -> tuple[Contact, ...]:
+        """The contacts defined at ``scope`` (not inherited ones).
+
+        Args:
+            scope (Scope | str): A :class:`Scope` or ``"org"``, ``"group:NAME"``, ``"user:NAME"``.
+        """
+        scope = Scope.parse(scope)
+        if scope.kind is ScopeKind.ORGANIZATION:
+            return self.organization
+        if scope.kind is ScopeKind.GROUP:
+            return self.groups.get(scope.name, ())
+        return self.users.get(scope.name, ())
+
+    def scopes(self) -> list[Scope]:
+        """The scopes that hold contacts: the organisation, groups, users."""
+        found = [_ORG] if self.organization else []
+        found += [Scope.group(name) for name, items in self.groups.items() if items]
+        found += [Scope.user(name) for name, items in self.users.items() if items]
+        return found
+
+    def hidden_by(self, username: str) -> tuple[HiddenContact, ...]:
+        """The inherited contacts ``username`` hid from their list."""
+        return self.hidden.get(username.strip().lower(), ())
+
+    def _index(self, scope: Scope) -> _Index:
+        contacts = self.at(scope)
+        index = self._cache.get(scope)
+        if index is None or index.contacts is not contacts:
+            index = _Index(scope, contacts)
+            self._cache[scope] = index
+        return index
+
+    # --- effective lists ------------------------------------------------------
+
+    def effective(self, username: str) -> EffectiveList:
+        """The effective list of a user: organisation + their groups + their own.
+
+        Args:
+            username (str): The user.
+
+        Raises:
+            NotFoundError: No such user in the organisation.
+        """
+        user = self.org.user(username)
+        groups = [g.name for g in self.org.groups_of(user.username)]
+        return self._resolve(user.username, groups)
+
+    def effective_lists(self) -> dict[str, EffectiveList]:
+        """The effective list of every user of the organisation, by username."""
+        order = {g.name: i for i, g in enumerate(self.org.groups)}
+        return {
+            user.username: self._resolve(
+                user.username, sorted(user.groups, key=lambda g: order.get(g, len(order)))
+            )
+            for user in self.org.users
+        }
+
+    def find(self, username: str, text: str) -> tuple[EffectiveContact, ...]:
+        """Find in a user's effective list (see :meth:`EffectiveList.find`)."""
+        return self.effective(username).find(text)
+
+    def _resolve(self, username: str, groups: Sequence[str]) -> EffectiveList:
+        # Precedence: own, groups in priority order, organisation.
+        scopes = [Scope.user(username)] + [Scope.group(g) for g in groups] + [_ORG]
+        indexes = [self._index(s) for s in scopes]
+        last = len(indexes) - 1
+        claimed: dict[tuple[str, str], tuple[int, int]] = {}
+        merged: dict[tuple[int, int], list[EffectiveContact]] = {}
+        dropped: list[set[int]] = [set() for _ in indexes]
+        for position, index in enumerate(indexes):
+            if not index.entries:
+                continue
+            if claimed:
+                for key in index.keys.keys() & claimed.keys():
+                    item = index.keys[key]
+                    if item in dropped[position]:
+                        continue
+                    dropped[position].add(item)
+                    winner = claimed[key]
+                    merged.setdefault(winner, []).append(index.entries[item])
+                    if position != last:
+                        for other in index.contacts[item].identity():
+                            claimed.setdefault(other, winner)
+            if position != last:
+                skip = dropped[position]
+                for key, item in index.keys.items():
+                    if item not in skip:
+                        claimed.setdefault(key, (position, item))
+        changes: list[dict[int, EffectiveContact | None]] = [{} for _ in indexes]
+        for (position, item), absorbed in merged.items():
+            entry = indexes[position].entries[item]
+            changes[position][item] = attrs.evolve(
+                entry,
+                also_from=tuple(e.source for e in absorbed),
+                mandatory=entry.mandatory or any(e.mandatory for e in absorbed),
+            )
+        for position, items in enumerate(dropped):
+            for item in items:
+                changes[position][item] = None
+        for hide in self.hidden.get(username, ()):
+            key = hide.key()
+            found = claimed.get(key)
+            if found is None and key in indexes[last].keys:
+                found = (last, indexes[last].keys[key])
+            if found is None or found[0] == 0:
+                continue  # lapsed, or the user's own
+            current = changes[found[0]].get(found[1], indexes[found[0]].entries[found[1]])
+            if current is not None and not current.mandatory:
+                changes[found[0]][found[1]] = None
+        segments = [
+            (indexes[p].entries, changes[p])
+            for p in [last, *range(1, last), 0]
+            if indexes[p].entries
+        ]
+        return EffectiveList(username, segments)
+
+    # --- changing -------------------------------------------------------------
+
+    def _checked_scope(self, scope: Scope | str) -> Scope:
+        scope = Scope.parse(scope)
+        if self._org is not None:
+            if scope.kind is ScopeKind.GROUP:
+                self.org.group(scope.name)
+            elif scope.kind is ScopeKind.USER:
+                scope = Scope.user(self.org.user(scope.name).username)
+        return scope
+
+    def _store(self, scope: Scope, contacts: tuple[Contact, ...]) -> None:
+        if scope.kind is ScopeKind.ORGANIZATION:
+            self.organization = contacts
+            return
+        table = self.groups if scope.kind is ScopeKind.GROUP else self.users
+        if contacts:
+            table[scope.name] = contacts
+        else:
+            table.pop(scope.name, None)
+
+    def _authorise(self, scope: Scope, by: Principal | None, action: str, mandatory: bool) -> None:
+        """Check that ``by`` may do ``action`` at ``scope``; ``None`` is the administrator."""
+        if by is None:
+            return
+        from cloudtel.accounts import require_admin_view, require_self_or_admin_view  # noqa: PLC0415
+
+        if scope.kind is ScopeKind.USER and scope.name == by.username and not by.in_admin_view:
+            require_self_or_admin_view(by, scope.name, action=action)
+            if mandatory:
+                raise MandatoryContactError(
+                    f"{action} is refused: it is a mandatory contact, which only an "
+                    "administrator can change",
+                    user=by.username,
+                )
+            return
+        require_admin_view(by, action=action)
+
+    def add(self, scope: Scope | str, contact: Contact, *, by: Principal | None = None) -> Contact:
+        """Add a contact at a scope.
+
+        Args:
+            scope (Scope | str): Where: the organisation, a group or a user.
+            contact (Contact): The new contact.
+            by (Principal | None): Who acts; ``None`` for the administrator's own
+                script. A user without the admin view may only add plain or favourite
+                contacts to their own list.
+
+        Raises:
+            DuplicateError: The scope has the same contact (same name and number) already.
+            NotFoundError: The group or user does not exist.
+            AccessDeniedError: ``by`` may not change this scope.
+        """
+        scope = self._checked_scope(scope)
+        self._authorise(
+            scope, by, f"adding {contact.name!r}", contact.kind is ContactKind.MANDATORY
+        )
+        index = self._index(scope)
+        for key in contact.identity():
+            if key in index.keys:
+                raise DuplicateError(
+                    f"{scope.label} has contact {contact.name!r} with number "
+                    f"{key[1] or '(none)'} already; update it instead",
+                    field="phones",
+                    value=key[1],
+                )
+        self._store(scope, (*index.contacts, contact))
+        return contact
+
+    def _locate(self, scope: Scope, contact: Contact) -> int:
+        items = self.at(scope)
+        for position, item in enumerate(items):
+            if item == contact:
+                return position
+        index = self._index(scope)
+        for key in contact.identity():
+            if key in index.keys:
+                return index.keys[key]
+        raise NotFoundError(
+            f"{scope.label} has no contact {contact.name!r} with those numbers",
+            kind="contact",
+            name=contact.name,
+        )
+
+    def replace(
+        self, scope: Scope | str, old: Contact, new: Contact, *, by: Principal | None = None
+    ) -> Contact:
+        """Replace a contact at a scope by a new version.
+
+        Raises:
+            NotFoundError: ``old`` is not at the scope.
+            DuplicateError: ``new`` would be the same contact as another one there.
+            AccessDeniedError: ``by`` may not change this scope.
+            MandatoryContactError: A user changes a mandatory contact of their own.
+        """
+        scope = self._checked_scope(scope)
+        position = self._locate(scope, old)
+        items = list(self.at(scope))
+        mandatory = ContactKind.MANDATORY in (items[position].kind, new.kind)
+        self._authorise(scope, by, f"changing {old.name!r}", mandatory)
+        for other, item in enumerate(items):
+            if other != position and item.same_as(new):
+                raise DuplicateError(
+                    f"{scope.label} has contact {item.name!r} with one of these numbers already",
+                    field="phones",
+                    value=new.name,
+                )
+        items[position] = new
+        self._store(scope, tuple(items))
+        return new
+
+    def update(
+        self, scope: Scope | str, contact: Contact, *, by: Principal | None = None, **changes: Any
+    ) -> Contact:
+        """Change fields of a contact at a scope (``attrs.evolve``); see :meth:`replace`."""
+        scope = self._checked_scope(scope)
+        current = self.at(scope)[self._locate(scope, contact)]
+        return self.replace(scope, current, attrs.evolve(current, **changes), by=by)
+
+    def remove(
+        self, scope: Scope | str, contact: Contact, *, by: Principal | None = None
+    ) -> Contact:
+        """Delete a contact at a scope: it leaves every effective list that inherited it.
+
+        An administrator may delete any contact, mandatory ones too. A user
+        acting on their own list uses :meth:`remove_from_list`.
+
+        Raises:
+            NotFoundError: The contact is not at the scope.
+            AccessDeniedError: ``by`` may not change this scope.
+            MandatoryContactError: A user (no admin view) deletes a mandatory contact.
+        """
+        scope = self._checked_scope(scope)
+        position = self._locate(scope, contact)
+        items = list(self.at(scope))
+        removed = items.pop(position)
+        self._authorise(
+            scope, by, f"removing {removed.name!r}", removed.kind is ContactKind.MANDATORY
+        )
+        self._store(scope, tuple(items))
+        self._drop_lapsed_hides(removed)
+        return removed
+
+    def remove_from_list(
+        self, username: str, contact: Contact, *, by: Principal | None = None
+    ) -> None:
+        """What a user's *remove* does on their own list: delete their own contact,
+        hide an inherited one.
+
+        Raises:
+            MandatoryContactError: The entry is mandatory (own or inherited).
+            NotFoundError: The contact is not in the user's effective list.
+        """
+        entry = self._entry(username, contact)
+        if entry.mandatory:
+            raise MandatoryContactError(
+                f"{entry.name!r} is a mandatory contact (from {entry.provenance}); "
+                f"it cannot be removed from the list of {username}",
+                user=username,
+                contact=entry.name,
+            )
+        if entry.inherited:
+            self.hide(username, entry.contact, by=by)
+        else:
+            self.remove(entry.source, entry.contact, by=by)
+
+    def _entry(self, username: str, contact: Contact) -> EffectiveContact:
+        effective = self.effective(username)
+        keys = set(contact.identity())
+        for entry in effective:
+            if entry.contact == contact:
+                return entry
+        for entry in effective:
+            if not keys.isdisjoint(entry.contact.identity()):
+                return entry
+        raise NotFoundError(
+            f"{contact.name!r} is not in the contact list of {username}",
+            kind="contact",
+            name=contact.name,
+        )
+
+    def hide(self, username: str, contact: Contact, *, by: Principal | None = None) -> None:
+        """Hide an inherited, non-mandatory contact from one user's list.
+
+        Args:
+            username (str): Whose list.
+            contact (Contact): The inherited contact (as in the effective list).
+            by (Principal | None): Who acts: the user or an administrator in the admin view.
+
+        Raises:
+            MandatoryContactError: The contact is mandatory; nobody can hide it.
+            InvalidValueError: It is the user's own contact: delete it instead.
+            NotFoundError: It is not in the user's effective list.
+        """
+        user = self.org.user(username).username
+        if by is not None:
+            from cloudtel.accounts import require_self_or_admin_view  # noqa: PLC0415
+
+            require_self_or_admin_view(by, user, action=f"hiding {contact.name!r}")
+        entry = self._entry(user, contact)
+        if entry.mandatory:
+            raise MandatoryContactError(
+                f"{entry.name!r} is a mandatory contact (from {entry.provenance}); "
+                f"it cannot be hidden from the list of {user}",
+                user=user,
+                contact=entry.name,
+            )
+        if not entry.inherited:
+            raise InvalidValueError(
+                f"{entry.name!r} is {user}'s own contact: delete it instead of hiding it",
+                user=user,
+                contact=entry.name,
+            )
+        e164 = entry.contact.identity()[0][1]
+        hidden = HiddenContact(name=entry.contact.name, number=PhoneNumber(e164) if e164 else None)
+        current = self.hidden.get(user, ())
+        if hidden.key() not in {h.key() for h in current}:
+            self.hidden[user] = (*current, hidden)
+
+    def unhide(self, username: str, contact: Contact) -> bool:
+        """Show a hidden inherited contact again; ``True`` when it was hidden."""
+        user = self.org.user(username).username
+        keys = set(contact.identity())
+        current = self.hidden.get(user, ())
+        kept = tuple(h for h in current if h.key() not in keys)
+        if kept:
+            self.hidden[user] = kept
+        else:
+            self.hidden.pop(user, None)
+        return len(kept) != len(current)
+
+    def _drop_lapsed_hides(self, removed: Contact) -> None:
+        keys = set(removed.identity())
+        if not self.hidden or not any(
+            h.key() in keys for items in self.hidden.values() for h in items
+        ):
+            return
+        held = set(self._index(_ORG).keys)
+        for name in self.groups:
+            held.update(self._index(Scope.group(name)).keys)
+        for user, items in list(self.hidden.items()):
+            kept = tuple(h for h in items if h.key() not in keys or h.key() in held)
+            if kept:
+                self.hidden[user] = kept
+            else:
+                del self.hidden[user]
+
+    def set_contacts(self, scope: Scope | str, contacts: Iterable[Contact]) -> None:
+        """Replace all contacts of a scope at once (used by imports).
+
+        Raises:
+            DuplicateError: Two of them are the same contact.
+            NotFoundError: The group or user does not exist.
+        """
+        scope = self._checked_scope(scope)
+        items = tuple(contacts)
+        seen: dict[tuple[str, str], Contact] = {}
+        for contact in items:
+            for key in contact.identity():
+                if key in seen and seen[key] is not contact:
+                    raise DuplicateError(
+                        f"contacts {seen[key].name!r} and {contact.name!r} are the same contact "
+                        f"(same name and number {key[1] or '(none)'}) in {scope.label}",
+                        field="phones",
+                        value=key[1],
+                    )
+                seen[key] = contact
+        self._store(scope, items)
+
+    # --- part hooks ------------------------------------------------------------
+
+    def forget_user(self, username: str) -> None:
+        """Drop the user's own contacts and hides."""
+        self.users.pop(username, None)
+        self.hidden.pop(username, None)
+
+    def forget_group(self, name: str) -> None:
+        """Drop the group's contacts."""
+        self.groups.pop(name, None)
+
+    def rename_user(self, old: str, new: str) -> None:
+        """Move the user's contacts and hides to the new username."""
+        if old in self.users:
+            self.users[new] = self.users.pop(old)
+        if old in self.hidden:
+            self.hidden[new] = self.hidden.pop(old)
+
+    def rename_group(self, old: str, new: str) -> None:
+        """Move the group's contacts to the new name."""
+        if old in self.groups:
+            self.groups[new] = self.groups.pop(old)
+
+    def problems(self) -> Iterable[Problem]:
+        """Contacts of unknown groups or users, and the same contact twice in a scope."""
+        org = self.org
+        for name in self.groups:
+            if name not in {g.name for g in org.groups}:
+                yield Problem(f"contacts.groups.{name}", f"there is no user group {name!r}")
+        for table_name, table in (("users", self.users), ("hidden", self.hidden)):
+            for name in table:
+                if not org.has_user(name) or org.user(name).username != name:
+                    yield Problem(f"contacts.{table_name}.{name}", f"there is no user {name!r}")
+        scopes = [(_ORG, "contacts.organization")]
+        scopes += [(Scope.group(n), f"contacts.groups.{n}") for n in self.groups]
+        scopes += [(Scope.user(n), f"contacts.users.{n}") for n in self.users]
+        for scope, path in scopes:
+            seen: dict[tuple[str, str], int] = {}
+            for position, contact in enumerate(self.at(scope)):
+                for key in contact.identity():
+                    if key in seen and seen[key] != position:
+                        yield Problem(
+                            f"{path}[{position}]",
+                            f"{contact.name!r} is the same contact as {path}[{seen[key]}] "
+                            f"(same name and number {key[1] or '(none)'})",
+                        )
+                        break
+                    seen[key] = position
