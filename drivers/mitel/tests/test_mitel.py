@@ -1,0 +1,294 @@
+"""The Mitel driver: what a 6900 phone receives, what comes back, and that nothing injects."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lxml import etree
+
+import cloudtel_mitel
+from cloudtel.devices import (
+    Directory,
+    DirectoryEntry,
+    DirectoryNumber,
+    ExtensionKey,
+    KeyLayout,
+    KeyPosition,
+    KeySet,
+    LineKey,
+    PhoneContext,
+    PhoneModel,
+    PhoneNumberKey,
+    SipAccount,
+    SipPhone,
+)
+from cloudtel.errors import ConfigParseError, InvalidValueError
+
+M6940 = next(m for m in cloudtel_mitel.MODELS if m.name == "6940")
+ACCOUNT = SipAccount(
+    username="steven.lathouwers",
+    password="s3cr=t:x",
+    display_name="Steven Lathouwers",
+    registrar="sip.orange.be",
+)
+CONTEXT = PhoneContext(
+    accounts=[ACCOUNT],
+    names={"adel.alkoubaisy@orange.be": "Adel Al Koubaisy"},
+    server_url="http://prov.example/orange/",
+)
+MANUAL_LAYOUT = KeyLayout(
+    {
+        "T20": ExtensionKey(username="adel.alkoubaisy@orange.be"),
+        "T21": LineKey(),
+        "T22": PhoneNumberKey(label="example", number="+3212341234"),
+    }
+)
+
+
+def _phone(layout: KeyLayout = MANUAL_LAYOUT, modules: int = 0) -> SipPhone:
+    return SipPhone(
+        mac="08000FBBAD78", family="mitel", model="6940", layout=layout, expansion_modules=modules
+    )
+
+
+def _render(phone: SipPhone, context: PhoneContext = CONTEXT, model: PhoneModel = M6940) -> str:
+    files = cloudtel_mitel.cloudtel_render_phone(phone=phone, model=model, context=context)
+    assert files is not None
+    return files[0].content.decode()
+
+
+def test_catalogue_has_the_four_models_with_a_source_per_number() -> None:
+    assert [m.name for m in cloudtel_mitel.MODELS] == ["6920", "6930", "6940", "6970"]
+    for model in cloudtel_mitel.MODELS:
+        for field in ("line_keys", "expansion_modules", "expansion_keys", "max_accounts"):
+            assert model.source(field)
+    assert M6940.expansion_module == "M695"
+
+
+def test_the_manuals_phone() -> None:
+    files = cloudtel_mitel.cloudtel_render_phone(phone=_phone(), model=M6940, context=CONTEXT)
+    assert files is not None
+    assert files[0].path == "08000FBBAD78.cfg"
+    text = files[0].content.decode()
+    assert "sip line1 user name: steven.lathouwers\n" in text
+    assert "sip line1 password: s3cr=t:x\n" in text
+    assert "directory script: http://prov.example/orange/08000FBBAD78-directory.xml\n" in text
+    assert (
+        "topsoftkey20 type: blf\ntopsoftkey20 label: Adel Al Koubaisy\n"
+        "topsoftkey20 value: adel.alkoubaisy@orange.be\ntopsoftkey20 line: 1\n"
+    ) in text
+    assert "topsoftkey21 type: line\n" in text
+    assert "topsoftkey22 type: speeddial\ntopsoftkey22 label: example\n" in text
+    assert "topsoftkey22 value: +3212341234\n" in text
+
+
+def test_every_unused_key_is_reset() -> None:
+    text = _render(_phone(modules=2))
+    types = re.findall(r"^(topsoftkey\d+|expmod\d key\d+) type: (\w+)$", text, re.MULTILINE)
+    assert len(types) == 24 + 2 * 84
+    assert sum(1 for _name, kind in types if kind == "none") == 24 + 2 * 84 - 3
+    assert "expmod3" not in text  # only attached modules
+
+
+def test_other_families_are_not_answered() -> None:
+    other = PhoneModel(family="yealink", name="T46U", line_keys=1, sources=M6940.sources)
+    assert (
+        cloudtel_mitel.cloudtel_render_phone(phone=_phone(), model=other, context=CONTEXT) is None
+    )
+    assert cloudtel_mitel.cloudtel_parse_config(model=other, text="") is None
+
+
+def test_parse_reads_back_what_render_wrote() -> None:
+    parsed = cloudtel_mitel.parse_config(M6940, _render(_phone()))
+    assert parsed.layout == MANUAL_LAYOUT
+    assert parsed.account == ACCOUNT
+
+
+def test_parse_a_hand_written_config() -> None:
+    text = """
+    # written by hand
+    SIP Line1 User Name : "steven"    # the user
+    sip line1 password: pw
+    sip registrar ip: pbx.example.org
+    !topsoftkey3 type: speeddial
+    topsoftkey3 value: 09 247 06 80
+    topsoftkey3 label: "Reception"
+    unknown parameter: whatever
+    expmod1 key2 type: blf
+    expmod1 key2 value: 5000
+    softkey1 type: none
+    """
+    parsed = cloudtel_mitel.parse_config(M6940, text)
+    assert parsed.account is not None
+    assert (parsed.account.username, parsed.account.registrar) == ("steven", "pbx.example.org")
+    assert parsed.layout == KeyLayout(
+        {
+            "L3": PhoneNumberKey(label="Reception", number="+3292470680"),
+            "E1.2": ExtensionKey(username="5000"),
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("topsoftkey1 type line", r"line 1: 'topsoftkey1 type line' is not 'parameter: value'"),
+        ("\n\ntopsoftkey1 type: dnd", r"line 3: topsoftkey1 has type 'dnd'.*supported types"),
+        ("topsoftkey25 type: line", r"topsoftkey25 is not a key of the Mitel 6940"),
+        ("topsoftkey1 type: speeddial\ntopsoftkey1 value: *97", r"line 2: speed dial"),
+        ("topsoftkey1 type: blf", r"blf key without a value"),
+    ],
+)
+def test_parse_errors_name_the_line(text: str, message: str) -> None:
+    with pytest.raises(ConfigParseError, match=message):
+        cloudtel_mitel.parse_config(M6940, text)
+
+
+def test_credentials_that_cannot_be_written_are_refused() -> None:
+    bad = PhoneContext(accounts=[SipAccount(username="a#b", password="x", registrar="h")])
+    with pytest.raises(InvalidValueError, match="phone 08000FBBAD78: SIP user name 'a#b'"):
+        _render(_phone(), bad)
+
+
+def test_directory_pages_stay_under_the_object_limit() -> None:
+    entries = [
+        DirectoryEntry(
+            name=f"Colleague {i} <&>",
+            numbers=[
+                DirectoryNumber(label="work", number="+3227811601"),
+                DirectoryNumber(label="mobile", number="+32475123456"),
+            ],
+        )
+        for i in range(120)
+    ]
+    files = cloudtel_mitel.render_directory(_phone(), Directory(entries=entries), CONTEXT)
+    assert len(files) > 1
+    prompts = []
+    for index, page in enumerate(files, start=1):
+        assert len(page.content) <= cloudtel_mitel.MAX_OBJECT_BYTES
+        root = etree.fromstring(page.content)
+        assert root.tag == "AastraIPPhoneTextMenu"
+        uris = [item.findtext("URI") for item in root.iter("MenuItem")]
+        if index < len(files):
+            assert uris[-1] == f"http://prov.example/orange/08000FBBAD78-directory-{index + 1}.xml"
+            uris = uris[:-1]
+        prompts += [item.findtext("Prompt") for item in root.iter("MenuItem")][: len(uris)]
+        assert all(uri.startswith("Dial:+32") for uri in uris)
+    assert len(prompts) == 240
+    assert prompts[0] == "Colleague 0 <&> (work)"
+
+
+# --- properties -------------------------------------------------------------------
+
+NASTY = st.text(
+    st.characters(codec="utf-8", categories=None) | st.sampled_from(list('\n\r#:="<&\u2028\x85%')),
+    max_size=80,
+)
+NUMBERS = st.sampled_from(["+3212341234", "+3292470680", "+32475123456", "+31201234567"])
+
+
+@st.composite
+def layouts(draw: st.DrawFn, model: PhoneModel = M6940, modules: int = 1) -> KeyLayout:
+    positions = list(model.positions(modules))
+    chosen = draw(st.lists(st.sampled_from(positions), unique=True, max_size=20))
+    keys = []
+    for position in chosen:
+        kind = draw(st.sampled_from(["line", "blf", "number"]))
+        if kind == "line":
+            keys.append((position, LineKey(account=draw(st.integers(1, model.max_accounts)))))
+        elif kind == "blf":
+            user = draw(st.from_regex(r"[a-z][a-z0-9.\-']{0,15}@[a-z]{1,8}\.be", fullmatch=True))
+            keys.append((position, ExtensionKey(username=user)))
+        else:
+            label = draw(NASTY.filter(lambda t: "\n" not in t and "\r" not in t and "\0" not in t))
+            keys.append((position, PhoneNumberKey(label=label, number=draw(NUMBERS))))
+    return KeyLayout(keys)
+
+
+def _normalised(layout: KeyLayout) -> KeyLayout:
+    return KeyLayout(
+        [
+            (p, PhoneNumberKey(label=cloudtel_mitel.display_text(k.label), number=k.number))
+            if isinstance(k, PhoneNumberKey)
+            else (p, k)
+            for p, k in layout.items()
+        ]
+    )
+
+
+accounts = st.builds(
+    SipAccount,
+    username=st.from_regex(r"[!$-~]{1,20}", fullmatch=True),
+    password=st.from_regex(r"[!$-~]{1,20}", fullmatch=True),
+    display_name=NASTY.filter(lambda t: "\n" not in t and "\r" not in t and "\0" not in t),
+    registrar=st.from_regex(r"[a-z0-9][a-z0-9.\-]{0,20}", fullmatch=True),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(layout=layouts(), account=accounts, names=st.dictionaries(st.just("x@y.be"), NASTY))
+def test_property_parse_render_gives_the_layout_and_account(
+    layout: KeyLayout, account: SipAccount, names: dict[str, str]
+) -> None:
+    phone = _phone(layout, modules=1)
+    context = PhoneContext(accounts=[account], names=names)
+    parsed = cloudtel_mitel.parse_config(M6940, _render(phone, context))
+    assert parsed.layout == _normalised(layout)
+    expected_name = cloudtel_mitel.display_text(account.display_name)
+    assert parsed.account == SipAccount(
+        username=account.username,
+        password=account.password,
+        display_name=expected_name,
+        registrar=account.registrar,
+    )
+
+
+@settings(max_examples=100, deadline=None)
+@given(label=NASTY, name=NASTY)
+def test_property_no_text_adds_a_line_or_a_parameter(label: str, name: str) -> None:
+    clean = label.replace("\n", " ").replace("\r", " ").replace("\0", " ")
+    layout = KeyLayout({"T1": PhoneNumberKey(label=clean, number="+3212341234")})
+    context = PhoneContext(names={"a@b.be": name})
+    layout = layout.with_key("T2", ExtensionKey(username="a@b.be"))
+    text = _render(_phone(layout), context)
+    lines = [line for line in text.splitlines() if line and not line.startswith("#")]
+    assert len(lines) == 4 * 24
+    assert len(text.splitlines()) == len(lines) + 2
+    parameters = [line.split(":", 1)[0] for line in lines]
+    expected = [
+        f"topsoftkey{i} {f}" for i in range(1, 25) for f in ("type", "label", "value", "line")
+    ]
+    assert parameters == expected
+    assert all("#" not in line for line in lines)
+    assert KeyPosition(set=KeySet.LINE, index=1) in cloudtel_mitel.parse_config(M6940, text).layout
+
+
+@settings(max_examples=100, deadline=None)
+@given(names=st.lists(NASTY, max_size=5), title=NASTY)
+def test_property_directory_xml_is_well_formed(names: list[str], title: str) -> None:
+    entries = [
+        DirectoryEntry(
+            name=n.replace("\n", " ").replace("\r", " ").replace("\0", " "),
+            numbers=[DirectoryNumber(label="work", number="+3227811601")],
+        )
+        for n in names
+    ]
+    clean_title = title.replace("\n", " ").replace("\r", " ").replace("\0", " ")
+    directory = Directory(title=clean_title, entries=entries)
+    for page in cloudtel_mitel.render_directory(_phone(), directory, CONTEXT):
+        root = etree.fromstring(page.content)
+        assert len(root.findall("MenuItem")) == len(entries)
+        prompts = [item.findtext("Prompt") or "" for item in root.iter("MenuItem")]
+        assert prompts == [cloudtel_mitel.display_text(e.name) for e in entries]
+
+
+@given(text=NASTY)
+def test_property_display_text_is_one_safe_line(text: str) -> None:
+    shown = cloudtel_mitel.display_text(text)
+    assert len(shown) <= cloudtel_mitel.MAX_LABEL
+    assert not set(shown) & set('#"\n\r\x0b\x0c\x85\u2028\u2029')
+    assert shown == shown.strip()
+    assert cloudtel_mitel.display_text(shown) == shown
