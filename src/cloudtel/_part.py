@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
@@ -69,14 +69,17 @@ class Part:
     Override the hooks that apply; the defaults do nothing.
     """
 
-    _org: Organization | None = attrs.field(default=None, init=False, repr=False, eq=False)
+    # Typed Any: cattrs resolves every annotation of a part subclass at run time,
+    # where Organization (imported for type checking only) is not defined.
+    _org: Any = attrs.field(default=None, init=False, repr=False, eq=False)
 
     @property
     def org(self) -> Organization:
         """The organisation this part belongs to."""
-        if self._org is None:
+        org: Organization | None = self._org
+        if org is None:
             raise InvalidValueError(f"{type(self).__name__} is not part of an organisation")
-        return self._org
+        return org
 
     def attach(self, org: Organization) -> None:
         """Called by the organisation when the part joins it."""

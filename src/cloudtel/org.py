@@ -26,6 +26,7 @@ from typing import Any
 import attrs
 
 from cloudtel._part import Blob, Part, Reference, part
+from cloudtel.accounts import Accounts
 from cloudtel.contacts import Contacts
 from cloudtel.errors import (
     DuplicateError,
@@ -184,6 +185,8 @@ class Organization:
     # --- parts: one field per capability, declared with part(...) ------------
     contacts: Contacts = part(Contacts)  # noqa: RUF009 - part() declares an attrs field
     """Contact lists of the organisation, its groups and its users."""
+    accounts: Accounts = part(Accounts)  # noqa: RUF009 - part() declares an attrs field
+    """Passwords, PINs, admin roles, failed-login counters and photos (hashes only)."""
 
     def __attrs_post_init__(self) -> None:
         for item in self.parts():
