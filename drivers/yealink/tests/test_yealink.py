@@ -1,0 +1,288 @@
+"""The Yealink driver: what a T4xU/T5xW/T33G receives, what comes back, nothing injects."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lxml import etree
+
+import cloudtel_yealink
+from cloudtel.devices import (
+    Directory,
+    DirectoryEntry,
+    DirectoryNumber,
+    ExtensionKey,
+    KeyLayout,
+    LineKey,
+    PhoneContext,
+    PhoneModel,
+    PhoneNumberKey,
+    SipAccount,
+    SipPhone,
+    Transport,
+)
+from cloudtel.errors import ConfigParseError, InvalidValueError
+
+T54W = next(m for m in cloudtel_yealink.MODELS if m.name == "T54W")
+ACCOUNT = SipAccount(
+    username="steven.lathouwers",
+    password="p#ss=w:rd",
+    display_name="Steven Lathouwers",
+    registrar="sip.orange.be",
+    transport=Transport.TLS,
+    port=5061,
+)
+CONTEXT = PhoneContext(
+    accounts=[ACCOUNT],
+    names={"adel.alkoubaisy@orange.be": "Adel Al Koubaisy"},
+    server_url="http://prov.example/orange/",
+)
+LAYOUT = KeyLayout(
+    {
+        "L1": LineKey(),
+        "L2": ExtensionKey(username="adel.alkoubaisy@orange.be"),
+        "E1.60": PhoneNumberKey(label="example", number="+3212341234"),
+    }
+)
+
+
+def _phone(layout: KeyLayout = LAYOUT, modules: int = 1) -> SipPhone:
+    return SipPhone(
+        mac="80:5E:C0:BD:EA:EF",
+        family="yealink",
+        model="T54W",
+        layout=layout,
+        expansion_modules=modules,
+    )
+
+
+def _render(phone: SipPhone, context: PhoneContext = CONTEXT) -> str:
+    files = cloudtel_yealink.cloudtel_render_phone(phone=phone, model=T54W, context=context)
+    assert files is not None
+    return files[0].content.decode()
+
+
+def test_catalogue_states_sources_and_conflicts() -> None:
+    names = [m.name for m in cloudtel_yealink.MODELS]
+    assert {"T33G", "T42U", "T43U", "T46U", "T48U", "T53W", "T54W", "T57W"} == set(names)
+    t43u = next(m for m in cloudtel_yealink.MODELS if m.name == "T43U")
+    assert "conflict" in t43u.source("line_keys")
+    assert (T54W.line_keys, T54W.expansion_modules, T54W.expansion_keys) == (27, 3, 60)
+
+
+def test_the_file_a_t54w_receives() -> None:
+    files = cloudtel_yealink.cloudtel_render_phone(phone=_phone(), model=T54W, context=CONTEXT)
+    assert files is not None
+    assert files[0].path == "805ec0bdeaef.cfg"
+    text = files[0].content.decode()
+    assert text.startswith("#!version:1.0.0.1\n")
+    assert "account.1.user_name = steven.lathouwers\n" in text
+    assert "account.1.sip_server.1.transport_type = 2\n" in text
+    assert "account.16.enable = 0\n" in text
+    assert (
+        "remote_phonebook.data.1.url = http://prov.example/orange/805ec0bdeaef-directory.xml\n"
+        in text
+    )
+    assert "linekey.1.type = 15\nlinekey.1.line = 1\n" in text
+    assert (
+        "linekey.2.type = 16\nlinekey.2.line = 1\nlinekey.2.value = adel.alkoubaisy@orange.be\n"
+        "linekey.2.label = Adel Al Koubaisy\n"
+    ) in text
+    assert "expansion_module.1.key.60.type = 13\n" in text
+    assert "expansion_module.1.key.60.value = +3212341234\n" in text
+
+
+def test_every_unused_key_is_reset() -> None:
+    types = re.findall(r"^(\S+)\.type = (\d+)$", _render(_phone()), re.MULTILINE)
+    assert len(types) == 27 + 60
+    assert sum(1 for _n, code in types if code == "0") == 27 + 60 - 3
+
+
+def test_parse_reads_back_what_render_wrote() -> None:
+    parsed = cloudtel_yealink.parse_config(T54W, _render(_phone()))
+    assert parsed.layout == LAYOUT
+    assert parsed.account == ACCOUNT
+
+
+def test_parse_a_hand_written_config() -> None:
+    text = """
+
+#!version:1.0.0.1
+## by hand
+account.1.user_name=1001
+account.1.sip_server_host = pbx.example.org
+Linekey.3.Type = 13
+linekey.3.value = 09 247 06 80
+linekey.3.label = Reception = desk
+linekey.4.type = 0
+static.unknown.thing = 1
+"""
+    parsed = cloudtel_yealink.parse_config(T54W, text)
+    assert parsed.account is not None
+    assert (parsed.account.username, parsed.account.registrar) == ("1001", "pbx.example.org")
+    assert parsed.layout == KeyLayout(
+        {"L3": PhoneNumberKey(label="Reception = desk", number="+3292470680")}
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("linekey.1.type = 15", r"line 1: a Yealink configuration must begin with"),
+        ("#!version:1.0.0.1\nlinekey.1.type 15", r"line 2: 'linekey.1.type 15' is not 'key"),
+        ("#!version:1.0.0.1\nlinekey.1.type = 5", r"line 2: linekey.1.type is '5'.*supported"),
+        ("#!version:1.0.0.1\nlinekey.28.type = 15", r"linekey.28 is not a key of the Yealink"),
+        ("", r"the file is empty"),
+    ],
+)
+def test_parse_errors_name_the_line(text: str, message: str) -> None:
+    with pytest.raises(ConfigParseError, match=message):
+        cloudtel_yealink.parse_config(T54W, text)
+
+
+def test_credentials_that_cannot_be_written_are_refused() -> None:
+    bad = PhoneContext(accounts=[SipAccount(username="a b", password="x", registrar="h")])
+    with pytest.raises(InvalidValueError, match="phone 805EC0BDEAEF: SIP auth name 'a b'"):
+        _render(_phone(), bad)
+    null = PhoneContext(accounts=[SipAccount(username="a", password="%NULL%", registrar="h")])
+    with pytest.raises(InvalidValueError, match="SIP password"):
+        _render(_phone(), null)
+
+
+def test_directory_has_several_numbers_per_entry() -> None:
+    directory = Directory(
+        entries=[
+            DirectoryEntry(
+                name="Bakkerij <Jansen> & Zonen",
+                numbers=[
+                    DirectoryNumber(label="work", number="+3292470680"),
+                    DirectoryNumber(label="mobile", number="+32475123456"),
+                ],
+            )
+        ]
+    )
+    (page,) = cloudtel_yealink.render_directory(_phone(), directory, CONTEXT)
+    root = etree.fromstring(page.content)
+    assert root.tag == "YealinkIPPhoneDirectory"
+    entry = root.find("DirectoryEntry")
+    assert entry is not None
+    assert entry.findtext("Name") == "Bakkerij <Jansen> & Zonen"
+    assert [t.text for t in entry.findall("Telephone")] == ["+3292470680", "+32475123456"]
+
+
+# --- properties -------------------------------------------------------------------
+
+NASTY = st.text(
+    st.characters(codec="utf-8") | st.sampled_from(list('\n\r#:="<&\u2028\x85%')), max_size=80
+)
+ONE_LINE = NASTY.map(lambda t: t.replace("\n", " ").replace("\r", " ").replace("\0", " "))
+NUMBERS = st.sampled_from(["+3212341234", "+3292470680", "+32475123456", "+31201234567"])
+
+
+@st.composite
+def layouts(draw: st.DrawFn, model: PhoneModel = T54W, modules: int = 1) -> KeyLayout:
+    positions = list(model.positions(modules))
+    chosen = draw(st.lists(st.sampled_from(positions), unique=True, max_size=20))
+    keys = []
+    for position in chosen:
+        kind = draw(st.sampled_from(["line", "blf", "number"]))
+        if kind == "line":
+            keys.append((position, LineKey(account=draw(st.integers(1, model.max_accounts)))))
+        elif kind == "blf":
+            user = draw(st.from_regex(r"[a-z][a-z0-9.\-']{0,15}@[a-z]{1,8}\.be", fullmatch=True))
+            keys.append((position, ExtensionKey(username=user)))
+        else:
+            keys.append((position, PhoneNumberKey(label=draw(ONE_LINE), number=draw(NUMBERS))))
+    return KeyLayout(keys)
+
+
+def _normalised(layout: KeyLayout) -> KeyLayout:
+    return KeyLayout(
+        [
+            (p, PhoneNumberKey(label=cloudtel_yealink.display_text(k.label), number=k.number))
+            if isinstance(k, PhoneNumberKey)
+            else (p, k)
+            for p, k in layout.items()
+        ]
+    )
+
+
+MACHINE = st.from_regex(r"[!-~]{1,20}", fullmatch=True).filter(
+    lambda t: not (t.startswith("%") and t.endswith("%"))
+)
+accounts = st.builds(
+    SipAccount,
+    username=MACHINE,
+    password=MACHINE,
+    display_name=ONE_LINE,
+    registrar=st.from_regex(r"[a-z0-9][a-z0-9.\-]{0,20}", fullmatch=True),
+    transport=st.sampled_from(list(Transport)),
+    port=st.integers(1, 65535),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(layout=layouts(), account=accounts)
+def test_property_parse_render_gives_the_layout_and_account(
+    layout: KeyLayout, account: SipAccount
+) -> None:
+    parsed = cloudtel_yealink.parse_config(
+        T54W, _render(_phone(layout), PhoneContext(accounts=[account]))
+    )
+    assert parsed.layout == _normalised(layout)
+    assert parsed.account == SipAccount(
+        username=account.username,
+        password=account.password,
+        display_name=cloudtel_yealink.display_text(account.display_name),
+        registrar=account.registrar,
+        transport=account.transport,
+        port=account.port,
+    )
+
+
+@settings(max_examples=100, deadline=None)
+@given(label=ONE_LINE, name=NASTY)
+def test_property_no_text_adds_a_line_or_a_parameter(label: str, name: str) -> None:
+    layout = KeyLayout(
+        {
+            "L1": PhoneNumberKey(label=label, number="+3212341234"),
+            "L2": ExtensionKey(username="a@b.be"),
+        }
+    )
+    text = _render(_phone(layout, modules=0), PhoneContext(names={"a@b.be": name}))
+    lines = [line for line in text.splitlines() if not line.startswith("#")]
+    keys = [line.split(" = ", 1)[0] for line in lines if line]
+    fields = ("type", "line", "value", "label")
+    expected = [f"account.{n}.enable" for n in range(1, 17)]
+    expected += [f"linekey.{i}.{f}" for i in range(1, 28) for f in fields]
+    assert keys == expected
+    assert all(" = " in line for line in lines if line)
+    parsed = cloudtel_yealink.parse_config(T54W, text)
+    assert parsed.layout["L1"] == PhoneNumberKey(
+        label=cloudtel_yealink.display_text(label), number="+3212341234"
+    )
+
+
+@settings(max_examples=100, deadline=None)
+@given(names=st.lists(ONE_LINE, max_size=5))
+def test_property_directory_xml_is_well_formed(names: list[str]) -> None:
+    entries = [
+        DirectoryEntry(name=n, numbers=[DirectoryNumber(number="+3227811601")]) for n in names
+    ]
+    (page,) = cloudtel_yealink.render_directory(_phone(), Directory(entries=entries), CONTEXT)
+    root = etree.fromstring(page.content)
+    shown = [e.findtext("Name") or "" for e in root.findall("DirectoryEntry")]
+    assert shown == [cloudtel_yealink.display_text(n) for n in names]
+
+
+@given(text=NASTY)
+def test_property_display_text_is_one_safe_line(text: str) -> None:
+    shown = cloudtel_yealink.display_text(text)
+    assert len(shown) <= cloudtel_yealink.MAX_LABEL
+    assert not set(shown) & set("\n\r\x0b\x0c\x85\u2028\u2029")
+    assert not shown.startswith("%")
+    assert not shown.endswith("%")
+    assert cloudtel_yealink.display_text(shown) == shown
