@@ -28,6 +28,7 @@ import attrs
 from cloudtel._part import Blob, Part, Reference, part
 from cloudtel.accounts import Accounts
 from cloudtel.contacts import Contacts
+from cloudtel.devices import Phones
 from cloudtel.errors import (
     DuplicateError,
     InvalidValueError,
@@ -187,6 +188,8 @@ class Organization:
     """Contact lists of the organisation, its groups and its users."""
     accounts: Accounts = part(Accounts)  # noqa: RUF009 - part() declares an attrs field
     """Passwords, PINs, admin roles, failed-login counters and photos (hashes only)."""
+    phones: Phones = part(Phones)  # noqa: RUF009 - part() declares an attrs field
+    """SIP desk phones: MAC, model, assigned user, key layout."""
 
     def __attrs_post_init__(self) -> None:
         for item in self.parts():
