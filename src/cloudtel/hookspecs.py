@@ -25,6 +25,7 @@ if TYPE_CHECKING:
         RenderedFile,
         SipPhone,
     )
+    from cloudtel.messaging import TransportSpec
 
 __all__ = ["PROJECT", "hookimpl", "hookspec"]
 
@@ -123,3 +124,30 @@ def cloudtel_parse_config(model: PhoneModel, text: str) -> ParsedConfig | None:
     Raises:
         ConfigParseError: Naming the line and what was wrong with it.
     """
+
+
+# ===========================================================================
+# Message transports
+# ===========================================================================
+#
+# A transport sends messages (welcome messages, new passwords and PINs, reset
+# links) by e-mail or SMS. cloudtel's own transports (``outbox``, ``smtp``,
+# ``sms-http``) are registered through this same hook.
+
+
+@hookspec
+def cloudtel_message_transports() -> Sequence[TransportSpec]:  # type: ignore[empty-body]
+    """List the message transports this plugin offers.
+
+    Each :class:`~cloudtel.messaging.TransportSpec` names the transport (unique
+    across plugins: two plugins offering one name is a
+    :class:`~cloudtel.errors.PluginError`), the channels it sends (e-mail, SMS),
+    the settings it takes, and a ``create(settings)`` that builds a
+    :class:`~cloudtel.messaging.Transport` from text settings. The transport's
+    ``send(message)`` returns a :class:`~cloudtel.messaging.Receipt` or raises
+    :class:`~cloudtel.errors.DeliveryError` saying why the message was not accepted.
+
+    Returns:
+        The plugin's transport specs.
+    """
+

@@ -1,0 +1,118 @@
+"""Phones, MAC addresses, key positions and layouts as a user meets them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import cloudtel
+from cloudtel.devices import (
+    EmptyKey,
+    ExtensionKey,
+    KeyLayout,
+    KeyPosition,
+    KeySet,
+    LineKey,
+    MacAddress,
+    PhoneNumberKey,
+    SipPhone,
+    check_layout,
+    layout_from_primitive,
+    layout_to_primitive,
+)
+from cloudtel.errors import DuplicateError, InvalidValueError, KeyLayoutError, NotFoundError
+from cloudtel.plugins import find_model
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "orange-labo" / "organization.toml"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["08000FBBAD78", "08:00:0f:bb:ad:78", "08-00-0F-BB-AD-78", "0800.0fbb.ad78", " 08000fbbad78 "],
+)
+def test_mac_addresses_in_any_common_notation(text: str) -> None:
+    mac = MacAddress(text)
+    assert mac.hex == "08000fbbad78"
+    assert mac.upper == str(mac) == "08000FBBAD78"
+
+
+@pytest.mark.parametrize("text", ["08000FBBAD7", "08:00:0f:bb:ad:7g", "08:00-0f:bb:ad:78", ""])
+def test_a_bad_mac_address_says_how_to_write_one(text: str) -> None:
+    with pytest.raises(InvalidValueError, match="12 hexadecimal digits"):
+        MacAddress(text)
+
+
+def test_positions_read_the_portal_notation() -> None:
+    assert KeyPosition.parse("T20") == KeyPosition(set=KeySet.LINE, index=20)
+    assert KeyPosition.parse("line 20") == KeyPosition.parse("L20")
+    assert KeyPosition.parse("expansion 2 key 5") == KeyPosition.parse("E2.5")
+    assert str(KeyPosition.parse("p3")) == "P3"
+    with pytest.raises(KeyLayoutError, match="not a key position"):
+        KeyPosition.parse("X1")
+
+
+def test_an_empty_key_clears_the_position() -> None:
+    layout = KeyLayout({"L1": LineKey(), "L2": EmptyKey()})
+    assert layout == KeyLayout({"L1": LineKey()})
+    assert layout["L2"] == EmptyKey()
+    assert layout.with_key("L1", EmptyKey()) == KeyLayout()
+
+
+def test_a_key_outside_the_model_names_phone_position_and_limit() -> None:
+    model = find_model("mitel", "6940")
+    with pytest.raises(KeyLayoutError) as info:
+        check_layout(KeyLayout({"T25": LineKey()}), model, phone="08000FBBAD78")
+    assert str(info.value) == (
+        "phone 08000FBBAD78 (Mitel 6940): key L25 (line key 25) does not exist: "
+        "the model has 24 line keys"
+    )
+    with pytest.raises(KeyLayoutError, match=r"E1.1 .*module the phone does not have"):
+        check_layout(KeyLayout({"E1.1": LineKey()}), model, phone="08000FBBAD78")
+
+
+@given(st.lists(st.sampled_from(["L1", "L2", "E1.3", "P2"]), unique=True))
+def test_layouts_survive_the_org_file(positions: list[str]) -> None:
+    layout = KeyLayout({p: PhoneNumberKey(label=f"k {p}", number="+3212341234") for p in positions})
+    assert layout_from_primitive(layout_to_primitive(layout)) == layout
+
+
+def test_the_example_phones() -> None:
+    org = cloudtel.load(EXAMPLE)
+    phone = org.phones.get("08:00:0f:bb:ad:78")
+    assert (phone.model, phone.user) == ("6940", "steven.lathouwers@orange.be")
+    assert phone.layout["T20"] == ExtensionKey(username="adel.alkoubaisy@orange.be")
+    assert [p.family for p in org.phones] == ["mitel", "yealink"]
+
+
+def test_phone_invariants() -> None:
+    org = cloudtel.load(EXAMPLE)
+    with pytest.raises(DuplicateError, match="08000FBBAD78 exists already"):
+        org.phones.add(SipPhone(mac="08000fbbad78", family="mitel", model="6920"))
+    with pytest.raises(NotFoundError):
+        org.phones.add(SipPhone(mac="0800000000aa", family="mitel", model="6920", user="x@y.be"))
+    with pytest.raises(NotFoundError, match=r"extension key L1 names user .x@y.be."):
+        org.phones.set_key("08000FBBAD78", "L1", ExtensionKey(username="x@y.be"))
+    with pytest.raises(KeyLayoutError, match="the model has 24 line keys"):
+        org.phones.set_key("08000FBBAD78", "T30", LineKey())
+
+
+def test_search_users_for_an_extension_key_ignores_accents() -> None:
+    org = cloudtel.load(EXAMPLE)
+    found = [u.username for u in org.phones.search_users("andre")]
+    assert "andre.desutter@orange.be" in found  # André De Sutter
+    assert [u.username for u in org.phones.search_users("de sutter")] == [
+        "andre.desutter@orange.be"
+    ]
+
+
+def test_deleting_a_user_unassigns_phones_and_clears_their_keys() -> None:
+    org = cloudtel.load(EXAMPLE)
+    assert org.referrers("user", "steven.lathouwers@orange.be") == [
+        "extension key L2 of phone 249AD8A1B2C3"
+    ]
+    org.remove_user("steven.lathouwers@orange.be")
+    assert org.phones.get("08000FBBAD78").user is None
+    assert "L2" not in org.phones.get("249AD8A1B2C3").layout
