@@ -7,6 +7,18 @@ from __future__ import annotations
 
 import importlib.metadata
 
+from cloudtel.audio import (
+    PcmAudio,
+    alaw_decode,
+    alaw_encode,
+    import_audio,
+    read_aiff,
+    read_alaw_wav,
+    read_audio,
+    read_wav,
+    wav_to_raw,
+    write_alaw_wav,
+)
 from cloudtel.devices import (
     Directory,
     DirectoryEntry,
@@ -52,6 +64,7 @@ from cloudtel.errors import (
 )
 from cloudtel.numbers import NumberRange, PhoneNumber
 from cloudtel.org import Blob, Organization, Part, Reference, UserPage
+from cloudtel.prompts import PromptAudio, PromptLibrary, RecordingRequest, VoicePrompt
 from cloudtel.serialization import dumps, load, loads, save
 from cloudtel.users import MobilePhone, ResolvedSetting, Settings, User, UserGroup, Visibility
 
@@ -89,6 +102,7 @@ __all__ = [
     "Organization",
     "ParsedConfig",
     "Part",
+    "PcmAudio",
     "PhoneContext",
     "PhoneModel",
     "PhoneNumber",
@@ -96,6 +110,9 @@ __all__ = [
     "Phones",
     "PluginError",
     "Problem",
+    "PromptAudio",
+    "PromptLibrary",
+    "RecordingRequest",
     "Reference",
     "ReferencedError",
     "RenderedFile",
@@ -108,10 +125,20 @@ __all__ = [
     "UserGroup",
     "UserPage",
     "Visibility",
+    "VoicePrompt",
+    "alaw_decode",
+    "alaw_encode",
     "dumps",
+    "import_audio",
     "load",
     "loads",
+    "read_aiff",
+    "read_alaw_wav",
+    "read_audio",
+    "read_wav",
     "save",
+    "wav_to_raw",
+    "write_alaw_wav",
 ]
 
 

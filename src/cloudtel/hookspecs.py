@@ -25,6 +25,7 @@ if TYPE_CHECKING:
         RenderedFile,
         SipPhone,
     )
+    from cloudtel.prompts import RecordingRequest
     from cloudtel.messaging import TransportSpec
 
 __all__ = ["PROJECT", "hookimpl", "hookspec"]
@@ -151,3 +152,36 @@ def cloudtel_message_transports() -> Sequence[TransportSpec]:  # type: ignore[em
         The plugin's transport specs.
     """
 
+
+# ===========================================================================
+# Voice prompt recording
+# ===========================================================================
+#
+# The portal's "Record the file": the system calls a user, who speaks the prompt.
+# cloudtel places no calls itself and ships no backend that does; a telephony
+# backend plugin (for the PBX or SIP platform at hand) implements this hook. The
+# audio it returns goes through the same import as an uploaded file.
+
+
+@hookspec(firstresult=True)
+def cloudtel_record_prompt(request: RecordingRequest) -> bytes | None:
+    """Record a voice prompt by calling a user; return the recording.
+
+    Called by :meth:`cloudtel.prompts.PromptLibrary.record` (through
+    :func:`cloudtel.plugins.record_prompt`). The backend calls ``request.number`` (the
+    user's primary line) or however it reaches ``request.username``, plays its
+    instructions (it may read out ``request.description``), records, and returns when the
+    recording is done. It may block for the length of the call.
+
+    Args:
+        request (RecordingRequest): The organisation, prompt, language and user to call.
+
+    Returns:
+        The recording as the bytes of a PCM ``.wav`` or ``.aiff`` file (any accepted rate
+        and channel count: it is converted to A-law 8 kHz mono like an upload), or
+        ``None`` when this plugin does not handle the request (the next one is asked).
+
+    Raises:
+        PluginError: The call could not be placed, was not answered, or nothing was
+            recorded; the message says which.
+    """

@@ -37,6 +37,7 @@ from cloudtel.errors import (
     ReferencedError,
 )
 from cloudtel.numbers import DEFAULT_COUNTRY, NumberRange, PhoneNumber, valid_region
+from cloudtel.prompts import PromptLibrary
 from cloudtel.users import (
     ResolvedSetting,
     Settings,
@@ -188,6 +189,8 @@ class Organization:
     """Contact lists of the organisation, its groups and its users."""
     accounts: Accounts = part(Accounts)  # noqa: RUF009 - part() declares an attrs field
     """Passwords, PINs, admin roles, failed-login counters and photos (hashes only)."""
+    prompts: PromptLibrary = part(PromptLibrary)  # noqa: RUF009
+    """Voice prompts: name, description, A-law audio per language (files beside the org file)."""
     phones: Phones = part(Phones)  # noqa: RUF009 - part() declares an attrs field
     """SIP desk phones: MAC, model, assigned user, key layout."""
 

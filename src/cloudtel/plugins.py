@@ -16,7 +16,7 @@ from __future__ import annotations
 import importlib.metadata
 import threading
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import pluggy
@@ -33,6 +33,9 @@ from cloudtel.devices import (
 )
 from cloudtel.errors import DriverNotFoundError, NotFoundError, PluginError
 
+if TYPE_CHECKING:
+    from cloudtel.prompts import RecordingRequest
+
 __all__ = [
     "ENTRY_POINT_GROUPS",
     "PhoneDriver",
@@ -42,6 +45,7 @@ __all__ = [
     "get_plugin_manager",
     "phone_families",
     "phone_models",
+    "record_prompt",
     "register",
     "reset_plugin_manager",
 ]
@@ -341,3 +345,54 @@ def driver_for(model: PhoneModel | SipPhone) -> PhoneDriver:
         DriverNotFoundError: When no installed driver handles the family.
     """
     return get_driver(model.family)
+
+
+# ---------------------------------------------------------------------------
+# Voice prompt recording
+# ---------------------------------------------------------------------------
+
+
+def record_prompt(request: RecordingRequest) -> bytes:
+    """Ask the installed telephony backend to record a prompt by calling a user.
+
+    Args:
+        request: The organisation, prompt, language and user to call.
+
+    Returns:
+        The recording: the bytes of a PCM WAV or AIFF file, to be imported.
+
+    Raises:
+        PluginError: When no installed plugin records prompts (cloudtel ships none that
+            places calls), when it returned something other than bytes, or when it failed.
+    """
+    hook: Any = get_plugin_manager().hook
+    if not hook.cloudtel_record_prompt.get_hookimpls():
+        raise PluginError(
+            "recording a prompt by calling a user needs a telephony backend plugin "
+            "(hook cloudtel_record_prompt) and none is installed; cloudtel places no calls "
+            "itself: import a .wav or .aiff file instead",
+            prompt=request.prompt,
+        )
+    try:
+        audio = hook.cloudtel_record_prompt(request=request)
+    except PluginError:
+        raise
+    except Exception as exc:
+        raise PluginError(
+            f"the telephony backend failed to record prompt {request.prompt!r} "
+            f"({request.language}) by calling {request.username}: {exc}",
+            prompt=request.prompt,
+        ) from exc
+    if audio is None:
+        raise PluginError(
+            f"no installed telephony backend accepted to record prompt {request.prompt!r} "
+            f"by calling {request.username}",
+            prompt=request.prompt,
+        )
+    if not isinstance(audio, bytes | bytearray):
+        raise PluginError(
+            f"the telephony backend returned {type(audio).__name__} for prompt "
+            f"{request.prompt!r}; it must return the bytes of a WAV or AIFF file",
+            prompt=request.prompt,
+        )
+    return bytes(audio)
