@@ -1,0 +1,1075 @@
+"""Contacts in and out: CSV import with a row-by-row report, CSV and vCard export.
+
+**Import** (:func:`import_csv`) reads the files administrators really get:
+exported from spreadsheets and other systems.
+
+- The text encoding is detected: UTF-8 with or without a byte order mark,
+  UTF-16 with a byte order mark (Excel's *Unicode text*) or without one, and
+  Windows-1252 (what Excel writes as *CSV* on Western European Windows); other
+  bytes are read as Latin-1.
+- The delimiter is detected from the header line: comma, semicolon, tab or ``|``.
+  Quoting follows the spreadsheet rules (``"a ""quoted"" word"``, line breaks
+  inside quotes).
+- Columns are matched by their header, in English, Dutch or French, ignoring
+  case, accents, spaces and punctuation (:data:`HEADERS` lists every accepted
+  header). A column that maps to nothing is reported, never silently dropped.
+- Phone numbers are read with the organisation's country as default region.
+- A contact already at the scope (same name and number) is updated, not
+  duplicated; the report counts added, updated and unchanged contacts and lists
+  every rejected row with its line number, column, value and reason.
+- All or nothing: with any rejected row nothing changes, unless
+  ``keep_valid=True``, which imports the valid rows.
+
+**Export**: :func:`export_csv` writes a scope's contacts or a user's effective
+list (with a *Source* column) so that importing the file gives the same
+contacts back; :func:`export_vcard` writes vCard 4.0 (RFC 6350).
+
+Cells that a spreadsheet would run as a formula (starting with ``=``, ``+``,
+``-`` or ``@``) are written with a leading apostrophe, which import removes.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import unicodedata
+import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+import attrs
+
+from cloudtel.contacts import (
+    Contact,
+    ContactKind,
+    EffectiveContact,
+    PhoneEntry,
+    PhoneType,
+    Scope,
+)
+from cloudtel.errors import FileProblemsError, InvalidValueError, Problem
+from cloudtel.numbers import PhoneNumber
+
+if TYPE_CHECKING:
+    from cloudtel.accounts import Principal
+    from cloudtel.org import Organization
+
+__all__ = [
+    "HEADERS",
+    "ImportReport",
+    "RejectedRow",
+    "decode_csv",
+    "demo_section",
+    "export_csv",
+    "export_vcard",
+    "import_csv",
+]
+
+Language = Literal["en", "nl", "fr"]
+
+# --- headers ------------------------------------------------------------------------
+
+_FIELDS: dict[str, tuple[str, ...]] = {
+    "first_name": ("First name", "Given name", "Forename", "Voornaam", "Prénom"),
+    "last_name": (
+        "Last name",
+        "Surname",
+        "Family name",
+        "Achternaam",
+        "Familienaam",
+        "Nom",
+        "Nom de famille",
+    ),
+    "name": ("Name", "Full name", "Naam", "Volledige naam", "Nom complet"),
+    "company": (
+        "Company",
+        "Organization",
+        "Organisation",
+        "Bedrijf",
+        "Bedrijfsnaam",
+        "Firma",
+        "Société",
+        "Entreprise",
+    ),
+    "department": ("Department", "Afdeling", "Département", "Service"),
+    "short_name": ("Short name", "Nickname", "Korte naam", "Roepnaam", "Nom court", "Surnom"),
+    "address": ("Address", "Street", "Adres", "Straat", "Adresse", "Rue"),
+    "postal_code": ("Postal code", "Postcode", "ZIP", "ZIP code", "Code postal"),
+    "city": ("City", "Town", "Plaats", "Stad", "Gemeente", "Woonplaats", "Ville", "Localité"),
+    "country": ("Country", "Land", "Pays"),
+    "email": ("E-mail", "Email address", "Mail", "E-mailadres", "Courriel", "Adresse e-mail"),
+    "speed_dial": ("Speed dial", "Snelkeuze", "Numérotation rapide"),
+    "kind": ("Contact type", "Type", "Kind", "Type contact", "Soort", "Type de contact"),
+    "preferred": (
+        "Preferred",
+        "Preferred number",
+        "Voorkeur",
+        "Voorkeursnummer",
+        "Préféré",
+        "Numéro préféré",
+    ),
+    "source": ("Source", "Bron", "Herkomst", "Provenance"),
+}
+
+_PHONE_WORDS: dict[PhoneType, tuple[str, ...]] = {
+    PhoneType.WORK: (
+        "Work",
+        "Work phone",
+        "Business phone",
+        "Office",
+        "Phone",
+        "Telephone",
+        "Werk",
+        "Telefoon",
+        "Telefoonnummer",
+        "Telefoon werk",
+        "Kantoor",
+        "Travail",
+        "Téléphone",
+        "Téléphone travail",
+        "Bureau",
+    ),
+    PhoneType.MOBILE: (
+        "Mobile",
+        "Mobile phone",
+        "Cell",
+        "Cell phone",
+        "GSM",
+        "Mobiel",
+        "Mobiele telefoon",
+        "Portable",
+        "Téléphone mobile",
+    ),
+    PhoneType.HOME: (
+        "Home",
+        "Home phone",
+        "Private",
+        "Thuis",
+        "Telefoon thuis",
+        "Privé",
+        "Domicile",
+        "Téléphone domicile",
+    ),
+    PhoneType.FAX: ("Fax", "Fax number", "Telefax", "Faxnummer", "Télécopie"),
+    PhoneType.OTHER: ("Other", "Other phone", "Ander", "Andere", "Overig", "Autre"),
+}
+
+_SHORT_WORDS = (
+    "short",
+    "short number",
+    "abbreviated",
+    "abbreviated number",
+    "ingekort",
+    "ingekort nummer",
+    "verkort",
+    "verkort nummer",
+    "abrégé",
+    "numéro abrégé",
+    "court",
+)
+
+HEADERS: Mapping[str, tuple[str, ...]] = {
+    **_FIELDS,
+    **{f"phone:{kind.value}": words for kind, words in _PHONE_WORDS.items()},
+    "phone abbreviated (after or before a phone header)": tuple(_SHORT_WORDS),
+}
+"""Every accepted column header, by what it fills (matching ignores case, accents,
+spaces and punctuation). Phone headers may carry a number for a second entry of
+the same type (``Mobile 2``) and an abbreviated-number word (``Mobile short``,
+``Werk ingekort``, ``Travail abrégé``). *Name* is split into first and last name
+when there are no such columns; *Source* is written by exports of effective
+lists and ignored (and reported) on import."""
+
+_LABELS: dict[Language, dict[str, str]] = {
+    "en": {
+        "company": "Company",
+        "department": "Department",
+        "first_name": "First name",
+        "last_name": "Last name",
+        "short_name": "Short name",
+        "address": "Address",
+        "postal_code": "Postal code",
+        "city": "City",
+        "country": "Country",
+        "email": "E-mail",
+        "speed_dial": "Speed dial",
+        "kind": "Contact type",
+        "preferred": "Preferred",
+        "source": "Source",
+        "short": "short",
+        "work": "Work",
+        "mobile": "Mobile",
+        "home": "Home",
+        "fax": "Fax",
+        "other": "Other",
+        "mandatory": "mandatory",
+        "favourite": "favourite",
+        "external": "external",
+    },
+    "nl": {
+        "company": "Bedrijf",
+        "department": "Afdeling",
+        "first_name": "Voornaam",
+        "last_name": "Achternaam",
+        "short_name": "Korte naam",
+        "address": "Adres",
+        "postal_code": "Postcode",
+        "city": "Plaats",
+        "country": "Land",
+        "email": "E-mail",
+        "speed_dial": "Snelkeuze",
+        "kind": "Type contact",
+        "preferred": "Voorkeur",
+        "source": "Bron",
+        "short": "ingekort",
+        "work": "Werk",
+        "mobile": "Mobiel",
+        "home": "Thuis",
+        "fax": "Fax",
+        "other": "Ander",
+        "mandatory": "verplicht",
+        "favourite": "favoriet",
+        "external": "extern",
+    },
+    "fr": {
+        "company": "Société",
+        "department": "Département",
+        "first_name": "Prénom",
+        "last_name": "Nom",
+        "short_name": "Nom court",
+        "address": "Adresse",
+        "postal_code": "Code postal",
+        "city": "Ville",
+        "country": "Pays",
+        "email": "E-mail",
+        "speed_dial": "Numérotation rapide",
+        "kind": "Type de contact",
+        "preferred": "Préféré",
+        "source": "Source",
+        "short": "abrégé",
+        "work": "Travail",
+        "mobile": "Mobile",
+        "home": "Domicile",
+        "fax": "Fax",
+        "other": "Autre",
+        "mandatory": "obligatoire",
+        "favourite": "favori",
+        "external": "externe",
+    },
+}
+
+_KIND_WORDS: dict[str, ContactKind] = {
+    "": ContactKind.EXTERNAL,
+    "mandatory": ContactKind.MANDATORY,
+    "required": ContactKind.MANDATORY,
+    "verplicht": ContactKind.MANDATORY,
+    "obligatoire": ContactKind.MANDATORY,
+    "favourite": ContactKind.FAVOURITE,
+    "favorite": ContactKind.FAVOURITE,
+    "favoriet": ContactKind.FAVOURITE,
+    "favori": ContactKind.FAVOURITE,
+    "favorite contact": ContactKind.FAVOURITE,
+    "external": ContactKind.EXTERNAL,
+    "plain": ContactKind.EXTERNAL,
+    "extern": ContactKind.EXTERNAL,
+    "externe": ContactKind.EXTERNAL,
+}
+
+_SCALARS = (
+    "company",
+    "department",
+    "first_name",
+    "last_name",
+    "short_name",
+    "address",
+    "postal_code",
+    "city",
+    "country",
+    "email",
+    "speed_dial",
+)
+
+
+def _norm(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if ch.isalnum() and not unicodedata.combining(ch))
+
+
+def _build_lookup() -> tuple[dict[str, str], dict[str, tuple[PhoneType, bool]]]:
+    fields = {_norm(h): field for field, words in _FIELDS.items() for h in words}
+    phones: dict[str, tuple[PhoneType, bool]] = {}
+    for kind, words in _PHONE_WORDS.items():
+        for word in words:
+            phones[_norm(word)] = (kind, False)
+            for short in _SHORT_WORDS:
+                phones[_norm(word + short)] = (kind, True)
+                phones[_norm(short + word)] = (kind, True)
+    return fields, phones
+
+
+_FIELD_LOOKUP, _PHONE_LOOKUP = _build_lookup()
+_KIND_LOOKUP = {_norm(k): v for k, v in _KIND_WORDS.items()}
+_DIGITS = re.compile(r"\d+")
+
+
+@attrs.frozen
+class _Column:
+    """What one column of the file fills."""
+
+    field: str  # a Contact field, "name", "preferred", "source", "phone" or "" (nothing)
+    phone: tuple[PhoneType, int] | None = None
+    abbreviated: bool = False
+
+
+def _phone_slot(header: str) -> tuple[PhoneType, int, bool] | None:
+    """``(type, index, abbreviated)`` of a phone header like ``Mobile 2 short``."""
+    normal = _norm(header)
+    digits = _DIGITS.findall(normal)
+    letters = _DIGITS.sub("", normal)
+    found = _PHONE_LOOKUP.get(letters)
+    if found is None or len(digits) > 1:
+        return None
+    index = int(digits[0]) if digits else 1
+    if index < 1:
+        return None
+    return found[0], index, found[1]
+
+
+def _column(header: str) -> _Column:
+    field = _FIELD_LOOKUP.get(_norm(header))
+    if field is not None:
+        return _Column(field)
+    slot = _phone_slot(header)
+    if slot is not None:
+        return _Column("phone", (slot[0], slot[1]), slot[2])
+    return _Column("")
+
+
+# --- decoding -----------------------------------------------------------------------
+
+
+def decode_csv(data: bytes, *, source: str = "<csv>") -> tuple[str, str]:
+    """Decode the bytes of a CSV file the way spreadsheet programs write them.
+
+    Args:
+        data (bytes): The file's content.
+        source (str): The file name, for messages.
+
+    Returns:
+        ``(text, encoding)``; the encoding is ``utf-8-sig``, ``utf-16``,
+        ``utf-16-le``, ``utf-16-be``, ``utf-8``, ``cp1252`` or ``latin-1``.
+
+    Raises:
+        FileProblemsError: A UTF-16 file that is cut off or broken.
+    """
+    try:
+        if data.startswith(codecs.BOM_UTF8):
+            return data[len(codecs.BOM_UTF8) :].decode("utf-8"), "utf-8-sig"
+        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return data.decode("utf-16"), "utf-16"
+        sample = data[:400]
+        if len(sample) >= 4 and sample.count(0) * 3 >= len(sample):
+            # BOM-less UTF-16: every other byte of ASCII text is NUL
+            encoding = "utf-16-le" if sample[1::2].count(0) > sample[0::2].count(0) else "utf-16-be"
+            return data.decode(encoding), encoding
+    except UnicodeDecodeError as exc:
+        raise FileProblemsError(
+            source, [Problem("", f"looks like UTF-16 text but cannot be read: {exc.reason}")]
+        ) from exc
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "latin-1"
+
+
+_DELIMITERS = (",", ";", "\t", "|")
+
+
+def _header_line(text: str) -> str:
+    """The first logical line (line breaks inside quotes do not end it)."""
+    quoted = False
+    for position, ch in enumerate(text):
+        if ch == '"':
+            quoted = not quoted
+        elif ch in "\r\n" and not quoted:
+            return text[:position]
+    return text
+
+
+def _detect_delimiter(text: str) -> str:
+    line = _header_line(text)
+    best, best_score = ",", (-1, -1)
+    for delimiter in _DELIMITERS:
+        cells = next(csv.reader([line], delimiter=delimiter), [])
+        if len(cells) < 2 and delimiter != ",":
+            continue
+        known = sum(1 for cell in cells if _column(cell).field)
+        score = (known, len(cells))
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+# --- the report ---------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class RejectedRow:
+    """One problem with one row of an imported file.
+
+    Args:
+        line (int): The line number in the file (the header is line 1).
+        column (str): The column's header as written in the file ("" for the row).
+        value (str): The value found.
+        reason (str): What is wrong and what is allowed.
+    """
+
+    line: int
+    column: str
+    value: str
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" + (f", column {self.column!r}" if self.column else "")
+        return f"{where}: {self.value!r}: {self.reason}"
+
+
+@attrs.frozen(kw_only=True)
+class ImportReport:
+    """What an import did (or would have done).
+
+    Args:
+        source (str): The file name.
+        scope (Scope): Where the contacts went.
+        encoding (str): The text encoding detected.
+        delimiter (str): The delimiter detected.
+        added (int): New contacts.
+        updated (int): Contacts already there (same name and number) that changed.
+        unchanged (int): Contacts already there, identical.
+        rejected (tuple[RejectedRow, ...]): Every problem, by line and column.
+        unknown_columns (tuple[str, ...]): Headers that map to nothing (not imported).
+        ignored_columns (tuple[str, ...]): Known columns that import does not use
+            (the *Source* column of an effective-list export).
+        blank_lines (int): Empty rows that were skipped.
+        applied (bool): Whether the scope was changed.
+    """
+
+    source: str
+    scope: Scope
+    encoding: str
+    delimiter: str
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: tuple[RejectedRow, ...] = ()
+    unknown_columns: tuple[str, ...] = ()
+    ignored_columns: tuple[str, ...] = ()
+    blank_lines: int = 0
+    applied: bool = False
+
+    @property
+    def rejected_lines(self) -> tuple[int, ...]:
+        """The line numbers of the rejected rows, each once."""
+        return tuple(sorted({r.line for r in self.rejected}))
+
+    @property
+    def ok(self) -> bool:
+        """Whether every row was imported."""
+        return not self.rejected and self.applied
+
+    def __str__(self) -> str:
+        shown = {"\t": "tab"}.get(self.delimiter, self.delimiter)
+        verb = "imported" if self.applied else "NOT imported (nothing changed)"
+        lines = [
+            f"{self.source} → {self.scope.label}: {verb}; {self.encoding}, delimiter {shown!r}",
+            f"  added {self.added}, updated {self.updated}, unchanged {self.unchanged}, "
+            f"rejected {len(self.rejected_lines)} rows",
+        ]
+        if self.unknown_columns:
+            lines.append(
+                "  columns that map to nothing (not imported): "
+                + ", ".join(repr(c) for c in self.unknown_columns)
+            )
+        if self.ignored_columns:
+            lines.append("  columns ignored: " + ", ".join(repr(c) for c in self.ignored_columns))
+        if self.blank_lines:
+            lines.append(f"  {self.blank_lines} blank lines skipped")
+        lines += [f"  {row}" for row in self.rejected]
+        if self.rejected and not self.applied:
+            lines.append("  fix these rows, or import with keep_valid to import the others")
+        return "\n".join(lines)
+
+
+# --- import -------------------------------------------------------------------------
+
+
+def _unescape(value: str) -> str:
+    value = value.strip()
+    if len(value) >= 2 and value[0] == "'" and value[1] in "=+-@'":
+        return value[1:]
+    return value
+
+
+def _plan(headers: Sequence[str], source: str) -> tuple[list[_Column], list[str], list[str]]:
+    columns = [_column(h) for h in headers]
+    problems: list[Problem] = []
+    seen: dict[object, str] = {}
+    for header, column in zip(headers, columns, strict=True):
+        if not column.field or column.field == "source":
+            continue
+        key: object = (column.phone, column.abbreviated) if column.phone else column.field
+        if key in seen:
+            problems.append(
+                Problem(
+                    f"line 1, column {header!r}",
+                    f"means the same as column {seen[key]!r}; keep one of them",
+                )
+            )
+        seen[key] = header
+    names = {"first_name", "last_name", "name", "company", "short_name"}
+    if not any(c.field in names for c in columns):
+        problems.append(
+            Problem(
+                "line 1",
+                "no name column: the header needs one of First name, Last name, Name, Company "
+                "or Short name (or their Dutch or French names: Voornaam, Achternaam, Bedrijf, "
+                f"Prénom, Nom, Société …); found {', '.join(repr(h) for h in headers)}",
+            )
+        )
+    for header, column in zip(headers, columns, strict=True):
+        if column.abbreviated and column.phone:
+            plain = (column.phone, False)
+            if plain not in seen:
+                problems.append(
+                    Problem(
+                        f"line 1, column {header!r}",
+                        "an abbreviated-number column needs the phone column it belongs to",
+                    )
+                )
+    if problems:
+        raise FileProblemsError(source, problems)
+    unknown = [h for h, c in zip(headers, columns, strict=True) if not c.field]
+    ignored = [h for h, c in zip(headers, columns, strict=True) if c.field == "source"]
+    return columns, unknown, ignored
+
+
+class _RowReader:
+    """Turns the cells of one row into a Contact, collecting problems."""
+
+    def __init__(self, headers: Sequence[str], columns: Sequence[_Column], region: str) -> None:
+        self.headers = headers
+        self.columns = columns
+        self.region = region
+        self.field_header = {c.field: h for h, c in zip(headers, columns, strict=True)}
+        self.has_split_names = "first_name" in self.field_header or "last_name" in self.field_header
+        self.labels: dict[str, tuple[PhoneType, int]] = {}
+        for header, column in zip(headers, columns, strict=True):
+            if column.phone and not column.abbreviated:
+                self.labels[_norm(header)] = column.phone
+
+    def read(self, line: int, cells: Sequence[str], problems: list[RejectedRow]) -> Contact | None:
+        fields: dict[str, Any] = {}
+        numbers: dict[tuple[PhoneType, int], tuple[str, str]] = {}
+        shorts: dict[tuple[PhoneType, int], tuple[str, str]] = {}
+        preferred = ("", "")
+        full_name = ""
+        before = len(problems)
+        for header, column, raw in zip(self.headers, self.columns, cells, strict=False):
+            value = _unescape(raw) if raw else ""
+            if not value:
+                continue
+            field = column.field
+            if field == "phone" and column.phone is not None:
+                (shorts if column.abbreviated else numbers)[column.phone] = (header, value)
+            elif field in _SCALARS:
+                fields[field] = value
+            elif field == "kind":
+                kind = _KIND_LOOKUP.get(_norm(value))
+                if kind is None:
+                    problems.append(
+                        RejectedRow(
+                            line=line,
+                            column=header,
+                            value=value,
+                            reason="not a contact type: write mandatory, favourite or external "
+                            "(verplicht, favoriet, extern; obligatoire, favori, externe)",
+                        )
+                    )
+                else:
+                    fields["kind"] = kind
+            elif field == "preferred":
+                preferred = (header, value)
+            elif field == "name":
+                full_name = value
+        if len(cells) > len(self.headers) and any(c.strip() for c in cells[len(self.headers) :]):
+            extra = next(c for c in cells[len(self.headers) :] if c.strip())
+            problems.append(
+                RejectedRow(
+                    line=line,
+                    column="",
+                    value=extra,
+                    reason=f"the row has {len(cells)} cells but the header only "
+                    f"{len(self.headers)} columns (a delimiter inside an unquoted value?)",
+                )
+            )
+        if full_name and not self.has_split_names:
+            first, _, last = full_name.partition(" ")
+            fields["first_name"], fields["last_name"] = first, last.strip()
+        preferred_slot = None
+        if preferred[1]:
+            preferred_slot = self.labels.get(_norm(preferred[1]))
+            if preferred_slot is None:
+                parsed = _phone_slot(preferred[1])
+                preferred_slot = (parsed[0], parsed[1]) if parsed and not parsed[2] else None
+            if preferred_slot is None or preferred_slot not in numbers:
+                problems.append(
+                    RejectedRow(
+                        line=line,
+                        column=preferred[0],
+                        value=preferred[1],
+                        reason="names no phone column of this row with a number; write the "
+                        "header of the preferred number's column, e.g. 'Mobile'",
+                    )
+                )
+        for short_slot, (header, value) in shorts.items():
+            if short_slot not in numbers:
+                problems.append(
+                    RejectedRow(
+                        line=line,
+                        column=header,
+                        value=value,
+                        reason="an abbreviated number without the number it belongs to",
+                    )
+                )
+        phones = []
+        for slot in sorted(numbers, key=lambda s: s[1]):
+            header, value = numbers[slot]
+            try:
+                number = PhoneNumber.parse(value, self.region)
+                short = shorts.get(slot, ("", ""))[1]
+                phones.append(
+                    PhoneEntry(
+                        type=slot[0],
+                        number=number,
+                        abbreviated=short,
+                        preferred=slot == preferred_slot,
+                    )
+                )
+            except InvalidValueError as exc:
+                where = header
+                if exc.context.get("field") == "abbreviated":
+                    where, value = shorts[slot]
+                problems.append(RejectedRow(line=line, column=where, value=value, reason=str(exc)))
+        if len(problems) > before:
+            return None
+        try:
+            return Contact(phones=tuple(phones), **fields)
+        except InvalidValueError as exc:
+            field = str(exc.context.get("field", ""))
+            header = self.field_header.get(field, "")
+            if field == "last_name" and not header:
+                header = self.field_header.get("name", "")
+            problems.append(
+                RejectedRow(
+                    line=line,
+                    column=header,
+                    value=str(fields.get(field, exc.context.get("value", ""))),
+                    reason=str(exc),
+                )
+            )
+            return None
+
+
+def _rows(text: str, delimiter: str, source: str) -> Iterator[tuple[int, list[str]]]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    line = 1
+    try:
+        for cells in reader:
+            yield line, cells
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        raise FileProblemsError(
+            source, [Problem(f"line {reader.line_num}", f"cannot read the CSV: {exc}")]
+        ) from exc
+
+
+def import_csv(
+    org: Organization,
+    scope: Scope | str,
+    data: bytes | str,
+    *,
+    keep_valid: bool = False,
+    source: str = "<csv>",
+    by: Principal | None = None,
+) -> ImportReport:
+    """Import contacts from a CSV file into a scope of the organisation.
+
+    Args:
+        org (Organization): The organisation; its country reads national numbers.
+        scope (Scope | str): ``"org"``, ``"group:NAME"`` or ``"user:USERNAME"``.
+        data (bytes | str): The file's bytes (the encoding is detected) or text.
+        keep_valid (bool): Import the valid rows even when some are rejected.
+        source (str): The file name, for the report and messages.
+        by (Principal | None): Who imports; needs the admin view unless it is the
+            user's own scope. ``None`` is the administrator's own script.
+
+    Returns:
+        The :class:`ImportReport`; check :attr:`ImportReport.applied`.
+
+    Raises:
+        FileProblemsError: The file cannot be read as a contact list (no header,
+            no name column, two columns meaning the same, broken quoting).
+        NotFoundError: The group or user of the scope does not exist.
+    """
+    contacts = org.contacts
+    scope = contacts._checked_scope(scope)
+    if isinstance(data, bytes):
+        text, encoding = decode_csv(data, source=source)
+    else:
+        text, encoding = data.removeprefix("\ufeff"), "text"
+    delimiter = _detect_delimiter(text)
+    rows = _rows(text, delimiter, source)
+    header_row = next(rows, None)
+    if header_row is None or not any(c.strip() for c in header_row[1]):
+        raise FileProblemsError(source, [Problem("line 1", "the file is empty: no header line")])
+    headers = [_unescape(h) for h in header_row[1]]
+    columns, unknown, ignored = _plan(headers, source)
+    reader = _RowReader(headers, columns, org.country)
+
+    existing = list(contacts.at(scope))
+    where: dict[tuple[str, str], int] = {}
+    for position, contact in enumerate(existing):
+        for key in contact.identity():
+            where.setdefault(key, position)
+    from_file: dict[tuple[str, str], int] = {}
+    problems: list[RejectedRow] = []
+    added = updated = unchanged = blank = 0
+    mandatory = False
+    for line, cells in rows:
+        if not any(cells) or not any(c.strip() for c in cells):
+            blank += 1
+            continue
+        read = reader.read(line, cells, problems)
+        if read is None:
+            continue
+        contact = read
+        keys = contact.identity()
+        earlier = next((from_file[k] for k in keys if k in from_file), None)
+        if earlier is not None:
+            problems.append(
+                RejectedRow(
+                    line=line,
+                    column="",
+                    value=contact.name,
+                    reason=f"the same contact (same name and number) as line {earlier}",
+                )
+            )
+            continue
+        matches = {where[k] for k in keys if k in where}
+        if len(matches) > 1:
+            problems.append(
+                RejectedRow(
+                    line=line,
+                    column="",
+                    value=contact.name,
+                    reason="has the name and numbers of two different contacts already there",
+                )
+            )
+            continue
+        for key in keys:
+            from_file[key] = line
+        mandatory = mandatory or contact.kind is ContactKind.MANDATORY
+        if matches:
+            position = matches.pop()
+            if existing[position] == contact:
+                unchanged += 1
+            else:
+                mandatory = mandatory or existing[position].kind is ContactKind.MANDATORY
+                existing[position] = contact
+                updated += 1
+        else:
+            position = len(existing)
+            existing.append(contact)
+            added += 1
+        for key in keys:
+            where[key] = position
+    applied = False
+    if not problems or keep_valid:
+        contacts._authorise(scope, by, f"importing contacts into {scope.label}", mandatory)
+        contacts.set_contacts(scope, existing)
+        applied = True
+    return ImportReport(
+        source=source,
+        scope=scope,
+        encoding=encoding,
+        delimiter=delimiter,
+        added=added,
+        updated=updated,
+        unchanged=unchanged,
+        rejected=tuple(problems),
+        unknown_columns=tuple(unknown),
+        ignored_columns=tuple(ignored),
+        blank_lines=blank,
+        applied=applied,
+    )
+
+
+# --- CSV export -----------------------------------------------------------------------
+
+
+def _escape_cell(value: str) -> str:
+    if value and (
+        value[0] in "=+-@" or (value[0] == "'" and len(value) >= 2 and value[1] in "=+-@'")
+    ):
+        return "'" + value
+    return value
+
+
+def _entries(
+    items: Iterable[Contact | EffectiveContact],
+) -> tuple[list[Contact], list[EffectiveContact | None]]:
+    contacts: list[Contact] = []
+    entries: list[EffectiveContact | None] = []
+    for item in items:
+        if isinstance(item, EffectiveContact):
+            contacts.append(item.contact)
+            entries.append(item)
+        else:
+            contacts.append(item)
+            entries.append(None)
+    return contacts, entries
+
+
+def export_csv(
+    items: Iterable[Contact | EffectiveContact],
+    *,
+    language: Language = "en",
+    delimiter: str = ",",
+) -> str:
+    """Write contacts as CSV text that :func:`import_csv` reads back to the same contacts.
+
+    Args:
+        items: The contacts of a scope (``org.contacts.at(scope)``) or a user's
+            effective list (``org.contacts.effective(user)``); for the latter a
+            *Source* column says where each came from.
+        language (str): Header language: ``"en"``, ``"nl"`` or ``"fr"``.
+        delimiter (str): ``","`` (default), ``";"`` or a tab.
+
+    Returns:
+        The CSV text (lines end in CRLF). Write it with a UTF-8 byte order mark so
+        spreadsheet programs pick the encoding.
+
+    Raises:
+        InvalidValueError: An unknown language or delimiter.
+    """
+    if language not in _LABELS:
+        raise InvalidValueError(
+            f"language {language!r} is not one of en, nl, fr", field="language", value=language
+        )
+    if delimiter not in _DELIMITERS:
+        raise InvalidValueError(
+            "the delimiter must be a comma, a semicolon, a tab or '|'",
+            field="delimiter",
+            value=delimiter,
+        )
+    labels = _LABELS[language]
+    contacts, entries = _entries(items)
+    counts = dict.fromkeys(PhoneType, 0)
+    for contact in contacts:
+        per_type: dict[PhoneType, int] = {}
+        for entry in contact.phones:
+            per_type[entry.type] = per_type.get(entry.type, 0) + 1
+        for kind, count in per_type.items():
+            counts[kind] = max(counts[kind], count)
+    phone_columns: list[tuple[PhoneType, int, str]] = []
+    for kind in PhoneType:
+        for index in range(1, max(counts[kind], 1 if kind is PhoneType.WORK else 0) + 1):
+            suffix = "" if index == 1 else f" {index}"
+            phone_columns.append((kind, index, labels[kind.value] + suffix))
+    headers = [labels[f] for f in _SCALARS] + [labels["kind"]]
+    for _kind, _index, label in phone_columns:
+        headers += [label, f"{label} {labels['short']}"]
+    headers.append(labels["preferred"])
+    with_source = any(e is not None for e in entries)
+    if with_source:
+        headers.append(labels["source"])
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow(headers)
+    for contact, effective in zip(contacts, entries, strict=True):
+        row = [_escape_cell(getattr(contact, f)) for f in _SCALARS]
+        row.append(labels[contact.kind.value])
+        slots: dict[tuple[PhoneType, int], PhoneEntry] = {}
+        per_type = {}
+        preferred = ""
+        for phone in contact.phones:
+            per_type[phone.type] = per_type.get(phone.type, 0) + 1
+            slots[(phone.type, per_type[phone.type])] = phone
+        for kind, index, label in phone_columns:
+            phone_entry = slots.get((kind, index))
+            if phone_entry is None:
+                row += ["", ""]
+                continue
+            row += [_escape_cell(phone_entry.number.international), phone_entry.abbreviated]
+            if phone_entry.preferred:
+                preferred = label
+        row.append(preferred)
+        if with_source:
+            row.append(str(effective.source) if effective is not None else "")
+        writer.writerow(row)
+    return out.getvalue()
+
+
+# --- vCard 4.0 ------------------------------------------------------------------------
+
+_TEL_TYPES = {
+    PhoneType.WORK: "work,voice",
+    PhoneType.MOBILE: "cell",
+    PhoneType.HOME: "home,voice",
+    PhoneType.FAX: "fax",
+    PhoneType.OTHER: "voice",
+}
+
+
+def _vtext(value: str) -> str:
+    """Escape a TEXT value (RFC 6350 §3.4): backslash, comma, newline."""
+    return value.replace("\\", "\\\\").replace(",", "\\,").replace("\n", "\\n")
+
+
+def _vcomponent(value: str) -> str:
+    """Escape one component of a compound value (N, ADR, ORG): also the semicolon."""
+    return _vtext(value).replace(";", "\\;")
+
+
+def _fold(line: str) -> str:
+    """Fold a content line at 75 octets (RFC 6350 §3.2) without splitting a character."""
+    data = line.encode("utf-8")
+    if len(data) <= 75:
+        return line + "\r\n"
+    parts: list[str] = []
+    current: list[str] = []
+    size = 0
+    limit = 75
+    for ch in line:
+        width = len(ch.encode("utf-8"))
+        if size + width > limit:
+            parts.append("".join(current))
+            current, size, limit = [], 0, 74  # continuation lines start with a space
+        current.append(ch)
+        size += width
+    parts.append("".join(current))
+    return "\r\n ".join(parts) + "\r\n"
+
+
+def _uid(contact: Contact) -> str:
+    key = "|".join(f"{name}:{number}" for name, number in contact.identity())
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'cloudtel-contact:' + key)}"
+
+
+def export_vcard(items: Iterable[Contact | EffectiveContact]) -> str:
+    """Write contacts as vCard 4.0 (RFC 6350): one ``VCARD`` per contact.
+
+    Names, organisation and address are structured (``N``, ``ORG``, ``ADR``);
+    numbers are ``tel:`` URIs with their type and ``PREF=1`` for the preferred
+    one; the contact type is a ``CATEGORIES`` value. Abbreviated numbers, speed
+    dial and (for effective lists) the source are ``X-CLOUDTEL-*`` properties.
+    Text is escaped and lines are folded at 75 octets; lines end in CRLF.
+
+    Args:
+        items: Contacts, or the entries of an effective list.
+
+    Returns:
+        The vCard text.
+    """
+    lines: list[str] = []
+    for item in items:
+        entry = item if isinstance(item, EffectiveContact) else None
+        contact = item.contact if isinstance(item, EffectiveContact) else item
+        kind = entry.kind if entry is not None else contact.kind
+        props = ["BEGIN:VCARD", "VERSION:4.0", f"UID:{_uid(contact)}"]
+        person = bool(contact.first_name or contact.last_name)
+        props.append(f"KIND:{'individual' if person or not contact.company else 'org'}")
+        props.append(f"FN:{_vtext(contact.name)}")
+        if person:
+            props.append(f"N:{_vcomponent(contact.last_name)};{_vcomponent(contact.first_name)};;;")
+        if contact.short_name:
+            props.append(f"NICKNAME:{_vtext(contact.short_name)}")
+        if contact.company or contact.department:
+            org = _vcomponent(contact.company)
+            if contact.department:
+                org += ";" + _vcomponent(contact.department)
+            props.append(f"ORG:{org}")
+        if contact.address or contact.postal_code or contact.city or contact.country:
+            parts = ("", "", contact.address, contact.city, "", contact.postal_code)
+            adr = ";".join(_vcomponent(p) for p in (*parts, contact.country))
+            props.append(f"ADR;TYPE=work:{adr}")
+        if contact.email:
+            props.append(f"EMAIL;TYPE=work:{_vtext(contact.email)}")
+        for phone in contact.phones:
+            pref = ";PREF=1" if phone.preferred else ""
+            props.append(
+                f'TEL;VALUE=uri;TYPE="{_TEL_TYPES[phone.type]}"{pref}:tel:{phone.number.e164}'
+            )
+            if phone.abbreviated:
+                props.append(
+                    f'X-CLOUDTEL-ABBREVIATED;X-TEL="tel:{phone.number.e164}":{phone.abbreviated}'
+                )
+        if contact.speed_dial:
+            props.append(f"X-CLOUDTEL-SPEED-DIAL:{contact.speed_dial}")
+        props.append(f"CATEGORIES:{kind.value}")
+        if entry is not None:
+            props.append(f"X-CLOUDTEL-SOURCE:{_vtext(str(entry.source))}")
+        props.append("END:VCARD")
+        lines += [_fold(p) for p in props]
+    return "".join(lines)
+
+
+# --- the demo ---------------------------------------------------------------------------
+
+
+def demo_section(org: Organization, out: object = None) -> str:
+    """The demo's contacts section: one user's effective list with where each came from.
+
+    Args:
+        org (Organization): The organisation (the example "Orange labo").
+        out (object): The demo's output folder (a :class:`~pathlib.Path`); when
+            given, the user's list is written there as a vCard file too.
+
+    Returns:
+        The section's text; empty when the organisation has no contacts.
+    """
+    if not org.contacts.scopes() or not org.users:
+        return ""
+    preferred = [u for u in org.users if u.username.startswith("demo.user@")]
+    with_groups = sorted(org.users, key=lambda u: -len(u.groups))
+    user = (preferred or with_groups)[0]
+    entries = org.contacts.effective(user.username)
+    rows = entries.rows()
+    heads = ("Name", "Company", "Numbers", "Kind", "From")
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(heads)]
+    table = [
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+        for row in [heads, *rows]
+    ]
+    table.insert(1, "  ".join("-" * w for w in widths))
+    groups = ", ".join(g.name for g in org.groups_of(user.username)) or "no groups"
+    text = [
+        f"== Contacts of {user.username} ({groups}): {len(entries)} entries",
+        *table,
+    ]
+    if out is not None:
+        from pathlib import Path  # noqa: PLC0415
+
+        from cloudtel._files import atomic_write  # noqa: PLC0415
+
+        target = Path(str(out)) / f"contacts-{user.username}.vcf"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(target, export_vcard(entries).encode("utf-8"))
+        text.append(f"vCard 4.0 of this list: {target}")
+    return "\n".join(text)
