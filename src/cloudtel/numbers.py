@@ -32,22 +32,27 @@ def valid_region(code: object) -> bool:
 
 
 @lru_cache(maxsize=65536)
-def _parse(text: str, region: str) -> tuple[str, str]:
-    """Return (E.164, region code) of ``text`` or raise InvalidPhoneNumberError."""
+def _parse(text: str, region: str, shown: str | None = None) -> tuple[str, str]:
+    """Return (E.164, region code) of ``text`` or raise InvalidPhoneNumberError.
+
+    ``shown`` is the text as the user wrote it (before separators were removed),
+    for the error message; default ``text``.
+    """
+    shown = text if shown is None else shown
     try:
         parsed = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException as exc:
         raise InvalidPhoneNumberError(
-            f"{text!r} is not a phone number ({exc._msg}); write it as +32 9 247 06 80 "
+            f"{shown!r} is not a phone number ({exc._msg}); write it as +32 9 247 06 80 "
             f"or as a national number of {region}",
-            value=text,
+            value=shown,
             region=region,
         ) from exc
     if not phonenumbers.is_valid_number(parsed):
         raise InvalidPhoneNumberError(
-            f"{text!r} is not a valid phone number (checked with default region {region}): "
+            f"{shown!r} is not a valid phone number (checked with default region {region}): "
             "wrong length or an unassigned prefix",
-            value=text,
+            value=shown,
             region=region,
         )
     e164 = phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
@@ -104,7 +109,7 @@ class PhoneNumber:
                 f"{text!r} is not a phone number: expected text", value=text
             )
         cleaned = _SEPARATORS.sub("", text.strip())
-        e164, _ = _parse(cleaned or text, region.upper())
+        e164, _ = _parse(cleaned or text, region.upper(), None if cleaned == text else text)
         number = object.__new__(cls)
         object.__setattr__(number, "e164", e164)
         return number
