@@ -867,6 +867,10 @@ class SipAccount:
         return self.auth_name or self.username
 
 
+def _accounts(values: Iterable[SipAccount]) -> tuple[SipAccount, ...]:
+    return tuple(values)
+
+
 @attrs.frozen(kw_only=True)
 class PhoneContext:
     """Everything a driver needs besides the phone and its model.
@@ -880,7 +884,7 @@ class PhoneContext:
             unknown, in which case no directory setting is written.
     """
 
-    accounts: tuple[SipAccount, ...] = attrs.field(default=(), converter=tuple)
+    accounts: tuple[SipAccount, ...] = attrs.field(default=(), converter=_accounts)
     names: Mapping[str, str] = attrs.field(factory=dict, hash=False)
     server_url: str = attrs.field(default="", validator=_single_line)
 
@@ -909,6 +913,10 @@ class DirectoryNumber:
     number: PhoneNumber = attrs.field(converter=_phone_number)
 
 
+def _directory_numbers(values: Iterable[DirectoryNumber]) -> tuple[DirectoryNumber, ...]:
+    return tuple(values)
+
+
 @attrs.frozen(kw_only=True)
 class DirectoryEntry:
     """A person or company in a phone's directory, with one or more numbers.
@@ -919,7 +927,11 @@ class DirectoryEntry:
     """
 
     name: str = attrs.field(validator=_single_line)
-    numbers: tuple[DirectoryNumber, ...] = attrs.field(converter=tuple)
+    numbers: tuple[DirectoryNumber, ...] = attrs.field(converter=_directory_numbers)
+
+
+def _directory_entries(values: Iterable[DirectoryEntry]) -> tuple[DirectoryEntry, ...]:
+    return tuple(values)
 
 
 @attrs.frozen(kw_only=True)
@@ -932,7 +944,7 @@ class Directory:
     """
 
     title: str = attrs.field(default="Directory", validator=_single_line)
-    entries: tuple[DirectoryEntry, ...] = attrs.field(default=(), converter=tuple)
+    entries: tuple[DirectoryEntry, ...] = attrs.field(default=(), converter=_directory_entries)
 
 
 @attrs.frozen(kw_only=True)

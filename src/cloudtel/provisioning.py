@@ -1,0 +1,765 @@
+"""Write every phone's configuration into a provisioning folder, and tell the phones.
+
+A *provisioning folder* is what a provisioning server (any HTTP, HTTPS or TFTP server)
+serves to the phones: each phone asks for its own file by MAC address
+(``08000FBBAD78.cfg`` for a Mitel, ``08000fbbad78.cfg`` for a Yealink) and, when the
+configuration points it there, for its directory (``…-directory.xml``).
+
+Three steps, each usable alone:
+
+1. :func:`render_organization` asks each phone's driver (a plugin, see
+   :mod:`cloudtel.hookspecs`) for the phone's files. It does no I/O. A phone's
+   directory is built by :func:`phone_directory` from the user's effective contact
+   list and their colleagues.
+2. :func:`provision` writes those files into a folder: each one atomically
+   (temporary file in the same folder, fsync, rename), and only when its bytes
+   differ from what is there, so an unchanged file keeps its time stamp. A manifest
+   (:data:`MANIFEST`) remembers which files cloudtel wrote, so the files of a phone
+   that was removed from the organisation are reported as *stale*, and deleted only
+   when asked. Files in the folder that cloudtel did not write are never touched.
+   The :class:`ProvisioningReport` says, per phone, which files were added, changed
+   or left unchanged.
+3. :func:`sync_phones` sends the SIP ``NOTIFY`` (``check-sync``, or the reboot
+   variant) through :mod:`cloudtel.sip` to the phones whose files changed, or to the
+   phones asked for, so they fetch their new configuration.
+
+The SIP account written into a phone's file is built from its assigned user by
+:attr:`ProvisioningSettings.account_for` (default: :func:`default_account`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from cloudtel import sip
+from cloudtel._files import atomic_write
+from cloudtel.devices import (
+    Directory,
+    DirectoryEntry,
+    DirectoryNumber,
+    MacAddress,
+    PhoneContext,
+    RenderedFile,
+    SipAccount,
+    SipPhone,
+    Transport,
+    normalize_search,
+)
+from cloudtel.errors import (
+    CloudtelError,
+    FileProblemsError,
+    InvalidValueError,
+    Problem,
+)
+from cloudtel.plugins import PhoneDriver, get_driver
+from cloudtel.users import User, Visibility
+
+if TYPE_CHECKING:
+    from cloudtel.org import Organization
+
+__all__ = [
+    "MANIFEST",
+    "FileChange",
+    "FileReport",
+    "PhoneFiles",
+    "PhoneReport",
+    "ProvisioningReport",
+    "ProvisioningSettings",
+    "SyncReport",
+    "default_account",
+    "phone_context",
+    "phone_directory",
+    "provision",
+    "render_organization",
+    "render_phone",
+    "sync_phones",
+]
+
+MANIFEST = ".cloudtel-provisioning.json"
+"""The file in the provisioning folder that lists the files cloudtel wrote there."""
+
+_MANIFEST_VERSION = 1
+
+
+# ---------------------------------------------------------------------------
+# Settings and the SIP account
+# ---------------------------------------------------------------------------
+
+
+def _server_url(value: object) -> str:
+    if value is None or value == "":
+        return ""
+    if not isinstance(value, str) or any(ch.isspace() or ch in "\"'<>#" for ch in value):
+        raise InvalidValueError(
+            f"server_url {value!r} must be a URL without spaces, quotes, '<', '>' or '#', "
+            "e.g. http://prov.example.be/phones/",
+            field="server_url",
+            value=value,
+        )
+    if not value.lower().startswith(("http://", "https://", "tftp://")):
+        raise InvalidValueError(
+            f"server_url {value!r} must start with http://, https:// or tftp://",
+            field="server_url",
+            value=value,
+        )
+    return value if value.endswith("/") else value + "/"
+
+
+AccountFactory = Callable[["Organization", SipPhone, User, "ProvisioningSettings"], SipAccount]
+"""Builds the SIP account of a phone's assigned user (see :func:`default_account`)."""
+
+
+@attrs.frozen(kw_only=True)
+class ProvisioningSettings:
+    """How to write the phones' files.
+
+    Args:
+        registrar (str): The SIP registrar / proxy the phones register with;
+            "" means ``sip.<organisation domain>``.
+        registrar_port (int): Its port.
+        transport (Transport): SIP transport of the accounts.
+        server_url (str): The URL the provisioning folder is served at (a ``/`` is
+            added when missing); the drivers point each phone's directory setting there.
+            "" writes no directory setting.
+        sip_passwords (Mapping[str, str]): SIP password per username. A user without
+            one gets an account with an empty password (it will not register), and
+            the report warns about it.
+        directories (bool): Also write each phone's directory file(s).
+        account_for (AccountFactory | None): Builds a user's SIP account instead of
+            :func:`default_account`, for platforms with their own naming.
+
+    Raises:
+        InvalidValueError: When the server URL is not a plain http(s)/tftp URL.
+    """
+
+    registrar: str = ""
+    registrar_port: int = 5060
+    transport: Transport = attrs.field(default=Transport.UDP, converter=Transport)
+    server_url: str = attrs.field(default="", converter=_server_url)
+    sip_passwords: Mapping[str, str] = attrs.field(factory=dict, hash=False, repr=False)
+    directories: bool = True
+    account_for: AccountFactory | None = attrs.field(default=None, eq=False, hash=False)
+
+    def registrar_for(self, org: Organization) -> str:
+        """The registrar host: :attr:`registrar`, else ``sip.<organisation domain>``.
+
+        Args:
+            org: The organisation.
+
+        Returns:
+            The host name or address.
+        """
+        return self.registrar or f"sip.{org.domain}"
+
+
+def default_account(
+    org: Organization, phone: SipPhone, user: User, settings: ProvisioningSettings
+) -> SipAccount:
+    """The SIP account of a phone's user, as cloudtel names it by default.
+
+    The SIP user name (and authentication name) is the part of the username before
+    the ``@`` (``steven.lathouwers@orange.be`` → ``steven.lathouwers``), the display
+    name is the user's first and last name, the password comes from
+    :attr:`ProvisioningSettings.sip_passwords`.
+
+    Args:
+        org: The organisation (for the default registrar).
+        phone: The phone (unused; a custom factory may use it).
+        user: The phone's assigned user.
+        settings: Registrar, port, transport and passwords.
+
+    Returns:
+        The account.
+    """
+    del phone
+    return SipAccount(
+        username=user.username.split("@", 1)[0],
+        password=settings.sip_passwords.get(user.username, ""),
+        display_name=user.display_name,
+        registrar=settings.registrar_for(org),
+        port=settings.registrar_port,
+        transport=settings.transport,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Directories
+# ---------------------------------------------------------------------------
+
+
+def _directory_numbers(pairs: Iterable[tuple[str, Any]]) -> tuple[DirectoryNumber, ...]:
+    return tuple(DirectoryNumber(label=label, number=number) for label, number in pairs)
+
+
+def _colleague_entries(org: Organization) -> tuple[tuple[str, DirectoryEntry], ...]:
+    """``(username, entry)`` for every user shown in the directory, with their lines."""
+    found: list[tuple[str, DirectoryEntry]] = []
+    for user in org.users:
+        if not user.lines:
+            continue
+        visibility = org.resolve_settings(user.username)["directory_visibility"].value
+        if visibility is Visibility.HIDDEN:
+            continue
+        numbers = _directory_numbers(("work", line) for line in user.lines)
+        found.append((user.username, DirectoryEntry(name=user.display_name, numbers=numbers)))
+    return tuple(found)
+
+
+def _contact_entries(org: Organization, username: str | None) -> list[DirectoryEntry]:
+    from cloudtel.contacts import Scope  # noqa: PLC0415 - contacts imports org indirectly
+
+    if username is not None:
+        contacts = [entry.contact for entry in org.contacts.effective(username).ordered()]
+    else:
+        contacts = list(org.contacts.at(Scope.organization()))
+    entries = []
+    for contact in contacts:
+        preferred = contact.preferred
+        phones = sorted(contact.phones, key=lambda p: p is not preferred)
+        if phones:
+            numbers = _directory_numbers((p.type.value, p.number) for p in phones)
+            entries.append(DirectoryEntry(name=contact.name, numbers=numbers))
+    return entries
+
+
+def _sort_key(entry: DirectoryEntry) -> tuple[str, str]:
+    return (normalize_search(entry.name), entry.numbers[0].number.e164 if entry.numbers else "")
+
+
+def phone_directory(
+    org: Organization,
+    phone: SipPhone,
+    *,
+    colleagues: Sequence[tuple[str, DirectoryEntry]] | None = None,
+) -> Directory:
+    """The directory a phone shows: colleagues and the user's effective contact list.
+
+    Colleagues are the organisation's users with a line whose directory visibility is
+    not hidden, with their lines (primary line first, then aliases; mobile numbers are
+    private and left out); the phone's own user is left out. Contacts are the user's
+    effective list (organisation, their groups, their own; hidden ones left out),
+    each with all its numbers, the preferred one first; a phone without a user shows
+    the organisation's contacts. Entries are sorted by name, ignoring case and
+    accents; an entry that is the same name with the same numbers shows once.
+
+    Args:
+        org: The organisation.
+        phone: The phone.
+        colleagues: The colleague entries computed once for many phones (internal).
+
+    Returns:
+        The directory, titled with the organisation's name.
+    """
+    everyone = _colleague_entries(org) if colleagues is None else colleagues
+    entries = [entry for username, entry in everyone if username != phone.user]
+    entries.extend(_contact_entries(org, phone.user))
+    unique = {(entry.name, entry.numbers): entry for entry in entries}
+    return Directory(title=org.name, entries=sorted(unique.values(), key=_sort_key))
+
+
+# ---------------------------------------------------------------------------
+# Rendering (no I/O)
+# ---------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class PhoneFiles:
+    """A phone and the files its driver rendered for it.
+
+    Args:
+        phone (SipPhone): The phone.
+        files (tuple[RenderedFile, ...]): Its configuration file first, then its
+            directory file(s).
+        warnings (tuple[str, ...]): Things the user should know (e.g. no SIP password).
+    """
+
+    phone: SipPhone
+    files: tuple[RenderedFile, ...]
+    warnings: tuple[str, ...] = ()
+
+
+def phone_context(
+    org: Organization,
+    phone: SipPhone,
+    settings: ProvisioningSettings | None = None,
+    *,
+    names: Mapping[str, str] | None = None,
+) -> PhoneContext:
+    """What the driver needs besides the phone: its account, colleague names, server URL.
+
+    Args:
+        org: The organisation.
+        phone: The phone.
+        settings: Registrar, passwords, server URL; defaults when ``None``.
+        names: Display name per username, computed once for many phones (internal).
+
+    Returns:
+        The context; no account for a phone without a user.
+
+    Raises:
+        NotFoundError: When the phone's user does not exist.
+    """
+    settings = settings or ProvisioningSettings()
+    accounts: tuple[SipAccount, ...] = ()
+    if phone.user is not None:
+        user = org.user(phone.user)
+        factory = settings.account_for or default_account
+        accounts = (factory(org, phone, user, settings),)
+    if names is None:
+        names = {user.username: user.display_name for user in org.users}
+    return PhoneContext(accounts=accounts, names=names, server_url=settings.server_url)
+
+
+class _Renderer:
+    """Renders many phones of one organisation, computing shared parts once."""
+
+    def __init__(self, org: Organization, settings: ProvisioningSettings) -> None:
+        self.org = org
+        self.settings = settings
+        self.names = {user.username: user.display_name for user in org.users}
+        self.colleagues = _colleague_entries(org) if settings.directories else ()
+        self.drivers: dict[str, PhoneDriver] = {}
+
+    def driver(self, family: str) -> PhoneDriver:
+        if family not in self.drivers:
+            self.drivers[family] = get_driver(family)
+        return self.drivers[family]
+
+    def render(self, phone: SipPhone) -> PhoneFiles:
+        driver = self.driver(phone.family)
+        context = phone_context(self.org, phone, self.settings, names=self.names)
+        files = driver.render_phone(phone, context)
+        if self.settings.directories:
+            directory = phone_directory(self.org, phone, colleagues=self.colleagues)
+            files += driver.render_directory(phone, directory, context)
+        warnings = []
+        if phone.user is None:
+            warnings.append(f"phone {phone.name} has no user: written without an account")
+        elif context.accounts and not context.accounts[0].password:
+            warnings.append(
+                f"phone {phone.name}: no SIP password for {phone.user}; "
+                "the account is written without one"
+            )
+        return PhoneFiles(phone=phone, files=files, warnings=tuple(warnings))
+
+
+def render_phone(
+    org: Organization,
+    phone: SipPhone | MacAddress | str,
+    settings: ProvisioningSettings | None = None,
+) -> PhoneFiles:
+    """Render one phone's files through its driver.
+
+    Args:
+        org: The organisation.
+        phone: The phone, or its MAC address.
+        settings: Registrar, passwords, server URL; defaults when ``None``.
+
+    Returns:
+        The phone and its files.
+
+    Raises:
+        NotFoundError: No such phone, user or model.
+        DriverNotFoundError: No driver for the phone's family is installed.
+        KeyLayoutError: A key does not fit the model.
+        InvalidValueError: A value the driver cannot write safely.
+    """
+    if not isinstance(phone, SipPhone):
+        phone = org.phones.get(phone)
+    return _Renderer(org, settings or ProvisioningSettings()).render(phone)
+
+
+def render_organization(
+    org: Organization,
+    settings: ProvisioningSettings | None = None,
+    *,
+    macs: Iterable[MacAddress | str] | None = None,
+) -> tuple[PhoneFiles, ...]:
+    """Render the files of every phone of the organisation (no I/O).
+
+    Args:
+        org: The organisation.
+        settings: Registrar, passwords, server URL; defaults when ``None``.
+        macs: Only these phones (any MAC notation); every phone when ``None``.
+
+    Returns:
+        One :class:`PhoneFiles` per phone, in the organisation's order.
+
+    Raises:
+        FileProblemsError: Listing every phone that could not be rendered (no driver,
+            a key that does not fit, a value that cannot be written) and every file
+            two phones would both write; nothing is rendered half.
+        NotFoundError: When a MAC in ``macs`` is not a phone of the organisation.
+    """
+    renderer = _Renderer(org, settings or ProvisioningSettings())
+    phones = tuple(org.phones) if macs is None else tuple(org.phones.get(mac) for mac in macs)
+    problems: list[Problem] = []
+    rendered: list[PhoneFiles] = []
+    owners: dict[str, str] = {}
+    index = {phone.mac: i for i, phone in enumerate(org.phones)}
+    for phone in phones:
+        where = f"phones[{index[phone.mac]}] ({phone.name})"
+        try:
+            result = renderer.render(phone)
+        except CloudtelError as exc:
+            problems.append(Problem(where, exc.message))
+            continue
+        for file in result.files:
+            owner = owners.setdefault(file.path, phone.name)
+            if owner != phone.name:
+                problems.append(Problem(where, f"file {file.path} is also written for {owner}"))
+        rendered.append(result)
+    if problems:
+        raise FileProblemsError(f"phones of {org.name}", problems)
+    return tuple(rendered)
+
+
+# ---------------------------------------------------------------------------
+# Writing the folder
+# ---------------------------------------------------------------------------
+
+
+class FileChange:
+    """What :func:`provision` did with a file (plain strings, for easy printing)."""
+
+    ADDED = "added"
+    """The file did not exist; it was written."""
+    CHANGED = "changed"
+    """The file existed with other bytes; it was replaced."""
+    UNCHANGED = "unchanged"
+    """The file existed with the same bytes; it was not touched."""
+    STALE = "stale"
+    """cloudtel wrote it for a phone that is gone; it was left in place."""
+    REMOVED = "removed"
+    """cloudtel wrote it for a phone that is gone; it was deleted as asked."""
+
+
+@attrs.frozen(kw_only=True)
+class FileReport:
+    """One file of the provisioning folder and what happened to it.
+
+    Args:
+        path (str): Relative POSIX path in the folder.
+        change (str): A :class:`FileChange` value.
+        phone (str): The phone's MAC (upper case) the file belongs to.
+    """
+
+    path: str
+    change: str
+    phone: str
+
+
+@attrs.frozen(kw_only=True)
+class PhoneReport:
+    """What :func:`provision` did for one phone.
+
+    Args:
+        phone (SipPhone): The phone.
+        files (tuple[FileReport, ...]): Its files.
+        warnings (tuple[str, ...]): Warnings from rendering.
+    """
+
+    phone: SipPhone
+    files: tuple[FileReport, ...]
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def changed(self) -> bool:
+        """Whether any of the phone's files was added or changed."""
+        return any(f.change in {FileChange.ADDED, FileChange.CHANGED} for f in self.files)
+
+
+@attrs.frozen(kw_only=True)
+class ProvisioningReport:
+    """What :func:`provision` did to the folder.
+
+    Args:
+        folder (Path): The provisioning folder.
+        phones (tuple[PhoneReport, ...]): One report per phone, in organisation order.
+        stale (tuple[FileReport, ...]): Files cloudtel wrote earlier for phones that
+            are gone (``stale``, or ``removed`` when asked to delete them).
+    """
+
+    folder: Path
+    phones: tuple[PhoneReport, ...]
+    stale: tuple[FileReport, ...] = ()
+
+    @property
+    def files(self) -> tuple[FileReport, ...]:
+        """Every file reported: the phones' files, then the stale ones."""
+        return tuple(f for p in self.phones for f in p.files) + self.stale
+
+    @property
+    def changed_phones(self) -> tuple[SipPhone, ...]:
+        """The phones with an added or changed file (they need a check-sync)."""
+        return tuple(p.phone for p in self.phones if p.changed)
+
+    @property
+    def written(self) -> int:
+        """How many files were written (added or changed)."""
+        return sum(f.change in {FileChange.ADDED, FileChange.CHANGED} for f in self.files)
+
+    def count(self, change: str) -> int:
+        """How many files had this change.
+
+        Args:
+            change: A :class:`FileChange` value.
+
+        Returns:
+            The number of files.
+        """
+        return sum(f.change == change for f in self.files)
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """Every phone's warnings."""
+        return tuple(w for p in self.phones for w in p.warnings)
+
+    def summary(self) -> str:
+        """One line: ``3 phones, 6 files: 2 added, 1 changed, 3 unchanged, 0 stale``.
+
+        Returns:
+            The summary.
+        """
+        counts = ", ".join(
+            f"{self.count(change)} {change}"
+            for change in (FileChange.ADDED, FileChange.CHANGED, FileChange.UNCHANGED)
+        )
+        stale = self.count(FileChange.STALE)
+        removed = self.count(FileChange.REMOVED)
+        tail = f", {stale} stale" + (f", {removed} removed" if removed else "")
+        total = sum(len(p.files) for p in self.phones)
+        noun = "phone" if len(self.phones) == 1 else "phones"
+        return f"{len(self.phones)} {noun}, {total} files: {counts}{tail}"
+
+    def rows(self) -> list[tuple[str, str, str]]:
+        """One row per file: phone, path, change (for a table).
+
+        Returns:
+            The rows, phones in order, then the stale files.
+        """
+        return [(f.phone, f.path, f.change) for f in self.files]
+
+
+def _read_manifest(folder: Path) -> dict[str, str]:
+    """``path → phone`` of the files cloudtel wrote; empty when there is no manifest."""
+    path = folder / MANIFEST
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise InvalidValueError(
+            f"{path}: the provisioning manifest cannot be read ({exc}); "
+            "delete it to start afresh (stale files are then no longer recognised)",
+            path=str(path),
+        ) from exc
+    files = data.get("files") if isinstance(data, dict) else None
+    if data.get("version") != _MANIFEST_VERSION or not isinstance(files, dict):
+        raise InvalidValueError(
+            f"{path}: not a version {_MANIFEST_VERSION} provisioning manifest",
+            path=str(path),
+        )
+    return {
+        str(name): str(entry.get("phone", ""))
+        for name, entry in files.items()
+        if isinstance(entry, dict)
+    }
+
+
+def _manifest_bytes(files: Mapping[str, tuple[str, bytes]]) -> bytes:
+    data = {
+        "version": _MANIFEST_VERSION,
+        "generator": "cloudtel",
+        "files": {
+            path: {"phone": phone, "sha256": hashlib.sha256(content).hexdigest()}
+            for path, (phone, content) in sorted(files.items())
+        },
+    }
+    return (json.dumps(data, indent=1, sort_keys=True) + "\n").encode()
+
+
+def _inside(folder: Path, relative: str) -> Path:
+    target = folder / relative
+    if os.path.commonpath([folder, target.resolve()]) != str(folder):
+        raise InvalidValueError(
+            f"{relative} would be written outside the provisioning folder {folder} "
+            "(through a symbolic link); refusing",
+            path=relative,
+        )
+    return target
+
+
+def _write_if_changed(target: Path, content: bytes) -> str:
+    try:
+        existing = target.read_bytes()
+    except FileNotFoundError:
+        existing = None
+    if existing == content:
+        return FileChange.UNCHANGED
+    target.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(target, content)
+    return FileChange.ADDED if existing is None else FileChange.CHANGED
+
+
+def provision(
+    org: Organization,
+    folder: str | os.PathLike[str],
+    settings: ProvisioningSettings | None = None,
+    *,
+    remove_stale: bool = False,
+) -> ProvisioningReport:
+    """Render every phone of the organisation into ``folder``.
+
+    Every phone is rendered first; if any cannot be, nothing is written. Then each
+    file is compared byte for byte with the file in the folder and written only when
+    different, atomically (temporary file in the same folder, fsync, rename). The
+    manifest (:data:`MANIFEST`) is updated the same way.
+
+    Args:
+        org: The organisation.
+        folder: The provisioning folder (created when missing).
+        settings: Registrar, passwords, server URL; defaults when ``None``.
+        remove_stale: Delete the files cloudtel wrote earlier for phones that are no
+            longer in the organisation (otherwise they are only reported).
+
+    Returns:
+        What was added, changed, left unchanged, stale or removed, per phone.
+
+    Raises:
+        FileProblemsError: When a phone cannot be rendered (see
+            :func:`render_organization`); the folder is not touched.
+        InvalidValueError: When the manifest is unreadable, or a file would land
+            outside the folder through a symbolic link.
+        OSError: When the folder cannot be written.
+    """
+    rendered = render_organization(org, settings)
+    root = Path(folder)
+    root.mkdir(parents=True, exist_ok=True)
+    root = root.resolve()
+    previous = _read_manifest(root)
+    manifest: dict[str, tuple[str, bytes]] = {}
+    targets = [
+        (result, [(file, _inside(root, file.path)) for file in result.files]) for result in rendered
+    ]
+    phones: list[PhoneReport] = []
+    for result, files in targets:
+        reports = []
+        for file, target in files:
+            change = _write_if_changed(target, file.content)
+            reports.append(FileReport(path=file.path, change=change, phone=result.phone.name))
+            manifest[file.path] = (result.phone.name, file.content)
+        phones.append(
+            PhoneReport(phone=result.phone, files=tuple(reports), warnings=result.warnings)
+        )
+    stale: list[FileReport] = []
+    for path, phone in sorted(previous.items()):
+        if path in manifest:
+            continue
+        target = _inside(root, path)
+        if not target.exists():
+            continue
+        if remove_stale:
+            target.unlink()
+            stale.append(FileReport(path=path, change=FileChange.REMOVED, phone=phone))
+        else:
+            stale.append(FileReport(path=path, change=FileChange.STALE, phone=phone))
+            manifest[path] = (phone, target.read_bytes())
+    _write_if_changed(root / MANIFEST, _manifest_bytes(manifest))
+    return ProvisioningReport(folder=root, phones=tuple(phones), stale=tuple(stale))
+
+
+# ---------------------------------------------------------------------------
+# Telling the phones
+# ---------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class SyncReport:
+    """What :func:`sync_phones` did.
+
+    Args:
+        results (tuple[sip.NotifyResult, ...]): One result per phone notified.
+        skipped (tuple[tuple[str, str], ...]): ``(phone, reason)`` for each phone not
+            notified (no IP address known).
+        reboot (bool): Whether the reboot variant was sent.
+    """
+
+    results: tuple[sip.NotifyResult, ...]
+    skipped: tuple[tuple[str, str], ...] = ()
+    reboot: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """Whether every phone notified accepted, and none was skipped."""
+        return not self.skipped and all(result.ok for result in self.results)
+
+    def lines(self) -> list[str]:
+        """One line per phone, for people.
+
+        Returns:
+            ``08000FBBAD78: accepted (200 OK)``, ``…: skipped (no IP address known)`` …
+        """
+        out = [result.describe() for result in self.results]
+        out += [f"{phone}: skipped ({reason})" for phone, reason in self.skipped]
+        return out
+
+
+def sync_phones(
+    org: Organization,
+    *,
+    report: ProvisioningReport | None = None,
+    macs: Iterable[MacAddress | str] = (),
+    force: bool = False,
+    reboot: bool = False,
+    port: int = 5060,
+    timeout: float | None = None,
+    t1: float = sip.T1,
+    t2: float = sip.T2,
+) -> SyncReport:
+    """Send check-sync (or the reboot variant) to the phones that need it.
+
+    Which phones: those named in ``macs`` when any are given; otherwise every phone
+    with ``force``; otherwise the phones whose files changed in ``report``. A phone is
+    reached at its recorded IP address; phones without one are skipped.
+
+    Args:
+        org: The organisation.
+        report: What :func:`provision` just did (its changed phones are notified).
+        macs: Notify exactly these phones (any MAC notation).
+        force: Notify every phone of the organisation.
+        reboot: Send ``check-sync;reboot=true``: the phones restart.
+        port: The phones' SIP port.
+        timeout: Seconds to wait per phone (at most Timer F, 64·T1).
+        t1: SIP Timer T1 (seconds).
+        t2: SIP Timer T2 (seconds).
+
+    Returns:
+        One result per phone notified, and the phones skipped.
+
+    Raises:
+        NotFoundError: When a MAC in ``macs`` is not a phone of the organisation.
+        InvalidValueError: When the port or a timer is out of range.
+    """
+    wanted = [org.phones.get(mac) for mac in macs]
+    if not wanted:
+        if force:
+            wanted = list(org.phones)
+        elif report is not None:
+            wanted = list(report.changed_phones)
+    targets: list[sip.SipTarget] = []
+    skipped: list[tuple[str, str]] = []
+    for phone in wanted:
+        if not phone.ip_address:
+            skipped.append((phone.name, "no IP address known"))
+            continue
+        targets.append(sip.SipTarget(host=phone.ip_address, port=port, label=phone.name))
+    results = sip.check_sync(targets, reboot=reboot, timeout=timeout, t1=t1, t2=t2)
+    return SyncReport(results=results, skipped=tuple(skipped), reboot=reboot)
