@@ -131,6 +131,20 @@ def _optional(check: Any) -> Any:
     return run
 
 
+def _visibility(value: object) -> Visibility | None:
+    if value is None or isinstance(value, Visibility):
+        return value
+    try:
+        return Visibility(value)
+    except ValueError:
+        allowed = ", ".join(repr(v.value) for v in Visibility)
+        raise InvalidValueError(
+            f"directory_visibility {value!r} is not one of {allowed}",
+            field="directory_visibility",
+            value=value,
+        ) from None
+
+
 @attrs.frozen(kw_only=True)
 class Settings:
     """Settings a user inherits from their groups and the organisation.
@@ -149,9 +163,7 @@ class Settings:
     language: str | None = attrs.field(default=None, validator=_optional(check_language))
     time_zone: str | None = attrs.field(default=None, validator=_optional(check_time_zone))
     cost_centre: str | None = attrs.field(default=None, validator=_check_text)
-    directory_visibility: Visibility | None = attrs.field(
-        default=None, converter=attrs.converters.optional(Visibility)
-    )
+    directory_visibility: Visibility | None = attrs.field(default=None, converter=_visibility)
     softphone: bool | None = None
     mobile_profile: str | None = attrs.field(default=None, validator=_check_text)
 

@@ -1,0 +1,213 @@
+"""Users, user groups, mobile phones and the settings a member inherits."""
+
+from __future__ import annotations
+
+import attrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from tests.strategies import settings, user_groups, users
+
+from cloudtel import (
+    CloudtelError,
+    InvalidPhoneNumberError,
+    InvalidValueError,
+    MobilePhone,
+    PhoneNumber,
+    ResolvedSetting,
+    Settings,
+    User,
+    UserGroup,
+    Visibility,
+)
+from cloudtel.users import SETTING_DEFAULTS, resolve_settings
+
+# --- users -----------------------------------------------------------------------------
+
+
+def test_a_user_with_every_field_of_the_user_page() -> None:
+    user = User(
+        username="Demo.User@Orange.be",
+        first_name="demo",
+        last_name="user",
+        department="Sales",
+        email="demo.user@orange.be",
+        field_1="one",
+        field_2="two",
+        field_3="three",
+        groups=("Everybody", "CC"),
+        primary_line="+32 2 781 16 03",
+        aliases=["027811653"],
+        mobile_phones=(MobilePhone(number="+32 480 08 00 80"),),
+        settings=Settings(language="nl", softphone=True, cost_centre="CC-1"),
+    )
+    assert user.username == "demo.user@orange.be"  # stored lower case
+    assert user.primary_line == PhoneNumber("+3227811603")
+    assert user.aliases == (PhoneNumber("+3227811653"),)
+    assert user.lines == (PhoneNumber("+3227811603"), PhoneNumber("+3227811653"))
+    assert user.mobile_phones[0].number == PhoneNumber("+32480080080")
+    assert user.mobile_phones[0].profile == "Standard"
+    assert user.display_name == "demo user"
+    assert user.groups == ("Everybody", "CC")
+
+
+def test_a_user_is_an_immutable_value() -> None:
+    user = User(username="a@orange.be")
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        user.first_name = "x"  # type: ignore[misc]
+    assert user == User(username="A@orange.be")
+
+
+def test_display_name_falls_back_to_the_username() -> None:
+    assert User(username="a@orange.be").display_name == "a@orange.be"
+    assert User(username="a@orange.be", last_name="Bloes").display_name == "Bloes"
+
+
+@pytest.mark.parametrize("username", ["demo", "demo@", "@orange.be", "demo user@orange.be", ""])
+def test_a_username_must_be_e_mail_like(username: str) -> None:
+    with pytest.raises(InvalidValueError) as caught:
+        User(username=username)
+    assert caught.value.context["field"] == "username"
+    assert "e-mail-like" in str(caught.value) or "username" in str(caught.value)
+
+
+def test_a_username_must_be_text() -> None:
+    with pytest.raises(InvalidValueError, match="username"):
+        User(username=42)  # type: ignore[arg-type]
+
+
+def test_an_email_must_be_an_address() -> None:
+    with pytest.raises(InvalidValueError, match="email 'nope'") as caught:
+        User(username="a@orange.be", email="nope")
+    assert caught.value.context["field"] == "email"
+
+
+@pytest.mark.parametrize("field", ["first_name", "last_name", "department", "field_1", "field_3"])
+def test_text_fields_are_one_line(field: str) -> None:
+    with pytest.raises(InvalidValueError, match="line break") as caught:
+        User(username="a@orange.be", **{field: "two\nlines"})
+    assert caught.value.context["field"] == field
+
+
+def test_a_group_listed_twice_in_a_users_groups_is_refused() -> None:
+    with pytest.raises(InvalidValueError, match="'Sales' is listed twice") as caught:
+        User(username="a@orange.be", groups=("Sales", "Sales"))
+    assert caught.value.context["field"] == "groups"
+
+
+def test_an_invalid_line_is_refused_with_the_input() -> None:
+    with pytest.raises(InvalidPhoneNumberError, match="'\\+3248008008'"):
+        User(username="a@orange.be", primary_line="+3248008008")
+    with pytest.raises(InvalidPhoneNumberError, match="'12'"):
+        User(username="a@orange.be", aliases=["12"])
+
+
+def test_a_mobile_phone_may_be_any_valid_number_of_any_country() -> None:
+    for text in ("+32 480 08 00 80", "+31 6 12345678", "+1 201 555 0123", "+81 90 1234 5678"):
+        assert MobilePhone(number=text).number == PhoneNumber.parse(text)
+    with pytest.raises(InvalidPhoneNumberError, match="'\\+3248008008'"):
+        MobilePhone(number="+3248008008")
+
+
+# --- groups and settings -----------------------------------------------------------------
+
+
+def test_a_group_name_is_trimmed_and_must_not_be_empty() -> None:
+    assert UserGroup(name="  Sales ").name == "Sales"
+    for name in ("", "   ", "two\nlines"):
+        with pytest.raises(InvalidValueError) as caught:
+            UserGroup(name=name)
+        assert caught.value.context["field"] == "name"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("language", "dutch"),
+        ("language", "NL"),
+        ("time_zone", "Mars/Olympus_Mons"),
+        ("time_zone", "Europe/Brussel"),
+        ("directory_visibility", "sometimes"),
+        ("cost_centre", "a\nb"),
+    ],
+)
+def test_settings_are_checked(field: str, value: str) -> None:
+    with pytest.raises(InvalidValueError) as caught:
+        Settings(**{field: value})
+    assert repr(value) in str(caught.value)
+    assert caught.value.context["field"] == field
+
+
+def test_settings_accept_valid_values_and_list_what_is_set() -> None:
+    chosen = Settings(language="nl-BE", time_zone="Europe/Brussels", directory_visibility="hidden")
+    assert chosen.directory_visibility is Visibility.HIDDEN
+    assert dict(chosen.items()) == {
+        "language": "nl-BE",
+        "time_zone": "Europe/Brussels",
+        "directory_visibility": Visibility.HIDDEN,
+    }
+    assert dict(Settings().items()) == {}
+
+
+def test_setting_errors_belong_to_the_cloudtel_tree() -> None:
+    with pytest.raises(CloudtelError) as caught:
+        Settings(time_zone="Nowhere/City")
+    assert caught.value.context == {"field": "time_zone", "value": "Nowhere/City"}
+
+
+# --- resolving settings --------------------------------------------------------------------
+
+
+def test_precedence_user_then_groups_in_order_then_organisation_then_default() -> None:
+    user = User(username="a@orange.be", settings=Settings(language="en"))
+    support = UserGroup(name="Support", settings=Settings(language="fr", cost_centre="SUP"))
+    sales = UserGroup(name="Sales", settings=Settings(cost_centre="SALES", softphone=True))
+    org = Settings(softphone=False, directory_visibility=Visibility.HIDDEN)
+
+    resolved = resolve_settings(user, [support, sales], org)
+
+    assert resolved["language"] == ResolvedSetting("en", "user")
+    assert resolved["cost_centre"] == ResolvedSetting("SUP", "group:Support")
+    assert resolved["softphone"] == ResolvedSetting(True, "group:Sales")
+    assert resolved["directory_visibility"] == ResolvedSetting(Visibility.HIDDEN, "organization")
+    assert resolved["mobile_profile"] == ResolvedSetting("Standard", "default")
+    assert set(resolved) == set(SETTING_DEFAULTS)
+
+    # the other priority order of the groups changes who wins
+    swapped = resolve_settings(user, [sales, support], org)
+    assert swapped["cost_centre"] == ResolvedSetting("SALES", "group:Sales")
+
+
+def test_false_and_empty_values_set_on_a_level_win() -> None:
+    user = User(username="a@orange.be", settings=Settings(softphone=False, cost_centre=""))
+    group = UserGroup(name="CC", settings=Settings(softphone=True, cost_centre="CC"))
+    resolved = resolve_settings(user, [group])
+    assert resolved["softphone"] == ResolvedSetting(False, "user")
+    assert resolved["cost_centre"] == ResolvedSetting("", "user")
+
+
+@given(
+    users(),
+    st.lists(user_groups(), max_size=4, unique_by=lambda g: g.name),
+    settings(),
+)
+def test_resolved_value_comes_from_the_first_level_that_sets_it(
+    user: User, groups: list[UserGroup], org: Settings
+) -> None:
+    resolved = resolve_settings(user, groups, org)
+    levels = [("user", user.settings)]
+    levels += [(f"group:{g.name}", g.settings) for g in groups]
+    levels.append(("organization", org))
+    assert set(resolved) == set(SETTING_DEFAULTS)
+    for name, result in resolved.items():
+        setters = [
+            (source, getattr(s, name)) for source, s in levels if getattr(s, name) is not None
+        ]
+        if setters:
+            assert result == ResolvedSetting(setters[0][1], setters[0][0])
+        else:
+            assert result == ResolvedSetting(SETTING_DEFAULTS[name], "default")
+        # the value really is the one set at the level the source names
+        if result.source.startswith("group:"):
+            group = next(g for g in groups if f"group:{g.name}" == result.source)
+            assert getattr(group.settings, name) == result.value
