@@ -36,6 +36,7 @@ from cloudtel.errors import (
     NumberNotAvailableError,
     ReferencedError,
 )
+from cloudtel.functions import FunctionNumbers
 from cloudtel.numbers import DEFAULT_COUNTRY, NumberRange, PhoneNumber, valid_region
 from cloudtel.prompts import PromptLibrary
 from cloudtel.users import (
@@ -193,6 +194,8 @@ class Organization:
     """Voice prompts: name, description, A-law audio per language (files beside the org file)."""
     phones: Phones = part(Phones)  # noqa: RUF009 - part() declares an attrs field
     """SIP desk phones: MAC, model, assigned user, key layout."""
+    functions: FunctionNumbers = part(FunctionNumbers)  # noqa: RUF009
+    """Function numbers (IVR, ACD, hunt, attendant, shared line) and their schedules."""
 
     def __attrs_post_init__(self) -> None:
         for item in self.parts():

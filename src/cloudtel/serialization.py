@@ -39,6 +39,7 @@ from cloudtel.devices import KeyLayout, MacAddress, layout_from_primitive, layou
 from cloudtel.errors import CloudtelError, ConflictError, FileProblemsError, Problem
 from cloudtel.numbers import DEFAULT_COUNTRY, NumberRange, PhoneNumber
 from cloudtel.org import Organization
+from cloudtel.schedules._serialize import configure_schedule_converter
 from cloudtel.users import User, UserGroup
 
 __all__ = [
@@ -114,6 +115,7 @@ def configure_converter(converter: cattrs.Converter, *, fmt: Format, region: str
     converter.register_unstructure_hook(MacAddress, lambda mac: mac.upper)
     converter.register_structure_hook(KeyLayout, lambda value, _type: layout_from_primitive(value))
     converter.register_unstructure_hook(KeyLayout, layout_to_primitive)
+    configure_schedule_converter(converter)
 
 
 def make_converter(fmt: Format = "json", *, region: str = DEFAULT_COUNTRY) -> cattrs.Converter:

@@ -604,7 +604,9 @@ class Schedule:
     events: tuple[ScheduleEvent, ...] = attrs.field(default=(), converter=_to_events)
     default: DefaultEvent = DefaultEvent()
     time_zone: str | None = None
-    _engines: dict[str, CompiledSchedule] = attrs.field(
+    # typed Any (not CompiledSchedule, imported only for type checking) so that cattrs
+    # can resolve the annotations of Schedule when it writes org files
+    _engines: dict[str, Any] = attrs.field(
         init=False, factory=dict, eq=False, repr=False, hash=False
     )
 
@@ -849,7 +851,7 @@ class Schedule:
                     field="zone",
                 )
             key = zone if isinstance(zone, str) else zone.key
-        engine = self._engines.get(key)
+        engine: CompiledSchedule | None = self._engines.get(key)
         if engine is None:
             from cloudtel.schedules._engine import CompiledSchedule  # noqa: PLC0415
 
