@@ -278,3 +278,27 @@ def test_demo_section_shows_provenance(example_org: Organization, tmp_path: Path
     assert "mandatory" in text
     assert "user demo.user@orange.be (also group CC)" in text
     assert (tmp_path / "contacts-demo.user@orange.be.vcf").read_text().startswith("BEGIN:VCARD")
+
+
+def test_cli_show_import_export(
+    example_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cloudtel import load
+    from cloudtel.cli import main
+
+    import shutil
+
+    shutil.copytree(example_path.parent, tmp_path, dirs_exist_ok=True)
+    org_file = tmp_path / example_path.name
+    assert main(["contacts", str(org_file), "--user", "demo.user@orange.be"]) == 0
+    shown = capsys.readouterr().out
+    assert "group CC (also organisation)" in shown
+    assert main(["contacts", "import", str(org_file), str(SAMPLE), "--scope", "group:Support"]) == 0
+    assert "added 5" in capsys.readouterr().out
+    assert len(load(org_file).contacts.at("group:Support")) == 5
+    out = tmp_path / "list.vcf"
+    args = ["contacts", "export", str(org_file), "--user", "andre.wildiers@orange.be"]
+    assert main([*args, "--format", "vcard", "--out", str(out)]) == 0
+    assert out.read_text().count("BEGIN:VCARD") == 9  # 3 org + Everybody's 1 + Support's 5
+    assert main(["contacts", "import", str(org_file), str(SAMPLE), "--scope", "group:Nope"]) == 1
+    assert "cloudtel: no user group 'Nope'" in capsys.readouterr().err
