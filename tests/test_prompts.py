@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from cloudtel import (
     save,
 )
 from cloudtel.audio import alaw_decode, read_alaw_wav
+from cloudtel.cli import main
 from cloudtel.devices import Phones
 from cloudtel.hookspecs import hookimpl
 from cloudtel.prompts import PromptAudio, PromptLibrary, RecordingRequest, VoicePrompt
@@ -365,3 +367,117 @@ def test_recording_failures_are_reported(
     with pytest.raises(error, match=message):
         org.prompts.record("Busy", "steven@orange.be")
     assert len(org.prompts) == 0
+
+
+# ---------------------------------------------------------------- the example organisation
+
+
+def test_the_example_has_the_manuals_prompts(example_org: Organization, example_path: Path) -> None:
+    names = example_org.prompts.names()
+    assert {"Vac greeting", "Wrong nr", "User unavailable", "User busy", "Lunch"} <= set(names)
+    for prompt in example_org.prompts:
+        assert prompt.default_language == "nl"
+        assert prompt.description
+        for audio in prompt.audio:
+            data = (example_path.parent / audio.file).read_bytes()
+            codes = read_alaw_wav(data)  # A-law, 8 kHz, mono, or it raises
+            assert codes.size == audio.samples
+            assert 0.5 < audio.duration < 5
+            assert len(data) < 40_000
+    assert example_org.prompts.get("Vac greeting").languages == ("nl", "fr")
+
+
+# ---------------------------------------------------------------- the command line
+
+
+@pytest.fixture
+def example_copy(example_path: Path, tmp_path: Path) -> Path:
+    """A copy of the example organisation's folder, safe to change."""
+    folder = tmp_path / "orange-labo"
+    shutil.copytree(example_path.parent, folder)
+    return folder / example_path.name
+
+
+def test_cli_lists_prompts(example_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["prompts", str(example_path)]) == 0
+    out = capsys.readouterr().out
+    assert "Vac greeting" in out
+    assert "nl* 3.1s, fr 3.0s" in out
+    assert "5 voice prompts" in out
+
+
+def test_cli_imports_a_new_prompt_and_a_language(
+    example_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    beep = example_copy.parent / "prompts" / "sources" / "beep.wav"
+    status = main(
+        ["prompts", "import", str(example_copy), "Short beep", str(beep), "--description", "[beep]"]
+    )
+    assert status == 0
+    assert "created voice prompt 'Short beep'" in capsys.readouterr().out
+    stereo = example_copy.parent / "stereo.aiff"
+    stereo.write_bytes(aiff_bytes(np.zeros((4410, 2), np.int64), 44100))
+    argv = ["prompts", "import", str(example_copy), "Short beep", str(stereo), "--language", "fr"]
+    assert main(argv) == 0
+    loaded = load(example_copy)
+    prompt = loaded.prompts.get("Short beep")
+    assert prompt.description == "[beep]"
+    assert prompt.languages == ("nl", "fr")
+    assert prompt.audio_for("nl").samples == 2000
+    assert prompt.audio_for("fr").samples == 800
+    assert (example_copy.parent / "prompts" / "short-beep.fr.wav").is_file()
+
+
+def test_cli_refuses_bad_audio_with_one_line(
+    example_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = example_copy.read_bytes()
+    status = main(["prompts", "import", str(example_copy), "Bad", str(example_copy)])
+    assert status == 1
+    err = capsys.readouterr().err
+    assert err.startswith("cloudtel: not a WAV or AIFF file")
+    assert "Traceback" not in err
+    assert example_copy.read_bytes() == before
+
+
+def test_cli_deletes_and_refuses_referenced_prompts(
+    example_copy: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert main(["prompts", "delete", str(example_copy), "Lunch"]) == 0
+    assert "deleted voice prompt 'Lunch'" in capsys.readouterr().out
+    assert "Lunch" not in load(example_copy).prompts
+    assert main(["prompts", "delete", str(example_copy), "Vac greeting", "--language", "fr"]) == 0
+    assert load(example_copy).prompts.get("Vac greeting").languages == ("nl",)
+    referrer = Reference("prompt", "Wrong nr", "schedule of 5901, event 'closed'")
+    monkeypatch.setattr(Phones, "references", lambda _self: [referrer])
+    assert main(["prompts", "delete", str(example_copy), "Wrong nr"]) == 1
+    err = capsys.readouterr().err
+    assert "cloudtel: cannot delete prompt 'Wrong nr': it is used by schedule of 5901" in err
+    monkeypatch.undo()
+    assert "Wrong nr" in load(example_copy).prompts
+
+
+def test_cli_exports_wav_and_raw_alaw(example_path: Path, tmp_path: Path) -> None:
+    raw = tmp_path / "wrong-nr.al"
+    wav = tmp_path / "wrong-nr.wav"
+    assert main(["prompts", "export", str(example_path), "Wrong nr", str(raw)]) == 0
+    assert main(["prompts", "export", str(example_path), "Wrong nr", str(wav)]) == 0
+    stored = (example_path.parent / "prompts" / "wrong-nr.nl.wav").read_bytes()
+    assert wav.read_bytes() == stored
+    assert raw.read_bytes() == stored[58:]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["prompts", "import", "org.toml", "Name"],
+        ["prompts", "delete", "org.toml"],
+        ["prompts", "a.toml", "b.toml"],
+        ["prompts", "org.toml", "--language", "fr"],
+    ],
+)
+def test_cli_usage_errors(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(argv)
+    assert caught.value.code == 2
+    assert "usage: cloudtel prompts FILE" in capsys.readouterr().err
