@@ -481,3 +481,14 @@ def test_cli_usage_errors(argv: list[str], capsys: pytest.CaptureFixture[str]) -
         main(argv)
     assert caught.value.code == 2
     assert "usage: cloudtel prompts FILE" in capsys.readouterr().err
+
+
+def test_saving_a_loaded_organisation_elsewhere_copies_its_audio(
+    example_org: Organization, tmp_path: Path
+) -> None:
+    target = tmp_path / "copy" / "organization.toml"
+    save(example_org, target)
+    for prompt in example_org.prompts:
+        for audio in prompt.audio:
+            assert (target.parent / audio.file).is_file()
+    assert load(target) == example_org

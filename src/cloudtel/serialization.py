@@ -385,6 +385,18 @@ def load(path: str | Path) -> Organization:
     return org
 
 
+def _source_blob(org: Organization, rel: str, sha256: str) -> bytes | None:
+    """The file ``rel`` from the folder ``org`` was loaded from, if it is still intact."""
+    folder = org.source_folder()
+    if folder is None:
+        return None
+    try:
+        content = (folder / _safe_relative(rel)).read_bytes()
+    except OSError:
+        return None
+    return content if hashlib.sha256(content).hexdigest() == sha256 else None
+
+
 def save(org: Organization, path: str | Path, *, overwrite: bool = False) -> None:
     """Save an organisation atomically, with the files it keeps beside it.
 
@@ -409,13 +421,18 @@ def save(org: Organization, path: str | Path, *, overwrite: bool = False) -> Non
     file.parent.mkdir(parents=True, exist_ok=True)
     for item in org.parts():
         for rel, blob in item.blobs().items():
-            if blob.data is None:
-                continue
             target = file.parent / _safe_relative(rel)
+            content = blob.data
+            if content is None:  # on disk already: copy it when saving to another folder
+                if target.exists():
+                    continue
+                content = _source_blob(org, rel, blob.sha256)
+                if content is None:
+                    continue
             if target.exists() and hashlib.sha256(target.read_bytes()).hexdigest() == blob.sha256:
                 continue
             target.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(target, blob.data)
+            atomic_write(target, content)
     data = dumps(org, fmt).encode("utf-8")
     atomic_write(file, data)
     object.__setattr__(org, "_source", (str(file.resolve()), hashlib.sha256(data).hexdigest()))
