@@ -8,18 +8,16 @@ Every server listens on 127.0.0.1 only and is stopped by the test that started i
 from __future__ import annotations
 
 import itertools
-import shutil
 import socket
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import attrs
 import pytest
+from tests.sip_agents import LOOPBACK, SilentPhone, free_udp_port, sipp_uas
 
 from cloudtel.errors import DeliveryError, InvalidValueError
 from cloudtel.sip import (
@@ -31,114 +29,6 @@ from cloudtel.sip import (
     parse_response,
     raise_for_failures,
 )
-
-SCENARIOS = Path(__file__).parent / "data" / "sipp"
-LOOPBACK = "127.0.0.1"
-
-
-def _free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        probe.bind((LOOPBACK, 0))
-        return int(probe.getsockname()[1])
-
-
-def _udp_listening(port: int) -> bool:
-    wanted = f"0100007F:{port:04X}"
-    with open("/proc/net/udp", encoding="ascii") as table:
-        return any(line.split()[1] == wanted for line in table.readlines()[1:])
-
-
-@attrs.frozen
-class Sipp:
-    """A running sipp UAS: its port, its process and its message trace."""
-
-    port: int
-    process: subprocess.Popen[bytes]
-    trace: Path
-
-    def target(self, **fields: str) -> SipTarget:
-        return SipTarget(host=LOOPBACK, port=self.port, **fields)
-
-    def finished(self) -> int:
-        """Wait for sipp to finish its calls; its exit status (0: every call passed)."""
-        return self.process.wait(timeout=15)
-
-    def messages(self) -> str:
-        return self.trace.read_text(encoding="utf-8", errors="replace")
-
-
-@contextmanager
-def sipp_uas(scenario: str, folder: Path, *, calls: int = 1) -> Iterator[Sipp]:
-    """Run sipp as a UAS on a free loopback port until ``calls`` calls are done."""
-    binary = shutil.which("sipp")
-    assert binary, "sipp is not installed: apt-get install sip-tester (Debian's SIPp)"
-    port = _free_udp_port()
-    trace = folder / f"sipp-{port}-messages.log"
-    process = subprocess.Popen(
-        [
-            binary,
-            "-sf",
-            str(SCENARIOS / scenario),
-            "-i",
-            LOOPBACK,
-            "-p",
-            str(port),
-            "-m",
-            str(calls),
-            "-timeout",
-            "30s",
-            "-nostdin",
-            "-trace_msg",
-            "-message_file",
-            str(trace),
-        ],
-        cwd=folder,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 10
-        while not _udp_listening(port):
-            assert process.poll() is None, f"sipp exited with {process.returncode} at start"
-            assert time.monotonic() < deadline, "sipp did not start listening in 10 s"
-            time.sleep(0.02)
-        yield Sipp(port=port, process=process, trace=trace)
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-class SilentPhone:
-    """A UDP socket on loopback that records every datagram and never answers."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind((LOOPBACK, 0))
-        self.sock.settimeout(0.05)
-        self.port = int(self.sock.getsockname()[1])
-        self.received: list[tuple[float, bytes]] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                data, _peer = self.sock.recvfrom(65535)
-            except TimeoutError:
-                continue
-            self.received.append((time.monotonic(), data))
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-        self.sock.close()
 
 
 @pytest.fixture
@@ -303,7 +193,7 @@ def test_without_a_timeout_the_transaction_ends_at_timer_f(silent_phone: SilentP
 
 
 def test_a_closed_port_is_unreachable_at_once() -> None:
-    port = _free_udp_port()  # nothing listens there: loopback answers ICMP port unreachable
+    port = free_udp_port()  # nothing listens there: loopback answers ICMP port unreachable
     (result,) = check_sync([SipTarget(host=LOOPBACK, port=port)], t1=0.1, timeout=5)
     assert result.outcome is NotifyOutcome.UNREACHABLE
     assert result.elapsed < 1

@@ -29,7 +29,6 @@ The SIP account written into a phone's file is built from its assigned user by
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -112,7 +111,9 @@ def _server_url(value: object) -> str:
     return value if value.endswith("/") else value + "/"
 
 
-AccountFactory = Callable[["Organization", SipPhone, User, "ProvisioningSettings"], SipAccount]
+AccountFactory = Callable[
+    ["Organization", SipPhone, User, "ProvisioningSettings"], SipAccount | None
+]
 """Builds the SIP account of a phone's assigned user (see :func:`default_account`)."""
 
 
@@ -128,12 +129,13 @@ class ProvisioningSettings:
         server_url (str): The URL the provisioning folder is served at (a ``/`` is
             added when missing); the drivers point each phone's directory setting there.
             "" writes no directory setting.
-        sip_passwords (Mapping[str, str]): SIP password per username. A user without
-            one gets an account with an empty password (it will not register), and
+        sip_passwords (Mapping[str, str]): SIP password per username. The phone of a
+            user without one is written without an account (it cannot register), and
             the report warns about it.
         directories (bool): Also write each phone's directory file(s).
-        account_for (AccountFactory | None): Builds a user's SIP account instead of
-            :func:`default_account`, for platforms with their own naming.
+        account_for (AccountFactory | None): Builds a user's SIP account (or ``None``:
+            no account) instead of :func:`default_account`, for platforms with their
+            own naming or their own store of SIP passwords.
 
     Raises:
         InvalidValueError: When the server URL is not a plain http(s)/tftp URL.
@@ -161,7 +163,7 @@ class ProvisioningSettings:
 
 def default_account(
     org: Organization, phone: SipPhone, user: User, settings: ProvisioningSettings
-) -> SipAccount:
+) -> SipAccount | None:
     """The SIP account of a phone's user, as cloudtel names it by default.
 
     The SIP user name (and authentication name) is the part of the username before
@@ -176,12 +178,15 @@ def default_account(
         settings: Registrar, port, transport and passwords.
 
     Returns:
-        The account.
+        The account, or ``None`` when there is no SIP password for the user.
     """
     del phone
+    password = settings.sip_passwords.get(user.username, "")
+    if not password:
+        return None
     return SipAccount(
         username=user.username.split("@", 1)[0],
-        password=settings.sip_passwords.get(user.username, ""),
+        password=password,
         display_name=user.display_name,
         registrar=settings.registrar_for(org),
         port=settings.registrar_port,
@@ -301,7 +306,7 @@ def phone_context(
         names: Display name per username, computed once for many phones (internal).
 
     Returns:
-        The context; no account for a phone without a user.
+        The context; no account for a phone without a user or without a SIP password.
 
     Raises:
         NotFoundError: When the phone's user does not exist.
@@ -311,7 +316,8 @@ def phone_context(
     if phone.user is not None:
         user = org.user(phone.user)
         factory = settings.account_for or default_account
-        accounts = (factory(org, phone, user, settings),)
+        account = factory(org, phone, user, settings)
+        accounts = () if account is None else (account,)
     if names is None:
         names = {user.username: user.display_name for user in org.users}
     return PhoneContext(accounts=accounts, names=names, server_url=settings.server_url)
@@ -342,10 +348,9 @@ class _Renderer:
         warnings = []
         if phone.user is None:
             warnings.append(f"phone {phone.name} has no user: written without an account")
-        elif context.accounts and not context.accounts[0].password:
+        elif not context.accounts:
             warnings.append(
-                f"phone {phone.name}: no SIP password for {phone.user}; "
-                "the account is written without one"
+                f"phone {phone.name}: no SIP password for {phone.user}: written without an account"
             )
         return PhoneFiles(phone=phone, files=files, warnings=tuple(warnings))
 
@@ -574,14 +579,11 @@ def _read_manifest(folder: Path) -> dict[str, str]:
     }
 
 
-def _manifest_bytes(files: Mapping[str, tuple[str, bytes]]) -> bytes:
+def _manifest_bytes(files: Mapping[str, str]) -> bytes:
     data = {
         "version": _MANIFEST_VERSION,
         "generator": "cloudtel",
-        "files": {
-            path: {"phone": phone, "sha256": hashlib.sha256(content).hexdigest()}
-            for path, (phone, content) in sorted(files.items())
-        },
+        "files": {path: {"phone": phone} for path, phone in sorted(files.items())},
     }
     return (json.dumps(data, indent=1, sort_keys=True) + "\n").encode()
 
@@ -645,7 +647,7 @@ def provision(
     root.mkdir(parents=True, exist_ok=True)
     root = root.resolve()
     previous = _read_manifest(root)
-    manifest: dict[str, tuple[str, bytes]] = {}
+    manifest: dict[str, str] = {}
     targets = [
         (result, [(file, _inside(root, file.path)) for file in result.files]) for result in rendered
     ]
@@ -655,7 +657,7 @@ def provision(
         for file, target in files:
             change = _write_if_changed(target, file.content)
             reports.append(FileReport(path=file.path, change=change, phone=result.phone.name))
-            manifest[file.path] = (result.phone.name, file.content)
+            manifest[file.path] = result.phone.name
         phones.append(
             PhoneReport(phone=result.phone, files=tuple(reports), warnings=result.warnings)
         )
@@ -671,7 +673,7 @@ def provision(
             stale.append(FileReport(path=path, change=FileChange.REMOVED, phone=phone))
         else:
             stale.append(FileReport(path=path, change=FileChange.STALE, phone=phone))
-            manifest[path] = (phone, target.read_bytes())
+            manifest[path] = phone
     _write_if_changed(root / MANIFEST, _manifest_bytes(manifest))
     return ProvisioningReport(folder=root, phones=tuple(phones), stale=tuple(stale))
 

@@ -1,0 +1,410 @@
+"""The provisioning folder: what is written, what is left alone, what a phone can fetch."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import os
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+from tests.sip_agents import LOOPBACK, AnsweringPhone
+
+from cloudtel import Organization
+from cloudtel.contacts import Contact, PhoneEntry
+from cloudtel.devices import PhoneNumberKey, SipPhone
+from cloudtel.errors import FileProblemsError, InvalidValueError
+from cloudtel.plugins import driver_for
+from cloudtel.provisioning import (
+    MANIFEST,
+    FileChange,
+    ProvisioningSettings,
+    phone_context,
+    phone_directory,
+    provision,
+    render_organization,
+    render_phone,
+    sync_phones,
+)
+from cloudtel.sip import NotifyOutcome
+from cloudtel.users import Settings, Visibility
+
+STEVEN = "steven.lathouwers@orange.be"
+ALEXANDRA = "alexandra.meuwissen@orange.be"
+MITEL = "08000FBBAD78"
+YEALINK = "249AD8A1B2C3"
+PASSWORDS = {STEVEN: "s3cret-Steven", ALEXANDRA: "s3cret-Alexandra"}
+SETTINGS = ProvisioningSettings(server_url="http://127.0.0.1:8080/prov", sip_passwords=PASSWORDS)
+
+
+def _snapshot(folder: Path) -> dict[str, tuple[int, int, bytes]]:
+    """name → (inode, mtime_ns, bytes) of every file: a rewrite changes the inode."""
+    return {
+        p.name: (p.stat().st_ino, p.stat().st_mtime_ns, p.read_bytes())
+        for p in sorted(folder.iterdir())
+    }
+
+
+# ---------------------------------------------------------------------------
+# Writing the folder
+# ---------------------------------------------------------------------------
+
+
+def test_every_phone_of_the_example_is_written_with_its_directory(
+    example_org: Organization, tmp_path: Path
+) -> None:
+    report = provision(example_org, tmp_path, SETTINGS)
+    assert report.summary() == "2 phones, 4 files: 4 added, 0 changed, 0 unchanged, 0 stale"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        MANIFEST,
+        "08000FBBAD78-directory.xml",
+        "08000FBBAD78.cfg",
+        "249ad8a1b2c3-directory.xml",
+        "249ad8a1b2c3.cfg",
+    ]
+    assert [p.name for p in report.changed_phones] == [MITEL, YEALINK]
+    mitel = (tmp_path / "08000FBBAD78.cfg").read_text()
+    assert "sip line1 user name: steven.lathouwers" in mitel
+    assert "sip line1 password: s3cret-Steven" in mitel
+    assert "sip line1 registrar ip: sip.orange.be" in mitel
+    assert "directory script: http://127.0.0.1:8080/prov/08000FBBAD78-directory.xml" in mitel
+    yealink = (tmp_path / "249ad8a1b2c3.cfg").read_text()
+    assert yealink.startswith("#!version:1.0.0.1")
+    assert "s3cret-Alexandra" in yealink
+    # what is on disk is exactly what the driver renders
+    phone = example_org.phones.get(MITEL)
+    files = driver_for(phone).render_phone(phone, phone_context(example_org, phone, SETTINGS))
+    assert (tmp_path / files[0].path).read_bytes() == files[0].content
+    assert report.warnings == ()
+
+
+def test_a_second_run_with_nothing_changed_touches_no_file(
+    example_org: Organization, tmp_path: Path
+) -> None:
+    provision(example_org, tmp_path, SETTINGS)
+    before = _snapshot(tmp_path)
+    report = provision(example_org, tmp_path, SETTINGS)
+    assert report.written == 0
+    assert report.count(FileChange.UNCHANGED) == 4
+    assert report.changed_phones == ()
+    assert _snapshot(tmp_path) == before
+
+
+def test_changing_one_key_rewrites_only_that_phones_file(
+    example_org: Organization, tmp_path: Path
+) -> None:
+    provision(example_org, tmp_path, SETTINGS)
+    before = _snapshot(tmp_path)
+    example_org.phones.set_key(MITEL, "L5", PhoneNumberKey(label="Pizza", number="+3293301122"))
+    report = provision(example_org, tmp_path, SETTINGS)
+    assert [p.name for p in report.changed_phones] == [MITEL]
+    assert [(f.path, f.change) for f in report.files if f.change != FileChange.UNCHANGED] == [
+        ("08000FBBAD78.cfg", FileChange.CHANGED)
+    ]
+    after = _snapshot(tmp_path)
+    assert "topsoftkey5 label: Pizza" in after["08000FBBAD78.cfg"][2].decode()
+    assert {name for name in after if after[name] != before[name]} == {"08000FBBAD78.cfg"}
+
+
+def test_a_contact_added_to_the_organisation_changes_every_directory(
+    example_org: Organization, tmp_path: Path
+) -> None:
+    provision(example_org, tmp_path, SETTINGS)
+    example_org.contacts.add(
+        "org", Contact(company="Bakkerij Peeters", phones=[PhoneEntry(number="+3292230011")])
+    )
+    report = provision(example_org, tmp_path, SETTINGS)
+    changed = sorted(f.path for f in report.files if f.change == FileChange.CHANGED)
+    assert changed == ["08000FBBAD78-directory.xml", "249ad8a1b2c3-directory.xml"]
+    assert "Bakkerij Peeters" in (tmp_path / "249ad8a1b2c3-directory.xml").read_text()
+
+
+def test_a_file_edited_by_hand_is_put_back(example_org: Organization, tmp_path: Path) -> None:
+    provision(example_org, tmp_path, SETTINGS)
+    target = tmp_path / "249ad8a1b2c3.cfg"
+    good = target.read_bytes()
+    target.write_bytes(good + b"account.1.password = guessed\n")
+    report = provision(example_org, tmp_path, SETTINGS)
+    assert [p.name for p in report.changed_phones] == [YEALINK]
+    assert target.read_bytes() == good
+
+
+def test_files_of_a_removed_phone_are_reported_and_deleted_only_when_asked(
+    example_org: Organization, tmp_path: Path
+) -> None:
+    provision(example_org, tmp_path, SETTINGS)
+    (tmp_path / "aastra.cfg").write_text("# the operator's own file\n")
+    example_org.phones.remove(YEALINK)
+    report = provision(example_org, tmp_path, SETTINGS)
+    assert [(f.path, f.change, f.phone) for f in report.stale] == [
+        ("249ad8a1b2c3-directory.xml", FileChange.STALE, YEALINK),
+        ("249ad8a1b2c3.cfg", FileChange.STALE, YEALINK),
+    ]
+    assert (tmp_path / "249ad8a1b2c3.cfg").exists()
+    assert report.summary().endswith("0 stale") is False
+    # still reported on the next run: the manifest keeps them until they are deleted
+    again = provision(example_org, tmp_path, SETTINGS)
+    assert len(again.stale) == 2
+    removed = provision(example_org, tmp_path, SETTINGS, remove_stale=True)
+    assert {f.change for f in removed.stale} == {FileChange.REMOVED}
+    assert not (tmp_path / "249ad8a1b2c3.cfg").exists()
+    assert (tmp_path / "aastra.cfg").read_text() == "# the operator's own file\n"
+    assert provision(example_org, tmp_path, SETTINGS).stale == ()
+    manifest = json.loads((tmp_path / MANIFEST).read_text())
+    assert set(manifest["files"]) == {"08000FBBAD78.cfg", "08000FBBAD78-directory.xml"}
+
+
+def test_a_phone_that_cannot_be_rendered_stops_everything_before_a_file_is_written(
+    example_org: Organization, tmp_path: Path
+) -> None:
+    odd = SipPhone(mac="00:15:65:00:00:01", family="snom", model="D785", user=STEVEN)
+    example_org.phones.phones = (*example_org.phones.phones, odd)
+    with pytest.raises(FileProblemsError) as info:
+        provision(example_org, tmp_path / "prov", SETTINGS)
+    (problem,) = info.value.problems
+    assert problem.path == "phones[2] (001565000001)"
+    assert "snom" in problem.message
+    assert not (tmp_path / "prov").exists()
+
+
+def test_a_failed_write_leaves_the_old_file_whole(
+    example_org: Organization, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    provision(example_org, tmp_path, SETTINGS)
+    old = (tmp_path / "08000FBBAD78.cfg").read_bytes()
+    example_org.phones.set_key(MITEL, "L5", PhoneNumberKey(label="Pizza", number="+3293301122"))
+
+    def broken_replace(src: str, dst: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(OSError, match="No space left"):
+        provision(example_org, tmp_path, SETTINGS)
+    monkeypatch.undo()
+    assert (tmp_path / "08000FBBAD78.cfg").read_bytes() == old
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_a_symbolic_link_cannot_send_a_file_outside_the_folder(
+    example_org: Organization, tmp_path: Path
+) -> None:
+    folder = tmp_path / "prov"
+    folder.mkdir()
+    outside = tmp_path / "precious.txt"
+    outside.write_text("keep me")
+    (folder / "08000FBBAD78.cfg").symlink_to(outside)
+    with pytest.raises(InvalidValueError, match="outside the provisioning folder"):
+        provision(example_org, folder, SETTINGS)
+    assert outside.read_text() == "keep me"
+
+
+def test_a_user_without_a_sip_password_gets_a_phone_without_an_account(
+    example_org: Organization, tmp_path: Path
+) -> None:
+    report = provision(example_org, tmp_path, ProvisioningSettings(sip_passwords={}))
+    assert report.warnings == (
+        f"phone {MITEL}: no SIP password for {STEVEN}: written without an account",
+        f"phone {YEALINK}: no SIP password for {ALEXANDRA}: written without an account",
+    )
+    assert "sip line1" not in (tmp_path / "08000FBBAD78.cfg").read_text()
+
+
+def test_a_custom_account_factory_names_the_accounts(example_org: Organization) -> None:
+    from cloudtel.devices import SipAccount
+
+    def by_number(org: Organization, phone: SipPhone, user: object, settings: object) -> object:
+        number = org.user(phone.user or "").primary_line
+        assert number is not None
+        return SipAccount(username=number.e164[1:], password="pw", registrar="pbx.example.be")
+
+    settings = ProvisioningSettings(account_for=by_number)  # type: ignore[arg-type]
+    files = render_phone(example_org, MITEL, settings).files
+    assert "sip line1 user name: 3227811604" in files[0].content.decode()
+
+
+def test_without_directories_only_the_configuration_is_written(
+    example_org: Organization,
+) -> None:
+    settings = attrs.evolve(SETTINGS, directories=False)
+    rendered = render_organization(example_org, settings)
+    assert [[f.path for f in r.files] for r in rendered] == [
+        ["08000FBBAD78.cfg"],
+        ["249ad8a1b2c3.cfg"],
+    ]
+
+
+@pytest.mark.parametrize("url", ["ftp://x/", "http://x/ y", 'http://x/"', "x"])
+def test_a_server_url_that_is_not_a_plain_url_is_refused(url: str) -> None:
+    with pytest.raises(InvalidValueError, match="server_url"):
+        ProvisioningSettings(server_url=url)
+
+
+# ---------------------------------------------------------------------------
+# Directories
+# ---------------------------------------------------------------------------
+
+
+def test_a_directory_holds_colleagues_and_the_users_effective_contacts(
+    example_org: Organization,
+) -> None:
+    steven = example_org.phones.get(MITEL)
+    names = [entry.name for entry in phone_directory(example_org, steven).entries]
+    assert "Steven Lathouwers" not in names  # not yourself
+    assert "Adel Al Koubaisy" in names
+    effective = {e.contact.name for e in example_org.contacts.effective(STEVEN)}
+    assert effective <= set(names)
+    # sorted by name, ignoring case and accents
+    assert names.index("André De Sutter") < names.index("Andre Wildiers")
+    assert names.index("demo contact") < names.index("Orange Belgium")
+
+
+def test_a_users_own_contacts_show_on_their_phone_only(example_org: Organization) -> None:
+    example_org.contacts.add(
+        f"user:{STEVEN}", Contact(first_name="Mama", phones=[PhoneEntry(number="+32475000001")])
+    )
+    steven = example_org.phones.get(MITEL)
+    alexandra = example_org.phones.get(YEALINK)
+    assert "Mama" in [e.name for e in phone_directory(example_org, steven).entries]
+    assert "Mama" not in [e.name for e in phone_directory(example_org, alexandra).entries]
+
+
+def test_a_hidden_user_is_not_in_anyones_directory(example_org: Organization) -> None:
+    example_org.update_user(
+        "adel.alkoubaisy@orange.be", settings=Settings(directory_visibility=Visibility.HIDDEN)
+    )
+    steven = example_org.phones.get(MITEL)
+    assert "Adel Al Koubaisy" not in [e.name for e in phone_directory(example_org, steven).entries]
+
+
+def test_a_phone_without_a_user_shows_the_organisations_contacts(
+    example_org: Organization,
+) -> None:
+    free = SipPhone(mac="249ad8000001", family="yealink", model="T54W")
+    names = {e.name for e in phone_directory(example_org, free).entries}
+    assert {c.name for c in example_org.contacts.organization} <= names
+    assert "Steven Lathouwers" in names
+
+
+# ---------------------------------------------------------------------------
+# A provisioning server hands a phone its file
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def http_server(tmp_path: Path) -> Iterator[tuple[Path, str]]:
+    """The folder ``tmp_path/prov`` served over HTTP on loopback; stopped after the test."""
+    folder = tmp_path / "prov"
+    folder.mkdir()
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            pass
+
+    server = http.server.ThreadingHTTPServer((LOOPBACK, 0), partial(Quiet, directory=str(folder)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield folder, f"http://{LOOPBACK}:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def test_a_phone_fetches_its_file_and_directory_over_http(
+    example_org: Organization, http_server: tuple[Path, str]
+) -> None:
+    folder, url = http_server
+    settings = attrs.evolve(SETTINGS, server_url=url)
+    provision(example_org, folder, settings)
+    # a Mitel asks for <MAC>.cfg, as its User-Agent says
+    agent = {"User-Agent": "Mitel6940 MAC:08-00-0F-BB-AD-78 V:5.1"}
+    request = urllib.request.Request(url + "08000FBBAD78.cfg", headers=agent)  # noqa: S310
+    with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - loopback
+        config = response.read()
+    assert config == (folder / "08000FBBAD78.cfg").read_bytes()
+    directory_url = next(
+        line.split(": ", 1)[1]
+        for line in config.decode().splitlines()
+        if line.startswith("directory script:")
+    )
+    with urllib.request.urlopen(directory_url, timeout=5) as response:  # noqa: S310
+        assert b"<AastraIPPhoneTextMenu" in response.read()
+    with urllib.request.urlopen(url + "249ad8a1b2c3.cfg", timeout=5) as response:  # noqa: S310
+        assert response.read().startswith(b"#!version:1.0.0.1")
+    with pytest.raises(urllib.error.HTTPError) as info:
+        urllib.request.urlopen(url + "001565000001.cfg", timeout=5)  # noqa: S310
+    assert info.value.code == 404
+    info.value.close()
+
+
+# ---------------------------------------------------------------------------
+# Telling the phones
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def phone_agent() -> Iterator[AnsweringPhone]:
+    agent = AnsweringPhone()
+    try:
+        yield agent
+    finally:
+        agent.close()
+
+
+def _fast(agent: AnsweringPhone) -> dict[str, Any]:
+    return {"port": agent.port, "t1": 0.05, "timeout": 3.0}
+
+
+def _on_loopback(org: Organization) -> None:
+    for phone in org.phones:
+        org.phones.update(phone.mac, ip_address=LOOPBACK)
+
+
+def test_only_phones_whose_files_changed_are_told(
+    example_org: Organization, tmp_path: Path, phone_agent: AnsweringPhone
+) -> None:
+    _on_loopback(example_org)
+    first = provision(example_org, tmp_path, SETTINGS)
+    sync = sync_phones(example_org, report=first, **_fast(phone_agent))
+    assert [(r.target.label, r.outcome) for r in sync.results] == [
+        (MITEL, NotifyOutcome.ACCEPTED),
+        (YEALINK, NotifyOutcome.ACCEPTED),
+    ]
+    assert sync.ok
+    assert phone_agent.events() == ["check-sync", "check-sync"]
+
+    unchanged = provision(example_org, tmp_path, SETTINGS)
+    assert sync_phones(example_org, report=unchanged, **_fast(phone_agent)).results == ()
+
+    example_org.phones.set_key(YEALINK, "L9", PhoneNumberKey(label="Pizza", number="+3293301122"))
+    changed = provision(example_org, tmp_path, SETTINGS)
+    sync = sync_phones(example_org, report=changed, reboot=True, **_fast(phone_agent))
+    assert [r.target.label for r in sync.results] == [YEALINK]
+    assert phone_agent.events()[-1] == "check-sync;reboot=true"
+
+
+def test_forced_or_named_phones_are_told_whatever_changed(
+    example_org: Organization, phone_agent: AnsweringPhone
+) -> None:
+    _on_loopback(example_org)
+    forced = sync_phones(example_org, force=True, **_fast(phone_agent))
+    assert [r.target.label for r in forced.results] == [MITEL, YEALINK]
+    named = sync_phones(example_org, macs=["24:9a:d8:a1:b2:c3"], **_fast(phone_agent))
+    assert [r.target.label for r in named.results] == [YEALINK]
+    assert len(phone_agent.received) == 3
+
+
+def test_a_phone_without_an_ip_address_is_skipped(example_org: Organization) -> None:
+    example_org.phones.update(YEALINK, ip_address="")
+    report = sync_phones(example_org, macs=[YEALINK])
+    assert report.results == ()
+    assert report.lines() == [f"{YEALINK}: skipped (no IP address known)"]
+    assert not report.ok
