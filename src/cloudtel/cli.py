@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from cloudtel._files import atomic_write
+from cloudtel._phones_cli import add_phones_commands
+from cloudtel._phones_cli import demo_section as phones_demo_section
 from cloudtel.accounts import Channel
 from cloudtel.contacts_io import demo_section as contacts_demo_section
 from cloudtel.contacts_io import export_csv, export_vcard, import_csv
@@ -172,7 +174,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _demo_sections() -> list[Callable[[Organization, Path], str]]:
     """The demo's sections after the core one; each capability adds its own here."""
-    return [accounts_demo_section, contacts_demo_section]
+    return [accounts_demo_section, contacts_demo_section, phones_demo_section]
 
 
 # --- accounts and messages ---------------------------------------------------
@@ -621,6 +623,7 @@ COMMANDS: list[Callable[[Any], None]] = [
     _add_contacts_commands,
     _add_accounts_commands,
     _add_prompts_commands,
+    add_phones_commands,
 ]
 """Functions that add subcommands; each capability appends its own."""
 

@@ -1,0 +1,300 @@
+"""The ``cloudtel`` commands for SIP desk phones: phones, keys, provision, sync; the demo part.
+
+Registered in :data:`cloudtel.cli.COMMANDS` through :func:`add_phones_commands`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from cloudtel.devices import EmptyKey, ExtensionKey, Key, KeyPosition, LineKey, PhoneNumberKey
+from cloudtel.errors import InvalidValueError, NotFoundError
+from cloudtel.org import Organization
+from cloudtel.provisioning import (
+    FileChange,
+    ProvisioningReport,
+    ProvisioningSettings,
+    provision,
+    sync_phones,
+)
+from cloudtel.serialization import load
+
+__all__ = ["add_phones_commands", "demo_section"]
+
+
+def _table(rows: Any, headers: tuple[str, ...]) -> str:
+    from cloudtel.cli import table  # noqa: PLC0415 - cli imports this module
+
+    return table(rows, headers)
+
+
+def _print(text: str) -> None:
+    sys.stdout.write(text + "\n")
+
+
+def _describe_key(org: Organization, key: Key) -> tuple[str, str, str]:
+    """(kind, what the phone shows, value) of a key."""
+    if isinstance(key, LineKey):
+        return ("Line", f"account {key.account}", "")
+    if isinstance(key, ExtensionKey):
+        name = org.user(key.username).display_name if org.has_user(key.username) else "?"
+        return ("Extension", name, key.username)
+    if isinstance(key, PhoneNumberKey):
+        return ("Phone number", key.label, key.number.international)
+    return ("Empty", "", "")
+
+
+def _phones(args: argparse.Namespace) -> int:
+    org = load(args.file)
+    rows = [
+        (
+            phone.name,
+            f"{phone.family.capitalize()} {phone.model}",
+            phone.user or "-",
+            phone.description,
+            phone.ip_address or "-",
+            phone.firmware or "-",
+            "free seating" if phone.free_seating else "seated",
+            len(phone.layout),
+        )
+        for phone in org.phones
+    ]
+    headers = ("MAC", "Model", "User", "Description", "IP address", "Firmware", "Seating", "Keys")
+    _print(_table(rows, headers))
+    _print(f"{len(rows)} phones")
+    return 0
+
+
+def _keys(args: argparse.Namespace) -> int:
+    org = load(args.file)
+    phone = org.phones.get(args.mac)
+    programmed = dict(phone.layout.items())
+    if args.all:
+        from cloudtel.plugins import find_model  # noqa: PLC0415 - loads the drivers
+
+        model = find_model(phone.family, phone.model)
+        positions: list[KeyPosition] = list(model.positions(phone.expansion_modules))
+    else:
+        positions = list(programmed)
+    rows = []
+    for position in positions:
+        kind, shows, value = _describe_key(org, programmed.get(position, EmptyKey()))
+        rows.append((str(position), position.describe(), kind, shows, value))
+    _print(_table(rows, ("Key", "Where", "Kind", "Shows", "Value")))
+    user = f", user {phone.user}" if phone.user else ""
+    _print(
+        f"phone {phone.name} ({phone.family.capitalize()} {phone.model}{user}): "
+        f"{len(programmed)} keys programmed"
+        + ("" if args.all else "; --all lists every key of the model")
+    )
+    return 0
+
+
+def _passwords(path: str | None) -> dict[str, str]:
+    if not path:
+        return {}
+    source = Path(path)
+    try:
+        raw = source.read_bytes()
+        data = json.loads(raw) if source.suffix == ".json" else tomllib.loads(raw.decode())
+    except (OSError, ValueError) as exc:
+        raise InvalidValueError(
+            f"{path}: cannot read the SIP passwords ({exc}); write one line per user: "
+            '"user@domain" = "password" (TOML) or a JSON object',
+            path=path,
+        ) from exc
+    if not isinstance(data, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in data.items()
+    ):
+        raise InvalidValueError(
+            f"{path}: SIP passwords must map each username to a text password",
+            path=path,
+        )
+    return {key.strip().lower(): value for key, value in data.items()}
+
+
+def _settings(args: argparse.Namespace) -> ProvisioningSettings:
+    return ProvisioningSettings(
+        registrar=args.registrar or "",
+        server_url=args.server_url or "",
+        sip_passwords=_passwords(args.passwords),
+        directories=not args.no_directories,
+    )
+
+
+def _show_report(report: ProvisioningReport, *, verbose: bool = True) -> None:
+    rows = report.rows() if verbose else [r for r in report.rows() if r[2] != "unchanged"]
+    if rows:
+        _print(_table(rows, ("Phone", "File", "Change")))
+    _print(f"{report.folder}: {report.summary()}")
+    for warning in report.warnings:
+        _print(f"warning: {warning}")
+    if report.count(FileChange.STALE):
+        _print("stale files belong to phones no longer in the organisation; --remove-stale deletes")
+
+
+def _provision(args: argparse.Namespace) -> int:
+    org = load(args.file)
+    report = provision(org, args.out, _settings(args), remove_stale=args.remove_stale)
+    _show_report(report)
+    return 0
+
+
+def _sync(args: argparse.Namespace) -> int:
+    org = load(args.file)
+    report = None
+    if args.out:
+        report = provision(org, args.out, _settings(args), remove_stale=args.remove_stale)
+        _show_report(report, verbose=False)
+    elif not (args.force or args.macs):
+        raise InvalidValueError(
+            "sync: say which phones to tell: --out DIR (those whose files change), --force "
+            "(every phone) or their MAC addresses",
+            field="macs",
+        )
+    result = sync_phones(
+        org,
+        report=report,
+        macs=args.macs,
+        force=args.force,
+        reboot=args.reboot,
+        port=args.port,
+        timeout=args.timeout,
+    )
+    lines = result.lines()
+    what = "check-sync;reboot=true" if args.reboot else "check-sync"
+    _print("\n".join(lines) if lines else "no phone to tell: no file changed")
+    told = len(result.results)
+    accepted = sum(r.ok for r in result.results)
+    _print(f"{what}: {accepted} of {told} phones accepted, {len(result.skipped)} skipped")
+    return 0 if result.ok else 1
+
+
+def _folder_arguments(cmd: Any, *, out_required: bool) -> None:
+    cmd.add_argument(
+        "--out",
+        required=out_required,
+        metavar="DIR",
+        help="the provisioning folder (created when missing)",
+    )
+    cmd.add_argument(
+        "--server-url",
+        metavar="URL",
+        help="where DIR is served, e.g. http://prov.example.be/phones/ (for directory links)",
+    )
+    cmd.add_argument("--registrar", help="SIP registrar host (default: sip.<org domain>)")
+    cmd.add_argument(
+        "--passwords",
+        metavar="FILE",
+        help='SIP passwords: TOML lines "user@domain" = "password", or a JSON object',
+    )
+    cmd.add_argument(
+        "--no-directories", action="store_true", help="do not write the phones' directories"
+    )
+    cmd.add_argument(
+        "--remove-stale",
+        action="store_true",
+        help="delete files cloudtel wrote for phones that are gone",
+    )
+
+
+def add_phones_commands(sub: Any) -> None:
+    """Add ``phones``, ``keys``, ``provision`` and ``sync`` to the ``cloudtel`` command.
+
+    Args:
+        sub: The subparsers object of the main parser.
+    """
+    cmd = sub.add_parser("phones", help="list the SIP desk phones")
+    cmd.add_argument("file", help="the org file")
+    cmd.set_defaults(run=_phones)
+
+    cmd = sub.add_parser("keys", help="show a phone's key layout as a table")
+    cmd.add_argument("file", help="the org file")
+    cmd.add_argument("mac", help="the phone's MAC address, any notation")
+    cmd.add_argument("--all", action="store_true", help="every key of the model, empty ones too")
+    cmd.set_defaults(run=_keys)
+
+    cmd = sub.add_parser(
+        "provision",
+        help="write every phone's configuration and directory into a folder",
+        description="Render every phone through its driver into DIR. Each file is written "
+        "atomically and only when its bytes change; files of removed phones are reported "
+        "(deleted with --remove-stale); files cloudtel did not write are left alone.",
+    )
+    cmd.add_argument("file", help="the org file")
+    _folder_arguments(cmd, out_required=True)
+    cmd.set_defaults(run=_provision)
+
+    cmd = sub.add_parser(
+        "sync",
+        help="tell phones to fetch their configuration (SIP NOTIFY check-sync)",
+        description="Send NOTIFY Event: check-sync over UDP to the phones at their recorded "
+        "IP address: with --out DIR, provision first and tell the phones whose files "
+        "changed; with --force every phone; or the phones named by MAC. --reboot asks "
+        "them to restart as well. Exits 1 when a phone did not accept.",
+    )
+    cmd.add_argument("file", help="the org file")
+    cmd.add_argument("macs", nargs="*", metavar="MAC", help="tell exactly these phones")
+    _folder_arguments(cmd, out_required=False)
+    cmd.add_argument("--reboot", action="store_true", help="check-sync;reboot=true")
+    cmd.add_argument("--force", action="store_true", help="tell every phone")
+    cmd.add_argument("--port", type=int, default=5060, help="the phones' SIP port (5060)")
+    cmd.add_argument(
+        "--timeout", type=float, default=None, help="seconds to wait per phone (max 32)"
+    )
+    cmd.set_defaults(run=_sync)
+
+
+def demo_section(org: Organization, out: Path) -> str:
+    """The demo's phones section: the key layout and the files written for each phone.
+
+    Writes the example organisation's phone files into ``out/phones`` (with demo SIP
+    passwords) and sends nothing over the network.
+
+    Args:
+        org: The example organisation.
+        out: The demo's output folder.
+
+    Returns:
+        The section's text.
+    """
+    phones = tuple(org.phones)
+    if not phones:
+        return ""
+    folder = out / "phones"
+    lines = ["== SIP desk phones"]
+    rows = [
+        (p.name, f"{p.family.capitalize()} {p.model}", p.user or "-", len(p.layout)) for p in phones
+    ]
+    lines.append(_table(rows, ("MAC", "Model", "User", "Keys")))
+    first = phones[0]
+    lines.append("")
+    lines.append(f"keys of {first.name}:")
+    key_rows = []
+    for position, key in first.layout.items():
+        kind, shows, value = _describe_key(org, key)
+        key_rows.append((str(position), kind, shows, value))
+    lines.append(_table(key_rows, ("Key", "Kind", "Shows", "Value")))
+    passwords = {p.user: f"demo-{i}-secret" for i, p in enumerate(phones) if p.user}
+    settings = ProvisioningSettings(
+        server_url="http://prov.example.invalid/phones/", sip_passwords=passwords
+    )
+    try:
+        report = provision(org, folder, settings)
+    except NotFoundError as exc:  # a driver's model missing: say so, keep the demo going
+        return "\n".join([*lines, f"provisioning skipped: {exc}"])
+    lines.append("")
+    lines.append(_table(report.rows(), ("Phone", "File", "Change")))
+    lines.append(f"{folder}: {report.summary()}")
+    config = folder / report.phones[0].files[0].path
+    head = config.read_text(encoding="utf-8").splitlines()[:6]
+    lines.append(f"first lines of {config.name}:")
+    lines.extend(f"  {line}" for line in head)
+    again = provision(org, folder, settings)
+    lines.append(f"provisioned again with nothing changed: {again.written} files written")
+    return "\n".join(lines)
