@@ -86,8 +86,11 @@ def manual_schedule(base: Schedule) -> Schedule:
     return base.insert(office_hours()).insert(newyear(), 0)
 
 
-def at(*args: int) -> datetime:
-    return datetime(*args, tzinfo=BRUSSELS)  # type: ignore[misc]
+def at(*fields: int) -> datetime:
+    """A wall-clock time in Brussels: ``at(2025, 3, 3, 10)``."""
+    year, month, day, *rest = fields
+    hour, minute, second = (*rest, 0, 0, 0)[:3]
+    return datetime(year, month, day, hour, minute, second, tzinfo=BRUSSELS)
 
 
 # --- kinds and values ---------------------------------------------------------------
