@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import string
 from collections.abc import Callable, Sequence
+from functools import cache
 from typing import cast
 
 import phonenumbers
@@ -96,6 +97,7 @@ TIME_ZONES: tuple[str, ...] = (
 # --- numbers -----------------------------------------------------------------
 
 
+@cache
 def numbers_in(number_range: NumberRange) -> st.SearchStrategy[PhoneNumber]:
     """Any number of ``number_range``."""
     first = int(number_range.first.e164[1:])
@@ -114,6 +116,7 @@ def _mobile(region: str, tail: int) -> PhoneNumber | None:
     return PhoneNumber(phonenumbers.format_number(candidate, phonenumbers.PhoneNumberFormat.E164))
 
 
+@cache
 def mobile_numbers(regions: Sequence[str] = MOBILE_REGIONS) -> st.SearchStrategy[PhoneNumber]:
     """Valid mobile numbers of the given countries (the numbering plan's example, varied)."""
     drawn = st.tuples(st.sampled_from(regions), st.integers(0, 9999)).map(
@@ -122,11 +125,13 @@ def mobile_numbers(regions: Sequence[str] = MOBILE_REGIONS) -> st.SearchStrategy
     return cast(st.SearchStrategy[PhoneNumber], drawn.filter(lambda n: n is not None))
 
 
+@cache
 def phone_numbers() -> st.SearchStrategy[PhoneNumber]:
     """Any valid number: Belgian geographic numbers of the ranges or mobiles anywhere."""
     return st.one_of(*(numbers_in(r) for r in BELGIAN_RANGES), mobile_numbers())
 
 
+@cache
 def number_ranges() -> st.SearchStrategy[NumberRange]:
     """Ranges inside the Belgian ranges above (all their numbers are valid)."""
 
@@ -141,6 +146,7 @@ def number_ranges() -> st.SearchStrategy[NumberRange]:
 # --- text, users and groups ----------------------------------------------------
 
 
+@cache
 def line_texts(max_size: int = 16) -> st.SearchStrategy[str]:
     """One line of text: any character but line breaks, NUL and lone surrogates."""
     return st.text(
@@ -153,6 +159,7 @@ _LOCAL_FIRST = string.ascii_lowercase + string.digits
 _LOCAL_REST = _LOCAL_FIRST + "._-+'"
 
 
+@cache
 def usernames(domain: str = "orange.be") -> st.SearchStrategy[str]:
     """E-mail-like usernames in ``domain``, as stored (lower case)."""
     return st.builds(
@@ -162,6 +169,7 @@ def usernames(domain: str = "orange.be") -> st.SearchStrategy[str]:
     )
 
 
+@cache
 def settings() -> st.SearchStrategy[Settings]:
     """Settings with any subset of the fields set."""
     return st.builds(
@@ -175,11 +183,13 @@ def settings() -> st.SearchStrategy[Settings]:
     )
 
 
+@cache
 def group_names() -> st.SearchStrategy[str]:
     """Group names as stored: non-empty, one line, no surrounding blanks."""
     return line_texts(12).map(str.strip).filter(bool)
 
 
+@cache
 def user_groups(names: st.SearchStrategy[str] | None = None) -> st.SearchStrategy[UserGroup]:
     """User groups with a description and settings."""
     return st.builds(
@@ -190,6 +200,7 @@ def user_groups(names: st.SearchStrategy[str] | None = None) -> st.SearchStrateg
     )
 
 
+@cache
 def mobile_phones() -> st.SearchStrategy[MobilePhone]:
     """Mobile phones of any country with a profile."""
     return st.builds(
@@ -199,8 +210,12 @@ def mobile_phones() -> st.SearchStrategy[MobilePhone]:
     )
 
 
+@cache
 def _emails() -> st.SearchStrategy[str]:
     return st.just("") | usernames("example.com")
+
+
+_MOBILE_LISTS = st.lists(mobile_phones(), max_size=2)
 
 
 @st.composite
@@ -218,8 +233,15 @@ def users(
         groups: Group names the user may be a member of (in a drawn order).
         lines: The user's personal lines: the first is the primary line, the rest aliases.
     """
+    name = draw(usernames() if username is None else username)
+    return _draw_user(draw, name, groups, lines)
+
+
+def _draw_user(
+    draw: st.DrawFn, username: str, groups: Sequence[str], lines: Sequence[PhoneNumber]
+) -> User:
     return User(
-        username=draw(usernames() if username is None else username),
+        username=username,
         first_name=draw(line_texts()),
         last_name=draw(line_texts()),
         department=draw(line_texts()),
@@ -227,12 +249,18 @@ def users(
         field_1=draw(line_texts(8)),
         field_2=draw(line_texts(8)),
         field_3=draw(line_texts(8)),
-        groups=tuple(draw(st.lists(st.sampled_from(groups), unique=True))) if groups else (),
+        groups=tuple(groups[i] for i in draw(_indexes(len(groups)))) if groups else (),
         primary_line=lines[0] if lines else None,
         aliases=tuple(lines[1:]),
-        mobile_phones=tuple(draw(st.lists(mobile_phones(), max_size=2))),
+        mobile_phones=tuple(draw(_MOBILE_LISTS)),
         settings=draw(settings()),
     )
+
+
+@cache
+def _indexes(count: int, most: int | None = None) -> st.SearchStrategy[list[int]]:
+    """Distinct indexes into a sequence of ``count`` items, in a drawn order."""
+    return st.lists(st.integers(0, count - 1), max_size=most, unique=True)
 
 
 def free_numbers(org: Organization) -> st.SearchStrategy[PhoneNumber]:
@@ -247,6 +275,10 @@ def free_numbers(org: Organization) -> st.SearchStrategy[PhoneNumber]:
 
 
 # --- organisations ---------------------------------------------------------------
+
+_ORG_NAMES = line_texts(20).map(str.strip).filter(bool)
+_RANGE_LISTS = st.lists(st.sampled_from(BELGIAN_RANGES), min_size=1, max_size=3, unique=True)
+_DOMAINS = st.sampled_from(("orange.be", "example.com", "labo.orange.be"))
 
 PartBuilder = Callable[[st.DrawFn, Organization], None]
 """Fills one part of a generated organisation: ``builder(draw, org)``."""
@@ -278,10 +310,10 @@ def organizations(
     Every invariant holds (it is built through the organisation's own methods). With
     ``parts`` the registered part builders fill the parts (see the module docs).
     """
-    ranges = draw(st.lists(st.sampled_from(BELGIAN_RANGES), min_size=1, max_size=3, unique=True))
+    ranges = draw(_RANGE_LISTS)
     org = Organization(
-        name=draw(line_texts(20).map(str.strip).filter(bool)),
-        domain=draw(st.sampled_from(("orange.be", "example.com", "labo.orange.be"))),
+        name=draw(_ORG_NAMES),
+        domain=draw(_DOMAINS),
         country=draw(st.sampled_from(("BE", "NL", "FR"))),
         language=draw(st.sampled_from(LANGUAGES)),
         time_zone=draw(st.sampled_from(TIME_ZONES)),
@@ -294,8 +326,8 @@ def organizations(
     names = [g.name for g in org.groups]
     for username in draw(st.lists(usernames(org.domain), max_size=max_users, unique=True)):
         free = list(org.available_numbers())
-        lines = draw(st.lists(st.sampled_from(free), max_size=3, unique=True)) if free else []
-        org.add_user(draw(users(username=st.just(username), groups=names, lines=lines)))
+        lines = [free[i] for i in draw(_indexes(len(free), 3))] if free else []
+        org.add_user(_draw_user(draw, username, names, lines))
     if parts:
         for name, builder in PART_BUILDERS.items():
             if name in org.part_names():
@@ -305,3 +337,106 @@ def organizations(
 
 # --- parts -------------------------------------------------------------------------
 # Register the builders of the parts here (see the module docs), one section per part.
+
+
+# --- prompts -----------------------------------------------------------------------
+
+PROMPT_NAMES = ("Vac greeting", "Wrong nr", "User unavailable", "User busy", "Lunch", "welcome")
+
+
+@part_builder("prompts")  # before "functions": schedule events may play these prompts
+def _prompts(draw: st.DrawFn, org: Organization) -> None:
+    import numpy as np
+    from tests.audio_files import wav_bytes
+
+    for name in draw(st.lists(st.sampled_from(PROMPT_NAMES), max_size=3, unique=True)):
+        languages = draw(
+            st.lists(st.sampled_from(("nl", "fr", "en", "de")), min_size=1, max_size=2, unique=True)
+        )
+        for index, language in enumerate(languages):
+            rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+            frames = draw(st.integers(1, 400))
+            values = rng.integers(-32768, 32767, size=(frames, 1), endpoint=True)
+            audio = wav_bytes(values, draw(st.sampled_from((8000, 16000, 44100))), 16)
+            if index == 0:
+                description = draw(line_texts(30))
+                org.prompts.add(name, audio, language=language, description=description)
+            else:
+                org.prompts.set_audio(name, audio, language=language)
+
+
+# --- accounts ----------------------------------------------------------------------
+
+_PASSWORD_WORDS = ("kettle", "harbour", "tulip", "zebra", "orbit", "lantern", "meadow", "copper")
+
+
+@part_builder("accounts")
+def _accounts(draw: st.DrawFn, org: Organization) -> None:
+    import contextlib
+    from datetime import UTC, datetime, timedelta
+
+    from tests.jpeg_files import jpeg
+
+    from cloudtel.accounts import CredentialPolicy, ScryptParams
+    from cloudtel.errors import AccessDeniedError, CredentialPolicyError
+
+    accounts = org.accounts
+    accounts.policy = CredentialPolicy(scrypt=ScryptParams(n=2, r=1))  # fast, still real
+    start = draw(st.datetimes(datetime(2020, 1, 1), datetime(2030, 1, 1), timezones=st.just(UTC)))
+    now = [start]
+    accounts.clock = lambda: now[0]
+    for user in org.users[:4]:
+        name = user.username
+        if draw(st.booleans()):
+            words = draw(st.lists(st.sampled_from(_PASSWORD_WORDS), min_size=3, max_size=3))
+            with contextlib.suppress(CredentialPolicyError):  # a word may be in the username
+                accounts.set_password(name, "-".join(words))
+        if draw(st.booleans()):
+            pin = draw(st.text("0123456789", min_size=4, max_size=8))
+            with contextlib.suppress(CredentialPolicyError):
+                accounts.set_pin(name, pin)
+        if draw(st.booleans()):
+            accounts.set_admin(name)
+        if draw(st.booleans()):
+            accounts.request_password_reset(name)
+            accounts.take_outgoing()
+        for _ in range(draw(st.integers(0, 2))):
+            with contextlib.suppress(AccessDeniedError):
+                accounts.login(name, "not the password")
+        if draw(st.booleans()):
+            accounts.set_photo(name, jpeg(draw(st.integers(1, 64)), draw(st.integers(1, 64))))
+        now[0] += timedelta(seconds=draw(st.integers(0, 90)))
+
+
+# --- contacts ------------------------------------------------------------------------
+
+
+@part_builder("contacts")
+def _contacts(draw: st.DrawFn, org: Organization) -> None:
+    """Contacts at the organisation, group and user scopes, and a few hidden ones."""
+    from cloudtel.contacts import Contact, ContactKind, PhoneEntry, PhoneType, Scope
+
+    pool = [f"+329247{n:04d}" for n in range(30)] + [f"+32470{n:06d}" for n in range(20)]
+    scopes = [Scope.organization(), *(Scope.group(g.name) for g in org.groups)]
+    scopes += [Scope.user(u.username) for u in org.users]
+    for scope in draw(st.lists(st.sampled_from(scopes), max_size=4, unique=True)):
+        found: list[Contact] = []
+        for _ in range(draw(st.integers(0, 3))):
+            numbers = draw(st.lists(st.sampled_from(pool), max_size=2, unique=True))
+            contact = Contact(
+                first_name=draw(line_texts(8)).strip(),
+                last_name=draw(line_texts(8).map(str.strip).filter(bool)),
+                company=draw(line_texts(8)).strip(),
+                kind=draw(st.sampled_from(ContactKind)),
+                phones=tuple(
+                    PhoneEntry(type=draw(st.sampled_from(PhoneType)), number=n, preferred=i == 0)
+                    for i, n in enumerate(numbers)
+                ),
+            )
+            if all(not contact.same_as(other) for other in found):
+                found.append(contact)
+        org.contacts.set_contacts(scope, found)
+    for user in org.users[:3]:
+        for entry in list(org.contacts.effective(user.username)):
+            if entry.inherited and not entry.mandatory and draw(st.booleans()):
+                org.contacts.hide(user.username, entry.contact)

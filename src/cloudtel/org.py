@@ -283,7 +283,10 @@ class Organization:
             DuplicateError: The new name is taken.
         """
         old = self.group(name)
-        new = attrs.evolve(old, **changes)
+        try:
+            new = attrs.evolve(old, **changes)
+        except TypeError as exc:
+            raise InvalidValueError(f"cannot change group {name!r}: {exc}", group=name) from exc
         if new.name != name and new.name in self._groups:
             raise DuplicateError(
                 f"cannot rename group {name!r}: a group named {new.name!r} exists already",
