@@ -24,7 +24,7 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -46,6 +46,7 @@ from cloudtel.schedules import (
     states_at_instant,
     zone_of,
 )
+from cloudtel.schedules.view import WeekView, week_view
 
 if TYPE_CHECKING:
     from cloudtel.org import Organization
@@ -467,6 +468,25 @@ class FunctionNumbers(Part):
             )
             for function, state in zip(self.numbers, states, strict=True)
         )
+
+    def week(self, key: str | PhoneNumber, week: date | None = None) -> WeekView:
+        """A week of a function number's schedule, in its time zone.
+
+        In a notebook the result shows as a picture (days × hours coloured by action,
+        the instruction on hover); ``print`` gives the text week view.
+
+        Args:
+            key (str | PhoneNumber): Its name, short number or number.
+            week (date | None): Any day of the week wanted; ``None`` is this week.
+
+        Returns:
+            WeekView: The week, Monday to Sunday.
+
+        Raises:
+            NotFoundError: No such function number.
+        """
+        function = self.find(key)
+        return week_view(function.schedule, self._zone(), week)
 
     def time_zone_of(self, key: str | PhoneNumber) -> str:
         """The time zone a function number's schedule runs in (override, else the org's).

@@ -929,6 +929,14 @@ class Schedule:
         """
         return self.compiled(zone).states_at(instants)
 
+    # -- notebooks (see cloudtel.schedules.view) ------------------------------------------
+
+    def _repr_html_(self) -> str:
+        """This week as a picture (inline SVG), in the schedule's zone or else UTC."""
+        from cloudtel.schedules.view import schedule_html  # noqa: PLC0415
+
+        return schedule_html(self)
+
 
 _ZONES: dict[str, ZoneInfo] = {}
 
