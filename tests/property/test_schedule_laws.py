@@ -437,3 +437,20 @@ def test_refusing_a_naive_instant_is_part_of_every_question() -> None:
         except ScheduleError:
             continue
         raise AssertionError(f"{question} accepted a naive datetime")
+
+
+@LAWS
+@given(schedules(), st.sampled_from(["toml", "json"]))
+def test_a_schedule_reads_back_from_its_org_file_form(schedule: Schedule, fmt: str) -> None:
+    import json
+    import tomllib
+
+    import tomli_w
+
+    from cloudtel.serialization import make_converter
+
+    converter = make_converter(fmt)  # type: ignore[arg-type]
+    data = converter.unstructure(schedule)
+    text = tomli_w.dumps(data) if fmt == "toml" else json.dumps(data)
+    parsed = tomllib.loads(text) if fmt == "toml" else json.loads(text)
+    assert converter.structure(parsed, Schedule) == schedule

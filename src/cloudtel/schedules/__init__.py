@@ -31,6 +31,7 @@ from cloudtel.schedules._model import (
     Yearly,
     zone_of,
 )
+from cloudtel.schedules._serialize import configure_schedule_converter
 
 __all__ = [
     "NEVER",
@@ -51,6 +52,7 @@ __all__ = [
     "Weekday",
     "Weekly",
     "Yearly",
+    "configure_schedule_converter",
     "states_at_instant",
     "zone_of",
 ]
