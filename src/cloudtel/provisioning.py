@@ -12,7 +12,9 @@ Three steps, each usable alone:
    directory is built by :func:`phone_directory` from the user's effective contact
    list and their colleagues.
 2. :func:`provision` writes those files into a folder: each one atomically
-   (temporary file in the same folder, fsync, rename), and only when its bytes
+   (temporary file in the same folder, flushed to disk, renamed over the old one; the
+   flush is one ``os.sync`` for the whole batch rather than one ``fsync`` per file,
+   which is what makes thousands of files take seconds), and only when its bytes
    differ from what is there, so an unchanged file keeps its time stamp. A manifest
    (:data:`MANIFEST`) remembers which files cloudtel wrote, so the files of a phone
    that was removed from the organisation are reported as *stale*, and deleted only
@@ -29,8 +31,10 @@ The SIP account written into a phone's file is built from its assigned user by
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -599,16 +603,56 @@ def _inside(folder: Path, relative: str) -> Path:
     return target
 
 
-def _write_if_changed(target: Path, content: bytes) -> str:
-    try:
-        existing = target.read_bytes()
-    except FileNotFoundError:
-        existing = None
-    if existing == content:
-        return FileChange.UNCHANGED
-    target.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(target, content)
-    return FileChange.ADDED if existing is None else FileChange.CHANGED
+class _Batch:
+    """Writes many files atomically with one flush to disk for all of them.
+
+    Each file goes to a temporary file in its own folder; :meth:`commit` flushes them
+    all to disk at once (``os.sync``: one wait for the disk instead of one ``fsync`` per
+    file), then renames each over its target and fsyncs each folder. A reader sees
+    the old file or the new one, never a part; on failure the temporary files go.
+    """
+
+    def __init__(self) -> None:
+        self.pending: list[tuple[str, Path]] = []
+
+    def write_if_changed(self, target: Path, content: bytes) -> str:
+        try:
+            existing = target.read_bytes()
+        except FileNotFoundError:
+            existing = None
+        if existing == content:
+            return FileChange.UNCHANGED
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        self.pending.append((temp, target))
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(content)
+        os.chmod(temp, 0o644)
+        return FileChange.ADDED if existing is None else FileChange.CHANGED
+
+    def commit(self) -> None:
+        if not self.pending:
+            return
+        os.sync()
+        folders = set()
+        while self.pending:
+            temp, target = self.pending[0]
+            os.replace(temp, target)
+            self.pending.pop(0)
+            folders.add(target.parent)
+        for folder in folders:
+            with contextlib.suppress(OSError):
+                descriptor = os.open(folder, os.O_RDONLY)
+                try:
+                    os.fsync(descriptor)
+                finally:
+                    os.close(descriptor)
+
+    def abort(self) -> None:
+        for temp, _target in self.pending:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+        self.pending.clear()
 
 
 def provision(
@@ -622,8 +666,9 @@ def provision(
 
     Every phone is rendered first; if any cannot be, nothing is written. Then each
     file is compared byte for byte with the file in the folder and written only when
-    different, atomically (temporary file in the same folder, fsync, rename). The
-    manifest (:data:`MANIFEST`) is updated the same way.
+    different, atomically (temporary file in the same folder, flushed to disk with one
+    ``os.sync`` for the batch, renamed; then the folder is fsynced). The manifest
+    (:data:`MANIFEST`) is updated the same way.
 
     Args:
         org: The organisation.
@@ -652,15 +697,20 @@ def provision(
         (result, [(file, _inside(root, file.path)) for file in result.files]) for result in rendered
     ]
     phones: list[PhoneReport] = []
-    for result, files in targets:
-        reports = []
-        for file, target in files:
-            change = _write_if_changed(target, file.content)
-            reports.append(FileReport(path=file.path, change=change, phone=result.phone.name))
-            manifest[file.path] = result.phone.name
-        phones.append(
-            PhoneReport(phone=result.phone, files=tuple(reports), warnings=result.warnings)
-        )
+    batch = _Batch()
+    try:
+        for result, files in targets:
+            reports = []
+            for file, target in files:
+                change = batch.write_if_changed(target, file.content)
+                reports.append(FileReport(path=file.path, change=change, phone=result.phone.name))
+                manifest[file.path] = result.phone.name
+            phones.append(
+                PhoneReport(phone=result.phone, files=tuple(reports), warnings=result.warnings)
+            )
+        batch.commit()
+    finally:
+        batch.abort()
     stale: list[FileReport] = []
     for path, phone in sorted(previous.items()):
         if path in manifest:
@@ -674,7 +724,10 @@ def provision(
         else:
             stale.append(FileReport(path=path, change=FileChange.STALE, phone=phone))
             manifest[path] = phone
-    _write_if_changed(root / MANIFEST, _manifest_bytes(manifest))
+    manifest_path = root / MANIFEST
+    content = _manifest_bytes(manifest)
+    if not manifest_path.exists() or manifest_path.read_bytes() != content:
+        atomic_write(manifest_path, content)
     return ProvisioningReport(folder=root, phones=tuple(phones), stale=tuple(stale))
 
 
