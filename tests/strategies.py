@@ -359,7 +359,9 @@ def _prompts(draw: st.DrawFn, org: Organization) -> None:
             values = rng.integers(-32768, 32767, size=(frames, 1), endpoint=True)
             audio = wav_bytes(values, draw(st.sampled_from((8000, 16000, 44100))), 16)
             if index == 0:
-                description = draw(line_texts(30))
+                description = draw(
+                    st.text(st.characters(exclude_categories=("Cc", "Cs")), max_size=30)
+                )
                 org.prompts.add(name, audio, language=language, description=description)
             else:
                 org.prompts.set_audio(name, audio, language=language)

@@ -63,7 +63,8 @@ _FILE = re.compile(rf"{PROMPT_FOLDER}/[a-z0-9][a-z0-9.-]*\.wav")
 
 
 def _has_control(text: str) -> bool:
-    return any(unicodedata.category(c).startswith("C") for c in text)
+    """Control characters (C0, DEL, C1) and lone surrogates; format characters are fine."""
+    return any(unicodedata.category(c) in ("Cc", "Cs") for c in text)
 
 
 def _check_name(_instance: object, _attribute: object, value: str) -> None:
