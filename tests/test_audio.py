@@ -637,3 +637,11 @@ def test_pcm_audio_reports_its_shape() -> None:
         samples=np.zeros((16000, 2), np.float32), sample_rate=8000, bits=16, file_format="WAV"
     )
     assert (audio.channels, audio.frames, audio.duration) == (2, 16000, 2.0)
+
+
+def test_alaw_encode_keeps_the_shape_of_any_array() -> None:
+    grid = ALL_INT16.reshape(256, 256)
+    flat = alaw_encode(ALL_INT16)
+    assert np.array_equal(alaw_encode(grid), flat.reshape(256, 256))
+    assert np.array_equal(alaw_encode(grid[:, ::2]), flat.reshape(256, 256)[:, ::2])
+    assert alaw_encode(np.zeros(0, np.int16)).shape == (0,)

@@ -20,6 +20,8 @@ __all__ = ["ALAW_SILENCE", "alaw_decode", "alaw_encode"]
 ALAW_SILENCE = 0xD5
 """The A-law code of a zero sample (decodes to +8, the smallest positive level)."""
 
+_ENCODE_SLICE = 1 << 17
+
 
 def _compress(x: NDArray[np.int32]) -> NDArray[np.uint8]:
     """Encode 16-bit samples (held in int32) to A-law codes, vectorised."""
@@ -82,8 +84,15 @@ def alaw_encode(samples: NDArray[np.int16]) -> NDArray[np.uint8]:
     """
     if not isinstance(samples, np.ndarray) or samples.dtype != np.int16:
         raise TypeError("alaw_encode takes a numpy int16 array; convert with to_int16() first")
-    result: NDArray[np.uint8] = _encode_table()[samples.view(np.uint16)]
-    return result
+    table = _encode_table()
+    flat = np.ascontiguousarray(samples).reshape(-1).view(np.uint16)
+    result = np.empty(flat.size, dtype=np.uint8)
+    # In slices: np.take widens the indices to intp per call; slices keep that buffer in
+    # cache, which is about twice as fast as one lookup over a large array.
+    for start in range(0, flat.size, _ENCODE_SLICE):
+        stop = start + _ENCODE_SLICE
+        np.take(table, flat[start:stop], out=result[start:stop])
+    return result.reshape(samples.shape)
 
 
 def alaw_decode(codes: NDArray[np.uint8]) -> NDArray[np.int16]:
