@@ -23,6 +23,7 @@ to overwrite a file that changed on disk since it was loaded.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import hashlib
 import json
 import tomllib
@@ -33,6 +34,7 @@ from typing import Any, Literal, TypeVar
 import attrs
 import cattrs
 import tomli_w
+from cattrs.cols import is_any_set, is_sequence
 
 from cloudtel._files import atomic_write
 from cloudtel.devices import KeyLayout, MacAddress, layout_from_primitive, layout_to_primitive
@@ -77,6 +79,50 @@ def _text_to(kind: type[Any]) -> Callable[[Any, type[Any]], Any]:
     return structure
 
 
+def _strict_primitives(converter: cattrs.Converter) -> None:
+    """Refuse values of the wrong kind instead of converting them.
+
+    cattrs would turn ``"no"`` into ``True``, ``5`` into ``"5"`` and ``"Sales"`` into
+    the groups ``S, a, l, e, s``; in a file a user wrote, each is a mistake to report.
+    """
+
+    def structure_str(value: Any, kind: type[Any]) -> Any:
+        if not isinstance(value, str):
+            raise ValueError(f"expected text, not {value!r}")
+        return value if kind is str else kind(value)
+
+    def structure_bool(value: Any, _kind: type[Any]) -> bool:
+        if not isinstance(value, bool):
+            raise ValueError(f"expected true or false, not {value!r}")
+        return value
+
+    busy: set[Any] = set()
+
+    def is_collection(kind: Any) -> bool:
+        try:
+            return (is_sequence(kind) or is_any_set(kind)) and kind not in busy
+        except TypeError:  # an unhashable type argument
+            return False
+
+    def collection_factory(kind: Any) -> Callable[[Any, Any], Any]:
+        busy.add(kind)  # ask for cattrs' own hook of this type, not this one again
+        try:
+            inner = converter.get_structure_hook(kind, cache_result=False)
+        finally:
+            busy.discard(kind)
+
+        def structure(value: Any, kind: Any) -> Any:
+            if not isinstance(value, list | tuple | set | frozenset):
+                raise ValueError(f"expected an array, not {type(value).__name__} {value!r}")
+            return inner(value, kind)
+
+        return structure
+
+    converter.register_structure_hook(str, structure_str)
+    converter.register_structure_hook(bool, structure_bool)
+    converter.register_structure_hook_factory(is_collection, collection_factory)
+
+
 def configure_converter(converter: cattrs.Converter, *, fmt: Format, region: str) -> None:
     """Teach a converter cloudtel's value types for the wire format ``fmt``.
 
@@ -98,6 +144,7 @@ def configure_converter(converter: cattrs.Converter, *, fmt: Format, region: str
             raise ValueError(f"expected a number range like '+3227811600-+3227811699': {value!r}")
         return NumberRange.parse(value, region)
 
+    _strict_primitives(converter)
     converter.register_structure_hook(PhoneNumber, structure_number)
     converter.register_unstructure_hook(PhoneNumber, lambda number: number.e164)
     converter.register_structure_hook(NumberRange, structure_range)
@@ -183,6 +230,13 @@ def dumps(org: Organization, fmt: Format = "toml") -> str:
 # --- from data -----------------------------------------------------------------
 
 
+def _enum_values(kind: Any) -> str:
+    for member in (kind, *getattr(kind, "__args__", ())):
+        if isinstance(member, type) and issubclass(member, enum.Enum):
+            return ", ".join(repr(item.value) for item in member)
+    return ""
+
+
 def _problems(exc: BaseException, path: str) -> list[Problem]:
     fields: list[str] = []
 
@@ -193,6 +247,11 @@ def _problems(exc: BaseException, path: str) -> list[Problem]:
         fields.append("")
         if isinstance(error, KeyError):
             return "required field missing"
+        if isinstance(error, AttributeError) and "keys" in str(error):
+            return "expected a table of keys and values"
+        if isinstance(error, ValueError) and str(error):
+            allowed = _enum_values(_type)
+            return f"{error}; allowed: {allowed}" if allowed else str(error)
         return cattrs.v.format_exception(error, _type)
 
     found = []
