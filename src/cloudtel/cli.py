@@ -21,10 +21,12 @@ from typing import Any
 from cloudtel._files import atomic_write
 from cloudtel._phones_cli import add_phones_commands
 from cloudtel._phones_cli import demo_section as phones_demo_section
+from cloudtel._schedule_cli import add_schedule_commands
 from cloudtel.accounts import Channel
 from cloudtel.contacts_io import demo_section as contacts_demo_section
 from cloudtel.contacts_io import export_csv, export_vcard, import_csv
 from cloudtel.errors import CloudtelError, DeliveryError, InvalidValueError, NotFoundError
+from cloudtel.functions import demo_section as functions_demo_section
 from cloudtel.messaging import (
     MessageSettings,
     Transports,
@@ -174,7 +176,12 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _demo_sections() -> list[Callable[[Organization, Path], str]]:
     """The demo's sections after the core one; each capability adds its own here."""
-    return [accounts_demo_section, contacts_demo_section, phones_demo_section]
+    return [
+        accounts_demo_section,
+        contacts_demo_section,
+        phones_demo_section,
+        functions_demo_section,
+    ]
 
 
 # --- accounts and messages ---------------------------------------------------
@@ -624,6 +631,7 @@ COMMANDS: list[Callable[[Any], None]] = [
     _add_accounts_commands,
     _add_prompts_commands,
     add_phones_commands,
+    add_schedule_commands,
 ]
 """Functions that add subcommands; each capability appends its own."""
 
