@@ -85,6 +85,7 @@ from cloudtel.errors import (
     ReferencedError,
     ScheduleError,
 )
+from cloudtel.functions import FunctionKind, FunctionNumber, FunctionNumbers, FunctionStatus
 from cloudtel.messaging import (
     DeliveryStatus,
     HttpSmsTransport,
@@ -121,6 +122,10 @@ from cloudtel.provisioning import (
     render_organization,
     sync_phones,
 )
+from cloudtel.schedules.holidays import add_public_holidays, holiday_events, public_holidays
+from cloudtel.schedules.ical import from_ical as schedule_from_ical
+from cloudtel.schedules.ical import to_ical as schedule_to_ical
+from cloudtel.schedules.view import Stretch, WeekView, week_view
 from cloudtel.serialization import dumps, load, loads, save
 from cloudtel.sip import NotifyOutcome, NotifyResult, SipTarget, check_sync
 from cloudtel.users import MobilePhone, ResolvedSetting, Settings, User, UserGroup, Visibility
@@ -151,6 +156,10 @@ __all__ = [
     "FileChange",
     "FileProblemsError",
     "FileReport",
+    "FunctionKind",
+    "FunctionNumber",
+    "FunctionNumbers",
+    "FunctionStatus",
     "HttpSmsTransport",
     "InvalidPhoneNumberError",
     "InvalidValueError",
@@ -206,6 +215,7 @@ __all__ = [
     "SipPhone",
     "SipTarget",
     "SmtpTransport",
+    "Stretch",
     "SyncReport",
     "Transport",
     "TransportSpec",
@@ -215,7 +225,9 @@ __all__ = [
     "UserPage",
     "Visibility",
     "VoicePrompt",
+    "WeekView",
     "WelcomeTarget",
+    "add_public_holidays",
     "alaw_decode",
     "alaw_encode",
     "check_sync",
@@ -227,12 +239,14 @@ __all__ = [
     "generate_pin",
     "get_transport",
     "hash_secret",
+    "holiday_events",
     "import_audio",
     "inspect_jpeg",
     "load",
     "loads",
     "phone_directory",
     "provision",
+    "public_holidays",
     "read_aiff",
     "read_alaw_wav",
     "read_audio",
@@ -241,6 +255,8 @@ __all__ = [
     "require_admin_view",
     "require_self_or_admin_view",
     "save",
+    "schedule_from_ical",
+    "schedule_to_ical",
     "send_pending",
     "send_welcome",
     "sync_phones",
@@ -249,6 +265,7 @@ __all__ = [
     "validate_pin",
     "verify_secret",
     "wav_to_raw",
+    "week_view",
     "write_alaw_wav",
 ]
 
