@@ -414,7 +414,7 @@ def test_unknown_container_names_both_accepted_kinds() -> None:
 # ---------------------------------------------------------------- resampling
 
 
-RATES = [11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000, 88200, 96000, 192000]
+RATES = [11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000, 88200, 96000, 176400, 192000]
 
 
 def _response_db(rate: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
