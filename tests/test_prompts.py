@@ -492,3 +492,22 @@ def test_saving_a_loaded_organisation_elsewhere_copies_its_audio(
         for audio in prompt.audio:
             assert (target.parent / audio.file).is_file()
     assert load(target) == example_org
+
+
+def test_the_example_schedules_protect_the_prompts_they_play(example_org: Organization) -> None:
+    referrers = example_org.referrers("prompt", "User unavailable")
+    assert referrers
+    with pytest.raises(ReferencedError, match="cannot delete prompt 'User unavailable'"):
+        example_org.prompts.remove("User unavailable")
+    assert "User unavailable" in example_org.prompts
+
+
+def test_the_demo_shows_prompts_and_exports_raw_alaw(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["demo", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "== Voice prompts: 5, stored as A-law 8 kHz mono WAV" in out
+    assert "'User unavailable' cannot be deleted: it is used by schedule" in out
+    raw = tmp_path / "vac-greeting.nl.al"
+    assert raw.stat().st_size == 24794

@@ -181,6 +181,7 @@ def _demo_sections() -> list[Callable[[Organization, Path], str]]:
         contacts_demo_section,
         phones_demo_section,
         functions_demo_section,
+        _prompts_demo_section,
     ]
 
 
@@ -529,6 +530,37 @@ def _prompts_export(args: argparse.Namespace, file: str, name: str, out: str) ->
     kind = "raw A-law (no header)" if raw else "A-law WAV"
     _print(f"wrote {out}: voice prompt {name!r} ({stored.language}) as {kind}")
     return 0
+
+
+def _prompts_demo_section(org: Organization, out: Path) -> str:
+    """The demo's voice prompts section: the list, one export, one refused deletion."""
+    from cloudtel.audio import wav_to_raw  # noqa: PLC0415
+
+    if not len(org.prompts):
+        return ""
+    rows = [
+        (p.name, ", ".join(f"{a.language} {a.duration:.1f}s" for a in p.audio), p.description)
+        for p in org.prompts
+    ]
+    lines = [
+        f"== Voice prompts: {len(rows)}, stored as A-law 8 kHz mono WAV beside the org file",
+        table(rows, ("Name", "Audio (default first)", "Description")),
+    ]
+    folder = org.source_folder()
+    first = next(iter(org.prompts))
+    if folder is not None:
+        stored = first.audio_for()
+        target = out / Path(stored.file).with_suffix(".al").name
+        target.write_bytes(wav_to_raw((folder / stored.file).read_bytes()))
+        lines.append(
+            f"exported {first.name!r} ({stored.language}) as raw A-law for Asterisk: {target}"
+        )
+    for prompt in org.prompts:
+        referrers = org.referrers("prompt", prompt.name)
+        if referrers:
+            lines.append(f"{prompt.name!r} cannot be deleted: it is used by {'; '.join(referrers)}")
+            break
+    return "\n".join(lines)
 
 
 def _add_prompts_commands(sub: Any) -> None:
