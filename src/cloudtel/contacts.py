@@ -72,6 +72,7 @@ __all__ = [
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _SHORT = re.compile(r"[0-9*#]{1,10}")
 _NOT_DIGIT = re.compile(r"\D")
+_BREAK = re.compile("[\r\n\x00]")
 _NUMBER_QUERY = re.compile(r"[0-9+\s().\-/]+")
 
 
@@ -104,7 +105,7 @@ def _check_line(_instance: object, attribute: attrs.Attribute[str], value: objec
         raise InvalidValueError(
             f"{attribute.name} must be text, not {value!r}", field=attribute.name, value=value
         )
-    if any(ch in value for ch in "\r\n\x00"):
+    if _BREAK.search(value) is not None:
         raise InvalidValueError(
             f"{attribute.name} {value!r} contains a line break or NUL; it must be one line",
             field=attribute.name,
@@ -156,6 +157,11 @@ def _contact_kind(value: object) -> ContactKind:
         ) from None
 
 
+def _number(value: PhoneNumber | str) -> PhoneNumber:
+    # a PhoneNumber is valid already: do not parse it again
+    return value if type(value) is PhoneNumber else to_number(value)
+
+
 @attrs.frozen(kw_only=True)
 class PhoneEntry:
     """One phone number of a contact.
@@ -170,7 +176,7 @@ class PhoneEntry:
     """
 
     type: PhoneType = attrs.field(default=PhoneType.WORK, converter=_phone_type)
-    number: PhoneNumber = attrs.field(converter=to_number)
+    number: PhoneNumber = attrs.field(converter=_number)
     abbreviated: str = attrs.field(default="", converter=_strip, validator=_check_short)
     preferred: bool = attrs.field(default=False, validator=attrs.validators.instance_of(bool))
 
