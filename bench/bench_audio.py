@@ -61,9 +61,11 @@ def speech_like(rate: int, seconds: float, channels: int) -> np.ndarray:
     noise -= np.convolve(noise[:, 0], np.ones(64) / 64, mode="same")[:, None]
     noise /= np.max(np.abs(noise))
     envelope = 0.55 + 0.45 * np.sin(2 * np.pi * 4 * t)[:, None]
-    tones = sum(np.sin(2 * np.pi * f * t) for f in (300, 1004, 3000))[:, None] / 6
+    tones = np.stack([np.sin(2 * np.pi * f * t) for f in (300, 1004, 3000)]).sum(axis=0)
+    tones = tones[:, None] / 6
     signal = 0.5 * noise * envelope + 0.3 * tones
-    return np.round(np.clip(signal, -1, 1) * 30000).astype(np.int16)
+    result: np.ndarray = np.round(np.clip(signal, -1, 1) * 30000).astype(np.int16)
+    return result
 
 
 def wav16(samples: np.ndarray, rate: int) -> bytes:
@@ -126,8 +128,12 @@ def bench_conversion(folder: Path) -> None:
         if sox is not None:
             sox_out = folder / f"sox-{rate}.wav"
             command = [sox, "-D", str(source), "-r", "8000", "-c", "1", "-e", "a-law", str(sox_out)]
-            subprocess.run(command, check=True)
-            theirs = best_of(5, lambda cmd=command: subprocess.run(cmd, check=True))
+
+            def run_sox(cmd: list[str] = command) -> None:
+                subprocess.run(cmd, check=True)
+
+            run_sox()
+            theirs = best_of(5, run_sox)
             ratio = ours / theirs
             line += (
                 f"   sox {theirs * 1000:7.1f} ms   ratio {ratio:4.2f}x sox's time (target <= 2x)"
