@@ -372,3 +372,35 @@ def test_problems_name_unknown_scopes_and_duplicates(org: Organization) -> None:
     assert "there is no user group 'Ghosts'" in found["contacts.groups.Ghosts"]
     assert "there is no user" in found["contacts.users.nobody@orange.be"]
     assert "same contact as" in found["contacts.users.nobody@orange.be[1]"]
+
+
+def test_principals_users_change_only_their_own_plain_contacts(org: Organization) -> None:
+    from cloudtel import AccessDeniedError
+    from cloudtel.accounts import CredentialPolicy, ScryptParams
+
+    accounts = org.accounts
+    accounts.policy = CredentialPolicy(scrypt=ScryptParams(n=2, r=1))
+    accounts.set_password(ANN, "velvet-harbour-lantern-42")
+    accounts.set_password(BOB, "copper-meadow-whistle-77")
+    accounts.set_admin(BOB)
+    ann = accounts.login(ANN, "velvet-harbour-lantern-42")
+    own = org.contacts.add(Scope.user(ANN), person(), by=ann)
+    with pytest.raises(MandatoryContactError):
+        org.contacts.add(
+            Scope.user(ANN), person("M", "X", "+3222222222", kind=ContactKind.MANDATORY), by=ann
+        )
+    with pytest.raises(AccessDeniedError, match="admin view"):
+        org.contacts.add(ORG, person("O", "X", "+3222222222"), by=ann)
+    bob = accounts.login(BOB, "copper-meadow-whistle-77")
+    with pytest.raises(AccessDeniedError, match="admin view"):
+        org.contacts.remove(Scope.user(ANN), own, by=bob)
+    admin = accounts.enter_admin_view(bob, "copper-meadow-whistle-77")
+    org.contacts.add(
+        Scope.user(ANN), person("M", "X", "+3222222222", kind=ContactKind.MANDATORY), by=admin
+    )
+    with pytest.raises(MandatoryContactError):
+        org.contacts.remove(
+            Scope.user(ANN), person("M", "X", "+3222222222", kind=ContactKind.MANDATORY), by=ann
+        )
+    org.contacts.remove(Scope.user(ANN), own, by=ann)
+    assert names(org.contacts.effective(ANN)) == ["M X"]

@@ -283,10 +283,10 @@ def test_demo_section_shows_provenance(example_org: Organization, tmp_path: Path
 def test_cli_show_import_export(
     example_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    import shutil
+
     from cloudtel import load
     from cloudtel.cli import main
-
-    import shutil
 
     shutil.copytree(example_path.parent, tmp_path, dirs_exist_ok=True)
     org_file = tmp_path / example_path.name
