@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import hashlib
 import json
 import tomllib
@@ -177,6 +178,13 @@ def make_converter(fmt: Format = "json", *, region: str = DEFAULT_COUNTRY) -> ca
     return converter
 
 
+@functools.lru_cache(maxsize=32)
+def _shared_converter(fmt: Format, region: str) -> cattrs.Converter:
+    """The converter :func:`to_data` and :func:`from_data` use, built once per format
+    and region: cattrs generates code for every class on first use, which is slow."""
+    return make_converter(fmt, region=region)
+
+
 # --- to data -------------------------------------------------------------------
 
 
@@ -191,7 +199,7 @@ def _part_type(name: str) -> type[Any]:
 
 def to_data(org: Organization, fmt: Format = "json") -> dict[str, Any]:
     """The organisation as plain data (dicts, lists, text) for ``fmt``."""
-    converter = make_converter(fmt, region=org.country)
+    converter = _shared_converter(fmt, org.country)
     header: dict[str, Any] = {}
     for field in _header_fields():
         value = getattr(org, field.name)
@@ -321,7 +329,7 @@ def from_data(data: Any, *, source: str = "<data>") -> Organization:
     header = {k: v for k, v in header.items() if k not in parts}
     region = header.get("country", DEFAULT_COUNTRY)
     region = region if isinstance(region, str) else DEFAULT_COUNTRY
-    converter = make_converter("json", region=region)
+    converter = _shared_converter("json", region)
 
     structured_parts = {}
     for name in parts:
