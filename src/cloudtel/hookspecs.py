@@ -25,8 +25,8 @@ if TYPE_CHECKING:
         RenderedFile,
         SipPhone,
     )
-    from cloudtel.prompts import RecordingRequest
     from cloudtel.messaging import TransportSpec
+    from cloudtel.prompts import RecordingRequest
 
 __all__ = ["PROJECT", "hookimpl", "hookspec"]
 
