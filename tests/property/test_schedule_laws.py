@@ -34,7 +34,7 @@ from cloudtel.schedules import (
 
 ZONES = ("Europe/Brussels", "America/Santiago")
 YEARS = range(2023, 2030)
-LAWS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+LAWS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @cache
@@ -421,7 +421,7 @@ def test_yearly_equals_its_per_year_one_off_expansion(
     position = data.draw(st.integers(0, len(schedule.events)))
     with_yearly = schedule.insert(event_of("yearly", yearly, state), position)
     expanded = schedule
-    for k, once in enumerate(_expand(yearly, range(2020, 2033))):
+    for k, once in enumerate(_expand(yearly, range(2015, 2045))):
         expanded = expanded.insert(event_of(f"y{k}", once, state), position + k)
     for _ in range(5):
         t = data.draw(instants(with_yearly))

@@ -22,6 +22,7 @@ bisect a Python list copy of it; array questions use :func:`numpy.searchsorted`.
 from __future__ import annotations
 
 import math
+import operator
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -311,6 +312,69 @@ def _occurrences(plan: _Plan, lo: int, hi: int) -> tuple[Int64Array, Int64Array]
 _EMPTY: Final = np.zeros(0, np.int64)
 
 
+_CUMULATIVE_DAYS: Final = (
+    np.array([0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334], np.int64),
+    np.array([0, 31, 60, 91, 121, 152, 182, 213, 244, 274, 305, 335], np.int64),
+)
+
+
+def _is_leap(years: Int64Array) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    leap: np.ndarray[Any, np.dtype[np.bool_]] = (years % 4 == 0) & (
+        (years % 100 != 0) | (years % 400 == 0)
+    )
+    return leap
+
+
+class _YearlyTable:
+    """The yearly events of a schedule as columns, expanded per year with numpy."""
+
+    def __init__(self, plans: list[tuple[int, _Plan]]) -> None:
+        self.size = len(plans)
+        definitions = [plan.yearly for _, plan in plans]
+        self.priority = np.array([p for p, _ in plans], np.int64)
+        self.month = np.array([w.start[0] for w in definitions if w], np.int64)
+        self.day = np.array([w.start[1] for w in definitions if w], np.int64)
+        self.seconds = np.array([_tod(w.start[2]) for w in definitions if w], np.int64)
+        self.end_month = np.array([w.end[0] for w in definitions if w], np.int64)
+        self.end_day = np.array([w.end[1] for w in definitions if w], np.int64)
+        self.end_seconds = np.array([_tod(w.end[2]) for w in definitions if w], np.int64)
+        self.into_next = np.array([w.end <= w.start for w in definitions if w], np.int64)
+        never_before, never_after = -(10**9), 10**9
+        self.first_day = np.array(
+            [never_before if p.first_day is None else p.first_day for _, p in plans], np.int64
+        )
+        self.last_day = np.array(
+            [never_after if p.last_day is None else p.last_day for _, p in plans], np.int64
+        )
+
+    @staticmethod
+    def _day_numbers(years: Int64Array, month: Int64Array, day: Int64Array) -> Int64Array:
+        jan1 = _YEAR_STARTS_ARRAY[years - FIRST_YEAR] // _DAY
+        leap = _is_leap(years)
+        before = np.where(leap, _CUMULATIVE_DAYS[1][month - 1], _CUMULATIVE_DAYS[0][month - 1])
+        result: Int64Array = jan1 + before + day - 1
+        return result
+
+    def occurrences(self, year: int, lo: int, hi: int) -> tuple[Int64Array, Int64Array, Int64Array]:
+        """Wall-second intervals and priorities of the occurrences overlapping ``[lo, hi)``."""
+        first = max(year - 2, FIRST_YEAR)
+        years = np.arange(first, min(year + 2, LAST_YEAR + 1), dtype=np.int64)[:, None]
+        start_day = self._day_numbers(years, self.month, self.day)
+        end_years = np.minimum(years + self.into_next, LAST_YEAR)
+        end_day = self._day_numbers(end_years, self.end_month, self.end_day)
+        start = start_day * _DAY + self.seconds
+        end = end_day * _DAY + self.end_seconds
+        keep = (
+            ((self.month != 2) | (self.day != 29) | _is_leap(years))
+            & (start_day >= self.first_day)
+            & (start_day <= self.last_day)
+            & (end > lo)
+            & (start < hi)
+        )
+        priority = np.broadcast_to(self.priority, keep.shape)
+        return start[keep], end[keep], priority[keep]
+
+
 # -- compiled chunks ---------------------------------------------------------------------
 
 
@@ -376,6 +440,8 @@ class CompiledSchedule:
         self.zone = zone
         self.states: tuple[ScheduleState, ...] = schedule.states
         index = {state: code for code, state in enumerate(self.states)}
+        self._state_objects = np.empty(len(self.states), dtype=object)
+        self._state_objects[:] = self.states
         self._plans = [_plan(event.when) for event in schedule.events]
         # priority p (event position; len(events) is the default) -> state code
         self._code_of = np.array(
@@ -386,6 +452,14 @@ class CompiledSchedule:
         )
         self._chunks: dict[int, _Chunk] = {}
         self._last: _Chunk = _NO_CHUNK
+        self._weekly = [(p, plan) for p, plan in enumerate(self._plans) if plan.kind == "weekly"]
+        onces = [(p, plan.once) for p, plan in enumerate(self._plans) if plan.kind == "once"]
+        self._once_start = np.array([once[0] for _, once in onces], np.int64)
+        self._once_end = np.array([once[1] for _, once in onces], np.int64)
+        self._once_priority = np.array([p for p, _ in onces], np.int64)
+        self._yearly = _YearlyTable(
+            [(p, plan) for p, plan in enumerate(self._plans) if plan.yearly]
+        )
         # the state never changes when no event can show anything but the default's state
         self._constant = all(code == 0 for code in self._code_of)
         bounded = [plan.last_year for plan in self._plans]
@@ -418,7 +492,7 @@ class CompiledSchedule:
         starts: list[Int64Array] = []
         ends: list[Int64Array] = []
         priorities: list[Int64Array] = []
-        for priority, plan in enumerate(self._plans):
+        for priority, plan in self._weekly:
             if plan.first_year > year or (plan.last_year or LAST_YEAR) < year:
                 continue
             s, e = _occurrences(plan, wall_lo, wall_hi)
@@ -426,6 +500,18 @@ class CompiledSchedule:
                 starts.append(s)
                 ends.append(e)
                 priorities.append(np.full(s.size, priority, np.int64))
+        if self._once_start.size:
+            keep = (self._once_end > wall_lo) & (self._once_start < wall_hi)
+            if keep.any():
+                starts.append(self._once_start[keep])
+                ends.append(self._once_end[keep])
+                priorities.append(self._once_priority[keep])
+        if self._yearly.size:
+            s, e, p = self._yearly.occurrences(year, wall_lo, wall_hi)
+            if s.size:
+                starts.append(s)
+                ends.append(e)
+                priorities.append(p)
         default = len(self._plans)
         if not starts:
             return self._make_chunk(lo, hi, np.array([lo], np.int64), self._code_of[[default]])
@@ -448,7 +534,8 @@ class CompiledSchedule:
         pri = np.concatenate(pris)
         if not low.size:
             return self._make_chunk(lo, hi, np.array([lo], np.int64), self._code_of[[default]])
-        bounds = np.unique(np.concatenate(([lo, hi], low, high)))
+        bounds = np.sort(np.concatenate(([lo, hi], low, high)))
+        bounds = bounds[np.concatenate(([True], bounds[1:] != bounds[:-1]))]
         pieces = bounds.size - 1
         first = np.searchsorted(bounds, low)
         count = np.searchsorted(bounds, high) - first
@@ -464,14 +551,13 @@ class CompiledSchedule:
         return self._make_chunk(lo, hi, bounds[:-1][keep_piece], codes[keep_piece])
 
     def _make_chunk(self, lo: int, hi: int, starts: Int64Array, codes: CodeArray) -> _Chunk:
-        states = self.states
         return _Chunk(
             lo=lo,
             hi=hi,
             starts=starts,
             codes=codes,
             starts_list=starts.astype(np.float64).tolist(),
-            states_list=[states[code] for code in codes.tolist()],
+            states_list=self._state_objects[codes].tolist(),
         )
 
     def _chunk_at(self, t: float) -> _Chunk:
@@ -656,6 +742,11 @@ class CompiledSchedule:
                 out[mask] = chunk.codes[np.searchsorted(chunk.starts, flat[mask], side="right") - 1]
         return out.reshape(t.shape)
 
+    @property
+    def action_codes(self) -> np.ndarray[Any, np.dtype[np.int8]]:
+        """Action code (:attr:`Action.code`) of each state code: ``action_codes[codes]``."""
+        return self._action_of
+
     def actions_at(self, instants: npt.ArrayLike) -> np.ndarray[Any, np.dtype[np.int8]]:
         """Action codes (:attr:`Action.code`) at many instants, vectorised.
 
@@ -698,9 +789,46 @@ class CompiledSchedule:
         chunks = [self._chunk(year) for year in years]
         starts = np.concatenate([chunk.starts for chunk in chunks])
         codes = np.concatenate([chunk.codes for chunk in chunks])
-        first_index = np.clip(np.ceil((starts - t0) / seconds), 0, count).astype(np.int64)
-        repeats = np.diff(np.append(first_index, count))
-        return np.repeat(codes, repeats)
+        return np.repeat(codes, _grid_repeats(starts, t0, seconds, count))
+
+    def actions_on_grid(
+        self, start: datetime | float, step: timedelta | float, count: int
+    ) -> np.ndarray[Any, np.dtype[np.int8]]:
+        """Action codes (:attr:`Action.code`) on a regular grid, like :meth:`states_on_grid`.
+
+        Args:
+            start (datetime | float): First instant, aware datetime or UTC epoch seconds.
+            step (timedelta | float): Grid step (positive), a timedelta or seconds.
+            count (int): Number of grid points.
+
+        Returns:
+            ndarray: int8 action codes, length ``count``.
+
+        Raises:
+            ScheduleError: As :meth:`states_on_grid`.
+        """
+        t0 = _epoch(start, "start")
+        seconds = step.total_seconds() if isinstance(step, timedelta) else float(step)
+        if not seconds > 0:
+            raise ScheduleError(f"step must be positive, got {step!r}", field="step", value=step)
+        if count <= 0:
+            return np.zeros(0, np.int8)
+        years = range(_year_of(t0), _year_of(t0 + (count - 1) * seconds) + 1)
+        chunks = [self._chunk(year) for year in years]
+        starts = np.concatenate([chunk.starts for chunk in chunks])
+        actions = self._action_of[np.concatenate([chunk.codes for chunk in chunks])]
+        result: np.ndarray[Any, np.dtype[np.int8]] = np.repeat(
+            actions, _grid_repeats(starts, t0, seconds, count)
+        )
+        return result
+
+
+def _grid_repeats(
+    starts: Int64Array, t0: float, seconds: float, count: int
+) -> np.ndarray[Any, np.dtype[np.int64]]:
+    first_index = np.clip(np.ceil((starts - t0) / seconds), 0, count).astype(np.int64)
+    repeats: np.ndarray[Any, np.dtype[np.int64]] = np.diff(np.append(first_index, count))
+    return repeats
 
 
 def _as_epoch_array(instants: npt.ArrayLike) -> np.ndarray[Any, np.dtype[np.float64]]:
@@ -757,6 +885,7 @@ class ScheduleFleet:
             [s.action.code for s in self.states], np.int8
         )
         self._years: dict[int, tuple[Int64Array, np.ndarray[Any, np.dtype[np.int32]]]] = {}
+        self._days: dict[int, tuple[Int64Array, np.ndarray[Any, np.dtype[np.int32]]]] = {}
         self._base = np.arange(len(self.schedules), dtype=np.int64) << 26
 
     def _year(self, year: int) -> tuple[Int64Array, np.ndarray[Any, np.dtype[np.int32]]]:
@@ -774,6 +903,27 @@ class ScheduleFleet:
             else:
                 stacked = (np.zeros(0, np.int64), np.zeros(0, np.int32))
             self._years[year] = stacked
+        return stacked
+
+    def _day(self, day: int) -> tuple[Int64Array, np.ndarray[Any, np.dtype[np.int32]]]:
+        """The stacked index of one UTC day (epoch day): each schedule's state at midnight
+        UTC and its changes during the day; small enough to stay in the CPU's cache."""
+        stacked = self._days.get(day)
+        if stacked is None:
+            t = day * _DAY
+            year = _year_of(t)
+            keys, codes = self._year(year)
+            d0 = t - _year_start(year)
+            at_midnight = self._base | d0
+            first = np.searchsorted(keys, at_midnight, side="right") - 1
+            seconds = keys & _SECONDS_MASK
+            inside = np.flatnonzero((seconds > d0) & (seconds < d0 + _DAY))
+            day_keys = np.concatenate((at_midnight, keys[inside]))
+            order = np.argsort(day_keys, kind="stable")
+            stacked = (day_keys[order], np.concatenate((codes[first], codes[inside]))[order])
+            if len(self._days) >= _DAYS_KEPT:
+                del self._days[next(iter(self._days))]
+            self._days[day] = stacked
         return stacked
 
     def compile(self, year: int) -> None:
@@ -796,11 +946,14 @@ class ScheduleFleet:
         Raises:
             ScheduleError: A naive datetime.
         """
-        t = _epoch(instant)
+        t = math.floor(_epoch(instant))
         year = _year_of(t)
-        keys, codes = self._year(year)
-        query = self._base | (math.floor(t) - _year_start(year))
-        return codes[np.searchsorted(keys, query, side="right") - 1]
+        keys, codes = self._day(t // _DAY)
+        query = self._base | (t - _year_start(year))
+        found: np.ndarray[Any, np.dtype[np.int32]] = codes[
+            np.searchsorted(keys, query, side="right") - 1
+        ]
+        return found
 
     def actions_at(self, instant: datetime | float) -> np.ndarray[Any, np.dtype[np.int8]]:
         """Every schedule's action code (:attr:`Action.code`) at one instant.
@@ -826,7 +979,10 @@ class ScheduleFleet:
         return tuple(self._objects[self.codes_at(instant)].tolist())
 
 
-_FLEETS: dict[tuple[tuple[int, ...], str | None], ScheduleFleet] = {}
+_SECONDS_MASK: Final = (1 << 26) - 1
+_DAYS_KEPT: Final = 8
+
+_FLEETS: list[ScheduleFleet] = []  # most recently built first
 _FLEET_CACHE_SIZE: Final = 4
 
 
@@ -837,8 +993,9 @@ def states_at_instant(
 ) -> tuple[ScheduleState, ...]:
     """Every schedule's state at one instant, in one call.
 
-    The stacked index is cached for the last few fleets (by the identity of the schedules,
-    which it keeps alive), so asking again about the same schedules costs one search.
+    The stacked index is kept for the last few fleets (found again by the identity of
+    their schedules, which it keeps alive), so asking again about the same schedules costs
+    one search; a :class:`ScheduleFleet` can be passed instead to manage that yourself.
 
     Args:
         schedules (Iterable[Schedule] | ScheduleFleet): The schedules (or a prepared fleet).
@@ -855,11 +1012,15 @@ def states_at_instant(
     if isinstance(schedules, ScheduleFleet):
         return schedules.states_at(instant)
     listed = tuple(schedules)
-    key = (tuple(map(id, listed)), None if zone is None else zone_of(zone).key)
-    fleet = _FLEETS.get(key)
-    if fleet is None:
-        fleet = ScheduleFleet(listed, zone)
-        if len(_FLEETS) >= _FLEET_CACHE_SIZE:
-            del _FLEETS[next(iter(_FLEETS))]
-        _FLEETS[key] = fleet
+    zone_key = None if zone is None else zone_of(zone).key
+    for fleet in _FLEETS:
+        if (
+            len(fleet.schedules) == len(listed)
+            and (fleet.zone.key if fleet.zone else None) == zone_key
+            and all(map(operator.is_, listed, fleet.schedules))
+        ):
+            return fleet.states_at(instant)
+    fleet = ScheduleFleet(listed, zone)
+    _FLEETS.insert(0, fleet)
+    del _FLEETS[_FLEET_CACHE_SIZE:]
     return fleet.states_at(instant)

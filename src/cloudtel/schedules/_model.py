@@ -875,7 +875,10 @@ class Schedule:
         Raises:
             ScheduleError: A naive datetime, or no time zone known.
         """
-        return self.compiled(zone).state_at(instant)
+        engine: CompiledSchedule | None = self._engines.get(self.time_zone or zone)  # type: ignore[arg-type]
+        if engine is None:
+            engine = self.compiled(zone)
+        return engine.state_at(instant)
 
     def next_change(
         self, after: datetime | float, zone: str | ZoneInfo | None = None
