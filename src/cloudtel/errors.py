@@ -157,9 +157,12 @@ class FileProblemsError(CloudtelError, ValueError):
         self.source = source
         self.problems: tuple[Problem, ...] = tuple(problems)
         count = len(self.problems)
-        lines = "\n".join(f"  {problem}" for problem in self.problems)
-        noun = "problem" if count == 1 else "problems"
-        super().__init__(f"{source}: {count} {noun}\n{lines}", source=source, **context)
+        if count == 1:  # one line, e.g. "org.toml: cannot read: No such file or directory"
+            message = f"{source}: {self.problems[0]}"
+        else:
+            lines = "\n".join(f"  {problem}" for problem in self.problems)
+            message = f"{source}: {count} problems\n{lines}"
+        super().__init__(message, source=source, **context)
 
 
 class ConflictError(CloudtelError):
