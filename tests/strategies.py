@@ -442,3 +442,93 @@ def _contacts(draw: st.DrawFn, org: Organization) -> None:
         for entry in list(org.contacts.effective(user.username)):
             if entry.inherited and not entry.mandatory and draw(st.booleans()):
                 org.contacts.hide(user.username, entry.contact)
+
+
+# --- function numbers and their schedules ------------------------------------------
+
+
+@part_builder("functions")  # after "prompts": events play the organisation's prompts
+def _functions(draw: st.DrawFn, org: Organization) -> None:
+    """Up to three function numbers with schedules that play prompts and forward calls."""
+    import itertools
+    from datetime import date, datetime, time, timedelta
+
+    from cloudtel.functions import FunctionKind
+    from cloudtel.schedules import (
+        Action,
+        ForwardTarget,
+        Once,
+        Recurrence,
+        ScheduleEvent,
+        Weekday,
+        Weekly,
+        Yearly,
+    )
+
+    times = st.builds(time, st.integers(0, 23), st.sampled_from((0, 15, 30, 45)))
+    days = st.dates(date(2020, 1, 1), date(2030, 12, 31))
+    recurrences = st.one_of(
+        st.just(Recurrence()),
+        st.builds(lambda first: Recurrence(first=first), days),
+        st.builds(lambda until: Recurrence(until=until), days),
+        st.builds(lambda first, n: Recurrence(first=first, count=n), days, st.integers(1, 50)),
+    )
+    month_days = days.filter(lambda d: (d.month, d.day) != (2, 29)).map(lambda d: (d.month, d.day))
+    whens = st.one_of(
+        st.builds(
+            Weekly,
+            days=st.frozensets(st.sampled_from(tuple(Weekday)), min_size=1).map(tuple),
+            start=times,
+            end=times,
+            recurrence=recurrences,
+        ),
+        st.builds(
+            lambda s, e, t1, t2, r: Yearly(start=(*s, t1), end=(*e, t2), recurrence=r),
+            month_days,
+            month_days,
+            times,
+            times,
+            recurrences,
+        ),
+        st.builds(
+            lambda day, at, minutes: Once(
+                start=datetime.combine(day, at),
+                end=datetime.combine(day, at) + timedelta(minutes=minutes),
+            ),
+            days,
+            times,
+            st.integers(1, 60 * 24 * 10),
+        ),
+    )
+    prompts = org.prompts.names()
+    for _ in range(draw(st.integers(0, 3))):
+        free = list(itertools.islice(org.available_numbers(), 20))
+        if not free:
+            return
+        name = draw(_ORG_NAMES)
+        if org.functions.get(name) is not None or name.isdigit():
+            continue
+        shorts = {f.short_number for f in org.functions}
+        short = draw(st.none() | st.text("0123456789", min_size=2, max_size=6))
+        function = org.functions.create(
+            name,
+            draw(st.sampled_from(tuple(FunctionKind))),
+            draw(st.sampled_from(free)),
+            short_number=None if short in shorts else short,
+            time_zone=draw(st.none() | st.sampled_from(TIME_ZONES)),
+        )
+        targets = [ForwardTarget(number="+3292470680")]
+        targets += [ForwardTarget(user=u.username) for u in org.users[:2]]
+        targets += [ForwardTarget(function_number=f.number) for f in org.functions if f != function]
+        schedule = function.schedule
+        for index in range(draw(st.integers(0, 3))):
+            action = draw(st.sampled_from(tuple(Action)))
+            event = ScheduleEvent(
+                name=f"event {index}",
+                when=draw(whens),
+                action=action,
+                forward_to=draw(st.sampled_from(targets)) if action is Action.FORWARD else None,
+                instruction=draw(st.none() | st.sampled_from(prompts)) if prompts else None,
+            )
+            schedule = schedule.insert(event, draw(st.integers(0, index)))
+        org.functions.set_schedule(function.name, schedule)
