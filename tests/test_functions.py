@@ -338,8 +338,7 @@ def test_forwards_to_a_user_follow_a_rename(org: Organization) -> None:
         ),
     )
     assert org.referrers("user", "demo.user@orange.be")
-    # the organisation calls this hook after a username changed
-    org.functions.rename_user("demo.user@orange.be", "demo@orange.be")
+    org.update_user("demo.user@orange.be", username="demo@orange.be")
     target = org.functions.find(created.name).schedule.default.forward_to
     assert target == ForwardTarget(user="demo@orange.be")
 

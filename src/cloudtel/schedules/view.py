@@ -157,7 +157,7 @@ class WeekView:
             f"Week of {_DAY_NAMES[0]} {self.monday} ({self.zone})   O open  F forward  . closed"
         ]
         ruler = "".join(f"{hour:02d}".ljust(3 * cells_per_hour) for hour in range(0, 24, 3))
-        lines.append(" " * 11 + ruler[:width])
+        lines.append((" " * 11 + ruler[:width]).rstrip())
         for day, stretches in self.days():
             cells = []
             for cell in range(width):
