@@ -446,3 +446,28 @@ def test_a_file_with_a_missing_prompt_reports_its_path(org: Organization) -> Non
     assert [p.path for p in info.value.problems] == [
         "functions.numbers[0].schedule.events[0].instruction"
     ]
+
+
+def test_a_deleted_user_left_as_forward_target_is_a_problem(org: Organization) -> None:
+    created = org.functions.create("Nederlands Orange labo", "IVR", "+3292470680")
+    org.functions.set_schedule(
+        created.name,
+        created.schedule.set_default(
+            Action.FORWARD, forward_to=ForwardTarget(user="demo.user@orange.be")
+        ),
+    )
+    org.remove_user("demo.user@orange.be")
+    (problem,) = org.functions.problems()
+    assert problem.path == "functions.numbers[0].schedule.default.forward_to"
+    assert "user 'demo.user@orange.be', who does not exist" in problem.message
+    # other edits go on; a new forward to a missing user is still refused
+    org.functions.update(created.name, short_number="5901")
+    with pytest.raises(NotFoundError, match="does not exist"):
+        org.functions.set_schedule(
+            created.name,
+            created.schedule.set_default(
+                Action.FORWARD, forward_to=ForwardTarget(user="gone@orange.be")
+            ),
+        )
+    org.functions.set_schedule(created.name, created.schedule)
+    assert list(org.functions.problems()) == []

@@ -39,6 +39,7 @@ from cloudtel.errors import (
 )
 from cloudtel.numbers import DEFAULT_COUNTRY, PhoneNumber
 from cloudtel.schedules import (
+    Action,
     Change,
     ForwardTarget,
     Schedule,
@@ -221,7 +222,7 @@ class FunctionStatus:
     @property
     def is_open(self) -> bool:
         """Green in the portal: the action is not Closed."""
-        return self.state.action.value != "closed"
+        return self.state.action is not Action.CLOSED
 
 
 def _holder(function: FunctionNumber) -> str:
@@ -628,7 +629,16 @@ class FunctionNumbers(Part):
         if self._org is None:
             return
         self._check_number(function, previous)
+        # a reference that was broken before this edit (a user deleted since) is reported
+        # by problems(); only a reference this edit breaks is refused
+        known = (
+            set()
+            if previous is None
+            else {message for _, message in self._reference_problems(previous, previous)}
+        )
         for where, message in self._reference_problems(function, previous):
+            if message in known:
+                continue
             raise NotFoundError(
                 f"{function.label}: schedule {where}: {message}",
                 field=where,
