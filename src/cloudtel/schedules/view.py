@@ -198,6 +198,9 @@ class WeekView:
             f'viewBox="0 0 {width} {total}" font-family="sans-serif" font-size="11" '
             'role="img">',
             f"<title>{html.escape(self._caption())}</title>",
+            '<defs><pattern id="cloudtel-prompt" width="8" height="8" '
+            'patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
+            '<rect width="3" height="8" fill="#ffffff" fill-opacity="0.28"/></pattern></defs>',
         ]
         for index, (day, stretches) in enumerate(self.days()):
             x = left + index * day_width
@@ -218,6 +221,11 @@ class WeekView:
                     f"<title>{html.escape(stretch.label())}</title></rect>"
                 )
                 instruction = stretch.state.instruction
+                if instruction is not None:  # hatched: a prompt is played
+                    parts.append(
+                        f'<rect x="{x + 1}" y="{y:.2f}" width="{day_width - 2}" '
+                        f'height="{h:.2f}" fill="url(#cloudtel-prompt)" pointer-events="none"/>'
+                    )
                 if instruction is not None and h >= 12:
                     shown = instruction if len(instruction) <= 14 else instruction[:13] + "…"
                     parts.append(
@@ -240,6 +248,13 @@ class WeekView:
             )
             parts.append(f'<text x="{x + 16}" y="{legend_y}">{action.value}</text>')
             x += 80
+        parts.append(
+            f'<rect x="{x}" y="{legend_y - 10}" width="12" height="12" '
+            f'fill="{COLOURS[Action.CLOSED]}"/>'
+            f'<rect x="{x}" y="{legend_y - 10}" width="12" height="12" '
+            'fill="url(#cloudtel-prompt)"/>'
+            f'<text x="{x + 16}" y="{legend_y}">plays a prompt</text>'
+        )
         parts.append(
             f'<text x="{left + 7 * day_width}" y="{legend_y}" text-anchor="end">'
             f"{html.escape(self.zone)}</text>"
