@@ -12,6 +12,7 @@ import cloudtel
 from cloudtel.devices import (
     EmptyKey,
     ExtensionKey,
+    Key,
     KeyLayout,
     KeyPosition,
     KeySet,
@@ -71,6 +72,53 @@ def test_a_key_outside_the_model_names_phone_position_and_limit() -> None:
     )
     with pytest.raises(KeyLayoutError, match=r"E1.1 .*module the phone does not have"):
         check_layout(KeyLayout({"E1.1": LineKey()}), model, phone="08000FBBAD78")
+
+
+@pytest.mark.parametrize(
+    ("model_name", "keys", "modules", "message"),
+    [
+        (
+            "6940",
+            {"L1": LineKey(), "L2": LineKey(account=10)},
+            0,
+            "key L2 (line key 2) is a line key for account 10, but the model has 9 account(s)",
+        ),
+        (
+            "6940",
+            {"P1": LineKey()},
+            0,
+            "key P1 (programmable key 1) does not exist: the model has 0 programmable keys",
+        ),
+        (
+            "6940",
+            {"L24": LineKey(), "E1.85": LineKey()},
+            1,
+            "key E1.85 (expansion module 1 key "
+            "85) does not exist: the model has 84 keys per M695 module",
+        ),
+        (
+            "6940",
+            {"E2.84": LineKey(), "E3.1": LineKey()},
+            2,
+            "key E3.1 (expansion module 3 key "
+            "1) is on a module the phone does not have: this phone has 2 expansion module(s) "
+            "attached (the model takes up to 3)",
+        ),
+    ],
+)
+def test_every_refused_key_is_named_with_the_limit(
+    model_name: str, keys: dict[KeyPosition | str, Key], modules: int, message: str
+) -> None:
+    model = find_model("mitel", model_name)
+    layout = KeyLayout(keys)
+    with pytest.raises(KeyLayoutError) as info:
+        check_layout(layout, model, phone="08000FBBAD78", modules=modules)
+    assert info.value.message == f"phone 08000FBBAD78 (Mitel {model_name}): {message}"
+    position = info.value.context["position"]
+    assert info.value.context["phone"] == "08000FBBAD78"
+    assert position == str(list(layout)[-1])
+    with pytest.raises(KeyLayoutError, match="takes at most 3 expansion module"):
+        check_layout(layout, model, phone="08000FBBAD78", modules=4)
 
 
 @given(st.lists(st.sampled_from(["L1", "L2", "E1.3", "P2"]), unique=True))

@@ -218,6 +218,68 @@ def test_a_broken_plugin_is_reported_by_name(monkeypatch: pytest.MonkeyPatch) ->
         plugins.reset_plugin_manager()
 
 
+class Override:
+    """Renders dummy phones differently; registered after the dummy driver, it answers first."""
+
+    @hookimpl
+    def cloudtel_render_phone(
+        self, phone: SipPhone, model: PhoneModel, context: PhoneContext
+    ) -> Sequence[RenderedFile] | None:
+        if model.family != "dummy":
+            return None
+        return (RenderedFile(path=f"{phone.mac.hex}.override", content=b"override"),)
+
+
+def test_lookups_follow_plugins_registered_on_the_manager_directly(dummy: DummyDriver) -> None:
+    driver = plugins.get_driver("dummy")
+    assert plugins.get_driver("dummy") is driver  # looked up once
+    pm = plugins.get_plugin_manager()
+    pm.register(Override(), name="override")
+    try:
+        assert plugins.get_driver("dummy").render_phone(_phone(), CONTEXT)[0].content == (
+            b"override"
+        )
+        assert driver.render_phone(_phone(), CONTEXT)[0].content == b"override"
+    finally:
+        pm.unregister(name="override")
+    assert plugins.get_driver("dummy").render_phone(_phone(), CONTEXT)[0].path.endswith(".txt")
+    pm.unregister(name="dummy")
+    with pytest.raises(DriverNotFoundError, match="installed: none"):
+        plugins.get_driver("dummy")
+    plugins.register(DummyDriver(), name="dummy")
+    assert plugins.find_model("dummy", "D1") is DUMMY_MODEL
+
+
+def test_hook_wrappers_and_tracing_still_see_every_render(dummy: DummyDriver) -> None:
+    seen: list[str] = []
+
+    class Wrapper:
+        @hookimpl(wrapper=True)
+        def cloudtel_render_phone(
+            self, phone: SipPhone, model: PhoneModel, context: PhoneContext
+        ) -> object:
+            seen.append(phone.name)
+            return (yield)
+
+    pm = plugins.get_plugin_manager()
+    pm.register(Wrapper(), name="wrapper")
+    try:
+        files = plugins.get_driver("dummy").render_phone(_phone(), CONTEXT)
+    finally:
+        pm.unregister(name="wrapper")
+    assert files[0].path == "08000fbbad78.txt"
+    assert seen == ["08000FBBAD78"]
+    traced: list[str] = []
+    undo = pm.add_hookcall_monitoring(
+        lambda name, _impls, _kwargs: traced.append(name), lambda *_args: None
+    )
+    try:
+        plugins.get_driver("dummy").render_phone(_phone(), CONTEXT)
+    finally:
+        undo()
+    assert traced == ["cloudtel_render_phone"]
+
+
 # --- every hook is documented and tested -------------------------------------------
 
 

@@ -222,7 +222,7 @@ def _sources(value: Iterable[tuple[str, str]] | Mapping[str, str]) -> tuple[tupl
     return tuple(sorted((str(k), str(v)) for k, v in items))
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, cache_hash=True)
 class PhoneModel:
     """One phone model of a family, with its key capacities and where each number comes from.
 
@@ -610,42 +610,62 @@ def check_layout(
             value=modules,
             limit=model.expansion_modules,
         )
-    for position, key in layout.items():
-        where = f"phone {phone} ({model.title}): key {position} ({position.describe()})"
-        if position.set is KeySet.EXPANSION and (position.module or 0) > modules:
-            allowed = (
-                f"{model.title} takes no expansion module"
-                if model.expansion_modules == 0
-                else f"this phone has {modules} expansion module(s) attached "
-                f"(the model takes up to {model.expansion_modules})"
-            )
-            raise KeyLayoutError(
-                f"{where} is on a module the phone does not have: {allowed}",
-                phone=phone,
-                position=str(position),
-                limit=modules,
-            )
-        limit = model.keys_in(position.set)
-        if position.index > limit:
-            what = {
-                KeySet.LINE: "line keys",
-                KeySet.PROG: "programmable keys",
-                KeySet.EXPANSION: f"keys per {model.expansion_module or 'expansion'} module",
-            }[position.set]
-            raise KeyLayoutError(
-                f"{where} does not exist: the model has {limit} {what}",
-                phone=phone,
-                position=str(position),
-                limit=limit,
-            )
-        if isinstance(key, LineKey) and key.account > model.max_accounts:
-            raise KeyLayoutError(
-                f"{where} is a line key for account {key.account}, but the model has "
-                f"{model.max_accounts} account(s)",
-                phone=phone,
-                position=str(position),
-                limit=model.max_accounts,
-            )
+    # The common case, every key fits, costs a few comparisons per key; the message
+    # is only built for the first key that does not fit.
+    line, prog, per_module = model.line_keys, model.programmable_keys, model.expansion_keys
+    accounts = model.max_accounts
+    for position, key in layout.keys:
+        key_set, index = position.set, position.index
+        if key_set is KeySet.LINE:
+            fits = index <= line
+        elif key_set is KeySet.PROG:
+            fits = index <= prog
+        else:
+            fits = (position.module or 0) <= modules and index <= per_module
+        if fits and (not isinstance(key, LineKey) or key.account <= accounts):
+            continue
+        _layout_error(position, key, model, phone=phone, modules=modules)
+
+
+def _layout_error(
+    position: KeyPosition, key: Key, model: PhoneModel, *, phone: str, modules: int
+) -> None:
+    """Raise the :class:`KeyLayoutError` for a key that :func:`check_layout` refuses."""
+    where = f"phone {phone} ({model.title}): key {position} ({position.describe()})"
+    if position.set is KeySet.EXPANSION and (position.module or 0) > modules:
+        allowed = (
+            f"{model.title} takes no expansion module"
+            if model.expansion_modules == 0
+            else f"this phone has {modules} expansion module(s) attached "
+            f"(the model takes up to {model.expansion_modules})"
+        )
+        raise KeyLayoutError(
+            f"{where} is on a module the phone does not have: {allowed}",
+            phone=phone,
+            position=str(position),
+            limit=modules,
+        )
+    limit = model.keys_in(position.set)
+    if position.index > limit:
+        what = {
+            KeySet.LINE: "line keys",
+            KeySet.PROG: "programmable keys",
+            KeySet.EXPANSION: f"keys per {model.expansion_module or 'expansion'} module",
+        }[position.set]
+        raise KeyLayoutError(
+            f"{where} does not exist: the model has {limit} {what}",
+            phone=phone,
+            position=str(position),
+            limit=limit,
+        )
+    if isinstance(key, LineKey) and key.account > model.max_accounts:
+        raise KeyLayoutError(
+            f"{where} is a line key for account {key.account}, but the model has "
+            f"{model.max_accounts} account(s)",
+            phone=phone,
+            position=str(position),
+            limit=model.max_accounts,
+        )
 
 
 def key_to_primitive(key: Key) -> dict[str, Any]:

@@ -9,6 +9,10 @@ Phone drivers::
     from cloudtel.plugins import driver_for, find_model
     model = find_model("mitel", "6940")
     files = driver_for(model).render_phone(phone, context)
+
+The models and drivers are looked up once and kept until the registered plugins change
+(:func:`register`, :func:`reset_plugin_manager`, or registering/unregistering on the
+manager directly); rendering thousands of phones asks the hooks nothing but to render.
 """
 
 from __future__ import annotations
@@ -57,6 +61,46 @@ _lock = threading.Lock()
 _manager: pluggy.PluginManager | None = None
 
 
+class _Cache:
+    """Phone models, drivers and hook implementations for one set of registered plugins."""
+
+    def __init__(self, pm: pluggy.PluginManager, state: list[tuple[str, object]]) -> None:
+        self.pm = pm
+        self.state = state
+        self.models: tuple[PhoneModel, ...] | None = None
+        self.drivers: dict[str, PhoneDriver] = {}
+        self.impls: dict[str, tuple[tuple[Any, tuple[str, ...]], ...] | None] = {}
+
+    def valid_for(self, pm: pluggy.PluginManager, state: list[tuple[str, object]]) -> bool:
+        return (
+            pm is self.pm
+            and len(state) == len(self.state)
+            and all(
+                name == old_name and plugin is old_plugin
+                for (name, plugin), (old_name, old_plugin) in zip(state, self.state, strict=True)
+            )
+        )
+
+
+_cache: _Cache | None = None
+
+
+def _current_cache() -> _Cache:
+    """The cache for the plugins registered now (a new one when they changed)."""
+    global _cache  # noqa: PLW0603 - one cache per process, rebuilt when plugins change
+    pm = get_plugin_manager()
+    state = pm.list_name_plugin()
+    cache = _cache
+    if cache is None or not cache.valid_for(pm, state):
+        cache = _cache = _Cache(pm, state)
+    return cache
+
+
+def _forget_cache() -> None:
+    global _cache  # noqa: PLW0603
+    _cache = None
+
+
 def _load_entry_points(pm: pluggy.PluginManager) -> None:
     for group in ENTRY_POINT_GROUPS:
         for entry_point in importlib.metadata.entry_points(group=group):
@@ -99,6 +143,7 @@ def reset_plugin_manager() -> None:
     global _manager  # noqa: PLW0603
     with _lock:
         _manager = None
+    _forget_cache()
 
 
 def register(plugin: object, name: str | None = None) -> None:
@@ -109,6 +154,39 @@ def register(plugin: object, name: str | None = None) -> None:
         name: Its name; defaults to pluggy's choice.
     """
     get_plugin_manager().register(plugin, name=name)
+    _forget_cache()
+
+
+def _first_answer(hook_name: str, **kwargs: object) -> object:
+    """Call a ``firstresult`` hook: the first answer that is not ``None``.
+
+    The implementations are called directly, in pluggy's order, when none is a
+    wrapper and hook calls are not traced; otherwise the call goes through pluggy.
+    """
+    cache = _current_cache()
+    if hook_name not in cache.impls:
+        cache.impls[hook_name] = _direct_impls(cache.pm, hook_name)
+    impls = cache.impls[hook_name]
+    if impls is None or getattr(cache.pm, "_inner_hookexec", None) is not _PLAIN_HOOKEXEC:
+        return getattr(cache.pm.hook, hook_name)(**kwargs)
+    for function, argnames in impls:
+        result = function(*[kwargs[name] for name in argnames])
+        if result is not None:
+            return result
+    return None
+
+
+def _direct_impls(
+    pm: pluggy.PluginManager, hook_name: str
+) -> tuple[tuple[Any, tuple[str, ...]], ...] | None:
+    impls = getattr(pm.hook, hook_name).get_hookimpls()
+    if any(impl.hookwrapper or impl.wrapper for impl in impls):
+        return None
+    return tuple((impl.function, tuple(impl.argnames)) for impl in reversed(impls))
+
+
+_PLAIN_HOOKEXEC = getattr(pluggy.PluginManager(hookspecs.PROJECT), "_inner_hookexec", None)
+"""How a fresh manager calls hooks; a traced or monitored one calls them otherwise."""
 
 
 # ---------------------------------------------------------------------------
@@ -125,7 +203,14 @@ def phone_models() -> tuple[PhoneModel, ...]:
     Raises:
         PluginError: When two drivers claim the same family, or a model is listed twice.
     """
-    hook: Any = get_plugin_manager().hook
+    cache = _current_cache()
+    if cache.models is None:
+        cache.models = _collect_models(cache.pm)
+    return cache.models
+
+
+def _collect_models(pm: pluggy.PluginManager) -> tuple[PhoneModel, ...]:
+    hook: Any = pm.hook
     seen: dict[tuple[str, str], PhoneModel] = {}
     owners: dict[str, str] = {}
     for impl in hook.cloudtel_phone_models.get_hookimpls():
@@ -183,16 +268,7 @@ def find_model(family: str, name: str) -> PhoneModel:
         DriverNotFoundError: When no installed driver handles ``family``.
         NotFoundError: When the driver has no such model (the message lists its models).
     """
-    driver = get_driver(family)
-    for model in driver.models:
-        if model.name.lower() == name.lower():
-            return model
-    known = ", ".join(model.name for model in driver.models)
-    raise NotFoundError(
-        f"the {family} driver has no model {name!r}; it knows {known}",
-        family=family,
-        model=name,
-    )
+    return get_driver(family).model(name)
 
 
 @attrs.frozen
@@ -206,6 +282,11 @@ class PhoneDriver:
 
     family: str
     models: tuple[PhoneModel, ...]
+    _by_name: dict[str, PhoneModel] = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        by_name = {model.name.lower(): model for model in reversed(self.models)}
+        object.__setattr__(self, "_by_name", by_name)
 
     def model(self, name: str) -> PhoneModel:
         """The model called ``name`` (case-insensitive).
@@ -213,7 +294,15 @@ class PhoneDriver:
         Raises:
             NotFoundError: When the driver has no such model.
         """
-        return find_model(self.family, name)
+        model = self._by_name.get(name.lower())
+        if model is not None:
+            return model
+        known = ", ".join(model.name for model in self.models)
+        raise NotFoundError(
+            f"the {self.family} driver has no model {name!r}; it knows {known}",
+            family=self.family,
+            model=name,
+        )
 
     def _check(self, model: PhoneModel) -> None:
         if model.family != self.family:
@@ -241,8 +330,7 @@ class PhoneDriver:
         check_layout(
             layout=phone.layout, model=model, phone=phone.name, modules=phone.expansion_modules
         )
-        hook: Any = get_plugin_manager().hook
-        files = hook.cloudtel_render_phone(phone=phone, model=model, context=context)
+        files = _first_answer("cloudtel_render_phone", phone=phone, model=model, context=context)
         return self._files(files, "cloudtel_render_phone")
 
     def render_directory(
@@ -263,9 +351,12 @@ class PhoneDriver:
             PluginError: When the driver does not answer.
         """
         model = self.model(phone.model)
-        hook: Any = get_plugin_manager().hook
-        files = hook.cloudtel_render_directory(
-            phone=phone, model=model, directory=directory, context=context
+        files = _first_answer(
+            "cloudtel_render_directory",
+            phone=phone,
+            model=model,
+            directory=directory,
+            context=context,
         )
         return self._files(files, "cloudtel_render_directory")
 
@@ -294,6 +385,8 @@ class PhoneDriver:
         return parsed
 
     def _files(self, files: object, hook_name: str) -> tuple[RenderedFile, ...]:
+        if type(files) is tuple and files and all(type(f) is RenderedFile for f in files):
+            return files  # what the drivers return: nothing to convert or check further
         if files is None or isinstance(files, str | bytes):
             raise PluginError(
                 f"the {self.family} driver did not answer {hook_name}", family=self.family
@@ -321,6 +414,10 @@ def get_driver(family: str) -> PhoneDriver:
         DriverNotFoundError: When no installed driver handles ``family``; the message
             lists the installed families.
     """
+    cache = _current_cache()
+    driver = cache.drivers.get(family)
+    if driver is not None:
+        return driver
     models = tuple(model for model in phone_models() if model.family == family)
     if not models:
         raise DriverNotFoundError(
@@ -329,7 +426,8 @@ def get_driver(family: str) -> PhoneDriver:
             family=family,
             installed=phone_families(),
         )
-    return PhoneDriver(family=family, models=models)
+    driver = cache.drivers[family] = PhoneDriver(family=family, models=models)
+    return driver
 
 
 def driver_for(model: PhoneModel | SipPhone) -> PhoneDriver:

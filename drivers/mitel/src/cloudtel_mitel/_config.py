@@ -20,6 +20,7 @@ Machine values (SIP user name, password, authentication name, registrar, BLF val
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -66,8 +67,12 @@ _TRANSPORTS = {code: transport for transport, code in _TRANSPORT_CODES.items()}
 _KEY_TYPES = {"line", "blf", "speeddial", "none", "empty"}
 
 
+@functools.lru_cache(maxsize=4096)
 def display_text(text: str) -> str:
     """Make ``text`` safe as a Mitel label or name (see the module docs).
+
+    A pure function; results are cached, since the same names and labels recur on
+    many phones.
 
     Args:
         text: Any text.
@@ -131,42 +136,76 @@ def _key_name(position: KeyPosition) -> str:
     return f"expmod{position.module} key{position.index}"
 
 
-def _account_lines(account: SipAccount, phone: str) -> Iterator[str]:
+def _account_lines(account: SipAccount, phone: str) -> str:
     user = _machine(account.username, "SIP user name", phone)
     auth = _machine(account.effective_auth_name, "SIP authentication name", phone)
     password = _machine(account.password, "SIP password", phone)
     host = _host(account.registrar, phone)
     name = display_text(account.display_name)
-    yield f"sip line1 auth name: {auth}"
-    yield f"sip line1 user name: {user}"
-    yield f"sip line1 password: {password}"
-    yield f"sip line1 display name: {name}"
-    yield f"sip line1 screen name: {name}"
-    yield f"sip line1 proxy ip: {host}"
-    yield f"sip line1 proxy port: {account.port}"
-    yield f"sip line1 registrar ip: {host}"
-    yield f"sip line1 registrar port: {account.port}"
-    yield f"sip transport protocol: {_TRANSPORT_CODES[account.transport]}"
+    port = account.port
+    return (
+        f"sip line1 auth name: {auth}\n"
+        f"sip line1 user name: {user}\n"
+        f"sip line1 password: {password}\n"
+        f"sip line1 display name: {name}\n"
+        f"sip line1 screen name: {name}\n"
+        f"sip line1 proxy ip: {host}\n"
+        f"sip line1 proxy port: {port}\n"
+        f"sip line1 registrar ip: {host}\n"
+        f"sip line1 registrar port: {port}\n"
+        f"sip transport protocol: {_TRANSPORT_CODES[account.transport]}"
+    )
 
 
-def _key_lines(name: str, key: Key, context: PhoneContext, phone: str) -> Iterator[str]:
-    if isinstance(key, LineKey):
-        kind, label, value, line = "line", "", "", key.account
-    elif isinstance(key, ExtensionKey):
-        kind, value, line = "blf", _machine(key.username, "extension key user", phone), 1
-        label = display_text(context.label_for(key.username))
-    elif isinstance(key, PhoneNumberKey):
-        kind, label, value, line = "speeddial", display_text(key.label), key.number.e164, 1
-    else:
-        kind, label, value, line = "none", "", "", 1
-    yield f"{name} type: {kind}"
-    yield f"{name} label: {label}" if label else f"{name} label:"
-    yield f"{name} value: {value}" if value else f"{name} value:"
-    yield f"{name} line: {line}"
+def _key_lines(name: str, kind: str, label: str, value: str, line: int | str) -> str:
+    """The four lines of one key (no line break after the last)."""
+    label_line = f"{name} label: {label}" if label else f"{name} label:"
+    value_line = f"{name} value: {value}" if value else f"{name} value:"
+    return f"{name} type: {kind}\n{label_line}\n{value_line}\n{name} line: {line}"
+
+
+class _KeyTable:
+    """Every key position of a model with some modules attached, computed once.
+
+    ``names[i]`` and ``resets[i]`` are the parameter name and the reset lines of the
+    ``i``-th position of :meth:`PhoneModel.positions`; :meth:`slot` finds ``i`` for a
+    position by arithmetic (no hashing), or ``-1`` for a position the phone lacks.
+    """
+
+    __slots__ = ("exp", "line", "modules", "names", "prog", "resets", "title")
+
+    def __init__(self, model: PhoneModel, modules: int) -> None:
+        self.title = model.title
+        self.line = model.line_keys
+        self.prog = model.programmable_keys
+        self.exp = model.expansion_keys
+        self.modules = min(modules, model.expansion_modules)
+        self.names = tuple(_key_name(position) for position in model.positions(modules))
+        self.resets = tuple(_key_lines(name, "none", "", "", 1) for name in self.names)
+
+    def slot(self, position: KeyPosition) -> int:
+        index = position.index
+        key_set = position.set
+        if key_set is KeySet.LINE:
+            return index - 1 if index <= self.line else -1
+        if key_set is KeySet.PROG:
+            return self.line + index - 1 if index <= self.prog else -1
+        module = position.module or 0
+        if module > self.modules or index > self.exp:
+            return -1
+        return self.line + self.prog + (module - 1) * self.exp + index - 1
+
+
+@functools.lru_cache(maxsize=64)
+def _key_table(model: PhoneModel, modules: int) -> _KeyTable:
+    return _KeyTable(model, modules)
 
 
 def render_config(phone: SipPhone, model: PhoneModel, context: PhoneContext) -> str:
     """Render the phone's ``<MAC>.cfg``.
+
+    The reset lines of every key position are computed once per model (and number of
+    modules); a phone's file is those, with its programmed keys put in their place.
 
     Args:
         phone: The phone (layout already checked against ``model``).
@@ -180,22 +219,34 @@ def render_config(phone: SipPhone, model: PhoneModel, context: PhoneContext) -> 
     Raises:
         InvalidValueError: For a credential or host that cannot be written safely.
     """
-    name = phone.name
-    lines = [
-        f"# cloudtel: {model.title} {name} {display_text(phone.description)}".rstrip(),
-        "# Generated by cloudtel; edits here are overwritten.",
-    ]
+    name = phone.mac.upper
+    table = _key_table(model, phone.expansion_modules)
+    header = f"# cloudtel: {table.title} {name} {display_text(phone.description)}".rstrip()
+    parts = [header, "# Generated by cloudtel; edits here are overwritten."]
     if context.accounts:
-        lines.extend(_account_lines(context.accounts[0], name))
+        parts.append(_account_lines(context.accounts[0], name))
     if context.server_url:
         url = _machine(context.server_url + directory_filename(phone), "directory URL", name)
-        lines.append(f"directory script: {url}")
-    layout = dict(phone.layout.items())
-    empty = EmptyKey()
-    for position in model.positions(phone.expansion_modules):
-        lines.extend(_key_lines(_key_name(position), layout.get(position, empty), context, name))
-    lines.append("")
-    return "\n".join(lines)
+        parts.append(f"directory script: {url}")
+    keys = list(table.resets)
+    names = table.names
+    label_for = context.label_for
+    for position, key in phone.layout.keys:
+        slot = table.slot(position)
+        if slot < 0:
+            continue
+        if isinstance(key, LineKey):
+            keys[slot] = _key_lines(names[slot], "line", "", "", key.account)
+        elif isinstance(key, ExtensionKey):
+            value = _machine(key.username, "extension key user", name)
+            label = display_text(label_for(key.username))
+            keys[slot] = _key_lines(names[slot], "blf", label, value, 1)
+        elif isinstance(key, PhoneNumberKey):
+            label = display_text(key.label)
+            keys[slot] = _key_lines(names[slot], "speeddial", label, key.number.e164, 1)
+    parts.extend(keys)
+    parts.append("")
+    return "\n".join(parts)
 
 
 # ---------------------------------------------------------------------------

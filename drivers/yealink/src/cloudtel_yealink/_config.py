@@ -23,6 +23,7 @@ directory URL)
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -80,8 +81,12 @@ _TRANSPORT_CODES = {Transport.UDP: "0", Transport.TCP: "1", Transport.TLS: "2"}
 _TRANSPORTS = {code: transport for transport, code in _TRANSPORT_CODES.items()}
 
 
+@functools.lru_cache(maxsize=4096)
 def display_text(text: str) -> str:
     """Make ``text`` safe as a Yealink label or name (see the module docs).
+
+    A pure function; results are cached, since the same names and labels recur on
+    many phones.
 
     Args:
         text: Any text.
@@ -138,7 +143,7 @@ def _key_prefix(position: KeyPosition) -> str:
     return f"expansion_module.{position.module}.key.{position.index}"
 
 
-def _account_lines(account: SipAccount, model: PhoneModel, phone: str) -> Iterator[str]:
+def _account_lines(account: SipAccount, phone: str) -> str:
     host = account.registrar
     if _HOST.fullmatch(host) is None:
         raise InvalidValueError(
@@ -148,38 +153,76 @@ def _account_lines(account: SipAccount, model: PhoneModel, phone: str) -> Iterat
             value=host,
         )
     name = _value(display_text(account.display_name))
-    yield "account.1.enable = 1"
-    yield f"account.1.label = {name}"
-    yield f"account.1.display_name = {name}"
-    yield f"account.1.auth_name = {_machine(account.effective_auth_name, 'SIP auth name', phone)}"
-    yield f"account.1.user_name = {_machine(account.username, 'SIP user name', phone)}"
-    yield f"account.1.password = {_machine(account.password, 'SIP password', phone)}"
-    yield f"account.1.sip_server.1.address = {host}"
-    yield f"account.1.sip_server.1.port = {account.port}"
-    yield f"account.1.sip_server.1.transport_type = {_TRANSPORT_CODES[account.transport]}"
-    del model
+    auth = _machine(account.effective_auth_name, "SIP auth name", phone)
+    user = _machine(account.username, "SIP user name", phone)
+    password = _machine(account.password, "SIP password", phone)
+    return (
+        "account.1.enable = 1\n"
+        f"account.1.label = {name}\n"
+        f"account.1.display_name = {name}\n"
+        f"account.1.auth_name = {auth}\n"
+        f"account.1.user_name = {user}\n"
+        f"account.1.password = {password}\n"
+        f"account.1.sip_server.1.address = {host}\n"
+        f"account.1.sip_server.1.port = {account.port}\n"
+        f"account.1.sip_server.1.transport_type = {_TRANSPORT_CODES[account.transport]}"
+    )
 
 
-def _key_lines(prefix: str, key: Key, context: PhoneContext, phone: str) -> Iterator[str]:
-    if isinstance(key, LineKey):
-        code, line, value, label = TYPE_LINE, str(key.account), _NULL, _NULL
-    elif isinstance(key, ExtensionKey):
-        code, line = TYPE_BLF, "1"
-        value = _machine(key.username, "extension key user", phone)
-        label = _value(display_text(context.label_for(key.username)))
-    elif isinstance(key, PhoneNumberKey):
-        code, line, value = TYPE_SPEED_DIAL, "1", key.number.e164
-        label = _value(display_text(key.label))
-    else:
-        code, line, value, label = TYPE_NONE, _NULL, _NULL, _NULL
-    yield f"{prefix}.type = {code}"
-    yield f"{prefix}.line = {line}"
-    yield f"{prefix}.value = {value}"
-    yield f"{prefix}.label = {label}"
+def _key_lines(prefix: str, code: int, line: str, value: str, label: str) -> str:
+    """The four lines of one key (no line break after the last)."""
+    return (
+        f"{prefix}.type = {code}\n{prefix}.line = {line}\n"
+        f"{prefix}.value = {value}\n{prefix}.label = {label}"
+    )
+
+
+class _KeyTable:
+    """Every key position of a model with some modules attached, computed once.
+
+    ``prefixes[i]`` and ``resets[i]`` are the parameter prefix and the reset lines of
+    the ``i``-th position of :meth:`PhoneModel.positions`; :meth:`slot` finds ``i``
+    for a position by arithmetic (no hashing), or ``-1`` for a position the phone lacks.
+    ``disabled`` are the lines that switch off accounts 2 and up.
+    """
+
+    __slots__ = ("disabled", "exp", "line", "modules", "prefixes", "prog", "resets", "title")
+
+    def __init__(self, model: PhoneModel, modules: int) -> None:
+        self.title = model.title
+        self.line = model.line_keys
+        self.prog = model.programmable_keys
+        self.exp = model.expansion_keys
+        self.modules = min(modules, model.expansion_modules)
+        self.prefixes = tuple(_key_prefix(position) for position in model.positions(modules))
+        self.resets = tuple(
+            _key_lines(prefix, TYPE_NONE, _NULL, _NULL, _NULL) for prefix in self.prefixes
+        )
+        self.disabled = tuple(f"account.{n}.enable = 0" for n in range(2, model.max_accounts + 1))
+
+    def slot(self, position: KeyPosition) -> int:
+        index = position.index
+        key_set = position.set
+        if key_set is KeySet.LINE:
+            return index - 1 if index <= self.line else -1
+        if key_set is KeySet.PROG:
+            return self.line + index - 1 if index <= self.prog else -1
+        module = position.module or 0
+        if module > self.modules or index > self.exp:
+            return -1
+        return self.line + self.prog + (module - 1) * self.exp + index - 1
+
+
+@functools.lru_cache(maxsize=64)
+def _key_table(model: PhoneModel, modules: int) -> _KeyTable:
+    return _KeyTable(model, modules)
 
 
 def render_config(phone: SipPhone, model: PhoneModel, context: PhoneContext) -> str:
     """Render the phone's ``<mac>.cfg``.
+
+    The reset lines of every key position are computed once per model (and number of
+    modules); a phone's file is those, with its programmed keys put in their place.
 
     Args:
         phone: The phone (layout already checked against ``model``).
@@ -194,28 +237,43 @@ def render_config(phone: SipPhone, model: PhoneModel, context: PhoneContext) -> 
     Raises:
         InvalidValueError: For a credential or host that cannot be written safely.
     """
-    name = phone.name
-    lines = [
+    name = phone.mac.upper
+    mac = phone.mac.hex
+    table = _key_table(model, phone.expansion_modules)
+    parts = [
         HEADER,
-        f"## cloudtel: {model.title} {phone.mac.hex} {display_text(phone.description)}".rstrip(),
+        f"## cloudtel: {table.title} {mac} {display_text(phone.description)}".rstrip(),
         "## Generated by cloudtel; edits here are overwritten.",
     ]
     if context.accounts:
-        lines.extend(_account_lines(context.accounts[0], model, name))
+        parts.append(_account_lines(context.accounts[0], name))
     else:
-        lines.append("account.1.enable = 0")
-    lines.extend(f"account.{n}.enable = 0" for n in range(2, model.max_accounts + 1))
+        parts.append("account.1.enable = 0")
+    parts.extend(table.disabled)
     if context.server_url:
         url = _machine(context.server_url + directory_filename(phone), "directory URL", name)
-        lines.append("features.remote_phonebook.enable = 1")
-        lines.append(f"remote_phonebook.data.1.url = {url}")
-        lines.append("remote_phonebook.data.1.name = Directory")
-    layout = dict(phone.layout.items())
-    empty = EmptyKey()
-    for position in model.positions(phone.expansion_modules):
-        lines.extend(_key_lines(_key_prefix(position), layout.get(position, empty), context, name))
-    lines.append("")
-    return "\n".join(lines)
+        parts.append("features.remote_phonebook.enable = 1")
+        parts.append(f"remote_phonebook.data.1.url = {url}")
+        parts.append("remote_phonebook.data.1.name = Directory")
+    keys = list(table.resets)
+    prefixes = table.prefixes
+    label_for = context.label_for
+    for position, key in phone.layout.keys:
+        slot = table.slot(position)
+        if slot < 0:
+            continue
+        if isinstance(key, LineKey):
+            keys[slot] = _key_lines(prefixes[slot], TYPE_LINE, str(key.account), _NULL, _NULL)
+        elif isinstance(key, ExtensionKey):
+            value = _machine(key.username, "extension key user", name)
+            label = _value(display_text(label_for(key.username)))
+            keys[slot] = _key_lines(prefixes[slot], TYPE_BLF, "1", value, label)
+        elif isinstance(key, PhoneNumberKey):
+            label = _value(display_text(key.label))
+            keys[slot] = _key_lines(prefixes[slot], TYPE_SPEED_DIAL, "1", key.number.e164, label)
+    parts.extend(keys)
+    parts.append("")
+    return "\n".join(parts)
 
 
 # ---------------------------------------------------------------------------
