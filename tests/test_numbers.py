@@ -244,3 +244,62 @@ def test_range_membership_agrees_with_iteration(outer: NumberRange, i: int, j: i
     for number in numbers:
         assert (number in inner) == (numbers[lo] <= number <= numbers[hi])
     assert NumberRange.parse(str(inner)) == inner
+
+
+# --- the E.164 fast path --------------------------------------------------------------------
+
+
+def _canonical_examples() -> list[str]:
+    """Example numbers of every region and number type, and variants of each."""
+    found: set[str] = set()
+    regions = [*phonenumbers.SUPPORTED_REGIONS]
+    kinds = [
+        getattr(phonenumbers.PhoneNumberType, name)
+        for name in dir(phonenumbers.PhoneNumberType)
+        if name.isupper() and name != "UNKNOWN"
+    ]
+    for region in regions:
+        for kind in kinds:
+            example = phonenumbers.example_number_for_type(region, kind)
+            if example is not None:
+                found.add(phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164))
+    for code in phonenumbers.COUNTRY_CODES_FOR_NON_GEO_REGIONS:
+        example = phonenumbers.example_number_for_non_geo_entity(code)
+        if example is not None:
+            found.add(phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164))
+    variants: set[str] = set()
+    for e164 in found:
+        variants |= {e164[:-1] + d for d in "0379"}  # other numbers of the same block
+        variants |= {e164 + "1", e164[:-1]}  # one digit too many, one too few
+        for size in (1, 2, 3):  # a trunk 0 after the country code
+            variants.add(e164[: size + 1] + "0" + e164[size + 1 :])
+    return sorted(found | variants)
+
+
+def _by_phonenumbers(text: str) -> tuple[str, str] | None:
+    """What the full parse says of ``text``: (E.164, region) when valid, else None."""
+    try:
+        parsed = phonenumbers.parse(text, "BE")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(parsed):
+        return None
+    e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return e164, phonenumbers.region_code_for_number(parsed) or "001"
+
+
+def test_the_e164_fast_path_agrees_with_the_full_parse_for_every_region() -> None:
+    from cloudtel.numbers import _parse_e164
+
+    examples = _canonical_examples()
+    assert len(examples) > 5000
+    used = 0
+    for text in examples:
+        fast = _parse_e164(text)
+        full = _by_phonenumbers(text)
+        if full is not None and full[0] == text:
+            assert fast == full, text  # canonical and valid: the fast path takes it
+            used += 1
+        else:
+            assert fast is None, text  # anything else takes the full parse
+    assert used > 2000

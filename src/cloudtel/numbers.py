@@ -31,6 +31,38 @@ def valid_region(code: object) -> bool:
     return isinstance(code, str) and code.upper() in phonenumbers.SUPPORTED_REGIONS
 
 
+def _parse_e164(text: str) -> tuple[str, str] | None:
+    """(E.164, region code) of a valid number written in canonical E.164, else ``None``.
+
+    The fast path for org files, which store numbers in E.164: the country code
+    and the national number are split off directly instead of by
+    ``phonenumbers.parse``, and the number is still checked against the
+    numbering plan. Anything else (not valid, not canonical) returns ``None`` and
+    takes the full parse.
+    """
+    digits = text[1:]
+    for size in (1, 2, 3):
+        code = int(digits[:size])
+        if code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+            break
+    else:
+        return None
+    national = digits[size:]
+    if not national:
+        return None
+    number = phonenumbers.PhoneNumber(country_code=code, national_number=int(national))
+    zeros = len(national) - len(national.lstrip("0"))
+    if zeros:
+        number.italian_leading_zero = True
+        number.number_of_leading_zeros = zeros
+    region = phonenumbers.region_code_for_number(number)
+    if region is None or not phonenumbers.is_valid_number_for_region(number, region):
+        return None
+    if phonenumbers.format_number(number, PhoneNumberFormat.E164) != text:
+        return None
+    return text, region
+
+
 @lru_cache(maxsize=65536)
 def _parse(text: str, region: str, shown: str | None = None) -> tuple[str, str]:
     """Return (E.164, region code) of ``text`` or raise InvalidPhoneNumberError.
@@ -38,6 +70,10 @@ def _parse(text: str, region: str, shown: str | None = None) -> tuple[str, str]:
     ``shown`` is the text as the user wrote it (before separators were removed),
     for the error message; default ``text``.
     """
+    if _E164.fullmatch(text):
+        known = _parse_e164(text)
+        if known is not None:
+            return known
     shown = text if shown is None else shown
     try:
         parsed = phonenumbers.parse(text, region)
@@ -103,7 +139,7 @@ class PhoneNumber:
             InvalidPhoneNumberError: When it is not a valid number; shows the input.
         """
         if isinstance(text, PhoneNumber):
-            return cls(text.e164)
+            return text if type(text) is cls else cls(text.e164)
         if not isinstance(text, str):
             raise InvalidPhoneNumberError(
                 f"{text!r} is not a phone number: expected text", value=text
