@@ -221,7 +221,13 @@ def test_a_number_of_another_length_is_not_in_the_range() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["+3227811699-+3227811600", "+3227811600-+32480080080", "+3227811600", "nonsense"],
+    [
+        "+3227811699-+3227811600",
+        "+3227811600-+32480080080",
+        "+31201234567-+33123456789",  # same length, but from NL to FR
+        "+3227811600",
+        "nonsense",
+    ],
 )
 def test_bad_ranges_are_refused(text: str) -> None:
     with pytest.raises(InvalidValueError) as caught:
@@ -303,3 +309,8 @@ def test_the_e164_fast_path_agrees_with_the_full_parse_for_every_region() -> Non
         else:
             assert fast is None, text  # anything else takes the full parse
     assert used > 2000
+
+
+def test_a_range_stays_in_one_country() -> None:
+    with pytest.raises(InvalidValueError, match="same country code"):
+        NumberRange.parse("+31201234567-+33123456789")

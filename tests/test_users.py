@@ -84,9 +84,11 @@ def test_an_email_must_be_an_address() -> None:
 
 @pytest.mark.parametrize("field", ["first_name", "last_name", "department", "field_1", "field_3"])
 def test_text_fields_are_one_line(field: str) -> None:
-    with pytest.raises(InvalidValueError, match="line break") as caught:
-        User(username="a@orange.be", **{field: "two\nlines"})
-    assert caught.value.context["field"] == field
+    for text in ("two\nlines", "two\r\nlines", "nul\x00", "lone \ud800 surrogate"):
+        with pytest.raises(InvalidValueError, match="line break, NUL or lone surrogate") as caught:
+            User(username="a@orange.be", **{field: text})
+        assert caught.value.context["field"] == field
+    assert User(username="a@orange.be", **{field: "Zoë 🙂 \t tab"}).display_name
 
 
 def test_a_group_listed_twice_in_a_users_groups_is_refused() -> None:

@@ -31,6 +31,15 @@ def valid_region(code: object) -> bool:
     return isinstance(code, str) and code.upper() in phonenumbers.SUPPORTED_REGIONS
 
 
+def _country_code(e164: str) -> int | None:
+    """The country calling code an E.164 number starts with (codes are prefix-free)."""
+    for size in (1, 2, 3):
+        code = int(e164[1 : 1 + size])
+        if code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+            return code
+    return None
+
+
 def _parse_e164(text: str) -> tuple[str, str] | None:
     """(E.164, region code) of a valid number written in canonical E.164, else ``None``.
 
@@ -40,14 +49,10 @@ def _parse_e164(text: str) -> tuple[str, str] | None:
     numbering plan. Anything else (not valid, not canonical) returns ``None`` and
     takes the full parse.
     """
-    digits = text[1:]
-    for size in (1, 2, 3):
-        code = int(digits[:size])
-        if code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
-            break
-    else:
+    code = _country_code(text)
+    if code is None:
         return None
-    national = digits[size:]
+    national = text[1 + len(str(code)) :]
     if not national:
         return None
     number = phonenumbers.PhoneNumber(country_code=code, national_number=int(national))
@@ -211,6 +216,11 @@ class NumberRange:
 
     def __attrs_post_init__(self) -> None:
         first, last = self.first.e164, self.last.e164
+        if _country_code(first) != _country_code(last):
+            raise InvalidValueError(
+                f"number range {first}-{last} is not a range: both ends need the same country code",
+                value=f"{first}-{last}",
+            )
         if len(first) != len(last) or int(first[1:]) > int(last[1:]):
             raise InvalidValueError(
                 f"number range {first}-{last} is not a range: both ends need the same "

@@ -39,6 +39,8 @@ __all__ = [
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9._%+\-']*@[a-z0-9][a-z0-9\-]*(\.[a-z0-9][a-z0-9\-]*)+")
 _EMAIL = _USERNAME
 _LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Z]{2})?")
+_FORBIDDEN = re.compile("[\r\n\x00\ud800-\udfff]")
+"""What one-line text may not hold: line breaks, NUL, lone surrogates (not UTF-8)."""
 
 
 class Visibility(enum.Enum):
@@ -83,9 +85,10 @@ def _check_text(_instance: object, attribute: attrs.Attribute[Any], value: objec
         raise InvalidValueError(
             f"{attribute.name} must be text, not {value!r}", field=attribute.name, value=value
         )
-    if any(ch in value for ch in "\r\n\x00"):
+    if _FORBIDDEN.search(value):
         raise InvalidValueError(
-            f"{attribute.name} {value!r} contains a line break or NUL, which is not allowed",
+            f"{attribute.name} {value!r} contains a line break, NUL or lone surrogate, "
+            "which is not allowed",
             field=attribute.name,
             value=value,
         )
@@ -204,9 +207,11 @@ def _group_name(value: object) -> str:
         raise InvalidValueError(
             f"a group name must be non-empty text, not {value!r}", field="name", value=value
         )
-    if any(ch in value for ch in "\r\n\x00"):
+    if _FORBIDDEN.search(value):
         raise InvalidValueError(
-            f"group name {value!r} contains a line break", field="name", value=value
+            f"group name {value!r} contains a line break, NUL or lone surrogate",
+            field="name",
+            value=value,
         )
     return value.strip()
 
