@@ -63,9 +63,10 @@ def test_validate_lists_every_problem_and_exits_1(
     status, out, err = run(capsys, "validate", str(path))
     assert status == 1
     assert out == ""
-    assert err.startswith(f"cloudtel: {path}: 2 problems")
+    assert err.startswith(f"cloudtel: {path}: 3 problems")
     assert "organization: extra fields found (colour)" in err
     assert "users[0].mobile_phones[0].number: '+3248008008' is not a valid phone number" in err
+    assert "users[1].groups: user 'b@orange.be' is in group 'Nobody'" in err
     assert "Traceback" not in err
 
 

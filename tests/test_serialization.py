@@ -248,6 +248,30 @@ def test_loading_reports_every_problem_at_once_with_its_path() -> None:
     assert len(problems) == 10
 
 
+def test_a_problem_in_the_organization_table_does_not_hide_the_users_problems() -> None:
+    data = base_data()
+    data["organization"]["colour"] = "orange"
+    data["organization"]["time_zone"] = "Europe/Gent"
+    data["users"] = [
+        {"username": "a@orange.be", "primary_line": "+3227811601"},
+        {"username": "b@orange.be", "primary_line": "+3227811601"},
+        {"username": "c@orange.be", "groups": ["CC"]},
+    ]
+    assert paths_of(data) == [
+        "organization",
+        "organization.time_zone",
+        "users[1].primary_line",
+        "users[2].groups",
+    ]
+    # unreadable number ranges: lines cannot be checked, the rest is reported
+    data["organization"]["number_ranges"] = ["nonsense"]
+    assert paths_of(data) == [
+        "organization.number_ranges[0]",
+        "organization",
+        "organization.time_zone",
+    ]
+
+
 @pytest.mark.parametrize(
     ("user", "path", "words"),
     [

@@ -339,6 +339,8 @@ def from_data(data: Any, *, source: str = "<data>") -> Organization:
             if value is not None:
                 structured_parts[name] = value
     org = _structure(converter, header, Organization, "organization", problems)
+    if org is None:  # reported; still cross-check the groups and users
+        org = _stand_in(converter, header, problems)
     if org is not None:
         for name, value in structured_parts.items():
             object.__setattr__(org, name, value)
@@ -360,6 +362,38 @@ def from_data(data: Any, *, source: str = "<data>") -> Organization:
     if problems:
         raise FileProblemsError(source, problems)
     return org
+
+
+def _stand_in(
+    converter: cattrs.Converter, header: dict[str, Any], problems: list[Problem]
+) -> Organization | None:
+    """An organisation of the header's fields that are valid on their own.
+
+    When the ``[organization]`` table has problems, the groups and users are still
+    checked against this stand-in, so that one mistake in the header does not
+    hide theirs; each header field is checked alone too (cattrs stops before the
+    validators when a table has an unknown key), adding what was not reported.
+    ``None`` when the number ranges cannot be read: every line would look out of
+    range.
+    """
+    known = {field.name for field in _header_fields()}
+    good: dict[str, Any] = {"name": "-", "domain": "-"}
+    reported = {problem.path for problem in problems}
+    for key, value in header.items():
+        if key not in known:
+            continue
+        found: list[Problem] = []
+        _structure(converter, {**good, key: value}, Organization, "organization", found)
+        if found:
+            problems.extend(p for p in found if p.path not in reported)
+        else:
+            good[key] = value
+    if "number_ranges" not in good:
+        return None
+    try:
+        return converter.structure(good, Organization)
+    except (CloudtelError, cattrs.BaseValidationError, ValueError, TypeError, KeyError):
+        return None
 
 
 def _fill(
