@@ -136,6 +136,45 @@ def test_a_file_edited_by_hand_is_put_back(example_org: Organization, tmp_path: 
     assert target.read_bytes() == good
 
 
+def test_a_same_size_edit_or_a_truncated_file_is_put_back(
+    example_org: Organization, tmp_path: Path
+) -> None:
+    provision(example_org, tmp_path, SETTINGS)
+    target = tmp_path / "08000FBBAD78.cfg"
+    good = target.read_bytes()
+    forged = good.replace(b"s3cret-Steven", b"s3cret-Mallor")
+    assert len(forged) == len(good)
+    assert forged != good
+    target.write_bytes(forged)
+    (tmp_path / "249ad8a1b2c3.cfg").write_bytes(b"")
+    report = provision(example_org, tmp_path, SETTINGS)
+    assert [(f.path, f.change) for f in report.files if f.change != FileChange.UNCHANGED] == [
+        ("08000FBBAD78.cfg", FileChange.CHANGED),
+        ("249ad8a1b2c3.cfg", FileChange.CHANGED),
+    ]
+    assert target.read_bytes() == good
+
+
+def test_a_symbolic_link_inside_the_folder_is_followed_to_compare_then_replaced(
+    example_org: Organization, tmp_path: Path
+) -> None:
+    provision(example_org, tmp_path, SETTINGS)
+    target = tmp_path / "08000FBBAD78.cfg"
+    good = target.read_bytes()
+    (tmp_path / "kept.cfg").write_bytes(good)
+    target.unlink()
+    target.symlink_to(tmp_path / "kept.cfg")
+    unchanged = provision(example_org, tmp_path, SETTINGS)
+    assert unchanged.written == 0
+    assert target.is_symlink()
+    (tmp_path / "kept.cfg").write_bytes(b"old\n")
+    report = provision(example_org, tmp_path, SETTINGS)
+    assert [f.path for f in report.files if f.change == FileChange.CHANGED] == [target.name]
+    assert not target.is_symlink()
+    assert target.read_bytes() == good
+    assert (tmp_path / "kept.cfg").read_bytes() == b"old\n"
+
+
 def test_files_of_a_removed_phone_are_reported_and_deleted_only_when_asked(
     example_org: Organization, tmp_path: Path
 ) -> None:

@@ -72,14 +72,7 @@ class _Cache:
         self.impls: dict[str, tuple[tuple[Any, tuple[str, ...]], ...] | None] = {}
 
     def valid_for(self, pm: pluggy.PluginManager, state: list[tuple[str, object]]) -> bool:
-        return (
-            pm is self.pm
-            and len(state) == len(self.state)
-            and all(
-                name == old_name and plugin is old_plugin
-                for (name, plugin), (old_name, old_plugin) in zip(state, self.state, strict=True)
-            )
-        )
+        return pm is self.pm and state == self.state
 
 
 _cache: _Cache | None = None
@@ -129,6 +122,9 @@ def get_plugin_manager() -> pluggy.PluginManager:
         PluginError: When an installed plugin fails to import.
     """
     global _manager  # noqa: PLW0603 - one lazily built manager per process
+    manager = _manager
+    if manager is not None:
+        return manager
     with _lock:
         if _manager is None:
             pm = pluggy.PluginManager(hookspecs.PROJECT)

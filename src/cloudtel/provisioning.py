@@ -32,8 +32,10 @@ The SIP account written into a phone's file is built from its assigned user by
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -603,43 +605,112 @@ def _inside(folder: Path, relative: str) -> Path:
     return target
 
 
-class _Batch:
-    """Writes many files atomically with one flush to disk for all of them.
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0) | _NOFOLLOW
+_SYMLINK_ERRORS = frozenset({errno.ELOOP, errno.EMLINK})
 
-    Each file goes to a temporary file in its own folder; :meth:`commit` flushes them
-    all to disk at once (``os.sync``: one wait for the disk instead of one ``fsync`` per
-    file), then renames each over its target and fsyncs each folder. A reader sees
-    the old file or the new one, never a part; on failure the temporary files go.
+
+def _same_bytes(descriptor: int, target: str, content: bytes) -> bool:
+    """Whether the open file holds exactly ``content`` (its size is compared first)."""
+    info = os.fstat(descriptor)
+    if stat.S_ISDIR(info.st_mode):
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), target)
+    size = info.st_size
+    if size != len(content):
+        return False
+    chunks = []
+    total = 0
+    while total <= size:  # read one byte more than expected, to see a file that grew
+        chunk = os.read(descriptor, size + 1 - total)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks) == content
+
+
+class _Batch:
+    """Compares and writes many files atomically, with one flush to disk for all of them.
+
+    :meth:`compare` only reads: an unchanged file costs one ``open``, one ``fstat`` and,
+    when the sizes agree, one ``read``. Each changed file goes to a temporary file in
+    its own folder; :meth:`commit` flushes them all to disk at once (``os.sync``: one
+    wait for the disk instead of one ``fsync`` per file), then renames each over its
+    target and fsyncs each folder. A reader sees the old file or the new one, never a
+    part; on failure the temporary files go.
     """
 
-    def __init__(self) -> None:
-        self.pending: list[tuple[str, Path]] = []
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.root_text = str(root)
+        self.pending: list[tuple[str, str]] = []
+        self.folders: set[str] = {self.root_text}
 
-    def write_if_changed(self, target: Path, content: bytes) -> str:
+    def target(self, relative: str) -> str:
+        """Where ``relative`` goes; a symbolic link on the way must stay inside the folder.
+
+        For a plain name the link can only be the file itself: :meth:`compare` opens it
+        without following links and checks a link when it finds one.
+
+        Raises:
+            InvalidValueError: When the path leads outside the folder.
+        """
+        if "/" in relative or not _NOFOLLOW:
+            return str(_inside(self.root, relative))
+        return os.path.join(self.root_text, relative)
+
+    def compare(self, target: str, relative: str, content: bytes) -> str:
+        """``unchanged``, ``changed`` or ``added``: what writing ``content`` would do."""
         try:
-            existing = target.read_bytes()
+            descriptor = os.open(target, _READ_FLAGS)
         except FileNotFoundError:
-            existing = None
-        if existing == content:
-            return FileChange.UNCHANGED
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+            return FileChange.ADDED
+        except OSError as exc:
+            if exc.errno not in _SYMLINK_ERRORS:
+                raise
+            _inside(self.root, relative)  # a symbolic link: it must stay inside the folder
+            try:
+                descriptor = os.open(target, _READ_FLAGS & ~_NOFOLLOW)
+            except FileNotFoundError:  # a dangling link
+                return FileChange.ADDED
+        try:
+            same = _same_bytes(descriptor, target, content)
+        finally:
+            os.close(descriptor)
+        return FileChange.UNCHANGED if same else FileChange.CHANGED
+
+    def write(self, target: str, content: bytes) -> None:
+        """Write ``content`` to a temporary file beside ``target`` (renamed on commit)."""
+        parent, name = os.path.split(target)
+        if parent not in self.folders:
+            os.makedirs(parent, exist_ok=True)
+            self.folders.add(parent)
+        handle, temp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=parent)
         self.pending.append((temp, target))
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(content)
-        os.chmod(temp, 0o644)
-        return FileChange.ADDED if existing is None else FileChange.CHANGED
+        try:
+            view = memoryview(content)
+            while view:
+                view = view[os.write(handle, view) :]
+            if hasattr(os, "fchmod"):
+                os.fchmod(handle, 0o644)
+            else:  # pragma: no cover - Windows
+                os.chmod(temp, 0o644)
+        finally:
+            os.close(handle)
 
     def commit(self) -> None:
         if not self.pending:
             return
         os.sync()
         folders = set()
-        while self.pending:
-            temp, target = self.pending[0]
-            os.replace(temp, target)
-            self.pending.pop(0)
-            folders.add(target.parent)
+        done = 0
+        try:
+            for temp, target in self.pending:
+                os.replace(temp, target)
+                done += 1
+                folders.add(os.path.dirname(target))
+        finally:
+            del self.pending[:done]
         for folder in folders:
             with contextlib.suppress(OSError):
                 descriptor = os.open(folder, os.O_RDONLY)
@@ -693,18 +764,29 @@ def provision(
     root = root.resolve()
     previous = _read_manifest(root)
     manifest: dict[str, str] = {}
-    targets = [
-        (result, [(file, _inside(root, file.path)) for file in result.files]) for result in rendered
+    batch = _Batch(root)
+    # First only look: every path is checked and compared before anything is written.
+    planned = [
+        (
+            result,
+            [
+                (file, where, batch.compare(where, file.path, file.content))
+                for file in result.files
+                for where in (batch.target(file.path),)
+            ],
+        )
+        for result in rendered
     ]
     phones: list[PhoneReport] = []
-    batch = _Batch()
     try:
-        for result, files in targets:
+        for result, files in planned:
+            name = result.phone.name
             reports = []
-            for file, target in files:
-                change = batch.write_if_changed(target, file.content)
-                reports.append(FileReport(path=file.path, change=change, phone=result.phone.name))
-                manifest[file.path] = result.phone.name
+            for file, where, change in files:
+                if change != FileChange.UNCHANGED:
+                    batch.write(where, file.content)
+                reports.append(FileReport(path=file.path, change=change, phone=name))
+                manifest[file.path] = name
             phones.append(
                 PhoneReport(phone=result.phone, files=tuple(reports), warnings=result.warnings)
             )
@@ -725,9 +807,10 @@ def provision(
             stale.append(FileReport(path=path, change=FileChange.STALE, phone=phone))
             manifest[path] = phone
     manifest_path = root / MANIFEST
-    content = _manifest_bytes(manifest)
-    if not manifest_path.exists() or manifest_path.read_bytes() != content:
-        atomic_write(manifest_path, content)
+    if manifest != previous or not manifest_path.exists():  # else it says this already
+        content = _manifest_bytes(manifest)
+        if not manifest_path.exists() or manifest_path.read_bytes() != content:
+            atomic_write(manifest_path, content)
     return ProvisioningReport(folder=root, phones=tuple(phones), stale=tuple(stale))
 
 
