@@ -108,6 +108,8 @@ def numbers_in(number_range: NumberRange) -> st.SearchStrategy[PhoneNumber]:
 
 def _mobile(region: str, tail: int) -> PhoneNumber | None:
     example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+    if example is None:
+        return None
     digits = str(example.national_number)
     varied = digits[:-4] + f"{tail:04d}"
     candidate = phonenumbers.parse(f"+{example.country_code}{varied}")
@@ -150,7 +152,7 @@ def number_ranges() -> st.SearchStrategy[NumberRange]:
 def line_texts(max_size: int = 16) -> st.SearchStrategy[str]:
     """One line of text: any character but line breaks, NUL and lone surrogates."""
     return st.text(
-        st.characters(exclude_categories=("Cs",), exclude_characters="\r\n\x00"),
+        st.characters(codec="utf-8", exclude_characters="\r\n\x00"),
         max_size=max_size,
     )
 

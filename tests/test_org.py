@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import attrs
 import pytest
@@ -124,7 +125,7 @@ def test_defaults_are_belgian() -> None:
     ],
 )
 def test_header_fields_are_checked_and_named(field: str, value: str) -> None:
-    fields = {"name": "Orange labo", "domain": "orange.be", field: value}
+    fields: dict[str, Any] = {"name": "Orange labo", "domain": "orange.be", field: value}
     with pytest.raises(InvalidValueError) as caught:
         Organization(**fields)
     assert caught.value.context["field"] == field

@@ -149,8 +149,11 @@ class PhoneNumber:
             raise InvalidPhoneNumberError(
                 f"{text!r} is not a phone number: expected text", value=text
             )
-        cleaned = _SEPARATORS.sub("", text.strip())
-        e164, _ = _parse(cleaned or text, region.upper(), None if cleaned == text else text)
+        if _E164.fullmatch(text):  # as stored in org files: nothing to clean
+            e164, _ = _parse(text, region.upper())
+        else:
+            cleaned = _SEPARATORS.sub("", text.strip())
+            e164, _ = _parse(cleaned or text, region.upper(), None if cleaned == text else text)
         number = object.__new__(cls)
         object.__setattr__(number, "e164", e164)
         return number

@@ -22,13 +22,15 @@ to overwrite a file that changed on disk since it was loaded.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import enum
 import functools
+import gc
 import hashlib
 import json
 import tomllib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal, TypeVar
 
@@ -418,13 +420,31 @@ def loads(text: str, fmt: Format = "toml", *, source: str = "<text>") -> Organiz
     Raises:
         FileProblemsError: The text is not valid TOML/JSON, or has problems.
     """
+    with _collector_paused():
+        try:
+            data = tomllib.loads(text) if fmt == "toml" else json.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise FileProblemsError(source, [Problem("", f"not valid TOML: {exc}")]) from exc
+        except json.JSONDecodeError as exc:
+            raise FileProblemsError(source, [Problem("", f"not valid JSON: {exc}")]) from exc
+        return from_data(data, source=source)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a file's objects are built.
+
+    Reading a big organisation allocates hundreds of thousands of objects and
+    next to no cycles; the collector would scan the growing heap over and over
+    (a fifth of the load time at 100 000 users). It runs again afterwards.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
     try:
-        data = tomllib.loads(text) if fmt == "toml" else json.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise FileProblemsError(source, [Problem("", f"not valid TOML: {exc}")]) from exc
-    except json.JSONDecodeError as exc:
-        raise FileProblemsError(source, [Problem("", f"not valid JSON: {exc}")]) from exc
-    return from_data(data, source=source)
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _format_of(path: Path) -> Format:
