@@ -414,17 +414,18 @@ def render_organization(
     problems: list[Problem] = []
     rendered: list[PhoneFiles] = []
     owners: dict[str, str] = {}
-    index = {phone.mac: i for i, phone in enumerate(org.phones)}
+    index = {phone.mac.hex: i for i, phone in enumerate(org.phones)}
     for phone in phones:
-        where = f"phones[{index[phone.mac]}] ({phone.name})"
+        name = phone.name
         try:
             result = renderer.render(phone)
         except CloudtelError as exc:
-            problems.append(Problem(where, exc.message))
+            problems.append(Problem(f"phones[{index[phone.mac.hex]}] ({name})", exc.message))
             continue
         for file in result.files:
-            owner = owners.setdefault(file.path, phone.name)
-            if owner != phone.name:
+            owner = owners.setdefault(file.path, name)
+            if owner != name:
+                where = f"phones[{index[phone.mac.hex]}] ({name})"
                 problems.append(Problem(where, f"file {file.path} is also written for {owner}"))
         rendered.append(result)
     if problems:

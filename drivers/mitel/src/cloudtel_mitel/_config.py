@@ -65,6 +65,7 @@ _TRANSPORT_CODES = {Transport.UDP: "1", Transport.TCP: "2", Transport.TLS: "4"}
 _TRANSPORTS = {code: transport for transport, code in _TRANSPORT_CODES.items()}
 
 _KEY_TYPES = {"line", "blf", "speeddial", "none", "empty"}
+_LINE = KeySet.LINE
 
 
 @functools.lru_cache(maxsize=4096)
@@ -231,19 +232,38 @@ def render_config(phone: SipPhone, model: PhoneModel, context: PhoneContext) -> 
     keys = list(table.resets)
     names = table.names
     label_for = context.label_for
+    machine = _MACHINE.fullmatch
+    line_keys = table.line
     for position, key in phone.layout.keys:
-        slot = table.slot(position)
-        if slot < 0:
-            continue
-        if isinstance(key, LineKey):
-            keys[slot] = _key_lines(names[slot], "line", "", "", key.account)
-        elif isinstance(key, ExtensionKey):
-            value = _machine(key.username, "extension key user", name)
-            label = display_text(label_for(key.username))
-            keys[slot] = _key_lines(names[slot], "blf", label, value, 1)
+        # The position's place among the model's keys (see _KeyTable.slot, inlined here).
+        index = position.index
+        key_set = position.set
+        if key_set is _LINE:
+            if index > line_keys:
+                continue
+            slot = index - 1
+        else:
+            slot = table.slot(position)
+            if slot < 0:
+                continue
+        key_name = names[slot]
+        if isinstance(key, ExtensionKey):
+            username = key.username
+            if machine(username) is None:
+                _machine(username, "extension key user", name)
+            label = display_text(label_for(username))
+            keys[slot] = (
+                f"{key_name} type: blf\n{key_name} label: {label}\n"
+                f"{key_name} value: {username}\n{key_name} line: 1"
+                if label
+                else f"{key_name} type: blf\n{key_name} label:\n"
+                f"{key_name} value: {username}\n{key_name} line: 1"
+            )
         elif isinstance(key, PhoneNumberKey):
             label = display_text(key.label)
-            keys[slot] = _key_lines(names[slot], "speeddial", label, key.number.e164, 1)
+            keys[slot] = _key_lines(key_name, "speeddial", label, key.number.e164, 1)
+        elif isinstance(key, LineKey):
+            keys[slot] = _key_lines(key_name, "line", "", "", key.account)
     parts.extend(keys)
     parts.append("")
     return "\n".join(parts)

@@ -79,6 +79,7 @@ _MACHINE = re.compile(r"[!-~]+")
 _HOST = re.compile(r"[A-Za-z0-9.\-]+|\[[0-9A-Fa-f:.]+\]")
 _TRANSPORT_CODES = {Transport.UDP: "0", Transport.TCP: "1", Transport.TLS: "2"}
 _TRANSPORTS = {code: transport for transport, code in _TRANSPORT_CODES.items()}
+_LINE = KeySet.LINE
 
 
 @functools.lru_cache(maxsize=4096)
@@ -258,19 +259,34 @@ def render_config(phone: SipPhone, model: PhoneModel, context: PhoneContext) -> 
     keys = list(table.resets)
     prefixes = table.prefixes
     label_for = context.label_for
+    machine = _MACHINE.fullmatch
+    line_keys = table.line
     for position, key in phone.layout.keys:
-        slot = table.slot(position)
-        if slot < 0:
-            continue
-        if isinstance(key, LineKey):
-            keys[slot] = _key_lines(prefixes[slot], TYPE_LINE, str(key.account), _NULL, _NULL)
-        elif isinstance(key, ExtensionKey):
-            value = _machine(key.username, "extension key user", name)
-            label = _value(display_text(label_for(key.username)))
-            keys[slot] = _key_lines(prefixes[slot], TYPE_BLF, "1", value, label)
+        # The position's place among the model's keys (see _KeyTable.slot, inlined here).
+        index = position.index
+        if position.set is _LINE:
+            if index > line_keys:
+                continue
+            slot = index - 1
+        else:
+            slot = table.slot(position)
+            if slot < 0:
+                continue
+        prefix = prefixes[slot]
+        if isinstance(key, ExtensionKey):
+            username = key.username
+            if machine(username) is None or (username[0] == "%" and username[-1] == "%"):
+                _machine(username, "extension key user", name)
+            label = display_text(label_for(username)) or _NULL
+            keys[slot] = (
+                f"{prefix}.type = {TYPE_BLF}\n{prefix}.line = 1\n"
+                f"{prefix}.value = {username}\n{prefix}.label = {label}"
+            )
         elif isinstance(key, PhoneNumberKey):
-            label = _value(display_text(key.label))
-            keys[slot] = _key_lines(prefixes[slot], TYPE_SPEED_DIAL, "1", key.number.e164, label)
+            label = display_text(key.label) or _NULL
+            keys[slot] = _key_lines(prefix, TYPE_SPEED_DIAL, "1", key.number.e164, label)
+        elif isinstance(key, LineKey):
+            keys[slot] = _key_lines(prefix, TYPE_LINE, str(key.account), _NULL, _NULL)
     parts.extend(keys)
     parts.append("")
     return "\n".join(parts)
