@@ -89,15 +89,18 @@ def _parse(text: str, region: str, shown: str | None = None) -> tuple[str, str]:
             value=shown,
             region=region,
         ) from exc
-    if not phonenumbers.is_valid_number(parsed):
+    # is_valid_number(parsed), with the region it looks up kept for the result
+    found = phonenumbers.region_code_for_number(parsed)
+    if found is None or not phonenumbers.is_valid_number_for_region(parsed, found):
         raise InvalidPhoneNumberError(
             f"{shown!r} is not a valid phone number (checked with default region {region}): "
             "wrong length or an unassigned prefix",
             value=shown,
             region=region,
         )
-    e164 = phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
-    return e164, phonenumbers.region_code_for_number(parsed) or "001"
+    # what format_number(parsed, E164) gives for a valid number
+    e164 = f"+{parsed.country_code}{phonenumbers.national_significant_number(parsed)}"
+    return e164, found
 
 
 @attrs.frozen(order=True, repr=False)
