@@ -448,7 +448,7 @@ def test_a_file_with_a_missing_prompt_reports_its_path(org: Organization) -> Non
     ]
 
 
-def test_a_deleted_user_left_as_forward_target_is_a_problem(org: Organization) -> None:
+def test_a_user_a_schedule_forwards_to_cannot_be_deleted(org: Organization) -> None:
     created = org.functions.create("Nederlands Orange labo", "IVR", "+3292470680")
     org.functions.set_schedule(
         created.name,
@@ -456,18 +456,29 @@ def test_a_deleted_user_left_as_forward_target_is_a_problem(org: Organization) -
             Action.FORWARD, forward_to=ForwardTarget(user="demo.user@orange.be")
         ),
     )
-    org.remove_user("demo.user@orange.be")
-    (problem,) = org.functions.problems()
-    assert problem.path == "functions.numbers[0].schedule.default.forward_to"
-    assert "user 'demo.user@orange.be', who does not exist" in problem.message
-    # other edits go on; a new forward to a missing user is still refused
-    org.functions.update(created.name, short_number="5901")
-    with pytest.raises(NotFoundError, match="does not exist"):
-        org.functions.set_schedule(
-            created.name,
-            created.schedule.set_default(
-                Action.FORWARD, forward_to=ForwardTarget(user="gone@orange.be")
-            ),
-        )
-    org.functions.set_schedule(created.name, created.schedule)
+    with pytest.raises(ReferencedError, match="Nederlands Orange labo") as caught:
+        org.remove_user("demo.user@orange.be")
+    assert caught.value.context["referrers"]
+    assert org.has_user("demo.user@orange.be")
     assert list(org.functions.problems()) == []
+    # once the schedule no longer forwards there, the user can go
+    org.functions.set_schedule(created.name, created.schedule)
+    org.remove_user("demo.user@orange.be")
+    assert not org.has_user("demo.user@orange.be")
+
+
+def test_a_forward_to_a_missing_user_in_a_file_is_a_problem(org: Organization) -> None:
+    created = org.functions.create("Nederlands Orange labo", "IVR", "+3292470680")
+    org.functions.set_schedule(
+        created.name,
+        created.schedule.set_default(
+            Action.FORWARD, forward_to=ForwardTarget(user="demo.user@orange.be")
+        ),
+    )
+    text = dumps(org).replace('"demo.user@orange.be"', '"gone@orange.be"')
+    text = text.replace('username = "gone@orange.be"', 'username = "demo.user@orange.be"')
+    with pytest.raises(FileProblemsError) as caught:
+        loads(text)
+    paths = [p.path for p in caught.value.problems]
+    assert "functions.numbers[0].schedule.default.forward_to" in paths
+    assert any("'gone@orange.be', who does not exist" in p.message for p in caught.value.problems)

@@ -34,11 +34,16 @@ class Reference:
             ``"group"``, ``"function"`` …
         name (str): Its name (a username for users).
         referrer (str): Who refers to it, in words a user understands.
+        blocks_deletion (bool): Whether the object may not be deleted while this
+            reference exists (a schedule forwarding to a user). ``False`` for a
+            reference the part cleans up itself in ``forget_user`` / ``forget_group``
+            (an extension key watching a colleague is cleared).
     """
 
     kind: str
     name: str
     referrer: str
+    blocks_deletion: bool = True
 
 
 @attrs.frozen

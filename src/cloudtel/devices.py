@@ -1168,6 +1168,7 @@ class Phones(Part):
                         kind="user",
                         name=key.username,
                         referrer=f"extension key {position} of phone {phone.name}",
+                        blocks_deletion=False,
                     )
 
     def forget_user(self, username: str) -> None:

@@ -212,23 +212,24 @@ class Organization:
         """The field names of the parts (their keys in an org file)."""
         return _part_names(cls)
 
-    def referrers(self, kind: str, name: str) -> list[str]:
+    def referrers(self, kind: str, name: str, *, blocking_only: bool = False) -> list[str]:
         """Who refers to the object ``kind``/``name``, from every part.
 
         Args:
             kind (str): ``"prompt"``, ``"user"``, ``"group"``, ``"function"`` …
             name (str): The object's name.
+            blocking_only (bool): Only the references that forbid deleting it.
         """
         return [
             ref.referrer
             for item in self.parts()
             for ref in item.references()
-            if ref.kind == kind and ref.name == name
+            if ref.kind == kind and ref.name == name and (ref.blocks_deletion or not blocking_only)
         ]
 
     def check_unreferenced(self, kind: str, name: str) -> None:
-        """Raise :class:`ReferencedError` listing the referrers when anything refers to it."""
-        referrers = self.referrers(kind, name)
+        """Raise :class:`ReferencedError` listing the referrers that forbid deleting it."""
+        referrers = self.referrers(kind, name, blocking_only=True)
         if referrers:
             listed = "; ".join(referrers)
             raise ReferencedError(
@@ -434,10 +435,16 @@ class Organization:
     def remove_user(self, username: str) -> User:
         """Delete a user, freeing their numbers; parts forget them too.
 
+        References that parts clean up themselves (an extension key watching the
+        user) go with the user; one that would be left dangling (a schedule
+        forwarding calls to the user) refuses the deletion.
+
         Raises:
             NotFoundError: No such user.
+            ReferencedError: Something still routes calls to the user; lists what.
         """
         user = self.user(username)
+        self.check_unreferenced("user", user.username)
         del self._users[user.username]
         self._release(user)
         for item in self.parts():
