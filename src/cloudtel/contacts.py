@@ -36,9 +36,11 @@ from __future__ import annotations
 
 import enum
 import html
+import operator
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence, Set
 from functools import lru_cache
+from itertools import chain
 from typing import TYPE_CHECKING, Any, overload
 
 import attrs
@@ -478,44 +480,71 @@ def _matches(entry: EffectiveContact, needle: str, digits: str) -> bool:
 _KIND_RANK = {ContactKind.MANDATORY: 0, ContactKind.FAVOURITE: 1, ContactKind.EXTERNAL: 2}
 
 
+_Key = tuple[str, str]
+
+
 class EffectiveList(Sequence[EffectiveContact]):
     """A user's effective contact list, each entry with its provenance.
 
     Entries come in scope order: the organisation's, then each group's in the
-    organisation's priority order, then the user's own. The list shares the
-    entries of each scope with every other user's list, so resolving the lists
-    of a large organisation is cheap. Build one with :meth:`Contacts.effective`.
+    organisation's priority order, then the user's own. The list does not copy
+    entries: it refers to the entries of each scope, which are shared with
+    every other user's list, plus the few changes that are this user's own
+    (entries merged, shadowed or hidden). Entries are produced when the list
+    is walked or indexed. Build one with :meth:`Contacts.effective`.
     """
 
-    __slots__ = ("_entries", "_segments", "username")
+    __slots__ = ("_changes", "_entries", "_length", "_segments", "username")
 
     def __init__(
         self,
         username: str,
-        segments: Sequence[tuple[tuple[EffectiveContact, ...], Mapping[int, EffectiveContact]]],
+        segments: tuple[tuple[EffectiveContact, ...], ...],
+        changes: Sequence[Mapping[int, EffectiveContact | None]] = (),
     ) -> None:
+        # The entries are the segments one after the other, except that in a
+        # segment with changes, entry i is replaced by changes[i], or left out when
+        # that is None. No changes: every segment as it is.
         self.username = username
         self._segments = segments
+        self._changes = changes
         self._entries: tuple[EffectiveContact, ...] | None = None
+        self._length = -1
+
+    def _parts(self) -> list[Sequence[EffectiveContact]]:
+        parts: list[Sequence[EffectiveContact]] = []
+        for entries, changes in zip(self._segments, self._changes, strict=True):
+            if not changes:
+                parts.append(entries)
+                continue
+            start = 0
+            for item in sorted(changes):
+                if item > start:
+                    parts.append(entries[start:item])
+                replacement = changes[item]
+                if replacement is not None:
+                    parts.append((replacement,))
+                start = item + 1
+            if start < len(entries):
+                parts.append(entries[start:])
+        return parts
 
     def __iter__(self) -> Iterator[EffectiveContact]:
         if self._entries is not None:
-            yield from self._entries
-            return
-        for entries, changes in self._segments:
-            if not changes:
-                yield from entries
-                continue
-            for index, entry in enumerate(entries):
-                changed = changes.get(index, entry)
-                if changed is not None:
-                    yield changed
+            return iter(self._entries)
+        if not self._changes:
+            return chain.from_iterable(self._segments)
+        return chain.from_iterable(self._parts())
+
+    def __reversed__(self) -> Iterator[EffectiveContact]:
+        return reversed(self._entries if self._entries is not None else tuple(self))
 
     def __len__(self) -> int:
-        return sum(
-            len(entries) - sum(1 for v in changes.values() if v is None)
-            for entries, changes in self._segments
-        )
+        if self._length < 0:
+            total = sum(len(entries) for entries in self._segments)
+            left_out = sum(list(c.values()).count(None) for c in self._changes if c)
+            self._length = total - left_out
+        return self._length
 
     @overload
     def __getitem__(self, index: int) -> EffectiveContact: ...
@@ -524,12 +553,37 @@ class EffectiveList(Sequence[EffectiveContact]):
     def __getitem__(self, index: slice) -> Sequence[EffectiveContact]: ...
 
     def __getitem__(self, index: int | slice) -> EffectiveContact | Sequence[EffectiveContact]:
-        if self._entries is None:
+        if self._entries is not None:
+            return self._entries[index]
+        if isinstance(index, slice):
             self._entries = tuple(self)
-        return self._entries[index]
-
-    def __repr__(self) -> str:
-        return f"<EffectiveList of {self.username}: {len(self)} contacts>"
+            return self._entries[index]
+        position = operator.index(index)
+        if position < 0:
+            position += len(self)
+        if not 0 <= position < len(self):
+            raise IndexError("effective list index out of range")
+        changes_of = self._changes or [{}] * len(self._segments)
+        for entries, changes in zip(self._segments, changes_of, strict=True):
+            if not changes:
+                if position < len(entries):
+                    return entries[position]
+                position -= len(entries)
+                continue
+            shown = len(entries) - list(changes.values()).count(None)
+            if position >= shown:
+                position -= shown
+                continue
+            for item in sorted(changes):
+                if item > position:
+                    break
+                replacement = changes[item]
+                if replacement is None:
+                    position += 1  # a left-out entry before it shifts it
+                elif item == position:
+                    return replacement
+            return entries[position]
+        raise IndexError("effective list index out of range")  # pragma: no cover
 
     @property
     def contacts(self) -> tuple[Contact, ...]:
@@ -584,9 +638,10 @@ class EffectiveList(Sequence[EffectiveContact]):
 
 
 class _Index:
-    """The entries and keys of one scope; rebuilt when its tuple changes."""
+    """The entries and keys of one scope, shared by every effective list that
+    inherits them; rebuilt when the scope's tuple changes."""
 
-    __slots__ = ("contacts", "entries", "keys", "mandatory")
+    __slots__ = ("contacts", "entries", "item_keys", "keys", "single")
 
     def __init__(self, scope: Scope, contacts: tuple[Contact, ...]) -> None:
         self.contacts = contacts
@@ -594,10 +649,30 @@ class _Index:
             EffectiveContact(contact=c, source=scope, mandatory=c.kind is ContactKind.MANDATORY)
             for c in contacts
         )
-        self.keys: dict[tuple[str, str], int] = {}
-        for index, contact in enumerate(contacts):
-            for key in contact.identity():
+        self.item_keys = tuple(c.identity() for c in contacts)
+        self.keys: dict[_Key, int] = {}
+        for index, keys in enumerate(self.item_keys):
+            for key in keys:
                 self.keys.setdefault(key, index)
+        # every contact has one key (one number, or none)
+        self.single = all(len(keys) == 1 for keys in self.item_keys)
+
+
+class _Pair:
+    """The keys two scopes share and, when every contact of both has one key, the
+    merge: the first scope's entries (merged) and the second's left out."""
+
+    __slots__ = ("common", "drops", "simple", "wins")
+
+    def __init__(self, common: Set[_Key]) -> None:
+        self.common = frozenset(common)
+        self.wins: dict[int, EffectiveContact | None] = {}
+        self.drops: dict[int, EffectiveContact | None] = {}
+        self.simple = False
+
+
+_MERGED_CACHE = 1 << 16
+_NO_CONTACTS = _Index(Scope(ScopeKind.USER, "-"), ())
 
 
 def _contact_tuple(value: Iterable[Contact]) -> tuple[Contact, ...]:
@@ -628,6 +703,12 @@ class Contacts(Part):
     users: dict[str, tuple[Contact, ...]] = attrs.field(factory=dict, converter=_scope_dict)
     hidden: dict[str, tuple[HiddenContact, ...]] = attrs.field(factory=dict, converter=_scope_dict)
     _cache: dict[Scope, _Index] = attrs.field(init=False, factory=dict, eq=False, repr=False)
+    _overlaps: dict[tuple[_Index, _Index], _Pair] = attrs.field(
+        init=False, factory=dict, eq=False, repr=False
+    )
+    _merged: dict[tuple[int, ...], tuple[EffectiveContact, tuple[EffectiveContact, ...]]] = (
+        attrs.field(init=False, factory=dict, eq=False, repr=False)
+    )
 
     # --- reading -------------------------------------------------------------
 
@@ -661,7 +742,15 @@ class Contacts(Part):
         if index is None or index.contacts is not contacts:
             index = _Index(scope, contacts)
             self._cache[scope] = index
+            if scope.kind is not ScopeKind.USER:
+                self._overlaps.clear()
+                self._merged.clear()
         return index
+
+    def _own_index(self, username: str) -> _Index:
+        if not self.users.get(username):
+            return _NO_CONTACTS
+        return self._index(Scope(ScopeKind.USER, username))
 
     # --- effective lists ------------------------------------------------------
 
@@ -675,77 +764,205 @@ class Contacts(Part):
             NotFoundError: No such user in the organisation.
         """
         user = self.org.user(username)
-        groups = [g.name for g in self.org.groups_of(user.username)]
-        return self._resolve(user.username, groups)
+        groups = [self._index(Scope.group(g.name)) for g in self.org.groups_of(user.username)]
+        own = self._own_index(user.username)
+        return self._resolve(user.username, own, groups, self._index(_ORG))
 
     def effective_lists(self) -> dict[str, EffectiveList]:
-        """The effective list of every user of the organisation, by username."""
+        """The effective list of every user of the organisation, by username.
+
+        The scopes' entries are prepared once and shared; each user's list
+        costs a few set operations (see :class:`EffectiveList`).
+        """
         order = {g.name: i for i, g in enumerate(self.org.groups)}
-        return {
-            user.username: self._resolve(
-                user.username, sorted(user.groups, key=lambda g: order.get(g, len(order)))
-            )
-            for user in self.org.users
-        }
+        indexes = {name: self._index(Scope.group(name)) for name in order}
+        org = self._index(_ORG)
+        rank = order.get
+        unknown = len(order)
+        lists = {}
+        for user in self.org.users:
+            names = user.groups
+            if len(names) > 1:
+                names = tuple(sorted(names, key=lambda g: rank(g, unknown)))
+            groups = [
+                indexes[name] if name in indexes else self._index(Scope.group(name))
+                for name in names
+            ]
+            own = self._own_index(user.username)
+            lists[user.username] = self._resolve(user.username, own, groups, org)
+        return lists
 
     def find(self, username: str, text: str) -> tuple[EffectiveContact, ...]:
         """Find in a user's effective list (see :meth:`EffectiveList.find`)."""
         return self.effective(username).find(text)
 
-    def _resolve(self, username: str, groups: Sequence[str]) -> EffectiveList:
-        # Precedence: own, groups in priority order, organisation.
-        scopes = [Scope.user(username)] + [Scope.group(g) for g in groups] + [_ORG]
-        indexes = [self._index(s) for s in scopes]
-        last = len(indexes) - 1
-        claimed: dict[tuple[str, str], tuple[int, int]] = {}
-        merged: dict[tuple[int, int], list[EffectiveContact]] = {}
-        dropped: list[set[int]] = [set() for _ in indexes]
-        for position, index in enumerate(indexes):
-            if not index.entries:
-                continue
-            if claimed:
-                for key in index.keys.keys() & claimed.keys():
-                    item = index.keys[key]
-                    if item in dropped[position]:
-                        continue
-                    dropped[position].add(item)
-                    winner = claimed[key]
-                    merged.setdefault(winner, []).append(index.entries[item])
-                    if position != last:
-                        for other in index.contacts[item].identity():
-                            claimed.setdefault(other, winner)
-            if position != last:
-                skip = dropped[position]
-                for key, item in index.keys.items():
-                    if item not in skip:
-                        claimed.setdefault(key, (position, item))
-        changes: list[dict[int, EffectiveContact | None]] = [{} for _ in indexes]
-        for (position, item), absorbed in merged.items():
-            entry = indexes[position].entries[item]
-            changes[position][item] = attrs.evolve(
-                entry,
+    def _pair(self, first: _Index, second: _Index) -> _Pair:
+        """What two scopes share (cached for the organisation's and groups' scopes)."""
+        pair = _Pair(first.keys.keys() & second.keys.keys())
+        if pair.common and first.single and second.single:
+            # each shared key: the first scope's entry shows it, merging the second's
+            for key in pair.common:
+                item, other = first.keys[key], second.keys[key]
+                pair.wins[item] = self._merged_entry(first.entries[item], (second.entries[other],))
+                pair.drops[other] = None
+            pair.simple = True
+        return pair
+
+    def _merged_entry(
+        self, entry: EffectiveContact, absorbed: Sequence[EffectiveContact]
+    ) -> EffectiveContact:
+        """``entry`` merging the same contact of other scopes (shared by all users)."""
+        # keyed by the identity of the entries, which the value keeps alive
+        key = (id(entry), *map(id, absorbed))
+        found = self._merged.get(key)
+        if found is None:
+            if len(self._merged) >= _MERGED_CACHE:
+                self._merged.clear()
+            merged = EffectiveContact(
+                contact=entry.contact,
+                source=entry.source,
                 also_from=tuple(e.source for e in absorbed),
                 mandatory=entry.mandatory or any(e.mandatory for e in absorbed),
             )
-        for position, items in enumerate(dropped):
-            for item in items:
-                changes[position][item] = None
-        for hide in self.hidden.get(username, ()):
+            found = self._merged[key] = (merged, (entry, *absorbed))
+        return found[0]
+
+    def _resolve(
+        self, username: str, own: _Index, groups: Sequence[_Index], org: _Index
+    ) -> EffectiveList:
+        # Precedence: own (position 0), groups in priority order, organisation (last).
+        indexes = (own, *groups, org)
+        last = len(indexes) - 1
+        # Only contacts whose keys another of these scopes has too can merge, shadow
+        # or be shadowed: find those keys by intersecting the scopes' key sets (the
+        # pairs of shared scopes are cached) and leave every other entry as it is.
+        overlaps: list[tuple[int, int, _Pair]] = []
+        if own.keys:
+            mine = own.keys.keys()
+            for b in range(1, last + 1):
+                if not mine.isdisjoint(indexes[b].keys.keys()):
+                    overlaps.append((0, b, self._pair(own, indexes[b])))
+        cache = self._overlaps
+        for a in range(1, last):
+            first = indexes[a]
+            if not first.keys:
+                continue
+            for b in range(a + 1, last + 1):
+                both = (first, indexes[b])
+                pair = cache.get(both)
+                if pair is None:
+                    pair = cache[both] = self._pair(first, indexes[b])
+                if pair.common:
+                    overlaps.append((a, b, pair))
+        hides = self.hidden.get(username, ())
+        if not overlaps and not hides:
+            return EffectiveList(username, tuple(i.entries for i in (org, *groups, own) if i.keys))
+        changes: list[dict[int, EffectiveContact | None]] = [{} for _ in indexes]
+        claimed: dict[_Key, tuple[int, int]] = {}
+        if all(pair.simple for _, _, pair in overlaps):
+            commons = [pair.common for _, _, pair in overlaps]
+            if len(commons) < 2 or sum(map(len, commons)) == len(frozenset().union(*commons)):
+                # no key is in more than two of these scopes: the pairs' merges apply
+                for a, b, pair in overlaps:
+                    changes[a].update(pair.wins)
+                    changes[b].update(pair.drops)
+            else:
+                self._merge_single(indexes, overlaps, changes)
+        else:
+            claimed = self._merge(indexes, overlaps, changes)
+        for hide in hides:
             key = hide.key()
             found = claimed.get(key)
-            if found is None and key in indexes[last].keys:
-                found = (last, indexes[last].keys[key])
+            if found is None:
+                # a key no other scope shares shows the first scope's entry that has it
+                for position in range(last + 1):
+                    item = indexes[position].keys.get(key)
+                    if item is not None:
+                        found = (position, item)
+                        break
             if found is None or found[0] == 0:
                 continue  # lapsed, or the user's own
             current = changes[found[0]].get(found[1], indexes[found[0]].entries[found[1]])
             if current is not None and not current.mandatory:
                 changes[found[0]][found[1]] = None
-        segments = [
-            (indexes[p].entries, changes[p])
-            for p in [last, *range(1, last), 0]
-            if indexes[p].entries
-        ]
-        return EffectiveList(username, segments)
+        order = [p for p in (last, *range(1, last), 0) if indexes[p].keys]
+        return EffectiveList(
+            username, tuple(indexes[p].entries for p in order), [changes[p] for p in order]
+        )
+
+    def _merge_single(
+        self,
+        indexes: Sequence[_Index],
+        overlaps: Iterable[tuple[int, int, _Pair]],
+        changes: Sequence[dict[int, EffectiveContact | None]],
+    ) -> None:
+        """Merge entries when every contact concerned has one key: each shared key
+        shows the entry of the first scope that has it, merging the others."""
+        holders: dict[_Key, list[int]] = {}
+        for a, b, pair in overlaps:
+            for key in pair.common:
+                found = holders.get(key)
+                if found is None:
+                    holders[key] = [a, b]
+                else:
+                    if a not in found:
+                        found.append(a)
+                    if b not in found:
+                        found.append(b)
+        for key, positions in holders.items():
+            positions.sort()
+            absorbed = []
+            for position in positions[1:]:
+                index = indexes[position]
+                item = index.keys[key]
+                absorbed.append(index.entries[item])
+                changes[position][item] = None
+            winner = indexes[positions[0]]
+            item = winner.keys[key]
+            changes[positions[0]][item] = self._merged_entry(winner.entries[item], absorbed)
+
+    def _merge(
+        self,
+        indexes: Sequence[_Index],
+        overlaps: Iterable[tuple[int, int, _Pair]],
+        changes: Sequence[dict[int, EffectiveContact | None]],
+    ) -> dict[_Key, tuple[int, int]]:
+        """Merge entries in scope order: an entry that has a key an earlier scope's
+        entry shows merges into that entry, which then shows all its keys too."""
+        shared: list[set[_Key]] = [set() for _ in indexes]
+        for a, b, pair in overlaps:
+            shared[a].update(pair.common)
+            shared[b].update(pair.common)
+        last = len(indexes) - 1
+        claimed: dict[_Key, tuple[int, int]] = {}
+        merged: dict[tuple[int, int], list[EffectiveContact]] = {}
+        for position, index in enumerate(indexes):
+            here = shared[position]
+            if not here:
+                continue
+            first_item = index.keys
+            involved = sorted({first_item[key] for key in here})
+            keys = [(key, first_item[key]) for item in involved for key in index.item_keys[item]]
+            dropped: set[int] = set()
+            if claimed:
+                for key, item in [(key, item) for key, item in keys if key in claimed]:
+                    if item in dropped:
+                        continue
+                    dropped.add(item)
+                    changes[position][item] = None
+                    winner = claimed[key]
+                    merged.setdefault(winner, []).append(index.entries[item])
+                    if position != last:
+                        for other in index.item_keys[item]:
+                            claimed.setdefault(other, winner)
+            if position != last:
+                for key, item in keys:
+                    if item not in dropped:
+                        claimed.setdefault(key, (position, item))
+        for (position, item), absorbed in merged.items():
+            entry = indexes[position].entries[item]
+            changes[position][item] = self._merged_entry(entry, absorbed)
+        return claimed
 
     # --- changing -------------------------------------------------------------
 
