@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import tomllib
 from pathlib import Path
 from typing import Any
 
+from cloudtel._text import say as _print
+from cloudtel._text import table
 from cloudtel.devices import EmptyKey, ExtensionKey, Key, KeyPosition, LineKey, PhoneNumberKey
 from cloudtel.errors import InvalidValueError, NotFoundError
 from cloudtel.org import Organization
@@ -25,16 +26,6 @@ from cloudtel.provisioning import (
 from cloudtel.serialization import load
 
 __all__ = ["add_phones_commands", "demo_section"]
-
-
-def _table(rows: Any, headers: tuple[str, ...]) -> str:
-    from cloudtel.cli import table  # noqa: PLC0415 - cli imports this module
-
-    return table(rows, headers)
-
-
-def _print(text: str) -> None:
-    sys.stdout.write(text + "\n")
 
 
 def _describe_key(org: Organization, key: Key) -> tuple[str, str, str]:
@@ -65,7 +56,7 @@ def _phones(args: argparse.Namespace) -> int:
         for phone in org.phones
     ]
     headers = ("MAC", "Model", "User", "Description", "IP address", "Firmware", "Seating", "Keys")
-    _print(_table(rows, headers))
+    _print(table(rows, headers))
     _print(f"{len(rows)} phones")
     return 0
 
@@ -85,7 +76,7 @@ def _keys(args: argparse.Namespace) -> int:
     for position in positions:
         kind, shows, value = _describe_key(org, programmed.get(position, EmptyKey()))
         rows.append((str(position), position.describe(), kind, shows, value))
-    _print(_table(rows, ("Key", "Where", "Kind", "Shows", "Value")))
+    _print(table(rows, ("Key", "Where", "Kind", "Shows", "Value")))
     user = f", user {phone.user}" if phone.user else ""
     _print(
         f"phone {phone.name} ({phone.family.capitalize()} {phone.model}{user}): "
@@ -130,7 +121,7 @@ def _settings(args: argparse.Namespace) -> ProvisioningSettings:
 def _show_report(report: ProvisioningReport, *, verbose: bool = True) -> None:
     rows = report.rows() if verbose else [r for r in report.rows() if r[2] != "unchanged"]
     if rows:
-        _print(_table(rows, ("Phone", "File", "Change")))
+        _print(table(rows, ("Phone", "File", "Change")))
     _print(f"{report.folder}: {report.summary()}")
     for warning in report.warnings:
         _print(f"warning: {warning}")
@@ -271,7 +262,7 @@ def demo_section(org: Organization, out: Path) -> str:
     rows = [
         (p.name, f"{p.family.capitalize()} {p.model}", p.user or "-", len(p.layout)) for p in phones
     ]
-    lines.append(_table(rows, ("MAC", "Model", "User", "Keys")))
+    lines.append(table(rows, ("MAC", "Model", "User", "Keys")))
     first = phones[0]
     lines.append("")
     lines.append(f"keys of {first.name}:")
@@ -279,7 +270,7 @@ def demo_section(org: Organization, out: Path) -> str:
     for position, key in first.layout.items():
         kind, shows, value = _describe_key(org, key)
         key_rows.append((str(position), kind, shows, value))
-    lines.append(_table(key_rows, ("Key", "Kind", "Shows", "Value")))
+    lines.append(table(key_rows, ("Key", "Kind", "Shows", "Value")))
     passwords = {p.user: f"demo-{i}-secret" for i, p in enumerate(phones) if p.user}
     settings = ProvisioningSettings(
         server_url="http://prov.example.invalid/phones/", sip_passwords=passwords
@@ -289,7 +280,7 @@ def demo_section(org: Organization, out: Path) -> str:
     except NotFoundError as exc:  # a driver's model missing: say so, keep the demo going
         return "\n".join([*lines, f"provisioning skipped: {exc}"])
     lines.append("")
-    lines.append(_table(report.rows(), ("Phone", "File", "Change")))
+    lines.append(table(report.rows(), ("Phone", "File", "Change")))
     lines.append(f"{folder}: {report.summary()}")
     config = folder / report.phones[0].files[0].path
     head = config.read_text(encoding="utf-8").splitlines()[:6]

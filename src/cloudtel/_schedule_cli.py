@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from cloudtel._text import say as _print
 from cloudtel.errors import InvalidValueError
 from cloudtel.functions import describe_state, status_table
 from cloudtel.schedules import zone_of
@@ -20,10 +21,6 @@ from cloudtel.schedules.view import describe_events, week_view
 from cloudtel.serialization import load
 
 __all__ = ["add_schedule_commands"]
-
-
-def _print(text: str) -> None:
-    sys.stdout.write(text + "\n")
 
 
 def _instant(text: str | None, zone: str, option: str) -> datetime:

@@ -1,0 +1,161 @@
+"""The ``cloudtel prompts`` commands: list, import, delete and export voice prompts."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from cloudtel._files import atomic_write
+from cloudtel._text import say as _print
+from cloudtel._text import table
+from cloudtel.org import Organization
+from cloudtel.serialization import load, save
+
+__all__ = ["add_prompts_commands", "prompts_demo_section"]
+
+
+# --- voice prompts -------------------------------------------------------------
+
+_PROMPTS_USAGE = (
+    "cloudtel prompts FILE\n"
+    "       cloudtel prompts import FILE NAME AUDIO [--language L] [--description TEXT]\n"
+    "       cloudtel prompts delete FILE NAME [--language L]\n"
+    "       cloudtel prompts export FILE NAME OUT [--language L]"
+)
+
+
+def _prompts(args: argparse.Namespace) -> int:
+    words: list[str] = args.words
+    action = words[0] if words[0] in ("import", "delete", "export") else "list"
+    operands = words[1:] if action != "list" else words
+    wanted = {"list": 1, "import": 3, "delete": 2, "export": 3}[action]
+    if len(operands) != wanted:
+        args.prompts_parser.error(
+            f"'prompts {action if action != 'list' else ''}' takes {wanted} argument(s), "
+            f"got {len(operands)}: {' '.join(operands) or 'none'}"
+        )
+    if action == "list" and (args.language or args.description):
+        args.prompts_parser.error("--language and --description go with 'prompts import'")
+    run: dict[str, Callable[..., int]] = {
+        "list": _prompts_list,
+        "import": _prompts_import,
+        "delete": _prompts_delete,
+        "export": _prompts_export,
+    }
+    return run[action](args, *operands)
+
+
+def _prompts_list(args: argparse.Namespace, file: str) -> int:
+    org = load(file)
+    rows = [
+        (
+            prompt.name,
+            ", ".join(
+                f"{a.language}{'*' if i == 0 else ''} {a.duration:.1f}s"
+                for i, a in enumerate(prompt.audio)
+            ),
+            prompt.description,
+        )
+        for prompt in org.prompts
+    ]
+    _print(table(rows, ("Name", "Audio (* default language)", "Description")))
+    _print(f"{len(rows)} voice prompts")
+    return 0
+
+
+def _prompts_import(args: argparse.Namespace, file: str, name: str, audio: str) -> int:
+
+    org = load(file)
+    data = Path(audio).read_bytes()
+    if name in org.prompts:
+        prompt = org.prompts.set_audio(name, data, language=args.language)
+        if args.description is not None:
+            prompt = org.prompts.describe(name, args.description)
+        verb = "updated"
+    else:
+        prompt = org.prompts.add(
+            name, data, language=args.language, description=args.description or ""
+        )
+        verb = "created"
+    stored = prompt.audio_for(args.language)
+    save(org, file)
+    _print(
+        f"{verb} voice prompt {name!r}: {audio} imported as language {stored.language} "
+        f"({stored.duration:.2f} s, A-law 8 kHz mono) into {stored.file}"
+    )
+    return 0
+
+
+def _prompts_delete(args: argparse.Namespace, file: str, name: str) -> int:
+
+    org = load(file)
+    if args.language:
+        org.prompts.remove_language(name, args.language)
+        what = f"language {args.language} of voice prompt {name!r}"
+    else:
+        org.prompts.remove(name)
+        what = f"voice prompt {name!r}"
+    save(org, file)
+    _print(f"deleted {what} (its audio file stays in the folder)")
+    return 0
+
+
+def _prompts_export(args: argparse.Namespace, file: str, name: str, out: str) -> int:
+    from cloudtel.audio import wav_to_raw  # noqa: PLC0415
+
+    org = load(file)
+    stored = org.prompts.get(name).audio_for(args.language)
+    data = (Path(file).parent / stored.file).read_bytes()
+    raw = Path(out).suffix.lower() in (".al", ".alaw", ".alw")
+    atomic_write(out, wav_to_raw(data) if raw else data)
+    kind = "raw A-law (no header)" if raw else "A-law WAV"
+    _print(f"wrote {out}: voice prompt {name!r} ({stored.language}) as {kind}")
+    return 0
+
+
+def prompts_demo_section(org: Organization, out: Path) -> str:
+    """The demo's voice prompts section: the list, one export, one refused deletion."""
+    from cloudtel.audio import wav_to_raw  # noqa: PLC0415
+
+    if not len(org.prompts):
+        return ""
+    rows = [
+        (p.name, ", ".join(f"{a.language} {a.duration:.1f}s" for a in p.audio), p.description)
+        for p in org.prompts
+    ]
+    lines = [
+        f"== Voice prompts: {len(rows)}, stored as A-law 8 kHz mono WAV beside the org file",
+        table(rows, ("Name", "Audio (default first)", "Description")),
+    ]
+    folder = org.source_folder()
+    first = next(iter(org.prompts))
+    if folder is not None:
+        stored = first.audio_for()
+        target = out / Path(stored.file).with_suffix(".al").name
+        target.write_bytes(wav_to_raw((folder / stored.file).read_bytes()))
+        lines.append(
+            f"exported {first.name!r} ({stored.language}) as raw A-law for Asterisk: {target}"
+        )
+    for prompt in org.prompts:
+        referrers = org.referrers("prompt", prompt.name)
+        if referrers:
+            lines.append(f"{prompt.name!r} cannot be deleted: it is used by {'; '.join(referrers)}")
+            break
+    return "\n".join(lines)
+
+
+def add_prompts_commands(sub: Any) -> None:
+    cmd = sub.add_parser(
+        "prompts",
+        help="list, import, delete or export voice prompts",
+        usage=_PROMPTS_USAGE,
+        description="Voice prompts. Import converts a PCM .wav/.aiff file to A-law 8 kHz "
+        "mono and saves it beside the org file; a prompt that a schedule uses cannot be "
+        "deleted. Export writes the stored WAV, or raw A-law when OUT ends in .al.",
+    )
+    cmd.add_argument("words", nargs="+", metavar="ARGS", help="see usage")
+    cmd.add_argument("--language", help="language of the audio (default: the default one)")
+    cmd.add_argument("--description", help="what the prompt says (import only)")
+    cmd.set_defaults(run=_prompts, prompts_parser=cmd)
