@@ -193,6 +193,22 @@ def test_unknown_keys_are_errors_that_name_them() -> None:
     assert "users[2].settings" in paths
 
 
+def test_an_unknown_key_does_not_hide_the_other_problems_of_its_table() -> None:
+    data = base_data()
+    data["users"] = [
+        {
+            "username": "a@orange.be",
+            "shoe": 4,
+            "mobile_phones": [{"number": "+3248008008", "colour": "red"}],
+        }
+    ]
+    problems = problems_of(data)
+    by_path = {p.path: p.message for p in problems}
+    assert "shoe" in by_path["users[0]"]
+    assert "colour" in by_path["users[0].mobile_phones[0]"]
+    assert "'+3248008008'" in by_path["users[0].mobile_phones[0].number"]
+
+
 def test_a_part_table_inside_the_organization_table_is_reported() -> None:
     name = Organization.part_names()[0]
     data = base_data()

@@ -168,14 +168,17 @@ def configure_converter(converter: cattrs.Converter, *, fmt: Format, region: str
     configure_schedule_converter(converter)
 
 
-def make_converter(fmt: Format = "json", *, region: str = DEFAULT_COUNTRY) -> cattrs.Converter:
+def make_converter(
+    fmt: Format = "json", *, region: str = DEFAULT_COUNTRY, forbid_extra_keys: bool = True
+) -> cattrs.Converter:
     """A cattrs converter for org files in the wire format ``fmt``.
 
     Args:
         fmt (Format): ``"toml"`` or ``"json"``.
         region (str): Country for numbers written without a country code.
+        forbid_extra_keys (bool): Unknown keys are an error (the default).
     """
-    converter = cattrs.Converter(forbid_extra_keys=True, omit_if_default=True)
+    converter = cattrs.Converter(forbid_extra_keys=forbid_extra_keys, omit_if_default=True)
     configure_converter(converter, fmt=fmt, region=region)
     return converter
 
@@ -185,6 +188,13 @@ def _shared_converter(fmt: Format, region: str) -> cattrs.Converter:
     """The converter :func:`to_data` and :func:`from_data` use, built once per format
     and region: cattrs generates code for every class on first use, which is slow."""
     return make_converter(fmt, region=region)
+
+
+@functools.lru_cache(maxsize=32)
+def _lenient_converter(fmt: Format, region: str) -> cattrs.Converter:
+    """Like :func:`_shared_converter` but passing over unknown keys: used only to find
+    the other problems of an item whose unknown keys were already reported."""
+    return make_converter(fmt, region=region, forbid_extra_keys=False)
 
 
 # --- to data -------------------------------------------------------------------
@@ -276,7 +286,13 @@ def _problems(exc: BaseException, path: str) -> list[Problem]:
 
 
 def _structure(
-    converter: cattrs.Converter, data: Any, kind: type[_T], path: str, problems: list[Problem]
+    converter: cattrs.Converter,
+    data: Any,
+    kind: type[_T],
+    path: str,
+    problems: list[Problem],
+    *,
+    lenient: cattrs.Converter | None = None,
 ) -> _T | None:
     try:
         return converter.structure(data, kind)
@@ -284,7 +300,13 @@ def _structure(
         field = exc.context.get("field")
         problems.append(Problem(f"{path}.{field}" if field else path, str(exc)))
     except (cattrs.BaseValidationError, ValueError, TypeError, KeyError) as exc:
-        problems.extend(_problems(exc, path))
+        found = _problems(exc, path)
+        problems.extend(found)
+        if lenient is not None and any(p.message.startswith("extra fields") for p in found):
+            # cattrs stops at unknown keys; look again past them for the other problems
+            more: list[Problem] = []
+            _structure(lenient, data, kind, path, more)
+            problems.extend(p for p in more if p not in found)
     return None
 
 
@@ -332,12 +354,13 @@ def from_data(data: Any, *, source: str = "<data>") -> Organization:
     region = header.get("country", DEFAULT_COUNTRY)
     region = region if isinstance(region, str) else DEFAULT_COUNTRY
     converter = _shared_converter("json", region)
+    lenient = _lenient_converter("json", region)
 
     structured_parts = {}
     for name in parts:
         if name in data:
             kind = _part_type(name)
-            value = _structure(converter, data[name], kind, name, problems)
+            value = _structure(converter, data[name], kind, name, problems, lenient=lenient)
             if value is not None:
                 structured_parts[name] = value
     org = _structure(converter, header, Organization, "organization", problems)
@@ -348,11 +371,14 @@ def from_data(data: Any, *, source: str = "<data>") -> Organization:
             object.__setattr__(org, name, value)
             value.attach(org)
     groups = [
-        (f"groups[{i}]", _structure(converter, item, UserGroup, f"groups[{i}]", problems))
+        (
+            f"groups[{i}]",
+            _structure(converter, item, UserGroup, f"groups[{i}]", problems, lenient=lenient),
+        )
         for i, item in enumerate(_array(data, "groups", problems))
     ]
     users = [
-        (f"users[{i}]", _structure(converter, item, User, f"users[{i}]", problems))
+        (f"users[{i}]", _structure(converter, item, User, f"users[{i}]", problems, lenient=lenient))
         for i, item in enumerate(_array(data, "users", problems))
     ]
     if org is None:
