@@ -69,7 +69,6 @@ class _Cache:
         self.state = state
         self.models: tuple[PhoneModel, ...] | None = None
         self.drivers: dict[str, PhoneDriver] = {}
-        self.impls: dict[str, tuple[tuple[Any, tuple[str, ...]], ...] | None] = {}
 
     def valid_for(self, pm: pluggy.PluginManager, state: list[tuple[str, object]]) -> bool:
         return pm is self.pm and state == self.state
@@ -154,35 +153,9 @@ def register(plugin: object, name: str | None = None) -> None:
 
 
 def _first_answer(hook_name: str, **kwargs: object) -> object:
-    """Call a ``firstresult`` hook: the first answer that is not ``None``.
-
-    The implementations are called directly, in pluggy's order, when none is a
-    wrapper and hook calls are not traced; otherwise the call goes through pluggy.
-    """
-    cache = _current_cache()
-    if hook_name not in cache.impls:
-        cache.impls[hook_name] = _direct_impls(cache.pm, hook_name)
-    impls = cache.impls[hook_name]
-    if impls is None or getattr(cache.pm, "_inner_hookexec", None) is not _PLAIN_HOOKEXEC:
-        return getattr(cache.pm.hook, hook_name)(**kwargs)
-    for function, argnames in impls:
-        result = function(*[kwargs[name] for name in argnames])
-        if result is not None:
-            return result
-    return None
-
-
-def _direct_impls(
-    pm: pluggy.PluginManager, hook_name: str
-) -> tuple[tuple[Any, tuple[str, ...]], ...] | None:
-    impls = getattr(pm.hook, hook_name).get_hookimpls()
-    if any(impl.hookwrapper or impl.wrapper for impl in impls):
-        return None
-    return tuple((impl.function, tuple(impl.argnames)) for impl in reversed(impls))
-
-
-_PLAIN_HOOKEXEC = getattr(pluggy.PluginManager(hookspecs.PROJECT), "_inner_hookexec", None)
-"""How a fresh manager calls hooks; a traced or monitored one calls them otherwise."""
+    """Call a ``firstresult`` hook through pluggy: the first answer that is not ``None``."""
+    hook: Any = get_plugin_manager().hook
+    return getattr(hook, hook_name)(**kwargs)
 
 
 # ---------------------------------------------------------------------------
