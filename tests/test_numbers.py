@@ -314,3 +314,22 @@ def test_the_e164_fast_path_agrees_with_the_full_parse_for_every_region() -> Non
 def test_a_range_stays_in_one_country() -> None:
     with pytest.raises(InvalidValueError, match="same country code"):
         NumberRange.parse("+31201234567-+33123456789")
+
+
+def test_the_validity_check_agrees_with_phonenumbers_for_every_region() -> None:
+    from cloudtel.numbers import _valid_for_region
+
+    checked = valid = 0
+    for text in _canonical_examples():
+        try:
+            parsed = phonenumbers.parse(text, "BE")
+        except phonenumbers.NumberParseException:
+            continue
+        region = phonenumbers.region_code_for_number(parsed)
+        national = phonenumbers.national_significant_number(parsed)
+        fast = region is not None and _valid_for_region(parsed.country_code or 0, national, region)
+        assert fast == phonenumbers.is_valid_number(parsed), text
+        checked += 1
+        valid += fast
+    assert checked > 5000
+    assert 2000 < valid < checked

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Self
 
 import attrs
@@ -68,6 +68,66 @@ def _parse_e164(text: str) -> tuple[str, str] | None:
     return text, region
 
 
+_Desc = tuple[frozenset[int], re.Pattern[str]]
+_TYPES = (
+    "premium_rate",
+    "toll_free",
+    "shared_cost",
+    "voip",
+    "personal_number",
+    "pager",
+    "uan",
+    "voicemail",
+    "fixed_line",
+)
+
+
+def _desc(desc: phonenumbers.PhoneNumberDesc | None) -> _Desc | None:
+    """A number description's possible lengths and compiled pattern; ``None`` when
+    it matches nothing (no description, no pattern)."""
+    if desc is None or not desc.national_number_pattern:
+        return None
+    return frozenset(desc.possible_length or ()), re.compile(desc.national_number_pattern)
+
+
+@cache
+def _plan(country_code: int, region: str) -> tuple[_Desc, tuple[_Desc, ...]] | None:
+    """The general description and the descriptions of every number type of a
+    region, as ``phonenumbers.is_valid_number_for_region`` checks them."""
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(
+        country_code, region.upper()
+    )
+    if metadata is None or (
+        region != phonenumbers.REGION_CODE_FOR_NON_GEO_ENTITY
+        and country_code != phonenumbers.country_code_for_valid_region(region)
+    ):
+        return None
+    general = _desc(metadata.general_desc)
+    if general is None:
+        return None
+    kinds = [_desc(getattr(metadata, name)) for name in _TYPES]
+    if not metadata.same_mobile_and_fixed_line_pattern:
+        kinds.append(_desc(metadata.mobile))  # else a mobile number is a fixed line one
+    return general, tuple(kind for kind in kinds if kind is not None)
+
+
+def _valid_for_region(country_code: int, national: str, region: str) -> bool:
+    """``phonenumbers.is_valid_number_for_region`` of a number given by its country
+    code and national significant number, with the patterns compiled once: the
+    number fits the region's general description and one of its number types."""
+    plan = _plan(country_code, region)
+    if plan is None:
+        return False
+    size = len(national)
+    (lengths, pattern), kinds = plan
+    if (lengths and size not in lengths) or pattern.fullmatch(national) is None:
+        return False
+    return any(
+        (not lengths or size in lengths) and pattern.fullmatch(national) is not None
+        for lengths, pattern in kinds
+    )
+
+
 @lru_cache(maxsize=65536)
 def _parse(text: str, region: str, shown: str | None = None) -> tuple[str, str]:
     """Return (E.164, region code) of ``text`` or raise InvalidPhoneNumberError.
@@ -91,7 +151,8 @@ def _parse(text: str, region: str, shown: str | None = None) -> tuple[str, str]:
         ) from exc
     # is_valid_number(parsed), with the region it looks up kept for the result
     found = phonenumbers.region_code_for_number(parsed)
-    if found is None or not phonenumbers.is_valid_number_for_region(parsed, found):
+    national = phonenumbers.national_significant_number(parsed)
+    if found is None or not _valid_for_region(parsed.country_code or 0, national, found):
         raise InvalidPhoneNumberError(
             f"{shown!r} is not a valid phone number (checked with default region {region}): "
             "wrong length or an unassigned prefix",
@@ -99,7 +160,7 @@ def _parse(text: str, region: str, shown: str | None = None) -> tuple[str, str]:
             region=region,
         )
     # what format_number(parsed, E164) gives for a valid number
-    e164 = f"+{parsed.country_code}{phonenumbers.national_significant_number(parsed)}"
+    e164 = f"+{parsed.country_code}{national}"
     return e164, found
 
 
