@@ -140,6 +140,8 @@ def _check_email(_instance: object, attribute: attrs.Attribute[str], value: str)
 
 
 def _phone_type(value: object) -> PhoneType:
+    if type(value) is PhoneType:
+        return value
     try:
         return PhoneType(value)
     except ValueError:
@@ -150,6 +152,8 @@ def _phone_type(value: object) -> PhoneType:
 
 
 def _contact_kind(value: object) -> ContactKind:
+    if type(value) is ContactKind:
+        return value
     try:
         return ContactKind(value)
     except ValueError:
@@ -192,6 +196,8 @@ def _phones(values: Iterable[PhoneEntry]) -> tuple[PhoneEntry, ...]:
                 field="phones",
                 value=entry,
             )
+    if len(entries) < 2:
+        return entries
     return tuple(sorted(entries, key=lambda e: _TYPE_ORDER[e.type]))
 
 
@@ -252,6 +258,8 @@ class Contact:
                 field="last_name",
                 value="",
             )
+        if len(self.phones) < 2:
+            return
         preferred = [e.number.e164 for e in self.phones if e.preferred]
         if len(preferred) > 1:
             raise InvalidValueError(
@@ -1218,11 +1226,20 @@ class Contacts(Part):
             DuplicateError: Two of them are the same contact.
             NotFoundError: The group or user does not exist.
         """
-        scope = self._checked_scope(scope)
         items = tuple(contacts)
+        self._set_contacts(scope, items, [contact.identity() for contact in items])
+
+    def _set_contacts(
+        self,
+        scope: Scope | str,
+        items: tuple[Contact, ...],
+        identities: Sequence[tuple[_Key, ...]],
+    ) -> None:
+        """:meth:`set_contacts` with each contact's :meth:`Contact.identity` known."""
+        scope = self._checked_scope(scope)
         seen: dict[tuple[str, str], Contact] = {}
-        for contact in items:
-            for key in contact.identity():
+        for contact, keys in zip(items, identities, strict=True):
+            for key in keys:
                 if key in seen and seen[key] is not contact:
                     raise DuplicateError(
                         f"contacts {seen[key].name!r} and {contact.name!r} are the same contact "

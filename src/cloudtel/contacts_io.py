@@ -31,7 +31,9 @@ Cells that a spreadsheet would run as a formula (starting with ``=``, ``+``,
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
+import gc
 import io
 import re
 import unicodedata
@@ -312,6 +314,11 @@ def _build_lookup() -> tuple[dict[str, str], dict[str, tuple[PhoneType, bool]]]:
 _FIELD_LOOKUP, _PHONE_LOOKUP = _build_lookup()
 _KIND_LOOKUP = {_norm(k): v for k, v in _KIND_WORDS.items()}
 _DIGITS = re.compile(r"\d+")
+_NUMBER_CACHE = 1 << 17  # texts of numbers remembered per import
+
+
+def _slot_index(slot: tuple[PhoneType, int]) -> int:
+    return slot[1]
 
 
 @attrs.frozen
@@ -559,8 +566,15 @@ def _plan(headers: Sequence[str], source: str) -> tuple[list[_Column], list[str]
     return columns, unknown, ignored
 
 
+_SCALAR, _PHONE, _SHORT, _KIND, _PREFERRED, _NAME = range(6)
+
+
 class _RowReader:
-    """Turns the cells of one row into a Contact, collecting problems."""
+    """Turns the cells of one row into a Contact, collecting problems.
+
+    What each column does is decided once per file (:attr:`plan`); numbers met
+    again in the file are not parsed again.
+    """
 
     def __init__(self, headers: Sequence[str], columns: Sequence[_Column], region: str) -> None:
         self.headers = headers
@@ -569,9 +583,38 @@ class _RowReader:
         self.field_header = {c.field: h for h, c in zip(headers, columns, strict=True)}
         self.has_split_names = "first_name" in self.field_header or "last_name" in self.field_header
         self.labels: dict[str, tuple[PhoneType, int]] = {}
-        for header, column in zip(headers, columns, strict=True):
-            if column.phone and not column.abbreviated:
-                self.labels[_norm(header)] = column.phone
+        # (cell index, header, what the column fills, which field or phone slot)
+        self.plan: list[tuple[int, str, int, Any]] = []
+        for position, (header, column) in enumerate(zip(headers, columns, strict=True)):
+            field = column.field
+            if field == "phone" and column.phone is not None:
+                self.plan.append(
+                    (position, header, _SHORT if column.abbreviated else _PHONE, column.phone)
+                )
+                if not column.abbreviated:
+                    self.labels[_norm(header)] = column.phone
+            elif field in _SCALARS:
+                self.plan.append((position, header, _SCALAR, field))
+            elif field == "kind":
+                self.plan.append((position, header, _KIND, None))
+            elif field == "preferred":
+                self.plan.append((position, header, _PREFERRED, None))
+            elif field == "name":
+                self.plan.append((position, header, _NAME, None))
+        self.numbers: dict[str, PhoneNumber | InvalidValueError] = {}
+
+    def number(self, value: str) -> PhoneNumber | InvalidValueError:
+        """``PhoneNumber.parse`` with the organisation's country (once per text), or
+        the error that says why it is not a number."""
+        found = self.numbers.get(value)
+        if found is None:
+            try:
+                found = PhoneNumber.parse(value, self.region)
+            except InvalidValueError as exc:
+                found = exc
+            if len(self.numbers) < _NUMBER_CACHE:
+                self.numbers[value] = found
+        return found
 
     def read(self, line: int, cells: Sequence[str], problems: list[RejectedRow]) -> Contact | None:
         fields: dict[str, Any] = {}
@@ -580,16 +623,25 @@ class _RowReader:
         preferred = ("", "")
         full_name = ""
         before = len(problems)
-        for header, column, raw in zip(self.headers, self.columns, cells, strict=False):
-            value = _unescape(raw) if raw else ""
+        count = len(cells)
+        for position, header, does, what in self.plan:
+            if position >= count:
+                break
+            value = cells[position]
             if not value:
                 continue
-            field = column.field
-            if field == "phone" and column.phone is not None:
-                (shorts if column.abbreviated else numbers)[column.phone] = (header, value)
-            elif field in _SCALARS:
-                fields[field] = value
-            elif field == "kind":
+            value = value.strip()
+            if not value:
+                continue
+            if value[0] == "'" and len(value) >= 2 and value[1] in "=+-@'":
+                value = value[1:]  # as _unescape
+            if does == _SCALAR:
+                fields[what] = value
+            elif does == _PHONE:
+                numbers[what] = (header, value)
+            elif does == _SHORT:
+                shorts[what] = (header, value)
+            elif does == _KIND:
                 kind = _KIND_LOOKUP.get(_norm(value))
                 if kind is None:
                     problems.append(
@@ -603,18 +655,18 @@ class _RowReader:
                     )
                 else:
                     fields["kind"] = kind
-            elif field == "preferred":
+            elif does == _PREFERRED:
                 preferred = (header, value)
-            elif field == "name":
+            else:
                 full_name = value
-        if len(cells) > len(self.headers) and any(c.strip() for c in cells[len(self.headers) :]):
+        if count > len(self.headers) and any(c.strip() for c in cells[len(self.headers) :]):
             extra = next(c for c in cells[len(self.headers) :] if c.strip())
             problems.append(
                 RejectedRow(
                     line=line,
                     column="",
                     value=extra,
-                    reason=f"the row has {len(cells)} cells but the header only "
+                    reason=f"the row has {count} cells but the header only "
                     f"{len(self.headers)} columns (a delimiter inside an unquoted value?)",
                 )
             )
@@ -648,10 +700,15 @@ class _RowReader:
                     )
                 )
         phones = []
-        for slot in sorted(numbers, key=lambda s: s[1]):
+        for slot in sorted(numbers, key=_slot_index) if len(numbers) > 1 else numbers:
             header, value = numbers[slot]
+            number = self.number(value)
+            if isinstance(number, InvalidValueError):
+                problems.append(
+                    RejectedRow(line=line, column=header, value=value, reason=str(number))
+                )
+                continue
             try:
-                number = PhoneNumber.parse(value, self.region)
                 short = shorts.get(slot, ("", ""))[1]
                 phones.append(
                     PhoneEntry(
@@ -742,17 +799,42 @@ def import_csv(
     columns, unknown, ignored = _plan(headers, source)
     reader = _RowReader(headers, columns, org.country)
 
+    report = ImportReport(
+        source=source,
+        scope=scope,
+        encoding=encoding,
+        delimiter=delimiter,
+        unknown_columns=tuple(unknown),
+        ignored_columns=tuple(ignored),
+    )
+    with _collector_paused():
+        return _import_rows(org, report, rows, reader, keep_valid=keep_valid, by=by)
+
+
+def _import_rows(
+    org: Organization,
+    report: ImportReport,
+    rows: Iterator[tuple[int, list[str]]],
+    reader: _RowReader,
+    *,
+    keep_valid: bool,
+    by: Principal | None,
+) -> ImportReport:
+    """Read the rows into the scope of ``report``; the report with what happened."""
+    contacts = org.contacts
+    scope = report.scope
     existing = list(contacts.at(scope))
+    identities = [contact.identity() for contact in existing]
     where: dict[tuple[str, str], int] = {}
-    for position, contact in enumerate(existing):
-        for key in contact.identity():
+    for position, keys in enumerate(identities):
+        for key in keys:
             where.setdefault(key, position)
     from_file: dict[tuple[str, str], int] = {}
     problems: list[RejectedRow] = []
     added = updated = unchanged = blank = 0
     mandatory = False
     for line, cells in rows:
-        if not any(cells) or not any(c.strip() for c in cells):
+        if not "".join(cells).strip():
             blank += 1
             continue
         read = reader.read(line, cells, problems)
@@ -792,32 +874,43 @@ def import_csv(
             else:
                 mandatory = mandatory or existing[position].kind is ContactKind.MANDATORY
                 existing[position] = contact
+                identities[position] = keys
                 updated += 1
         else:
             position = len(existing)
             existing.append(contact)
+            identities.append(keys)
             added += 1
         for key in keys:
             where[key] = position
     applied = False
     if not problems or keep_valid:
         contacts._authorise(scope, by, f"importing contacts into {scope.label}", mandatory)
-        contacts.set_contacts(scope, existing)
+        contacts._set_contacts(scope, tuple(existing), identities)
         applied = True
-    return ImportReport(
-        source=source,
-        scope=scope,
-        encoding=encoding,
-        delimiter=delimiter,
+    return attrs.evolve(
+        report,
         added=added,
         updated=updated,
         unchanged=unchanged,
         rejected=tuple(problems),
-        unknown_columns=tuple(unknown),
-        ignored_columns=tuple(ignored),
         blank_lines=blank,
         applied=applied,
     )
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while the file's contacts are built:
+    an import allocates objects by the hundred thousand and makes no cycles, and
+    the collector would scan the growing heap again and again. It runs again after."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 # --- CSV export -----------------------------------------------------------------------
