@@ -14,17 +14,7 @@ See ``docs/drivers/mitel.md`` for the key types, escaping rules and sources.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from cloudtel.devices import (
-    Directory,
-    ParsedConfig,
-    PhoneContext,
-    PhoneModel,
-    RenderedFile,
-    SipPhone,
-)
-from cloudtel.hookspecs import hookimpl
+from cloudtel.driverkit import FamilyDriver
 from cloudtel_mitel._config import (
     MAX_LABEL,
     config_filename,
@@ -37,6 +27,7 @@ from cloudtel_mitel._directory import MAX_OBJECT_BYTES, render_directory
 from cloudtel_mitel._models import MODELS
 
 __all__ = [
+    "DRIVER",
     "FAMILY",
     "MAX_LABEL",
     "MAX_OBJECT_BYTES",
@@ -56,37 +47,18 @@ __all__ = [
 FAMILY = "mitel"
 """The family this driver handles."""
 
+DRIVER = FamilyDriver(
+    FAMILY,
+    MODELS,
+    render_config=render_config,
+    config_filename=config_filename,
+    render_directory=render_directory,
+    parse_config=parse_config,
+)
+"""The hook implementations; each answers ``None`` for a model of another family."""
 
-@hookimpl
-def cloudtel_phone_models() -> Sequence[PhoneModel]:
-    """The Mitel 6900 models (see :data:`MODELS`)."""
-    return MODELS
-
-
-@hookimpl
-def cloudtel_render_phone(
-    phone: SipPhone, model: PhoneModel, context: PhoneContext
-) -> Sequence[RenderedFile] | None:
-    """Render ``<MAC>.cfg`` for a Mitel phone; ``None`` for other families."""
-    if model.family != FAMILY:
-        return None
-    text = render_config(phone, model, context)
-    return (RenderedFile(path=config_filename(phone), content=text.encode()),)
-
-
-@hookimpl
-def cloudtel_render_directory(
-    phone: SipPhone, model: PhoneModel, directory: Directory, context: PhoneContext
-) -> Sequence[RenderedFile] | None:
-    """Render the directory pages for a Mitel phone; ``None`` for other families."""
-    if model.family != FAMILY:
-        return None
-    return render_directory(phone, directory, context)
-
-
-@hookimpl
-def cloudtel_parse_config(model: PhoneModel, text: str) -> ParsedConfig | None:
-    """Parse a Mitel ``<MAC>.cfg``; ``None`` for other families."""
-    if model.family != FAMILY:
-        return None
-    return parse_config(model, text)
+# The entry point names this module: its hook implementations are the driver's.
+cloudtel_phone_models = DRIVER.cloudtel_phone_models
+cloudtel_render_phone = DRIVER.cloudtel_render_phone
+cloudtel_render_directory = DRIVER.cloudtel_render_directory
+cloudtel_parse_config = DRIVER.cloudtel_parse_config

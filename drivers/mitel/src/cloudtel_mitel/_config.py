@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from collections.abc import Iterator
 
 from cloudtel.devices import (
@@ -41,6 +40,15 @@ from cloudtel.devices import (
     SipPhone,
     Transport,
 )
+from cloudtel.driverkit import (
+    assignments,
+    check_host,
+    config_lines,
+    key_table,
+    model_has_key,
+    one_line,
+    unwritable,
+)
 from cloudtel.errors import ConfigParseError, InvalidValueError
 from cloudtel.numbers import PhoneNumber
 
@@ -57,15 +65,13 @@ MAX_LABEL = 40
 """Longest label or name cloudtel writes (no vendor limit found; the phone shows what fits)."""
 
 _SAFE_TEXT = re.compile(r"[ !$-~]*")  # printable ASCII without '"' and '#'
-_BAD_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+_REPLACEMENTS = {"#": " ", '"': "'"}
 _MACHINE = re.compile(r"[!$-~]+")  # printable ASCII, no space, '"' or '#'
-_HOST = re.compile(r"[A-Za-z0-9.\-]+|\[[0-9A-Fa-f:.]+\]")
 
 _TRANSPORT_CODES = {Transport.UDP: "1", Transport.TCP: "2", Transport.TLS: "4"}
 _TRANSPORTS = {code: transport for transport, code in _TRANSPORT_CODES.items()}
 
 _KEY_TYPES = {"line", "blf", "speeddial", "none", "empty"}
-_LINE = KeySet.LINE
 
 
 @functools.lru_cache(maxsize=4096)
@@ -83,37 +89,13 @@ def display_text(text: str) -> str:
     """
     if len(text) <= MAX_LABEL and _SAFE_TEXT.fullmatch(text) and "  " not in text:
         return text.strip()
-    text = unicodedata.normalize("NFC", text)
-    cleaned = []
-    for ch in text:
-        if ch == "#" or unicodedata.category(ch) in _BAD_CATEGORIES or ch.isspace():
-            cleaned.append(" ")
-        elif ch == '"':
-            cleaned.append("'")
-        else:
-            cleaned.append(ch)
-    return " ".join("".join(cleaned).split())[:MAX_LABEL].rstrip()
+    return one_line(text, _REPLACEMENTS)[:MAX_LABEL].rstrip()
 
 
 def _machine(value: str, field: str, phone: str) -> str:
     if _MACHINE.fullmatch(value) is None:
-        raise InvalidValueError(
-            f"phone {phone}: {field} {value!r} cannot be written to a Mitel configuration: "
-            "use printable ASCII without spaces, '#' or '\"'",
-            phone=phone,
-            field=field,
-            value=value,
-        )
-    return value
-
-
-def _host(value: str, phone: str) -> str:
-    if _HOST.fullmatch(value) is None:
-        raise InvalidValueError(
-            f"phone {phone}: registrar {value!r} is not a host name or IP address",
-            phone=phone,
-            field="registrar",
-            value=value,
+        raise unwritable(
+            phone, field, value, "Mitel", "use printable ASCII without spaces, '#' or '\"'"
         )
     return value
 
@@ -141,7 +123,7 @@ def _account_lines(account: SipAccount, phone: str) -> str:
     user = _machine(account.username, "SIP user name", phone)
     auth = _machine(account.effective_auth_name, "SIP authentication name", phone)
     password = _machine(account.password, "SIP password", phone)
-    host = _host(account.registrar, phone)
+    host = check_host(account.registrar, phone)
     name = display_text(account.display_name)
     port = account.port
     return (
@@ -165,41 +147,8 @@ def _key_lines(name: str, kind: str, label: str, value: str, line: int | str) ->
     return f"{name} type: {kind}\n{label_line}\n{value_line}\n{name} line: {line}"
 
 
-class _KeyTable:
-    """Every key position of a model with some modules attached, computed once.
-
-    ``names[i]`` and ``resets[i]`` are the parameter name and the reset lines of the
-    ``i``-th position of :meth:`PhoneModel.positions`; :meth:`slot` finds ``i`` for a
-    position by arithmetic (no hashing), or ``-1`` for a position the phone lacks.
-    """
-
-    __slots__ = ("exp", "line", "modules", "names", "prog", "resets", "title")
-
-    def __init__(self, model: PhoneModel, modules: int) -> None:
-        self.title = model.title
-        self.line = model.line_keys
-        self.prog = model.programmable_keys
-        self.exp = model.expansion_keys
-        self.modules = min(modules, model.expansion_modules)
-        self.names = tuple(_key_name(position) for position in model.positions(modules))
-        self.resets = tuple(_key_lines(name, "none", "", "", 1) for name in self.names)
-
-    def slot(self, position: KeyPosition) -> int:
-        index = position.index
-        key_set = position.set
-        if key_set is KeySet.LINE:
-            return index - 1 if index <= self.line else -1
-        if key_set is KeySet.PROG:
-            return self.line + index - 1 if index <= self.prog else -1
-        module = position.module or 0
-        if module > self.modules or index > self.exp:
-            return -1
-        return self.line + self.prog + (module - 1) * self.exp + index - 1
-
-
-@functools.lru_cache(maxsize=64)
-def _key_table(model: PhoneModel, modules: int) -> _KeyTable:
-    return _KeyTable(model, modules)
+def _reset(name: str) -> str:
+    return _key_lines(name, "none", "", "", 1)
 
 
 def render_config(phone: SipPhone, model: PhoneModel, context: PhoneContext) -> str:
@@ -221,7 +170,7 @@ def render_config(phone: SipPhone, model: PhoneModel, context: PhoneContext) -> 
         InvalidValueError: For a credential or host that cannot be written safely.
     """
     name = phone.mac.upper
-    table = _key_table(model, phone.expansion_modules)
+    table = key_table(model, phone.expansion_modules, _key_name, _reset)
     header = f"# cloudtel: {table.title} {name} {display_text(phone.description)}".rstrip()
     parts = [header, "# Generated by cloudtel; edits here are overwritten."]
     if context.accounts:
@@ -230,23 +179,9 @@ def render_config(phone: SipPhone, model: PhoneModel, context: PhoneContext) -> 
         url = _machine(context.server_url + directory_filename(phone), "directory URL", name)
         parts.append(f"directory script: {url}")
     keys = list(table.resets)
-    names = table.names
     label_for = context.label_for
     machine = _MACHINE.fullmatch
-    line_keys = table.line
-    for position, key in phone.layout.keys:
-        # The position's place among the model's keys (see _KeyTable.slot, inlined here).
-        index = position.index
-        key_set = position.set
-        if key_set is _LINE:
-            if index > line_keys:
-                continue
-            slot = index - 1
-        else:
-            slot = table.slot(position)
-            if slot < 0:
-                continue
-        key_name = names[slot]
+    for slot, key_name, key in table.placed(phone.layout):
         if isinstance(key, ExtensionKey):
             username = key.username
             if machine(username) is None:
@@ -298,19 +233,8 @@ def _value(raw: str) -> str:
 
 
 def _entries(text: str) -> Iterator[tuple[int, str, str]]:
-    for number, raw_line in enumerate(text.splitlines(), start=1):
-        line = raw_line.strip().lstrip("\ufeff")
-        if not line or line.startswith("#"):
-            continue
-        if ":" not in line:
-            raise ConfigParseError(
-                f"line {number}: {raw_line.strip()[:60]!r} is not 'parameter: value'",
-                line=number,
-                text=raw_line,
-            )
-        name, raw = line.split(":", 1)
-        name = " ".join(name.lstrip("!^").lower().split())
-        yield number, name, _value(raw)
+    for number, name, raw in assignments(config_lines(text), ":", "parameter: value"):
+        yield number, " ".join(name.lstrip("!^").lower().split()), _value(raw)
 
 
 def _position(match: re.Match[str]) -> KeyPosition:
@@ -319,12 +243,6 @@ def _position(match: re.Match[str]) -> KeyPosition:
     if match.group(1) == "softkey":
         return KeyPosition(set=KeySet.PROG, index=int(match.group(2)))
     return KeyPosition(set=KeySet.EXPANSION, module=int(match.group(3)), index=int(match.group(4)))
-
-
-def _fits(position: KeyPosition, model: PhoneModel) -> bool:
-    if position.set is KeySet.EXPANSION and (position.module or 0) > model.expansion_modules:
-        return False
-    return position.index <= model.keys_in(position.set)
 
 
 def _build_key(position: KeyPosition, fields: dict[str, tuple[int, str]], model: PhoneModel) -> Key:
@@ -340,7 +258,7 @@ def _build_key(position: KeyPosition, fields: dict[str, tuple[int, str]], model:
         )
     if kind in {"none", "empty"}:
         return EmptyKey()
-    if not _fits(position, model):
+    if not model_has_key(model, position):
         raise ConfigParseError(
             f"{where} is not a key of the {model.title} ({model.line_keys} top softkeys, "
             f"{model.expansion_modules} expansion module(s) × {model.expansion_keys} keys)",

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from collections.abc import Iterator
 
 from cloudtel.devices import (
@@ -43,6 +42,15 @@ from cloudtel.devices import (
     SipAccount,
     SipPhone,
     Transport,
+)
+from cloudtel.driverkit import (
+    assignments,
+    check_host,
+    config_lines,
+    key_table,
+    model_has_key,
+    one_line,
+    unwritable,
 )
 from cloudtel.errors import ConfigParseError, InvalidValueError
 from cloudtel.numbers import PhoneNumber
@@ -74,12 +82,9 @@ TYPE_BLF = 16
 
 _NULL = "%NULL%"
 _SAFE_TEXT = re.compile(r"[ -$&-~]*")  # printable ASCII without '%'
-_BAD_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 _MACHINE = re.compile(r"[!-~]+")
-_HOST = re.compile(r"[A-Za-z0-9.\-]+|\[[0-9A-Fa-f:.]+\]")
 _TRANSPORT_CODES = {Transport.UDP: "0", Transport.TCP: "1", Transport.TLS: "2"}
 _TRANSPORTS = {code: transport for transport, code in _TRANSPORT_CODES.items()}
-_LINE = KeySet.LINE
 
 
 @functools.lru_cache(maxsize=4096)
@@ -98,11 +103,7 @@ def display_text(text: str) -> str:
     """
     if len(text) <= MAX_LABEL and _SAFE_TEXT.fullmatch(text) and "  " not in text:
         return text.strip()
-    text = unicodedata.normalize("NFC", text)
-    cleaned = [
-        " " if ch.isspace() or unicodedata.category(ch) in _BAD_CATEGORIES else ch for ch in text
-    ]
-    result = " ".join("".join(cleaned).split())
+    result = one_line(text)
     while True:
         cut = result[:MAX_LABEL].strip().strip("%").strip()
         if cut == result:
@@ -116,12 +117,12 @@ def _value(text: str) -> str:
 
 def _machine(value: str, field: str, phone: str) -> str:
     if _MACHINE.fullmatch(value) is None or (value.startswith("%") and value.endswith("%")):
-        raise InvalidValueError(
-            f"phone {phone}: {field} {value!r} cannot be written to a Yealink configuration: "
+        raise unwritable(
+            phone,
+            field,
+            value,
+            "Yealink",
             "use printable ASCII without spaces, not enclosed in '%'",
-            phone=phone,
-            field=field,
-            value=value,
         )
     return value
 
@@ -145,14 +146,7 @@ def _key_prefix(position: KeyPosition) -> str:
 
 
 def _account_lines(account: SipAccount, phone: str) -> str:
-    host = account.registrar
-    if _HOST.fullmatch(host) is None:
-        raise InvalidValueError(
-            f"phone {phone}: registrar {host!r} is not a host name or IP address",
-            phone=phone,
-            field="registrar",
-            value=host,
-        )
+    host = check_host(account.registrar, phone)
     name = _value(display_text(account.display_name))
     auth = _machine(account.effective_auth_name, "SIP auth name", phone)
     user = _machine(account.username, "SIP user name", phone)
@@ -178,45 +172,14 @@ def _key_lines(prefix: str, code: int, line: str, value: str, label: str) -> str
     )
 
 
-class _KeyTable:
-    """Every key position of a model with some modules attached, computed once.
-
-    ``prefixes[i]`` and ``resets[i]`` are the parameter prefix and the reset lines of
-    the ``i``-th position of :meth:`PhoneModel.positions`; :meth:`slot` finds ``i``
-    for a position by arithmetic (no hashing), or ``-1`` for a position the phone lacks.
-    ``disabled`` are the lines that switch off accounts 2 and up.
-    """
-
-    __slots__ = ("disabled", "exp", "line", "modules", "prefixes", "prog", "resets", "title")
-
-    def __init__(self, model: PhoneModel, modules: int) -> None:
-        self.title = model.title
-        self.line = model.line_keys
-        self.prog = model.programmable_keys
-        self.exp = model.expansion_keys
-        self.modules = min(modules, model.expansion_modules)
-        self.prefixes = tuple(_key_prefix(position) for position in model.positions(modules))
-        self.resets = tuple(
-            _key_lines(prefix, TYPE_NONE, _NULL, _NULL, _NULL) for prefix in self.prefixes
-        )
-        self.disabled = tuple(f"account.{n}.enable = 0" for n in range(2, model.max_accounts + 1))
-
-    def slot(self, position: KeyPosition) -> int:
-        index = position.index
-        key_set = position.set
-        if key_set is KeySet.LINE:
-            return index - 1 if index <= self.line else -1
-        if key_set is KeySet.PROG:
-            return self.line + index - 1 if index <= self.prog else -1
-        module = position.module or 0
-        if module > self.modules or index > self.exp:
-            return -1
-        return self.line + self.prog + (module - 1) * self.exp + index - 1
+def _reset(prefix: str) -> str:
+    return _key_lines(prefix, TYPE_NONE, _NULL, _NULL, _NULL)
 
 
-@functools.lru_cache(maxsize=64)
-def _key_table(model: PhoneModel, modules: int) -> _KeyTable:
-    return _KeyTable(model, modules)
+@functools.lru_cache(maxsize=16)
+def _disabled(max_accounts: int) -> tuple[str, ...]:
+    """The lines that switch off accounts 2 and up."""
+    return tuple(f"account.{n}.enable = 0" for n in range(2, max_accounts + 1))
 
 
 def render_config(phone: SipPhone, model: PhoneModel, context: PhoneContext) -> str:
@@ -240,7 +203,7 @@ def render_config(phone: SipPhone, model: PhoneModel, context: PhoneContext) -> 
     """
     name = phone.mac.upper
     mac = phone.mac.hex
-    table = _key_table(model, phone.expansion_modules)
+    table = key_table(model, phone.expansion_modules, _key_prefix, _reset)
     parts = [
         HEADER,
         f"## cloudtel: {table.title} {mac} {display_text(phone.description)}".rstrip(),
@@ -250,29 +213,16 @@ def render_config(phone: SipPhone, model: PhoneModel, context: PhoneContext) -> 
         parts.append(_account_lines(context.accounts[0], name))
     else:
         parts.append("account.1.enable = 0")
-    parts.extend(table.disabled)
+    parts.extend(_disabled(model.max_accounts))
     if context.server_url:
         url = _machine(context.server_url + directory_filename(phone), "directory URL", name)
         parts.append("features.remote_phonebook.enable = 1")
         parts.append(f"remote_phonebook.data.1.url = {url}")
         parts.append("remote_phonebook.data.1.name = Directory")
     keys = list(table.resets)
-    prefixes = table.prefixes
     label_for = context.label_for
     machine = _MACHINE.fullmatch
-    line_keys = table.line
-    for position, key in phone.layout.keys:
-        # The position's place among the model's keys (see _KeyTable.slot, inlined here).
-        index = position.index
-        if position.set is _LINE:
-            if index > line_keys:
-                continue
-            slot = index - 1
-        else:
-            slot = table.slot(position)
-            if slot < 0:
-                continue
-        prefix = prefixes[slot]
+    for slot, prefix, key in table.placed(phone.layout):
         if isinstance(key, ExtensionKey):
             username = key.username
             if machine(username) is None or (username[0] == "%" and username[-1] == "%"):
@@ -315,35 +265,23 @@ _ACCOUNT_FIELDS = {
 
 
 def _entries(text: str) -> Iterator[tuple[int, str, str]]:
-    seen_header = False
-    for number, raw_line in enumerate(text.splitlines(), start=1):
-        line = raw_line.strip().lstrip("\ufeff")
-        if not seen_header:
-            if not line:
-                continue
-            if line.replace(" ", "") != HEADER:
-                raise ConfigParseError(
-                    f"line {number}: a Yealink configuration must begin with {HEADER}, "
-                    f"not {line[:60]!r}",
-                    line=number,
-                )
-            seen_header = True
-            continue
-        if not line or line.startswith("#"):
-            continue
-        if "=" not in line:
-            raise ConfigParseError(
-                f"line {number}: {line[:60]!r} is not 'key = value'", line=number, text=raw_line
-            )
-        key, value = line.split("=", 1)
-        value = value.strip()
-        if value.upper() in {_NULL, "%EMPTY%"}:
-            value = ""
-        yield number, key.strip().lower(), value
-    if not seen_header:
+    lines = config_lines(text)
+    first = next(lines, None)
+    if first is None:
         raise ConfigParseError(
             f"the file is empty: a Yealink configuration begins with {HEADER}", line=1
         )
+    number, line, _raw = first
+    if line.replace(" ", "") != HEADER:
+        raise ConfigParseError(
+            f"line {number}: a Yealink configuration must begin with {HEADER}, not {line[:60]!r}",
+            line=number,
+        )
+    for number, key, raw in assignments(lines, "=", "key = value"):
+        value = raw.strip()
+        if value.upper() in {_NULL, "%EMPTY%"}:
+            value = ""
+        yield number, key.strip().lower(), value
 
 
 def _position(match: re.Match[str]) -> KeyPosition:
@@ -352,12 +290,6 @@ def _position(match: re.Match[str]) -> KeyPosition:
     if match.group(1) == "programablekey":
         return KeyPosition(set=KeySet.PROG, index=int(match.group(2)))
     return KeyPosition(set=KeySet.EXPANSION, module=int(match.group(3)), index=int(match.group(4)))
-
-
-def _fits(position: KeyPosition, model: PhoneModel) -> bool:
-    if position.set is KeySet.EXPANSION and (position.module or 0) > model.expansion_modules:
-        return False
-    return position.index <= model.keys_in(position.set)
 
 
 def _build_key(position: KeyPosition, fields: dict[str, tuple[int, str]], model: PhoneModel) -> Key:
@@ -372,7 +304,7 @@ def _build_key(position: KeyPosition, fields: dict[str, tuple[int, str]], model:
             line=type_line,
             position=str(position),
         )
-    if not _fits(position, model):
+    if not model_has_key(model, position):
         raise ConfigParseError(
             f"{where} is not a key of the {model.title} ({model.line_keys} line keys, "
             f"{model.expansion_modules} expansion module(s) × {model.expansion_keys} keys)",

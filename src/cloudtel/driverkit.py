@@ -1,0 +1,427 @@
+"""A small toolkit for people who write phone drivers.
+
+What every driver needs, whatever its vendor's file format: the hook implementations
+that answer only for the driver's own family (:class:`FamilyDriver`), the text
+cleaning every display-text rule starts with (:func:`one_line`), the refusal of a value
+that cannot be written (:func:`unwritable`, :func:`check_host`), every key position of
+a model with its reset lines, computed once per model (:func:`key_table`), and the
+reading of ``name: value`` / ``name = value`` lines with their line numbers
+(:func:`config_lines`, :func:`assignments`).
+
+What stays in the driver is what belongs to its vendor: parameter names, the
+characters its format cannot carry, the lines of one key, the error texts of its
+parser. ``drivers/mitel`` and ``drivers/yealink`` use every helper here; see
+``docs/writing-a-driver.md``.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+
+from cloudtel.devices import (
+    Directory,
+    Key,
+    KeyLayout,
+    KeyPosition,
+    KeySet,
+    ParsedConfig,
+    PhoneContext,
+    PhoneModel,
+    RenderedFile,
+    SipPhone,
+)
+from cloudtel.errors import ConfigParseError, InvalidValueError
+from cloudtel.hookspecs import hookimpl
+
+__all__ = [
+    "BAD_CATEGORIES",
+    "FamilyDriver",
+    "KeyTable",
+    "assignments",
+    "check_host",
+    "config_lines",
+    "key_table",
+    "model_has_key",
+    "one_line",
+    "unwritable",
+]
+
+BAD_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+"""Unicode categories :func:`one_line` turns into a space: controls, format characters,
+surrogates, private use, unassigned, line and paragraph separators."""
+
+_HOST = re.compile(r"[A-Za-z0-9.\-]+|\[[0-9A-Fa-f:.]+\]")
+
+_NO_REPLACEMENTS: Mapping[str, str] = {}
+
+
+# ---------------------------------------------------------------------------
+# Hook implementations for one family
+# ---------------------------------------------------------------------------
+
+
+class FamilyDriver:
+    """The driver hooks of one phone family; for any other family they answer ``None``.
+
+    Register an instance as a plugin, or (as the bundled drivers do) expose its bound
+    methods as the module-level names of the driver module that the entry point names.
+
+    Args:
+        family: The family this driver handles, e.g. ``"acme"``.
+        models: Its models (each with ``family=family``).
+        render_config: ``(phone, model, context) -> text`` of the phone's main file.
+        config_filename: ``phone -> path`` of that file in the provisioning folder.
+        render_directory: ``(phone, directory, context) -> files`` of the phone's
+            directory (first file first).
+        parse_config: ``(model, text) -> ParsedConfig``: the main file read back.
+    """
+
+    def __init__(
+        self,
+        family: str,
+        models: Sequence[PhoneModel],
+        *,
+        render_config: Callable[[SipPhone, PhoneModel, PhoneContext], str],
+        config_filename: Callable[[SipPhone], str],
+        render_directory: Callable[[SipPhone, Directory, PhoneContext], Sequence[RenderedFile]],
+        parse_config: Callable[[PhoneModel, str], ParsedConfig],
+    ) -> None:
+        self.family = family
+        self.models = tuple(models)
+        self._render_config = render_config
+        self._config_filename = config_filename
+        self._render_directory = render_directory
+        self._parse_config = parse_config
+
+    def __repr__(self) -> str:
+        return f"FamilyDriver({self.family!r})"
+
+    @hookimpl
+    def cloudtel_phone_models(self) -> Sequence[PhoneModel]:
+        """The family's models.
+
+        Returns:
+            The models given to the constructor.
+        """
+        return self.models
+
+    @hookimpl
+    def cloudtel_render_phone(
+        self, phone: SipPhone, model: PhoneModel, context: PhoneContext
+    ) -> Sequence[RenderedFile] | None:
+        """Render the phone's main file, for a model of this family.
+
+        Args:
+            phone: The phone.
+            model: Its model.
+            context: Accounts, colleague names, server URL.
+
+        Returns:
+            One file (the rendered text, UTF-8), or ``None`` for another family.
+
+        Raises:
+            InvalidValueError: From ``render_config``, for a value it cannot write.
+        """
+        if model.family != self.family:
+            return None
+        text = self._render_config(phone, model, context)
+        return (RenderedFile(path=self._config_filename(phone), content=text.encode()),)
+
+    @hookimpl
+    def cloudtel_render_directory(
+        self, phone: SipPhone, model: PhoneModel, directory: Directory, context: PhoneContext
+    ) -> Sequence[RenderedFile] | None:
+        """Render the phone's directory, for a model of this family.
+
+        Args:
+            phone: The phone.
+            model: Its model.
+            directory: The entries.
+            context: Server URL and the like.
+
+        Returns:
+            The directory files, or ``None`` for another family.
+        """
+        if model.family != self.family:
+            return None
+        return self._render_directory(phone, directory, context)
+
+    @hookimpl
+    def cloudtel_parse_config(self, model: PhoneModel, text: str) -> ParsedConfig | None:
+        """Read a main file of a model of this family back.
+
+        Args:
+            model: The phone's model.
+            text: The file's text.
+
+        Returns:
+            The account and key layout, or ``None`` for another family.
+
+        Raises:
+            ConfigParseError: From ``parse_config``, naming the line.
+        """
+        if model.family != self.family:
+            return None
+        return self._parse_config(model, text)
+
+
+# ---------------------------------------------------------------------------
+# Text and values
+# ---------------------------------------------------------------------------
+
+
+def one_line(text: str, replacements: Mapping[str, str] = _NO_REPLACEMENTS) -> str:
+    """The first steps of every display-text rule: one line, clean white space.
+
+    Unicode NFC; each character in ``replacements`` becomes its replacement; every
+    other white-space character or character of :data:`BAD_CATEGORIES` becomes a
+    space (so the text can never span lines); runs of white space become one space and
+    the ends are trimmed. The driver then applies its own rules (cutting to a length,
+    tokens its format reserves). Cache the driver's function: names recur on many phones.
+
+    Args:
+        text: Any text.
+        replacements: Characters the vendor's format cannot carry, with what to write
+            instead (e.g. ``{"#": " ", '"': "'"}``).
+
+    Returns:
+        One line without leading, trailing or repeated white space.
+    """
+    text = unicodedata.normalize("NFC", text)
+    category = unicodedata.category
+    if replacements:
+        chars = [
+            replacements[ch]
+            if ch in replacements
+            else " "
+            if ch.isspace() or category(ch) in BAD_CATEGORIES
+            else ch
+            for ch in text
+        ]
+    else:
+        chars = [" " if ch.isspace() or category(ch) in BAD_CATEGORIES else ch for ch in text]
+    return " ".join("".join(chars).split())
+
+
+def unwritable(phone: str, field: str, value: str, vendor: str, rule: str) -> InvalidValueError:
+    """The error for a value a driver refuses to write (never change a credential silently).
+
+    Args:
+        phone: The phone, as shown to the user (its MAC).
+        field: What the value is, e.g. ``"SIP password"``.
+        value: The value.
+        vendor: The vendor, e.g. ``"Mitel"``.
+        rule: What is allowed, e.g. ``"use printable ASCII without spaces"``.
+
+    Returns:
+        An :class:`~cloudtel.errors.InvalidValueError` to raise, naming phone and field.
+    """
+    return InvalidValueError(
+        f"phone {phone}: {field} {value!r} cannot be written to a {vendor} configuration: {rule}",
+        phone=phone,
+        field=field,
+        value=value,
+    )
+
+
+def check_host(value: str, phone: str) -> str:
+    """Check that a registrar is a host name, an IPv4 address or a bracketed IPv6 address.
+
+    Args:
+        value: The registrar.
+        phone: The phone, as shown to the user.
+
+    Returns:
+        ``value``, unchanged.
+
+    Raises:
+        InvalidValueError: Naming the phone, when it is anything else.
+    """
+    if _HOST.fullmatch(value) is None:
+        raise InvalidValueError(
+            f"phone {phone}: registrar {value!r} is not a host name or IP address",
+            phone=phone,
+            field="registrar",
+            value=value,
+        )
+    return value
+
+
+# ---------------------------------------------------------------------------
+# The key positions of a model, with their reset lines
+# ---------------------------------------------------------------------------
+
+
+class KeyTable:
+    """Every key position of a model with some modules attached, computed once.
+
+    ``names[i]`` and ``resets[i]`` are the parameter name and the reset lines of the
+    ``i``-th position of :meth:`PhoneModel.positions`; :meth:`slot` finds ``i`` for a
+    position by arithmetic (no hashing), or ``-1`` for a position the phone lacks. Get
+    one from :func:`key_table`, which caches it per model and number of modules.
+
+    A driver renders a phone as a copy of ``resets`` with the lines of each of its keys
+    (from :meth:`placed`) put in their slot, so every key of the model is written and
+    the unused ones are reset.
+
+    Args:
+        model: The model.
+        modules: Expansion modules attached (more than the model takes are ignored).
+        name: The parameter name (or prefix) of a position in the vendor's file.
+        reset: The lines that reset the key of that name (no final line break).
+    """
+
+    __slots__ = ("exp", "line", "modules", "names", "prog", "resets", "title")
+
+    def __init__(
+        self,
+        model: PhoneModel,
+        modules: int,
+        name: Callable[[KeyPosition], str],
+        reset: Callable[[str], str],
+    ) -> None:
+        self.title = model.title
+        self.line = model.line_keys
+        self.prog = model.programmable_keys
+        self.exp = model.expansion_keys
+        self.modules = min(modules, model.expansion_modules)
+        self.names = tuple(name(position) for position in model.positions(modules))
+        self.resets = tuple(reset(key_name) for key_name in self.names)
+
+    def slot(self, position: KeyPosition) -> int:
+        """The index of ``position`` in :attr:`names`, or ``-1`` when the phone lacks it.
+
+        Args:
+            position: A key position.
+
+        Returns:
+            The index, or ``-1``.
+        """
+        index = position.index
+        key_set = position.set
+        if key_set is KeySet.LINE:
+            return index - 1 if index <= self.line else -1
+        if key_set is KeySet.PROG:
+            return self.line + index - 1 if index <= self.prog else -1
+        module = position.module or 0
+        if module > self.modules or index > self.exp:
+            return -1
+        return self.line + self.prog + (module - 1) * self.exp + index - 1
+
+    def placed(self, layout: KeyLayout) -> Iterator[tuple[int, str, Key]]:
+        """The keys of a layout with their slot and parameter name, skipping absent positions.
+
+        Args:
+            layout: The phone's key layout.
+
+        Yields:
+            ``(slot, name, key)`` for every key at a position the phone has.
+        """
+        names = self.names
+        line_keys = self.line
+        line = KeySet.LINE
+        for position, key in layout.keys:
+            # The common case, line keys, without a call (see slot()).
+            if position.set is line:
+                index = position.index
+                if index > line_keys:
+                    continue
+                yield index - 1, names[index - 1], key
+            else:
+                slot = self.slot(position)
+                if slot >= 0:
+                    yield slot, names[slot], key
+
+
+def model_has_key(model: PhoneModel, position: KeyPosition) -> bool:
+    """Whether the model has a key at ``position`` (with all its modules attached).
+
+    Args:
+        model: The model.
+        position: A key position, e.g. read from a file.
+
+    Returns:
+        ``True`` when the position is within the model's key sets and modules.
+    """
+    if position.set is KeySet.EXPANSION and (position.module or 0) > model.expansion_modules:
+        return False
+    return position.index <= model.keys_in(position.set)
+
+
+@functools.lru_cache(maxsize=128)
+def key_table(
+    model: PhoneModel,
+    modules: int,
+    name: Callable[[KeyPosition], str],
+    reset: Callable[[str], str],
+) -> KeyTable:
+    """The :class:`KeyTable` of a model, computed once per model, modules and functions.
+
+    Pass module-level functions for ``name`` and ``reset`` so that the cache finds them.
+
+    Args:
+        model: The model.
+        modules: Expansion modules attached.
+        name: The parameter name of a position.
+        reset: The reset lines of a key, from its name.
+
+    Returns:
+        The table (shared: do not change it).
+    """
+    return KeyTable(model, modules, name, reset)
+
+
+# ---------------------------------------------------------------------------
+# Reading configuration files
+# ---------------------------------------------------------------------------
+
+
+def config_lines(text: str) -> Iterator[tuple[int, str, str]]:
+    """The non-blank lines of a file with their numbers, for error messages.
+
+    Args:
+        text: The file's text.
+
+    Yields:
+        ``(number, line, raw)``: the line number from 1, the line stripped of white
+        space and a byte-order mark, and the line as it stands in the file.
+    """
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip().lstrip("\ufeff")
+        if line:
+            yield number, line, raw
+
+
+def assignments(
+    lines: Iterable[tuple[int, str, str]], separator: str, form: str, comment: str = "#"
+) -> Iterator[tuple[int, str, str]]:
+    """Split ``name: value`` or ``name = value`` lines at the first separator.
+
+    Lines starting with ``comment`` are skipped. The name and value are returned as
+    they stand: the driver normalises case, spacing, quotes and tokens its way.
+
+    Args:
+        lines: From :func:`config_lines` (or what the driver left of them, e.g. after
+            checking a header).
+        separator: ``":"`` or ``"="``.
+        form: How a line should look, for the error, e.g. ``"parameter: value"``.
+        comment: What starts a comment line.
+
+    Yields:
+        ``(number, name, value)``.
+
+    Raises:
+        ConfigParseError: Naming the line that has no separator.
+    """
+    for number, line, raw in lines:
+        if line.startswith(comment):
+            continue
+        name, found, value = line.partition(separator)
+        if not found:
+            raise ConfigParseError(
+                f"line {number}: {line[:60]!r} is not {form!r}", line=number, text=raw
+            )
+        yield number, name, value
