@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -196,7 +197,7 @@ def test_csv_export_reads_back_in_every_language(org: Organization) -> None:
     )
     for language in ("en", "nl", "fr"):
         for delimiter in (",", ";", "\t"):
-            text = export_csv(contacts, language=language, delimiter=delimiter)  # type: ignore[arg-type]
+            text = export_csv(contacts, language=language, delimiter=delimiter)
             fresh = Organization(name="x", domain="x.be")
             report = import_csv(fresh, ORG, text.encode("utf-8-sig"))
             assert report.ok, str(report)
@@ -302,3 +303,33 @@ def test_cli_show_import_export(
     assert out.read_text().count("BEGIN:VCARD") == 9  # 3 org + Everybody's 1 + Support's 5
     assert main(["contacts", "import", str(org_file), str(SAMPLE), "--scope", "group:Nope"]) == 1
     assert "cloudtel: no user group 'Nope'" in capsys.readouterr().err
+
+
+def test_a_large_file_parsed_on_two_cores_imports_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    from concurrent.futures import ProcessPoolExecutor
+
+    from cloudtel import contacts_io
+
+    pools: list[object] = []
+
+    class Counted(ProcessPoolExecutor):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            pools.append(self)
+
+    rows = ["Name;Mobile;Work"]
+    for i in range(1500):
+        work = "09 247 06 8" if i % 100 == 7 else f"09 2{i % 100:02d} {i:04d}"  # some invalid
+        rows.append(f"Person {i};04{70 + i % 10} {i:06d};{work}")
+    data = ("\r\n".join(rows) + "\r\n").encode("utf-8")
+    one = Organization(name="x", domain="x.be")
+    alone = import_csv(one, "org", data, keep_valid=True)
+    assert not pools
+    monkeypatch.setattr(contacts_io, "ProcessPoolExecutor", Counted)
+    monkeypatch.setattr(contacts_io, "_PARALLEL_FROM", 100)
+    two = Organization(name="x", domain="x.be")
+    shared = import_csv(two, "org", data, keep_valid=True)
+    assert shared == alone
+    assert (shared.added, len(shared.rejected)) == (1485, 15)
+    assert two.contacts.at("org") == one.contacts.at("org")
+    assert len(pools) == 1  # the second import did use a worker process

@@ -35,10 +35,15 @@ import contextlib
 import csv
 import gc
 import io
+import multiprocessing
+import os
 import re
+import threading
 import unicodedata
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
@@ -51,8 +56,9 @@ from cloudtel.contacts import (
     PhoneType,
     Scope,
 )
-from cloudtel.errors import FileProblemsError, InvalidValueError, Problem
+from cloudtel.errors import FileProblemsError, InvalidPhoneNumberError, InvalidValueError, Problem
 from cloudtel.numbers import PhoneNumber
+from cloudtel.numbers import _unchecked as _valid_number
 
 if TYPE_CHECKING:
     from cloudtel.accounts import Principal
@@ -314,7 +320,8 @@ def _build_lookup() -> tuple[dict[str, str], dict[str, tuple[PhoneType, bool]]]:
 _FIELD_LOOKUP, _PHONE_LOOKUP = _build_lookup()
 _KIND_LOOKUP = {_norm(k): v for k, v in _KIND_WORDS.items()}
 _DIGITS = re.compile(r"\d+")
-_NUMBER_CACHE = 1 << 17  # texts of numbers remembered per import
+_NUMBER_CACHE = 1 << 18  # texts of numbers remembered per import (beyond those read ahead)
+_PARALLEL_FROM = 20_000  # distinct numbers in a file worth parsing in a second process
 
 
 def _slot_index(slot: tuple[PhoneType, int]) -> int:
@@ -808,7 +815,58 @@ def import_csv(
         ignored_columns=tuple(ignored),
     )
     with _collector_paused():
-        return _import_rows(org, report, rows, reader, keep_valid=keep_valid, by=by)
+        lines = list(rows)
+        _read_numbers_ahead(reader, lines)
+        return _import_rows(org, report, iter(lines), reader, keep_valid=keep_valid, by=by)
+
+
+def _parse_numbers(texts: Sequence[str], region: str) -> list[str | tuple[str, dict[str, Any]]]:
+    """E.164 of each text, or the message and context of the error (in a worker)."""
+    found: list[str | tuple[str, dict[str, Any]]] = []
+    for text in texts:
+        try:
+            found.append(PhoneNumber.parse(text, region).e164)
+        except InvalidValueError as exc:
+            found.append((exc.message, exc.context))
+    return found
+
+
+def _read_numbers_ahead(reader: _RowReader, lines: Sequence[tuple[int, list[str]]]) -> None:
+    """Parse the numbers of a large file on two cores: half in a worker process,
+    half here at the same time, into the reader's cache. Small files, one core, or
+    no worker to be had: the rows parse their numbers as they go."""
+    columns = [position for position, _, does, _ in reader.plan if does == _PHONE]
+    if (
+        len(lines) * len(columns) < _PARALLEL_FROM
+        or (os.cpu_count() or 1) < 2
+        or "fork" not in multiprocessing.get_all_start_methods()
+        or threading.active_count() > 1  # forking a process with threads is not safe
+    ):
+        return
+    texts: dict[str, None] = {}
+    for _, cells in lines:
+        for position in columns:
+            if position < len(cells) and cells[position]:
+                texts[_unescape(cells[position])] = None
+    texts.pop("", None)
+    todo = [text for text in texts if text not in reader.numbers]
+    if len(todo) < _PARALLEL_FROM:
+        return
+    half = len(todo) // 2
+    try:
+        fork = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=1, mp_context=fork) as pool:
+            theirs = pool.submit(_parse_numbers, todo[half:], reader.region)
+            for text in todo[:half]:
+                reader.number(text)
+            results = theirs.result()
+    except (OSError, BrokenProcessPool):  # pragma: no cover - no processes here
+        return
+    for text, result in zip(todo[half:], results, strict=True):
+        if isinstance(result, str):
+            reader.numbers[text] = _valid_number(result)
+        else:
+            reader.numbers[text] = InvalidPhoneNumberError(result[0], **result[1])
 
 
 def _import_rows(
