@@ -41,7 +41,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence, Set
 from functools import lru_cache
 from itertools import chain
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any, Self, overload
 
 import attrs
 
@@ -100,6 +100,21 @@ class PhoneType(enum.Enum):
 
 
 _TYPE_ORDER = {kind: index for index, kind in enumerate(PhoneType)}
+_set = object.__setattr__  # builds frozen values whose fields are checked already
+# Contact's text fields, e-mail and speed dial last (as Contact._of reads them)
+_TEXT_FIELDS = (
+    "first_name",
+    "last_name",
+    "company",
+    "department",
+    "short_name",
+    "address",
+    "postal_code",
+    "city",
+    "country",
+    "email",
+    "speed_dial",
+)
 
 
 def _check_line(_instance: object, attribute: attrs.Attribute[str], value: object) -> None:
@@ -186,6 +201,24 @@ class PhoneEntry:
     abbreviated: str = attrs.field(default="", converter=_strip, validator=_check_short)
     preferred: bool = attrs.field(default=False, validator=attrs.validators.instance_of(bool))
 
+    @classmethod
+    def _of(cls, kind: PhoneType, number: PhoneNumber, abbreviated: str, preferred: bool) -> Self:
+        """The constructor, without its per-field calls for values that pass them as
+        they are (as an import builds them); anything else takes the constructor."""
+        if (
+            type(kind) is not PhoneType
+            or type(number) is not PhoneNumber
+            or abbreviated
+            or type(preferred) is not bool
+        ):
+            return cls(type=kind, number=number, abbreviated=abbreviated, preferred=preferred)
+        entry = object.__new__(cls)
+        _set(entry, "type", kind)
+        _set(entry, "number", number)
+        _set(entry, "abbreviated", "")
+        _set(entry, "preferred", preferred)
+        return entry
+
 
 def _phones(values: Iterable[PhoneEntry]) -> tuple[PhoneEntry, ...]:
     entries = tuple(values)
@@ -251,6 +284,32 @@ class Contact:
     kind: ContactKind = attrs.field(default=ContactKind.EXTERNAL, converter=_contact_kind)
     phones: tuple[PhoneEntry, ...] = attrs.field(default=(), converter=_phones)
 
+    @classmethod
+    def _of(cls, fields: Mapping[str, Any], phones: tuple[PhoneEntry, ...]) -> Self:
+        """``Contact(phones=phones, **fields)`` for text as an import reads it: the
+        text fields are checked at once instead of field by field. Anything in
+        doubt takes the constructor, which says what is wrong."""
+        kind = fields.get("kind", ContactKind.EXTERNAL)
+        texts = [fields.get(name, "") for name in _TEXT_FIELDS]
+        if type(kind) is ContactKind and all(type(t) is str for t in texts):
+            texts = [t.strip() for t in texts]
+            email, speed_dial = texts[-2], texts[-1]
+            if (
+                _BREAK.search("\x1f".join(texts)) is None
+                and (not email or _EMAIL.fullmatch(email) is not None)
+                and (not speed_dial or _SHORT.fullmatch(speed_dial) is not None)
+                and all(type(p) is PhoneEntry for p in phones)
+                and len(fields) == len(texts) - texts.count("") + ("kind" in fields)
+            ):
+                contact = object.__new__(cls)
+                for name, text in zip(_TEXT_FIELDS, texts, strict=True):
+                    _set(contact, name, text)
+                _set(contact, "kind", kind)
+                _set(contact, "phones", _phones(phones))
+                contact.__attrs_post_init__()
+                return contact
+        return cls(phones=phones, **fields)
+
     def __attrs_post_init__(self) -> None:
         if not self.name:
             raise InvalidValueError(
@@ -311,6 +370,12 @@ class Contact:
     def same_as(self, other: Contact) -> bool:
         """Whether ``other`` is the same person with a same number (see :meth:`identity`)."""
         return not set(self.identity()).isdisjoint(other.identity())
+
+
+if {a.name for a in attrs.fields(Contact)} != {*_TEXT_FIELDS, "kind", "phones"} or [
+    a.name for a in attrs.fields(PhoneEntry)
+] != ["type", "number", "abbreviated", "preferred"]:  # pragma: no cover - a field was added
+    raise TypeError("Contact._of and PhoneEntry._of must set every field")
 
 
 class ScopeKind(enum.Enum):

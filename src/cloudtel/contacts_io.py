@@ -717,14 +717,7 @@ class _RowReader:
                 continue
             try:
                 short = shorts.get(slot, ("", ""))[1]
-                phones.append(
-                    PhoneEntry(
-                        type=slot[0],
-                        number=number,
-                        abbreviated=short,
-                        preferred=slot == preferred_slot,
-                    )
-                )
+                phones.append(PhoneEntry._of(slot[0], number, short, slot == preferred_slot))
             except InvalidValueError as exc:
                 where = header
                 if exc.context.get("field") == "abbreviated":
@@ -733,7 +726,7 @@ class _RowReader:
         if len(problems) > before:
             return None
         try:
-            return Contact(phones=tuple(phones), **fields)
+            return Contact._of(fields, tuple(phones))
         except InvalidValueError as exc:
             field = str(exc.context.get("field", ""))
             header = self.field_header.get(field, "")

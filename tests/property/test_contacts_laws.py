@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cloudtel import Organization, User, UserGroup, dumps, loads
+from cloudtel import InvalidValueError, Organization, User, UserGroup, dumps, loads
 from cloudtel.contacts import (
     Contact,
     ContactKind,
@@ -151,3 +151,35 @@ def test_effective_list_rules(org: Organization) -> None:
             own = part.at(Scope.user(user.username))
             if any(entry.contact.same_as(c) for c in own):
                 assert entry.source.kind is ScopeKind.USER
+
+
+_FIELD_VALUES = st.sampled_from(
+    ("", " ", "Jan", " Peeters ", "a\nb", "x\x00", "a@b.be", "12", "1*#")
+)
+_FIELDS = st.dictionaries(
+    st.sampled_from(
+        ("first_name", "last_name", "company", "short_name", "city", "email", "speed_dial")
+    ),
+    _FIELD_VALUES,
+)
+
+
+@settings(max_examples=200)
+@given(_FIELDS, st.sampled_from(ContactKind) | st.none(), phone_entries())
+def test_the_import_shortcut_builds_what_the_constructor_builds(
+    fields: dict[str, object], kind: ContactKind | None, phones: tuple[PhoneEntry, ...]
+) -> None:
+    if kind is not None:
+        fields["kind"] = kind
+    try:
+        expected: Contact | str = Contact(phones=phones, **fields)  # type: ignore[arg-type]
+    except InvalidValueError as exc:
+        expected = str(exc)
+    try:
+        got: Contact | str = Contact._of(fields, phones)
+    except InvalidValueError as exc:
+        got = str(exc)
+    assert got == expected
+    for entry in phones:
+        same = PhoneEntry._of(entry.type, entry.number, entry.abbreviated, entry.preferred)
+        assert same == entry
