@@ -677,6 +677,13 @@ _OTHER_FORMATS: Final = (
 _PHOTO_SUFFIXES: Final = (".jpg", ".jpeg", ".jpe")
 
 
+def _scaling_notice(width: int, height: int) -> str | None:
+    if (width, height) == PHOTO_IDEAL_SIZE:
+        return None
+    ideal = "×".join(str(side) for side in PHOTO_IDEAL_SIZE)
+    return f"the photo is {width}×{height}, not {ideal}: it will be scaled"
+
+
 @attrs.frozen(kw_only=True)
 class JpegInfo:
     """What :func:`inspect_jpeg` found in a JPEG file.
@@ -703,10 +710,7 @@ class JpegInfo:
     @property
     def notice(self) -> str | None:
         """What to tell the user about scaling, or ``None`` when it is 400×400."""
-        if not self.scaled:
-            return None
-        ideal = "×".join(str(side) for side in PHOTO_IDEAL_SIZE)
-        return f"the photo is {self.width}×{self.height}, not {ideal}: it will be scaled"
+        return _scaling_notice(self.width, self.height)
 
 
 def _photo_error(message: str, **context: Any) -> InvalidValueError:
@@ -1018,10 +1022,7 @@ class Photo:
     @property
     def notice(self) -> str | None:
         """What to tell the user about scaling, or ``None`` when it is 400×400."""
-        if not self.scaled:
-            return None
-        ideal = "×".join(str(side) for side in PHOTO_IDEAL_SIZE)
-        return f"the photo is {self.width}×{self.height}, not {ideal}: it will be scaled"
+        return _scaling_notice(self.width, self.height)
 
 
 @attrs.frozen(kw_only=True)
@@ -1267,6 +1268,10 @@ class Accounts(Part):
         others = tuple(c for c in self.credentials if c.username != record.username)
         self.credentials = (*others, record)
 
+    def _change(self, username: str, **changes: Any) -> None:
+        """Change fields of the user's credentials (a blank record when there is none)."""
+        self._put(attrs.evolve(self._record(username) or Credentials(username=username), **changes))
+
     def _user(self, username: str) -> Any:
         return self.org.user(username)
 
@@ -1360,15 +1365,12 @@ class Accounts(Part):
         normal = validate_password(
             password, username=username, personal=self._personal(username), policy=self.policy
         )
-        record = self._record(username) or Credentials(username=username)
-        self._put(
-            attrs.evolve(
-                record,
-                password_hash=hash_secret(normal, self.policy.scrypt),
-                must_change_password=must_change,
-                password_changed=self._now(),
-                reset_token=None,  # a password change invalidates a pending reset
-            )
+        self._change(
+            username,
+            password_hash=hash_secret(normal, self.policy.scrypt),
+            must_change_password=must_change,
+            password_changed=self._now(),
+            reset_token=None,  # a password change invalidates a pending reset
         )
 
     def reset_password(self, username: str, *, by: Principal | None = None) -> IssuedSecret:
@@ -1411,8 +1413,7 @@ class Accounts(Part):
         name = self._user(username).username
         self._authorise(by, name, "setting a PIN", self_allowed=True)
         validate_pin(pin, avoid=self._own_numbers(name), policy=self.policy)
-        record = self._record(name) or Credentials(username=name)
-        self._put(attrs.evolve(record, pin_hash=hash_secret(pin, self.policy.scrypt)))
+        self._change(name, pin_hash=hash_secret(pin, self.policy.scrypt))
 
     def reset_pin(self, username: str, *, by: Principal | None = None) -> IssuedSecret:
         """Give the user a new random PIN (the portal's "Reset PIN code").
@@ -1427,8 +1428,7 @@ class Accounts(Part):
         name = self._user(username).username
         self._authorise(by, name, "resetting a PIN", self_allowed=False)
         pin = generate_pin(self.policy, avoid=self._own_numbers(name))
-        record = self._record(name) or Credentials(username=name)
-        self._put(attrs.evolve(record, pin_hash=hash_secret(pin, self.policy.scrypt)))
+        self._change(name, pin_hash=hash_secret(pin, self.policy.scrypt))
         channel, address = self._route(name)
         return IssuedSecret(
             username=name, kind=SecretKind.PIN, secret=pin, channel=channel, address=address
@@ -1443,8 +1443,7 @@ class Accounts(Part):
         """
         name = self._user(username).username
         self._authorise(by, name, "changing the administrator role", self_allowed=False)
-        record = self._record(name) or Credentials(username=name)
-        self._put(attrs.evolve(record, admin=bool(admin)))
+        self._change(name, admin=bool(admin))
 
     def unlock(self, username: str, *, by: Principal | None = None) -> None:
         """Forget the failed logins of an account, lifting a lock.

@@ -38,7 +38,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any, Final, Protocol, runtime_checkable
+from typing import Any, ClassVar, Final, Protocol, runtime_checkable
 
 import attrs
 
@@ -392,6 +392,15 @@ def _has_password(org: Organization, username: str) -> bool:
     return bool(accounts.has_password(username))
 
 
+def _body(
+    texts: Mapping[str, str], values: Mapping[str, str], paragraphs: list[str], via: Channel
+) -> str:
+    """An SMS is the paragraphs on one line; an e-mail greets, gives them, signs off."""
+    if via is Channel.SMS:
+        return " ".join(paragraphs).replace("\n", " ")
+    return "\n\n".join([texts["hello"].format(**values), *paragraphs, texts["bye"]]) + "\n"
+
+
 def compose_welcome(
     org: Organization,
     username: str,
@@ -434,11 +443,8 @@ def compose_welcome(
     if not _has_password(org, user.username):
         lines.append(texts["no_password"].format(**values))
     via, address = route
-    if via is Channel.SMS:
-        body = " ".join(lines)
-    else:
-        body = "\n\n".join([texts["hello"].format(**values), *lines, texts["bye"]]) + "\n"
     subject = texts[f"subject.{target.value}"].format(**values)
+    body = _body(texts, values, lines, via)
     return Message(
         channel=via, to=address, subject=subject, body=body, kind=f"welcome-{target.value}"
     )
@@ -475,11 +481,7 @@ def compose_secret(
         "expires": expires,
     }
     key = issued.kind.value
-    text = texts[key].format(**values)
-    if issued.channel is Channel.SMS:
-        body = text.replace("\n", " ")
-    else:
-        body = "\n\n".join([texts["hello"].format(**values), text, texts["bye"]]) + "\n"
+    body = _body(texts, values, [texts[key].format(**values)], issued.channel)
     kinds = {
         SecretKind.PASSWORD: "new-password",
         SecretKind.PIN: "new-pin",
@@ -604,11 +606,34 @@ def _known_options(settings: Mapping[str, str], spec_name: str, options: Iterabl
             )
 
 
+class _BuiltinTransport:
+    """``name`` and ``channels`` of a built-in transport, from its class constants."""
+
+    __slots__ = ()
+    NAME: ClassVar[str]
+    CHANNELS: ClassVar[frozenset[Channel]]
+
+    @property
+    def name(self) -> str:
+        """The name :func:`get_transport` knows it by."""
+        return self.NAME
+
+    @property
+    def channels(self) -> frozenset[Channel]:
+        """The channels it sends."""
+        return self.CHANNELS
+
+    def _accepted(self, where: str, message: Message, reference: str) -> Receipt:
+        return Receipt(
+            transport=self.NAME, reference=reference, detail=f"accepted by {where} for {message.to}"
+        )
+
+
 # --- outbox -------------------------------------------------------------------
 
 
 @attrs.frozen
-class OutboxTransport:
+class OutboxTransport(_BuiltinTransport):
     """Writes every message as a file into a folder; needs nothing else.
 
     E-mail is written as a complete ``.eml`` message (open it with any mail
@@ -617,23 +642,18 @@ class OutboxTransport:
     ``<UTC time>-<kind>-<random>.<ext>``. Files and the folder are readable by
     their owner only, because messages can carry a new password or a reset link.
 
+    Its ``name`` is ``"outbox"``; it takes e-mail and SMS.
+
     Args:
         folder (Path): The outbox folder (created when missing).
         sender (str): The From address of e-mail.
     """
 
+    NAME: ClassVar[str] = "outbox"
+    CHANNELS: ClassVar[frozenset[Channel]] = frozenset(Channel)
+
     folder: Path = attrs.field(converter=Path)
     sender: str = attrs.field(default="noreply@cloudtel.invalid")
-
-    @property
-    def name(self) -> str:
-        """``"outbox"``."""
-        return "outbox"
-
-    @property
-    def channels(self) -> frozenset[Channel]:
-        """E-mail and SMS."""
-        return frozenset(Channel)
 
     def send(self, message: Message) -> Receipt:
         """Write the message into the folder.
@@ -702,13 +722,14 @@ def _is_loopback(host: str) -> bool:
 
 
 @attrs.frozen(kw_only=True)
-class SmtpTransport:
+class SmtpTransport(_BuiltinTransport):
     """Sends e-mail through an SMTP server with :mod:`smtplib`.
 
     With ``starttls`` the connection is upgraded to TLS before anything else is
     sent, and the server's certificate is checked (``ssl_context`` replaces the
     default context, e.g. to trust a private CA). A username and password are
-    only sent over TLS (or to a server on this machine).
+    only sent over TLS (or to a server on this machine). Its ``name`` is ``"smtp"``;
+    it sends e-mail only.
 
     Args:
         host (str): The server.
@@ -728,17 +749,10 @@ class SmtpTransport:
     username: str | None = None
     password: str | None = attrs.field(default=None, repr=False)
     timeout: float = 30.0
+    NAME: ClassVar[str] = "smtp"
+    CHANNELS: ClassVar[frozenset[Channel]] = frozenset({Channel.EMAIL})
+
     ssl_context: ssl.SSLContext | None = attrs.field(default=None, repr=False, eq=False)
-
-    @property
-    def name(self) -> str:
-        """``"smtp"``."""
-        return "smtp"
-
-    @property
-    def channels(self) -> frozenset[Channel]:
-        """E-mail only."""
-        return frozenset({Channel.EMAIL})
 
     def send(self, message: Message) -> Receipt:
         """Send an e-mail message.
@@ -797,12 +811,7 @@ class SmtpTransport:
                 host=self.host,
                 to=message.to,
             )
-        reference = str(mail["Message-ID"])
-        return Receipt(
-            transport=self.name,
-            reference=reference,
-            detail=f"accepted by {where} for {message.to}",
-        )
+        return self._accepted(where, message, str(mail["Message-ID"]))
 
 
 def _smtp_reason(refused: Mapping[str, tuple[int, bytes]]) -> str:
@@ -831,7 +840,7 @@ def _check_gateway(url: str) -> str:
 
 
 @attrs.frozen(kw_only=True)
-class HttpSmsTransport:
+class HttpSmsTransport(_BuiltinTransport):
     """Sends SMS by posting JSON to an HTTP gateway.
 
     Each message is one ``POST`` of ``{"to": "+32…", "from": sender, "text": …}``
@@ -840,7 +849,7 @@ class HttpSmsTransport:
     answer's ``"id"`` becomes the receipt's reference); anything else, a
     redirect, or no answer within ``timeout`` is a
     :class:`~cloudtel.errors.DeliveryError`. A token is only sent over https (or
-    to a gateway on this machine).
+    to a gateway on this machine). Its ``name`` is ``"sms-http"``; it sends SMS only.
 
     Args:
         url (str): The gateway's address.
@@ -854,15 +863,8 @@ class HttpSmsTransport:
     token: str | None = attrs.field(default=None, repr=False)
     timeout: float = 10.0
 
-    @property
-    def name(self) -> str:
-        """``"sms-http"``."""
-        return "sms-http"
-
-    @property
-    def channels(self) -> frozenset[Channel]:
-        """SMS only."""
-        return frozenset({Channel.SMS})
+    NAME: ClassVar[str] = "sms-http"
+    CHANNELS: ClassVar[frozenset[Channel]] = frozenset({Channel.SMS})
 
     def send(self, message: Message) -> Receipt:
         """Post one SMS to the gateway.
@@ -911,11 +913,7 @@ class HttpSmsTransport:
             parsed = json.loads(answer.decode("utf-8"))
             if isinstance(parsed, dict) and isinstance(parsed.get("id"), str | int):
                 reference = str(parsed["id"])[:200]
-        return Receipt(
-            transport=self.name,
-            reference=reference,
-            detail=f"accepted by {where} for {message.to}",
-        )
+        return self._accepted(where, message, reference)
 
 
 # --- built-in specs, registered through the plugin hook -------------------------
@@ -987,22 +985,22 @@ class _BuiltinTransports:
     def cloudtel_message_transports(self) -> Sequence[TransportSpec]:
         return (
             TransportSpec(
-                name="outbox",
-                channels=frozenset(Channel),
+                name=OutboxTransport.NAME,
+                channels=OutboxTransport.CHANNELS,
                 description="write each message as a file into a folder (works offline)",
                 options=_OUTBOX_OPTIONS,
                 create=_make_outbox,
             ),
             TransportSpec(
-                name="smtp",
-                channels=frozenset({Channel.EMAIL}),
+                name=SmtpTransport.NAME,
+                channels=SmtpTransport.CHANNELS,
                 description="send e-mail through an SMTP server (STARTTLS optional)",
                 options=_SMTP_OPTIONS,
                 create=_make_smtp,
             ),
             TransportSpec(
-                name="sms-http",
-                channels=frozenset({Channel.SMS}),
+                name=HttpSmsTransport.NAME,
+                channels=HttpSmsTransport.CHANNELS,
                 description="send SMS by posting JSON to an HTTP gateway",
                 options=_SMS_OPTIONS,
                 create=_make_sms,
@@ -1139,40 +1137,27 @@ def _deliver(
     what: str,
     target: WelcomeTarget | None,
 ) -> DeliveryStatus:
+    def status(detail: str, receipt: Receipt | None = None) -> DeliveryStatus:
+        return DeliveryStatus(
+            username=username,
+            what=what,
+            sent=receipt is not None,
+            channel=message.channel,
+            address=message.to,
+            detail=detail,
+            receipt=receipt,
+            target=target,
+        )
+
     transport = transports.for_channel(message.channel)
     channel_name = "e-mail" if message.channel is Channel.EMAIL else "SMS"
     if transport is None or message.channel not in transport.channels:
-        return DeliveryStatus(
-            username=username,
-            what=what,
-            sent=False,
-            channel=message.channel,
-            address=message.to,
-            detail=f"no {channel_name} transport is configured",
-            target=target,
-        )
+        return status(f"no {channel_name} transport is configured")
     try:
         receipt = transport.send(message)
     except DeliveryError as exc:
-        return DeliveryStatus(
-            username=username,
-            what=what,
-            sent=False,
-            channel=message.channel,
-            address=message.to,
-            detail=str(exc),
-            target=target,
-        )
-    return DeliveryStatus(
-        username=username,
-        what=what,
-        sent=True,
-        channel=message.channel,
-        address=message.to,
-        detail=f"by {channel_name} to {message.to}: {receipt.detail}",
-        receipt=receipt,
-        target=target,
-    )
+        return status(str(exc))
+    return status(f"by {channel_name} to {message.to}: {receipt.detail}", receipt)
 
 
 def send_welcome(
