@@ -321,7 +321,8 @@ _FIELD_LOOKUP, _PHONE_LOOKUP = _build_lookup()
 _KIND_LOOKUP = {_norm(k): v for k, v in _KIND_WORDS.items()}
 _DIGITS = re.compile(r"\d+")
 _NUMBER_CACHE = 1 << 18  # texts of numbers remembered per import (beyond those read ahead)
-_PARALLEL_FROM = 20_000  # distinct numbers in a file worth parsing in a second process
+_PARALLEL_FROM = 20_000  # numbers in a file worth parsing in a second process
+_WORKER_SHARE = 0.6  # of the rows, whose numbers the worker parses
 
 
 def _slot_index(slot: tuple[PhoneType, int]) -> int:
@@ -809,8 +810,9 @@ def import_csv(
     )
     with _collector_paused():
         lines = list(rows)
-        _read_numbers_ahead(reader, lines)
-        return _import_rows(org, report, iter(lines), reader, keep_valid=keep_valid, by=by)
+        with contextlib.ExitStack() as stack:
+            ahead = _read_numbers_ahead(reader, lines, stack)
+            return _import_rows(org, report, ahead, reader, keep_valid=keep_valid, by=by)
 
 
 def _parse_numbers(texts: Sequence[str], region: str) -> list[str | tuple[str, dict[str, Any]]]:
@@ -824,10 +826,14 @@ def _parse_numbers(texts: Sequence[str], region: str) -> list[str | tuple[str, d
     return found
 
 
-def _read_numbers_ahead(reader: _RowReader, lines: Sequence[tuple[int, list[str]]]) -> None:
-    """Parse the numbers of a large file on two cores: half in a worker process,
-    half here at the same time, into the reader's cache. Small files, one core, or
-    no worker to be had: the rows parse their numbers as they go."""
+def _read_numbers_ahead(
+    reader: _RowReader, lines: Sequence[tuple[int, list[str]]], stack: contextlib.ExitStack
+) -> Iterator[tuple[int, list[str]]]:
+    """The rows, with the numbers of a large file parsed on two cores: a worker
+    process parses those of the last rows while this one reads the first rows
+    (parsing their numbers as it goes); their numbers are ready when the last rows
+    are read. Small files, one core, or no worker to be had: every row parses its
+    numbers as it goes."""
     columns = [position for position, _, does, _ in reader.plan if does == _PHONE]
     if (
         len(lines) * len(columns) < _PARALLEL_FROM
@@ -835,31 +841,39 @@ def _read_numbers_ahead(reader: _RowReader, lines: Sequence[tuple[int, list[str]
         or "fork" not in multiprocessing.get_all_start_methods()
         or threading.active_count() > 1  # forking a process with threads is not safe
     ):
-        return
+        return iter(lines)
+    # the worker takes the numbers of the last _WORKER_SHARE of the rows: this
+    # process also builds every contact, so its share of the parsing is smaller
+    split = len(lines) - int(len(lines) * _WORKER_SHARE)
     texts: dict[str, None] = {}
-    for _, cells in lines:
+    for _, cells in lines[split:]:
         for position in columns:
             if position < len(cells) and cells[position]:
                 texts[_unescape(cells[position])] = None
     texts.pop("", None)
-    todo = [text for text in texts if text not in reader.numbers]
-    if len(todo) < _PARALLEL_FROM:
-        return
-    half = len(todo) // 2
+    todo = list(texts)
     try:
         fork = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=1, mp_context=fork) as pool:
-            theirs = pool.submit(_parse_numbers, todo[half:], reader.region)
-            for text in todo[:half]:
-                reader.number(text)
-            results = theirs.result()
+        pool = stack.enter_context(ProcessPoolExecutor(max_workers=1, mp_context=fork))
+        theirs = pool.submit(_parse_numbers, todo, reader.region)
     except (OSError, BrokenProcessPool):  # pragma: no cover - no processes here
-        return
-    for text, result in zip(todo[half:], results, strict=True):
-        if isinstance(result, str):
-            reader.numbers[text] = _valid_number(result)
-        else:
-            reader.numbers[text] = InvalidPhoneNumberError(result[0], **result[1])
+        return iter(lines)
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        yield from lines[:split]
+        try:
+            results = theirs.result()
+        except (OSError, BrokenProcessPool):  # pragma: no cover - the worker died
+            results = None
+        if results is not None:
+            for text, result in zip(todo, results, strict=True):
+                if isinstance(result, str):
+                    reader.numbers[text] = _valid_number(result)
+                else:
+                    reader.numbers[text] = InvalidPhoneNumberError(result[0], **result[1])
+        yield from lines[split:]
+
+    return rows()
 
 
 def _import_rows(
