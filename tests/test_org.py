@@ -716,3 +716,14 @@ def test_the_example_organisation_is_the_manuals_orange_labo(example_org: Organi
     assert demo.mobile_phones[0].number.is_mobile
     # enough users that the user list has more than one page in the demo (5 per page)
     assert org.find_users(page_size=5).pages >= 2
+
+
+def test_changing_a_user_keeps_their_place_in_the_list(org: Organization) -> None:
+    org.add_user(User(username="third@orange.be", first_name="Third"))
+    before = [u.username for u in org.users]
+    middle = before[1]
+    org.update_user(middle, first_name="Changed")
+    assert [u.username for u in org.users] == before
+    org.update_user(middle, username="renamed@orange.be")
+    after = [u.username for u in org.users]
+    assert after == [("renamed@orange.be" if n == middle else n) for n in before]

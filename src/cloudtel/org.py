@@ -424,8 +424,13 @@ class Organization:
             )
         self._check_user(new, previous=old)
         self._release(old)
-        del self._users[old.username]
-        self._users[new.username] = new
+        if new.username == old.username:
+            self._users[old.username] = new
+        else:  # keep the user's place in the list
+            self._users = {
+                (new.username if k == old.username else k): (new if k == old.username else u)
+                for k, u in self._users.items()
+            }
         self._hold(new)
         if new.username != old.username:
             for item in self.parts():
