@@ -111,6 +111,15 @@ def test_a_mobile_phone_may_be_any_valid_number_of_any_country() -> None:
         MobilePhone(number="+3248008008")
 
 
+def test_mobile_phones_take_numbers_and_refuse_anything_else() -> None:
+    user = User(username="a@orange.be", mobile_phones=["0475 12 34 99"])
+    assert user.mobile_phones == (MobilePhone(number="+32475123499"),)
+    for wrong in ({"number": "+32475123499"}, 32475123499):
+        with pytest.raises(InvalidValueError, match="mobile_phones\\[0\\]") as caught:
+            User(username="a@orange.be", mobile_phones=[wrong])
+        assert caught.value.context["field"] == "mobile_phones[0]"
+
+
 # --- groups and settings -----------------------------------------------------------------
 
 

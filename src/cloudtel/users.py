@@ -239,8 +239,20 @@ def _numbers(values: Iterable[PhoneNumber | str]) -> tuple[PhoneNumber, ...]:
     return tuple(PhoneNumber.parse(value) for value in values)
 
 
-def _mobiles(values: Iterable[MobilePhone]) -> tuple[MobilePhone, ...]:
-    return tuple(values)
+def _mobile(index: int, value: object) -> MobilePhone:
+    if isinstance(value, MobilePhone):
+        return value
+    if isinstance(value, (str, PhoneNumber)):
+        return MobilePhone(number=value)
+    raise InvalidValueError(
+        f"mobile_phones[{index}] must be a MobilePhone or a phone number, not {value!r}",
+        field=f"mobile_phones[{index}]",
+        value=value,
+    )
+
+
+def _mobiles(values: Iterable[MobilePhone | PhoneNumber | str]) -> tuple[MobilePhone, ...]:
+    return tuple(_mobile(index, value) for index, value in enumerate(values))
 
 
 def _groups(values: Iterable[str]) -> tuple[str, ...]:
@@ -272,7 +284,8 @@ class User:
         primary_line (PhoneNumber | None): The primary published number, from the
             organisation's ranges.
         aliases (tuple[PhoneNumber, ...]): Other personal lines, from the ranges.
-        mobile_phones (tuple[MobilePhone, ...]): Mobile phones, any valid number.
+        mobile_phones (tuple[MobilePhone, ...]): Mobile phones, any valid number (a number alone
+            gets the Standard profile).
         settings (Settings): The user's own settings; unset ones are inherited.
     """
 
