@@ -107,6 +107,17 @@ def test_export_writes_an_ics_file(
     assert "SUMMARY:newyear" in target.read_text()
 
 
+def test_export_into_a_missing_folder_names_the_file_asked_for(
+    capsys: pytest.CaptureFixture[str], example_path: Path, tmp_path: Path
+) -> None:
+    target = tmp_path / "missing" / "nl.ics"
+    status, out, err = run(
+        capsys, "schedule", "export", str(example_path), "5901", "-o", str(target)
+    )
+    assert (status, out) == (1, "")
+    assert err == f"cloudtel: {target}: No such file or directory\n"
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
