@@ -147,6 +147,20 @@ def test_phone_invariants() -> None:
         org.phones.set_key("08000FBBAD78", "T30", LineKey())
 
 
+def test_a_phone_gets_a_new_mac_address() -> None:
+    # A phone replaced by another of the same model keeps its settings under the new MAC.
+    org = cloudtel.load(EXAMPLE)
+    moved = org.phones.update("08:00:0f:bb:ad:78", mac="08-00-0F-00-00-01")
+    assert moved.name == "08000F000001"
+    assert org.phones.get("08000f000001").layout["L20"] == ExtensionKey(
+        username="adel.alkoubaisy@orange.be"
+    )
+    with pytest.raises(NotFoundError):
+        org.phones.get("08000FBBAD78")
+    with pytest.raises(DuplicateError, match="249AD8A1B2C3: that phone exists already"):
+        org.phones.update("08000F000001", mac="249ad8a1b2c3")
+
+
 def test_search_users_for_an_extension_key_ignores_accents() -> None:
     org = cloudtel.load(EXAMPLE)
     found = [u.username for u in org.phones.search_users("andre")]

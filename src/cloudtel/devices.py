@@ -1093,10 +1093,12 @@ class Phones(Part):
         self.phones = (*self.phones, phone)
         return phone
 
-    def update(self, mac: MacAddress | str, **changes: Any) -> SipPhone:
+    def update(self, mac: MacAddress | str, /, **changes: Any) -> SipPhone:
         """Change a phone's fields (``attrs.evolve``), checking every invariant.
 
-        Example: ``org.phones.update("08000FBBAD78", user="steven.lathouwers@orange.be")``.
+        Example: ``org.phones.update("08000FBBAD78", user="steven.lathouwers@orange.be")``;
+        ``org.phones.update("08000FBBAD78", mac="08000F000001")`` moves the phone's
+        settings to a new MAC address.
 
         Raises:
             NotFoundError: No such phone, user or model.
