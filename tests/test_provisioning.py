@@ -200,6 +200,15 @@ def test_files_of_a_removed_phone_are_reported_and_deleted_only_when_asked(
     assert set(manifest["files"]) == {"08000FBBAD78.cfg", "08000FBBAD78-directory.xml"}
 
 
+@pytest.mark.parametrize("content", ["[]", '"files"', "42", '{"version": 1, "files": []}'])
+def test_a_manifest_that_is_not_a_manifest_is_one_clear_error(
+    example_org: Organization, tmp_path: Path, content: str
+) -> None:
+    (tmp_path / MANIFEST).write_text(content)
+    with pytest.raises(InvalidValueError, match="not a version 1 provisioning manifest"):
+        provision(example_org, tmp_path, SETTINGS)
+
+
 def test_a_phone_that_cannot_be_rendered_stops_everything_before_a_file_is_written(
     example_org: Organization, tmp_path: Path
 ) -> None:

@@ -574,7 +574,7 @@ def _read_manifest(folder: Path) -> dict[str, str]:
             path=str(path),
         ) from exc
     files = data.get("files") if isinstance(data, dict) else None
-    if data.get("version") != _MANIFEST_VERSION or not isinstance(files, dict):
+    if not isinstance(files, dict) or data.get("version") != _MANIFEST_VERSION:
         raise InvalidValueError(
             f"{path}: not a version {_MANIFEST_VERSION} provisioning manifest",
             path=str(path),
