@@ -264,6 +264,15 @@ def test_administrator_may_delete_a_mandatory_contact(org: Organization) -> None
     assert org.contacts.at(ORG) == ()
 
 
+def test_reading_a_scope_names_an_unknown_group_or_user(org: Organization) -> None:
+    org.contacts.add(Scope.user(ANN), person())
+    assert org.contacts.at("user:Ann@Orange.be") == (person(),)  # any case, like everywhere
+    with pytest.raises(NotFoundError, match="no user group 'Slaes'"):
+        org.contacts.at("group:Slaes")
+    with pytest.raises(NotFoundError, match=r"no user 'nobody@orange\.be'"):
+        org.contacts.at("user:nobody@orange.be")
+
+
 def test_group_membership_changes_the_list_at_once(org: Organization) -> None:
     org.contacts.add(SALES, person())
     assert len(org.contacts.effective(BOB)) == 0

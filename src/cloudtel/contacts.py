@@ -790,8 +790,13 @@ class Contacts(Part):
 
         Args:
             scope (Scope | str): A :class:`Scope` or ``"org"``, ``"group:NAME"``, ``"user:NAME"``.
+
+        Raises:
+            NotFoundError: The organisation has no such group or user.
         """
-        scope = Scope.parse(scope)
+        return self._at(self._checked_scope(scope))
+
+    def _at(self, scope: Scope) -> tuple[Contact, ...]:
         if scope.kind is ScopeKind.ORGANIZATION:
             return self.organization
         if scope.kind is ScopeKind.GROUP:
@@ -810,7 +815,7 @@ class Contacts(Part):
         return self.hidden.get(username.strip().lower(), ())
 
     def _index(self, scope: Scope) -> _Index:
-        contacts = self.at(scope)
+        contacts = self._at(scope)
         index = self._cache.get(scope)
         if index is None or index.contacts is not contacts:
             index = _Index(scope, contacts)
@@ -1353,7 +1358,7 @@ class Contacts(Part):
         scopes += [(Scope.user(n), f"contacts.users.{n}") for n in self.users]
         for scope, path in scopes:
             seen: dict[tuple[str, str], int] = {}
-            for position, contact in enumerate(self.at(scope)):
+            for position, contact in enumerate(self._at(scope)):
                 for key in contact.identity():
                     if key in seen and seen[key] != position:
                         yield Problem(
