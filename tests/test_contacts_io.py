@@ -175,6 +175,13 @@ def test_header_problems_stop_the_import(org: Organization, header: str, message
         import_csv(org, ORG, header)
 
 
+def test_a_binary_file_is_refused_with_a_short_message(org: Organization) -> None:
+    audio = b"RIFF\x24\x1f\x00\x00WAVEfmt " + bytes(range(14, 256)) * 8
+    with pytest.raises(FileProblemsError, match="no name column") as caught:
+        import_csv(org, ORG, audio, source="beep.wav")
+    assert len(str(caught.value)) < 600
+
+
 def test_unknown_scope_is_refused(org: Organization) -> None:
     with pytest.raises(NotFoundError):
         import_csv(org, "group:Nope", ENGLISH)

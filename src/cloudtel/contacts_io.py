@@ -531,6 +531,15 @@ def _unescape(value: str) -> str:
     return value
 
 
+def _shown(headers: Sequence[str], *, width: int = 30, most: int = 8) -> str:
+    """The headers for a message, each cut at ``width`` and at most ``most`` of them.
+
+    A binary file read as CSV has one huge "header"; the message stays readable.
+    """
+    shown = [repr(h if len(h) <= width else h[:width] + "…") for h in headers[:most]]
+    return ", ".join(shown) + (", …" if len(headers) > most else "")
+
+
 def _plan(headers: Sequence[str], source: str) -> tuple[list[_Column], list[str], list[str]]:
     columns = [_column(h) for h in headers]
     problems: list[Problem] = []
@@ -554,7 +563,7 @@ def _plan(headers: Sequence[str], source: str) -> tuple[list[_Column], list[str]
                 "line 1",
                 "no name column: the header needs one of First name, Last name, Name, Company "
                 "or Short name (or their Dutch or French names: Voornaam, Achternaam, Bedrijf, "
-                f"Prénom, Nom, Société …); found {', '.join(repr(h) for h in headers)}",
+                f"Prénom, Nom, Société …); found {_shown(headers)}",
             )
         )
     for header, column in zip(headers, columns, strict=True):
