@@ -144,6 +144,24 @@ def test_users_mistakes_are_one_line(
     assert err.count("\n") == 1
 
 
+def test_a_page_that_does_not_exist_is_one_line(
+    capsys: pytest.CaptureFixture[str], example_path: Path
+) -> None:
+    status, out, err = run(capsys, "users", str(example_path), "--page", "99")
+    assert status == 1
+    assert out == ""
+    assert err.startswith("cloudtel: there is no page 99: 13 users make 1 page of 25")
+
+
+def test_a_negative_limit_is_one_line(
+    capsys: pytest.CaptureFixture[str], example_path: Path
+) -> None:
+    status, out, err = run(capsys, "numbers", str(example_path), "--limit", "-1")
+    assert status == 1
+    assert out == ""
+    assert err == "cloudtel: --limit takes a whole number from 1, not -1\n"
+
+
 def test_an_unknown_sort_column_is_refused_by_the_parser(
     capsys: pytest.CaptureFixture[str], example_path: Path
 ) -> None:

@@ -128,6 +128,20 @@ def test_sync_tells_the_phones_whose_files_changed(
     assert phone_agent.events() == ["check-sync", "check-sync", "check-sync;reboot=true"]
 
 
+def test_sync_takes_mac_addresses_after_the_options(
+    capsys: pytest.CaptureFixture[str], org_file: Path, phone_agent: AnsweringPhone
+) -> None:
+    port = str(phone_agent.port)
+    status, out, _ = run(capsys, "sync", str(org_file), "--reboot", "--port", port, "249ad8a1b2c3")
+    assert status == 0, out
+    assert "check-sync;reboot=true: 1 of 1 phones accepted" in out
+    assert phone_agent.events() == ["check-sync;reboot=true"]
+    with pytest.raises(SystemExit) as caught:
+        run(capsys, "sync", str(org_file), "--port", port, "249ad8a1b2c3", "--bogus")
+    assert caught.value.code == 2
+    assert "unrecognized arguments: --bogus" in capsys.readouterr().err
+
+
 def test_sync_exits_1_when_a_phone_does_not_answer(
     capsys: pytest.CaptureFixture[str], org_file: Path
 ) -> None:

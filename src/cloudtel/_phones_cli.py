@@ -238,7 +238,7 @@ def add_phones_commands(sub: Any) -> None:
     cmd.add_argument(
         "--timeout", type=float, default=None, help="seconds to wait per phone (max 32)"
     )
-    cmd.set_defaults(run=_sync)
+    cmd.set_defaults(run=_sync, trailing="macs")
 
 
 def demo_section(org: Organization, out: Path) -> str:

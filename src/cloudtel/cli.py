@@ -26,7 +26,7 @@ from cloudtel._schedule_cli import add_schedule_commands
 from cloudtel._text import say as _print
 from cloudtel._text import table
 from cloudtel.contacts_io import demo_section as contacts_demo_section
-from cloudtel.errors import CloudtelError, NotFoundError
+from cloudtel.errors import CloudtelError, InvalidValueError, NotFoundError
 from cloudtel.functions import demo_section as functions_demo_section
 from cloudtel.org import SORT_COLUMNS, Organization
 from cloudtel.serialization import load
@@ -61,6 +61,13 @@ def _users(args: argparse.Namespace) -> int:
         page=args.page,
         page_size=args.page_size,
     )
+    if page.page > page.pages:
+        raise InvalidValueError(
+            f"there is no page {page.page}: {page.total} users make {page.pages} "
+            f"page{'s' if page.pages != 1 else ''} of {page.page_size}",
+            field="page",
+            value=page.page,
+        )
     rows = [(u.username, u.first_name, u.last_name, u.primary_line or "") for u in page.users]
     _print(table(rows, ("Username", "First name", "Last name", "Primary line")))
     _print(f"page {page.page} of {page.pages} ({page.total} users)")
@@ -89,6 +96,10 @@ def _user(args: argparse.Namespace) -> int:
 
 
 def _numbers(args: argparse.Namespace) -> int:
+    if args.limit is not None and args.limit < 1:
+        raise InvalidValueError(
+            f"--limit takes a whole number from 1, not {args.limit}", field="limit"
+        )
     org = load(args.file)
     if args.available:
         free = list(org.available_numbers())
@@ -221,7 +232,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv: The arguments (without the program name); default ``sys.argv[1:]``.
     """
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        # argparse cannot take a list of positionals after options (``sync FILE --reboot
+        # MAC``); a command that names such a list with ``trailing=`` gets the rest of them
+        trailing: str | None = getattr(args, "trailing", None)
+        if trailing is None or any(word.startswith("-") for word in extra):
+            unknown = [w for w in extra if trailing is None or w.startswith("-")]
+            parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+        else:
+            setattr(args, trailing, [*getattr(args, trailing), *extra])
     try:
         status: int = args.run(args)
     except CloudtelError as exc:
