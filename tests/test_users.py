@@ -222,3 +222,10 @@ def test_resolved_value_comes_from_the_first_level_that_sets_it(
         if result.source.startswith("group:"):
             group = next(g for g in groups if f"group:{g.name}" == result.source)
             assert getattr(group.settings, name) == result.value
+
+
+def test_an_invalid_alias_names_the_alias_and_its_place() -> None:
+    with pytest.raises(InvalidPhoneNumberError) as caught:
+        User(username="a@orange.be", aliases=["+3227811620", "+3248008008"])
+    assert caught.value.context["field"] == "aliases[1]"
+    assert str(caught.value).startswith("alias '+3248008008' is not a valid phone number")

@@ -23,7 +23,7 @@ from typing import Any
 
 import attrs
 
-from cloudtel.errors import InvalidValueError
+from cloudtel.errors import InvalidPhoneNumberError, InvalidValueError
 from cloudtel.numbers import PhoneNumber, to_number
 
 __all__ = [
@@ -235,8 +235,18 @@ def _optional_number(value: PhoneNumber | str | None) -> PhoneNumber | None:
     return None if value is None else to_number(value)
 
 
-def _numbers(values: Iterable[PhoneNumber | str]) -> tuple[PhoneNumber, ...]:
-    return tuple(PhoneNumber.parse(value) for value in values)
+def _aliases(values: Iterable[PhoneNumber | str]) -> tuple[PhoneNumber, ...]:
+    if isinstance(values, str | PhoneNumber):
+        values = (values,)
+    aliases = []
+    for index, value in enumerate(values):
+        try:
+            aliases.append(PhoneNumber.parse(value))
+        except InvalidPhoneNumberError as exc:
+            raise InvalidPhoneNumberError(
+                f"alias {exc}", field=f"aliases[{index}]", value=value
+            ) from exc
+    return tuple(aliases)
 
 
 def _mobile(index: int, value: object) -> MobilePhone:
@@ -299,7 +309,7 @@ class User:
     field_3: str = attrs.field(default="", validator=_check_text)
     groups: tuple[str, ...] = attrs.field(default=(), converter=_groups)
     primary_line: PhoneNumber | None = attrs.field(default=None, converter=_optional_number)
-    aliases: tuple[PhoneNumber, ...] = attrs.field(default=(), converter=_numbers)
+    aliases: tuple[PhoneNumber, ...] = attrs.field(default=(), converter=_aliases)
     mobile_phones: tuple[MobilePhone, ...] = attrs.field(default=(), converter=_mobiles)
     settings: Settings = attrs.field(factory=Settings)
 
