@@ -265,7 +265,7 @@ def test_every_login_failure_looks_the_same(accounts: Accounts) -> None:
 def test_unknown_account_costs_the_same_hashing_work(
     accounts: Accounts, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import cloudtel.accounts as module
+    import cloudtel.accounts.store as module
 
     calls: list[int] = []
     real: Callable[..., bytes] = module._scrypt
