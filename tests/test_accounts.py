@@ -11,7 +11,7 @@ import attrs
 import pytest
 from tests.jpeg_files import jpeg
 
-from cloudtel import Organization, load
+from cloudtel import Organization, access, load
 from cloudtel.accounts import (
     LOGIN_FAILED_MESSAGE,
     RESET_REQUEST_ANSWER,
@@ -265,7 +265,7 @@ def test_every_login_failure_looks_the_same(accounts: Accounts) -> None:
 def test_unknown_account_costs_the_same_hashing_work(
     accounts: Accounts, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import cloudtel.accounts.store as module
+    import cloudtel.accounts.hashing as module
 
     calls: list[int] = []
     real: Callable[..., bytes] = module._scrypt
@@ -567,6 +567,21 @@ def test_operations_on_behalf_of_a_principal_check_the_admin_view(org: Organizat
     )
     assert accounts.reset_password(DEMO, by=adel).username == DEMO
     require_self_or_admin_view(adel, DEMO)
+
+
+def test_other_capabilities_check_the_admin_view_through_cloudtel_access(
+    accounts: Accounts,
+) -> None:
+    assert access.Principal is Principal
+    assert CredentialPolicy().admin_view_duration == access.ADMIN_VIEW_DURATION
+    accounts.set_admin(DEMO)
+    principal = accounts.login(DEMO, PASSWORD)
+    access.require_self_or_admin_view(principal, DEMO)
+    with pytest.raises(AccessDeniedError, match="needs the admin view"):
+        access.require_self_or_admin_view(principal, ADEL, action="changing a contact list")
+    elevated = accounts.enter_admin_view(principal, PASSWORD)
+    access.require_admin_view(elevated)
+    access.require_self_or_admin_view(elevated, ADEL)
 
 
 # --- photos -----------------------------------------------------------------------------
