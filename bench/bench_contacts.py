@@ -21,15 +21,16 @@ import time
 
 import phonenumbers
 
-from cloudtel import Organization, User, UserGroup, contacts_io
+from cloudtel import Organization, User, UserGroup
 from cloudtel.contacts import (
     Contact,
     ContactKind,
     EffectiveContact,
     PhoneEntry,
     Scope,
+    csv_files,
+    import_csv,
 )
-from cloudtel.contacts_io import import_csv
 from cloudtel.numbers import PhoneNumber
 
 USERS, GROUPS, PER_USER_GROUPS = 10_000, 100, 3
@@ -168,7 +169,7 @@ def bench_import() -> None:
     print(f"  baseline: bare phonenumbers.parse loop over the same numbers {baseline:.2f} s")
     for cores, label in ((2, "two cores (the default)"), (1, "one core")):
         if cores == 1:  # numbers parsed in this process only
-            contacts_io._PARALLEL_FROM = 10**12
+            csv_files._PARALLEL_FROM = 10**12
         org = Organization(name="Bench", domain="bench.be")
         started = time.perf_counter()
         report = import_csv(org, "org", data, source="bench.csv")

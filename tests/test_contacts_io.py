@@ -9,15 +9,19 @@ from typing import Any
 import pytest
 
 from cloudtel import FileProblemsError, NotFoundError, Organization, User, UserGroup
-from cloudtel.contacts import Contact, ContactKind, PhoneEntry, PhoneType, Scope
-from cloudtel.contacts_io import (
+from cloudtel.contacts import (
     HEADERS,
+    Contact,
+    ContactKind,
+    PhoneEntry,
+    PhoneType,
+    Scope,
     decode_csv,
-    demo_section,
     export_csv,
     export_vcard,
     import_csv,
 )
+from cloudtel.contacts._demo import demo_section
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "examples" / "orange-labo" / "contacts-import.csv"
@@ -315,7 +319,7 @@ def test_cli_show_import_export(
 def test_a_large_file_parsed_on_two_cores_imports_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
     from concurrent.futures import ProcessPoolExecutor
 
-    from cloudtel import contacts_io
+    from cloudtel.contacts import csv_files
 
     pools: list[object] = []
 
@@ -332,8 +336,8 @@ def test_a_large_file_parsed_on_two_cores_imports_the_same(monkeypatch: pytest.M
     one = Organization(name="x", domain="x.be")
     alone = import_csv(one, "org", data, keep_valid=True)
     assert not pools
-    monkeypatch.setattr(contacts_io, "ProcessPoolExecutor", Counted)
-    monkeypatch.setattr(contacts_io, "_PARALLEL_FROM", 100)
+    monkeypatch.setattr(csv_files, "ProcessPoolExecutor", Counted)
+    monkeypatch.setattr(csv_files, "_PARALLEL_FROM", 100)
     two = Organization(name="x", domain="x.be")
     shared = import_csv(two, "org", data, keep_valid=True)
     assert shared == alone

@@ -49,12 +49,16 @@ from cloudtel.contacts import (
     EffectiveContact,
     EffectiveList,
     HiddenContact,
+    ImportReport,
     PhoneEntry,
     PhoneType,
+    RejectedRow,
     Scope,
     ScopeKind,
+    export_csv,
+    export_vcard,
+    import_csv,
 )
-from cloudtel.contacts_io import ImportReport, RejectedRow, export_csv, export_vcard, import_csv
 from cloudtel.devices import (
     Directory,
     DirectoryEntry,

@@ -10,7 +10,7 @@ from typing import Any
 from cloudtel._files import atomic_write
 from cloudtel._text import say as _print
 from cloudtel._text import table
-from cloudtel.contacts_io import export_csv, export_vcard, import_csv
+from cloudtel.contacts import export_csv, export_vcard, import_csv
 from cloudtel.serialization import load, save
 
 __all__ = ["add_contacts_commands"]

@@ -25,7 +25,7 @@ from cloudtel._prompts_cli import add_prompts_commands, prompts_demo_section
 from cloudtel._schedule_cli import add_schedule_commands
 from cloudtel._text import say as _print
 from cloudtel._text import table
-from cloudtel.contacts_io import demo_section as contacts_demo_section
+from cloudtel.contacts._demo import demo_section as contacts_demo_section
 from cloudtel.errors import CloudtelError, InvalidValueError, NotFoundError
 from cloudtel.functions import demo_section as functions_demo_section
 from cloudtel.org import SORT_COLUMNS, Organization

@@ -14,8 +14,9 @@ from cloudtel.contacts import (
     PhoneType,
     Scope,
     ScopeKind,
+    export_csv,
+    import_csv,
 )
-from cloudtel.contacts_io import export_csv, import_csv
 
 # Spreadsheet trouble makers: delimiters, quotes, formula starters, accents, spaces inside.
 _ALPHABET = "aAzé ß,;\t\"'=+-@|\\/.#*€ñ0"

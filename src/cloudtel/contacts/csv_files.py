@@ -1,4 +1,4 @@
-"""Contacts in and out: CSV import with a row-by-row report, CSV and vCard export.
+"""Contacts in and out as CSV: import with a row-by-row report, and export.
 
 **Import** (:func:`import_csv`) reads the files administrators really get:
 exported from spreadsheets and other systems.
@@ -22,7 +22,7 @@ exported from spreadsheets and other systems.
 
 **Export**: :func:`export_csv` writes a scope's contacts or a user's effective
 list (with a *Source* column) so that importing the file gives the same
-contacts back; :func:`export_vcard` writes vCard 4.0 (RFC 6350).
+contacts back.
 
 Cells that a spreadsheet would run as a formula (starting with ``=``, ``+``,
 ``-`` or ``@``) are written with a leading apostrophe, which import removes.
@@ -40,7 +40,6 @@ import os
 import re
 import threading
 import unicodedata
-import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -48,14 +47,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
-from cloudtel.contacts import (
-    Contact,
-    ContactKind,
-    EffectiveContact,
-    PhoneEntry,
-    PhoneType,
-    Scope,
-)
+from cloudtel.contacts.model import Contact, ContactKind, PhoneEntry, PhoneType, Scope
+from cloudtel.contacts.resolution import EffectiveContact
 from cloudtel.errors import FileProblemsError, InvalidPhoneNumberError, InvalidValueError, Problem
 from cloudtel.numbers import PhoneNumber
 from cloudtel.numbers import _unchecked as _valid_number
@@ -69,9 +62,7 @@ __all__ = [
     "ImportReport",
     "RejectedRow",
     "decode_csv",
-    "demo_section",
     "export_csv",
-    "export_vcard",
     "import_csv",
 ]
 
@@ -1091,152 +1082,3 @@ def export_csv(
             row.append(str(effective.source) if effective is not None else "")
         writer.writerow(row)
     return out.getvalue()
-
-
-# --- vCard 4.0 ------------------------------------------------------------------------
-
-_TEL_TYPES = {
-    PhoneType.WORK: "work,voice",
-    PhoneType.MOBILE: "cell",
-    PhoneType.HOME: "home,voice",
-    PhoneType.FAX: "fax",
-    PhoneType.OTHER: "voice",
-}
-
-
-def _vtext(value: str) -> str:
-    """Escape a TEXT value (RFC 6350 §3.4): backslash, comma, newline."""
-    return value.replace("\\", "\\\\").replace(",", "\\,").replace("\n", "\\n")
-
-
-def _vcomponent(value: str) -> str:
-    """Escape one component of a compound value (N, ADR, ORG): also the semicolon."""
-    return _vtext(value).replace(";", "\\;")
-
-
-def _fold(line: str) -> str:
-    """Fold a content line at 75 octets (RFC 6350 §3.2) without splitting a character."""
-    data = line.encode("utf-8")
-    if len(data) <= 75:
-        return line + "\r\n"
-    parts: list[str] = []
-    current: list[str] = []
-    size = 0
-    limit = 75
-    for ch in line:
-        width = len(ch.encode("utf-8"))
-        if size + width > limit:
-            parts.append("".join(current))
-            current, size, limit = [], 0, 74  # continuation lines start with a space
-        current.append(ch)
-        size += width
-    parts.append("".join(current))
-    return "\r\n ".join(parts) + "\r\n"
-
-
-def _uid(contact: Contact) -> str:
-    key = "|".join(f"{name}:{number}" for name, number in contact.identity())
-    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'cloudtel-contact:' + key)}"
-
-
-def export_vcard(items: Iterable[Contact | EffectiveContact]) -> str:
-    """Write contacts as vCard 4.0 (RFC 6350): one ``VCARD`` per contact.
-
-    Names, organisation and address are structured (``N``, ``ORG``, ``ADR``);
-    numbers are ``tel:`` URIs with their type and ``PREF=1`` for the preferred
-    one; the contact type is a ``CATEGORIES`` value. Abbreviated numbers, speed
-    dial and (for effective lists) the source are ``X-CLOUDTEL-*`` properties.
-    Text is escaped and lines are folded at 75 octets; lines end in CRLF.
-
-    Args:
-        items: Contacts, or the entries of an effective list.
-
-    Returns:
-        The vCard text.
-    """
-    lines: list[str] = []
-    for item in items:
-        entry = item if isinstance(item, EffectiveContact) else None
-        contact = item.contact if isinstance(item, EffectiveContact) else item
-        kind = entry.kind if entry is not None else contact.kind
-        props = ["BEGIN:VCARD", "VERSION:4.0", f"UID:{_uid(contact)}"]
-        person = bool(contact.first_name or contact.last_name)
-        props.append(f"KIND:{'individual' if person or not contact.company else 'org'}")
-        props.append(f"FN:{_vtext(contact.name)}")
-        if person:
-            props.append(f"N:{_vcomponent(contact.last_name)};{_vcomponent(contact.first_name)};;;")
-        if contact.short_name:
-            props.append(f"NICKNAME:{_vtext(contact.short_name)}")
-        if contact.company or contact.department:
-            org = _vcomponent(contact.company)
-            if contact.department:
-                org += ";" + _vcomponent(contact.department)
-            props.append(f"ORG:{org}")
-        if contact.address or contact.postal_code or contact.city or contact.country:
-            parts = ("", "", contact.address, contact.city, "", contact.postal_code)
-            adr = ";".join(_vcomponent(p) for p in (*parts, contact.country))
-            props.append(f"ADR;TYPE=work:{adr}")
-        if contact.email:
-            props.append(f"EMAIL;TYPE=work:{_vtext(contact.email)}")
-        for phone in contact.phones:
-            pref = ";PREF=1" if phone.preferred else ""
-            props.append(
-                f'TEL;VALUE=uri;TYPE="{_TEL_TYPES[phone.type]}"{pref}:tel:{phone.number.e164}'
-            )
-            if phone.abbreviated:
-                props.append(
-                    f'X-CLOUDTEL-ABBREVIATED;X-TEL="tel:{phone.number.e164}":{phone.abbreviated}'
-                )
-        if contact.speed_dial:
-            props.append(f"X-CLOUDTEL-SPEED-DIAL:{contact.speed_dial}")
-        props.append(f"CATEGORIES:{kind.value}")
-        if entry is not None:
-            props.append(f"X-CLOUDTEL-SOURCE:{_vtext(str(entry.source))}")
-        props.append("END:VCARD")
-        lines += [_fold(p) for p in props]
-    return "".join(lines)
-
-
-# --- the demo ---------------------------------------------------------------------------
-
-
-def demo_section(org: Organization, out: object = None) -> str:
-    """The demo's contacts section: one user's effective list with where each came from.
-
-    Args:
-        org (Organization): The organisation (the example "Orange labo").
-        out (object): The demo's output folder (a :class:`~pathlib.Path`); when
-            given, the user's list is written there as a vCard file too.
-
-    Returns:
-        The section's text; empty when the organisation has no contacts.
-    """
-    if not org.contacts.scopes() or not org.users:
-        return ""
-    preferred = [u for u in org.users if u.username.startswith("demo.user@")]
-    with_groups = sorted(org.users, key=lambda u: -len(u.groups))
-    user = (preferred or with_groups)[0]
-    entries = org.contacts.effective(user.username)
-    rows = entries.rows()
-    heads = ("Name", "Company", "Numbers", "Kind", "From")
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(heads)]
-    table = [
-        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-        for row in [heads, *rows]
-    ]
-    table.insert(1, "  ".join("-" * w for w in widths))
-    groups = ", ".join(g.name for g in org.groups_of(user.username)) or "no groups"
-    text = [
-        f"== Contacts of {user.username} ({groups}): {len(entries)} entries",
-        *table,
-    ]
-    if out is not None:
-        from pathlib import Path  # noqa: PLC0415
-
-        from cloudtel._files import atomic_write  # noqa: PLC0415
-
-        target = Path(str(out)) / f"contacts-{user.username}.vcf"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(target, export_vcard(entries).encode("utf-8"))
-        text.append(f"vCard 4.0 of this list: {target}")
-    return "\n".join(text)
