@@ -54,7 +54,7 @@ from cloudtel.numbers import PhoneNumber
 from cloudtel.numbers import _unchecked as _valid_number
 
 if TYPE_CHECKING:
-    from cloudtel.accounts import Principal
+    from cloudtel.access import Principal
     from cloudtel.org import Organization
 
 __all__ = [

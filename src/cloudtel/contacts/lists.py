@@ -12,11 +12,12 @@ The state is saved in the org file under ``[contacts]``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 
 from cloudtel._part import Part
+from cloudtel.access import Principal, require_admin_view, require_self_or_admin_view
 from cloudtel.contacts.model import Contact, ContactKind, HiddenContact, Scope, ScopeKind
 from cloudtel.contacts.resolution import (
     _NO_CONTACTS,
@@ -34,9 +35,6 @@ from cloudtel.errors import (
     Problem,
 )
 from cloudtel.numbers import PhoneNumber
-
-if TYPE_CHECKING:
-    from cloudtel.accounts import Principal
 
 __all__ = ["Contacts"]
 
@@ -182,8 +180,6 @@ class Contacts(Part):
         """Check that ``by`` may do ``action`` at ``scope``; ``None`` is the administrator."""
         if by is None:
             return
-        from cloudtel.accounts import require_admin_view, require_self_or_admin_view  # noqa: PLC0415
-
         if scope.kind is ScopeKind.USER and scope.name == by.username and not by.in_admin_view:
             require_self_or_admin_view(by, scope.name, action=action)
             if mandatory:
@@ -353,8 +349,6 @@ class Contacts(Part):
         """
         user = self.org.user(username).username
         if by is not None:
-            from cloudtel.accounts import require_self_or_admin_view  # noqa: PLC0415
-
             require_self_or_admin_view(by, user, action=f"hiding {contact.name!r}")
         entry = self._entry(user, contact)
         if entry.mandatory:
