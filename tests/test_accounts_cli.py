@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from cloudtel import load
-from cloudtel.cli import accounts_demo_section, main
+from cloudtel.cli import main
+from cloudtel.cli.demo import accounts_demo_section
 
 DEMO = "demo.user@orange.be"
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from cloudtel.cli import main, table
+from cloudtel.cli import main
+from cloudtel.cli.table import table
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

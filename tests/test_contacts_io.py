@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from cloudtel import FileProblemsError, NotFoundError, Organization, User, UserGroup
+from cloudtel.cli.demo import contacts_demo_section as demo_section
 from cloudtel.contacts import (
     HEADERS,
     Contact,
@@ -21,7 +22,6 @@ from cloudtel.contacts import (
     export_vcard,
     import_csv,
 )
-from cloudtel.contacts._demo import demo_section
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "examples" / "orange-labo" / "contacts-import.csv"

@@ -9,9 +9,11 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+import attrs
 import pytest
 
 from cloudtel import Organization, User
+from cloudtel.cli.demo import functions_demo_section
 from cloudtel.errors import (
     DuplicateError,
     FileProblemsError,
@@ -20,7 +22,7 @@ from cloudtel.errors import (
     NumberNotAvailableError,
     ReferencedError,
 )
-from cloudtel.functions import FunctionKind, FunctionNumber, FunctionNumbers, demo_section
+from cloudtel.functions import FunctionKind, FunctionNumber, FunctionNumbers
 from cloudtel.numbers import PhoneNumber
 from cloudtel.schedules import (
     WORKDAYS,
@@ -273,6 +275,23 @@ def test_a_default_event_playing_a_missing_prompt_is_refused(org: Organization) 
         )
 
 
+def test_a_missing_prompt_is_reported_when_the_organisation_has_no_prompts() -> None:
+    # the prompts are always asked for: an empty library hides no missing prompt
+    bare = Organization(name="Bare", domain="bare.be", number_ranges=("+3292470680-+3292470689",))
+    created = bare.functions.create("Menu", "IVR", "+3292470680")
+    closed = created.schedule.set_default(Action.CLOSED, instruction="welcome")
+    with pytest.raises(NotFoundError, match="'welcome', which does not exist; prompts are: none"):
+        bare.functions.set_schedule(created.name, closed)
+    loaded = FunctionNumbers(numbers=(attrs.evolve(created, schedule=closed),))
+    loaded.attach(bare)
+    assert [(p.path, p.message) for p in loaded.problems()] == [
+        (
+            "functions.numbers[0].schedule.default.instruction",
+            "default event plays voice prompt 'welcome', which does not exist; prompts are: none",
+        )
+    ]
+
+
 def test_prompts_used_as_instructions_are_references(org: Organization) -> None:
     created = org.functions.create(
         "Nederlands Orange labo", "IVR", "+3292470680", short_number="5901"
@@ -397,11 +416,11 @@ def test_a_part_on_its_own_checks_only_itself() -> None:
 
 
 def test_the_demo_section_prints_the_status_list(org: Organization) -> None:
-    assert demo_section(org) == ""
+    assert functions_demo_section(org) == ""
     nl = org.functions.create("Nederlands Orange labo", "IVR", "+3292470680", short_number="5901")
     org.functions.create("Francais Orange labo", "IVR", "+3292470681", short_number="5502")
     org.functions.set_schedule(nl.name, manual_schedule(nl.schedule))
-    text = demo_section(org, at=at(2025, 3, 3, 10))
+    text = functions_demo_section(org, at=at(2025, 3, 3, 10))
     lines = text.splitlines()
     assert lines[0] == "== Function numbers and their schedules, status at 2025-03-03 10:00 CET"
     assert "Nederlands Orange labo  +3292470680  5901   IVR   ● open" in text

@@ -9,8 +9,8 @@ import pytest
 from tests.sip_agents import LOOPBACK, AnsweringPhone
 
 from cloudtel import Organization, save
-from cloudtel._phones_cli import demo_section
 from cloudtel.cli import main
+from cloudtel.cli.demo import phones_demo_section
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -178,7 +178,7 @@ def test_sync_needs_to_know_which_phones(
 def test_the_demo_section_writes_and_shows_the_phone_files(
     example_org: Organization, tmp_path: Path
 ) -> None:
-    text = demo_section(example_org, tmp_path)
+    text = phones_demo_section(example_org, tmp_path)
     assert text.startswith("== SIP desk phones")
     assert "2 phones, 4 files: 4 added" in text
     assert "sip line1 user name: steven.lathouwers" in text

@@ -23,10 +23,9 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 import attrs
 
@@ -45,19 +44,14 @@ from cloudtel.schedules import (
     Schedule,
     ScheduleState,
     states_at_instant,
-    zone_of,
 )
 from cloudtel.schedules.view import WeekView, week_view
-
-if TYPE_CHECKING:
-    from cloudtel.org import Organization
 
 __all__ = [
     "FunctionKind",
     "FunctionNumber",
     "FunctionNumbers",
     "FunctionStatus",
-    "demo_section",
 ]
 
 _SHORT_NUMBER: Final = re.compile(r"[0-9]{2,10}")
@@ -663,7 +657,7 @@ class FunctionNumbers(Part):
         self, function: FunctionNumber, previous: FunctionNumber | None = None
     ) -> Iterator[tuple[str, str]]:
         org = self.org
-        prompts = _prompt_names(org)
+        prompts = set(org.prompts.names())
         positions = {event.name: i for i, event in enumerate(function.schedule.events)}
 
         def path(where: str, field: str) -> str:
@@ -672,15 +666,14 @@ class FunctionNumbers(Part):
             name = where.removeprefix("event ")[1:-1]
             return f"events[{positions.get(name, 0)}].{field}"
 
-        if prompts is not None:
-            for where, prompt in function.schedule.instructions():
-                if prompt not in prompts:
-                    known = ", ".join(repr(p) for p in sorted(prompts)) or "none"
-                    yield (
-                        path(where, "instruction"),
-                        f"{where} plays voice prompt {prompt!r}, which does not exist; "
-                        f"prompts are: {known}",
-                    )
+        for where, prompt in function.schedule.instructions():
+            if prompt not in prompts:
+                known = ", ".join(repr(p) for p in sorted(prompts)) or "none"
+                yield (
+                    path(where, "instruction"),
+                    f"{where} plays voice prompt {prompt!r}, which does not exist; "
+                    f"prompts are: {known}",
+                )
         for where, target in _targets(function.schedule):
             if target.user is not None and not org.has_user(target.user):
                 yield (
@@ -717,20 +710,6 @@ class FunctionNumbers(Part):
         self.numbers = tuple(items)
 
 
-def _prompt_names(org: Organization) -> set[str] | None:
-    """The names of the organisation's voice prompts, or None when it keeps none."""
-    prompts = getattr(org, "prompts", None)
-    if prompts is None:
-        return None
-    names = getattr(prompts, "names", None)
-    if callable(names):
-        return set(names())
-    items = getattr(prompts, "prompts", None)
-    if items is not None:
-        return {p.name for p in items}
-    return None
-
-
 def _targets(schedule: Schedule) -> Iterator[tuple[str, ForwardTarget]]:
     for event in schedule.events:
         if event.forward_to is not None:
@@ -750,89 +729,3 @@ def _map_targets(schedule: Schedule, change: Any) -> Schedule:
     if events == schedule.events and default == schedule.default:
         return schedule
     return attrs.evolve(schedule, events=events, default=default)
-
-
-# --- the status list as text (CLI and demo) --------------------------------------------
-
-
-def describe_state(state: ScheduleState) -> str:
-    """A state in the words of the status list: ``open``, ``closed (User unavailable)`` …
-
-    Args:
-        state (ScheduleState): The state.
-
-    Returns:
-        str: One short line.
-    """
-    text = state.action.value
-    if state.forward_to is not None:
-        text += f" to {state.forward_to}"
-    if state.instruction is not None:
-        text += f", plays {state.instruction!r}"
-    return text
-
-
-def status_table(statuses: Iterable[FunctionStatus], zone: str) -> str:
-    """The status list as a text table (name, number, short number, type, status, next).
-
-    Args:
-        statuses (Iterable[FunctionStatus]): From :meth:`FunctionNumbers.status`.
-        zone (str): The organisation's time zone, for showing the next change.
-
-    Returns:
-        str: The table; ``(no function numbers)`` when there are none.
-    """
-    rows = []
-    for status in statuses:
-        function = status.function
-        change = status.next_change
-        if change is None:
-            next_text = "never"
-        else:
-            local = change.at.astimezone(zone_of(function.time_zone or zone))
-            next_text = f"{local:%Y-%m-%d %H:%M} {describe_state(change.state)}"
-        mark = "●" if status.is_open else "○"
-        rows.append(
-            (
-                function.name,
-                function.number.e164,
-                function.short_number or "",
-                function.kind.label,
-                f"{mark} {describe_state(status.state)}",
-                next_text,
-            )
-        )
-    if not rows:
-        return "(no function numbers)"
-    return _table(rows, ("Name", "Number", "Short", "Type", "Status", "Next change"))
-
-
-def _table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
-    cells = [list(headers), *[list(row) for row in rows]]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    lines = [
-        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells
-    ]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
-
-
-def demo_section(org: Organization, out: Path | None = None, at: datetime | None = None) -> str:
-    """The demo's section on schedules: the status list of every function number.
-
-    Args:
-        org (Organization): The organisation.
-        out (Path | None): The demo's output folder (not used: this section writes nothing).
-        at (datetime | None): The instant; ``None`` is now.
-
-    Returns:
-        str: A heading and the status table, or ``""`` when there are no function numbers.
-    """
-    del out
-    functions: FunctionNumbers | None = getattr(org, "functions", None)
-    if functions is None or not len(functions):
-        return ""
-    instant = datetime.now(UTC) if at is None else at
-    local = instant.astimezone(zone_of(org.time_zone))
-    heading = f"== Function numbers and their schedules, status at {local:%Y-%m-%d %H:%M %Z}"
-    return heading + "\n" + status_table(functions.status(instant), org.time_zone)

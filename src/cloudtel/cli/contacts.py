@@ -1,4 +1,7 @@
-"""The ``cloudtel contacts`` commands: a user's list, CSV import, CSV/vCard export."""
+"""The ``cloudtel contacts`` commands: a user's list, CSV import, CSV/vCard export.
+
+Registered in :data:`cloudtel.cli.COMMANDS` through :func:`add_contacts_commands`.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from cloudtel._files import atomic_write
-from cloudtel._text import say as _print
-from cloudtel._text import table
+from cloudtel.cli.table import say as _print
+from cloudtel.cli.table import table
 from cloudtel.contacts import export_csv, export_vcard, import_csv
 from cloudtel.serialization import load, save
 
@@ -75,6 +78,11 @@ def _contacts(args: argparse.Namespace) -> int:
 
 
 def add_contacts_commands(sub: Any) -> None:
+    """Add ``cloudtel contacts [import|export]`` to the ``cloudtel`` command.
+
+    Args:
+        sub: The subparsers object of the main parser.
+    """
     cmd = sub.add_parser(
         "contacts",
         help="show a user's contact list with provenance; import or export contacts",

@@ -1,4 +1,4 @@
-"""The ``cloudtel`` commands for SIP desk phones: phones, keys, provision, sync; the demo part.
+"""The ``cloudtel`` commands for SIP desk phones: phones, keys, provision, sync.
 
 Registered in :data:`cloudtel.cli.COMMANDS` through :func:`add_phones_commands`.
 """
@@ -11,11 +11,12 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from cloudtel._text import say as _print
-from cloudtel._text import table
+from cloudtel.cli.table import say as _print
+from cloudtel.cli.table import table
 from cloudtel.devices import EmptyKey, ExtensionKey, Key, KeyPosition, LineKey, PhoneNumberKey
-from cloudtel.errors import InvalidValueError, NotFoundError
+from cloudtel.errors import InvalidValueError
 from cloudtel.org import Organization
+from cloudtel.plugins import find_model
 from cloudtel.provisioning import (
     FileChange,
     ProvisioningReport,
@@ -25,11 +26,19 @@ from cloudtel.provisioning import (
 )
 from cloudtel.serialization import load
 
-__all__ = ["add_phones_commands", "demo_section"]
+__all__ = ["add_phones_commands", "describe_key"]
 
 
-def _describe_key(org: Organization, key: Key) -> tuple[str, str, str]:
-    """(kind, what the phone shows, value) of a key."""
+def describe_key(org: Organization, key: Key) -> tuple[str, str, str]:
+    """(kind, what the phone shows, value) of a key, as the key tables show it.
+
+    Args:
+        org: The organisation, for the names of extension keys' users.
+        key: The key.
+
+    Returns:
+        The kind (``"Line"``, ``"Extension"`` …), what the phone shows, and the value.
+    """
     if isinstance(key, LineKey):
         return ("Line", f"account {key.account}", "")
     if isinstance(key, ExtensionKey):
@@ -66,15 +75,13 @@ def _keys(args: argparse.Namespace) -> int:
     phone = org.phones.get(args.mac)
     programmed = dict(phone.layout.items())
     if args.all:
-        from cloudtel.plugins import find_model  # noqa: PLC0415 - loads the drivers
-
         model = find_model(phone.family, phone.model)
         positions: list[KeyPosition] = list(model.positions(phone.expansion_modules))
     else:
         positions = list(programmed)
     rows = []
     for position in positions:
-        kind, shows, value = _describe_key(org, programmed.get(position, EmptyKey()))
+        kind, shows, value = describe_key(org, programmed.get(position, EmptyKey()))
         rows.append((str(position), position.describe(), kind, shows, value))
     _print(table(rows, ("Key", "Where", "Kind", "Shows", "Value")))
     user = f", user {phone.user}" if phone.user else ""
@@ -239,53 +246,3 @@ def add_phones_commands(sub: Any) -> None:
         "--timeout", type=float, default=None, help="seconds to wait per phone (max 32)"
     )
     cmd.set_defaults(run=_sync, trailing="macs")
-
-
-def demo_section(org: Organization, out: Path) -> str:
-    """The demo's phones section: the key layout and the files written for each phone.
-
-    Writes the example organisation's phone files into ``out/phones`` (with demo SIP
-    passwords) and sends nothing over the network.
-
-    Args:
-        org: The example organisation.
-        out: The demo's output folder.
-
-    Returns:
-        The section's text.
-    """
-    phones = tuple(org.phones)
-    if not phones:
-        return ""
-    folder = out / "phones"
-    lines = ["== SIP desk phones"]
-    rows = [
-        (p.name, f"{p.family.capitalize()} {p.model}", p.user or "-", len(p.layout)) for p in phones
-    ]
-    lines.append(table(rows, ("MAC", "Model", "User", "Keys")))
-    first = phones[0]
-    lines.append("")
-    lines.append(f"keys of {first.name}:")
-    key_rows = []
-    for position, key in first.layout.items():
-        kind, shows, value = _describe_key(org, key)
-        key_rows.append((str(position), kind, shows, value))
-    lines.append(table(key_rows, ("Key", "Kind", "Shows", "Value")))
-    passwords = {p.user: f"demo-{i}-secret" for i, p in enumerate(phones) if p.user}
-    settings = ProvisioningSettings(
-        server_url="http://prov.example.invalid/phones/", sip_passwords=passwords
-    )
-    try:
-        report = provision(org, folder, settings)
-    except NotFoundError as exc:  # a driver's model missing: say so, keep the demo going
-        return "\n".join([*lines, f"provisioning skipped: {exc}"])
-    lines.append("")
-    lines.append(table(report.rows(), ("Phone", "File", "Change")))
-    lines.append(f"{folder}: {report.summary()}")
-    config = folder / report.phones[0].files[0].path
-    head = config.read_text(encoding="utf-8").splitlines()[:6]
-    lines.append(f"first lines of {config.name}:")
-    lines.extend(f"  {line}" for line in head)
-    again = provision(org, folder, settings)
-    lines.append(f"provisioned again with nothing changed: {again.written} files written")
-    return "\n".join(lines)

@@ -1,4 +1,9 @@
-"""Plain text output shared by the command-line modules."""
+"""Plain-text output of the ``cloudtel`` command: the one text table, and :func:`say`.
+
+Every command and demo section that shows rows formats them with :func:`table`
+(columns padded to the widest cell, two spaces apart, a dashed line under the
+headers, no trailing spaces); :func:`say` writes a line or block to standard output.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
 """The ``cloudtel schedule`` commands: the status list, one schedule's week, the next change.
 
+Registered in :data:`cloudtel.cli.COMMANDS` through :func:`add_schedule_commands`;
+:func:`status_table` is the status list as text, for ``schedule status`` and the demo.
+
 ``NUMBER`` is a function number's name (any case), short number (``5901``) or number in
 any notation (``+32 9 247 06 80``, ``092470680``). Times given without a UTC offset
 (``--at 2025-03-03T10:00``) are wall-clock times of the organisation's time zone.
@@ -9,18 +12,81 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from cloudtel._text import say as _print
+from cloudtel._files import atomic_write
+from cloudtel.cli.table import say as _print
+from cloudtel.cli.table import table
 from cloudtel.errors import InvalidValueError
-from cloudtel.functions import describe_state, status_table
-from cloudtel.schedules import zone_of
+from cloudtel.functions import FunctionStatus
+from cloudtel.schedules import ScheduleState, zone_of
+from cloudtel.schedules.ical import to_ical
 from cloudtel.schedules.view import describe_events, week_view
 from cloudtel.serialization import load
 
-__all__ = ["add_schedule_commands"]
+__all__ = ["add_schedule_commands", "describe_state", "status_table"]
+
+
+# --- the status list as text (schedule status and the demo) -------------------------
+
+
+def describe_state(state: ScheduleState) -> str:
+    """A state in the words of the status list: ``open``, ``closed (User unavailable)`` …
+
+    Args:
+        state (ScheduleState): The state.
+
+    Returns:
+        str: One short line.
+    """
+    text = state.action.value
+    if state.forward_to is not None:
+        text += f" to {state.forward_to}"
+    if state.instruction is not None:
+        text += f", plays {state.instruction!r}"
+    return text
+
+
+def status_table(statuses: Iterable[FunctionStatus], zone: str) -> str:
+    """The status list as a text table (name, number, short number, type, status, next).
+
+    Args:
+        statuses (Iterable[FunctionStatus]): From :meth:`FunctionNumbers.status
+            <cloudtel.FunctionNumbers.status>`.
+        zone (str): The organisation's time zone, for showing the next change.
+
+    Returns:
+        str: The table; ``(no function numbers)`` when there are none.
+    """
+    rows = []
+    for status in statuses:
+        function = status.function
+        change = status.next_change
+        if change is None:
+            next_text = "never"
+        else:
+            local = change.at.astimezone(zone_of(function.time_zone or zone))
+            next_text = f"{local:%Y-%m-%d %H:%M} {describe_state(change.state)}"
+        mark = "●" if status.is_open else "○"
+        rows.append(
+            (
+                function.name,
+                function.number.e164,
+                function.short_number or "",
+                function.kind.label,
+                f"{mark} {describe_state(status.state)}",
+                next_text,
+            )
+        )
+    if not rows:
+        return "(no function numbers)"
+    return table(rows, ("Name", "Number", "Short", "Type", "Status", "Next change"))
+
+
+# --- the commands ----------------------------------------------------------------------
 
 
 def _instant(text: str | None, zone: str, option: str) -> datetime:
@@ -93,9 +159,6 @@ def _next(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from cloudtel._files import atomic_write  # noqa: PLC0415
-    from cloudtel.schedules.ical import to_ical  # noqa: PLC0415
-
     org = load(args.file)
     function = org.functions.find(args.number)
     text = to_ical(function.schedule, org.time_zone, name=function.name)

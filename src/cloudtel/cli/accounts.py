@@ -1,5 +1,8 @@
 """The ``cloudtel`` commands of accounts and messages: login-check, reset-password,
-reset-pin, welcome."""
+reset-pin, welcome.
+
+Registered in :data:`cloudtel.cli.COMMANDS` through :func:`add_accounts_commands`.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +13,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from cloudtel._text import say as _print
-from cloudtel._text import table
 from cloudtel.accounts import Channel
-from cloudtel.errors import CloudtelError, DeliveryError, InvalidValueError
+from cloudtel.cli.table import say as _print
+from cloudtel.cli.table import table
+from cloudtel.errors import DeliveryError, InvalidValueError
 from cloudtel.messaging import (
     MessageSettings,
     Transports,
@@ -22,10 +25,9 @@ from cloudtel.messaging import (
     get_transport,
     send_welcome,
 )
-from cloudtel.org import Organization
 from cloudtel.serialization import load, save
 
-__all__ = ["accounts_demo_section", "add_accounts_commands"]
+__all__ = ["add_accounts_commands"]
 
 
 # --- accounts and messages ---------------------------------------------------
@@ -162,6 +164,11 @@ def _transport_arguments(cmd: Any) -> None:
 
 
 def add_accounts_commands(sub: Any) -> None:
+    """Add ``login-check``, ``reset-password``, ``reset-pin`` and ``welcome`` to ``cloudtel``.
+
+    Args:
+        sub: The subparsers object of the main parser.
+    """
     cmd = sub.add_parser(
         "login-check",
         help="check a login (username or mobile number); asks for the password",
@@ -201,41 +208,3 @@ def add_accounts_commands(sub: Any) -> None:
     by.add_argument("--sms", action="store_true", help="send by SMS only")
     _transport_arguments(cmd)
     cmd.set_defaults(run=_welcome)
-
-
-def accounts_demo_section(org: Organization, out: Path) -> str:
-    """The demo's accounts section: a reset password, a login, welcome messages in an outbox.
-
-    Args:
-        org: The example organisation (changed in memory only).
-        out: The demo's output folder; messages go to ``out/outbox``.
-
-    Returns:
-        The section's text.
-    """
-    demo = "demo.user@orange.be"
-    if not org.has_user(demo):
-        return ""
-    outbox = out / "outbox"
-    transports = Transports.outbox(outbox, sender="noreply.cloudtelephony@orange.be")
-    lines = ["== Accounts and messages"]
-    issued = org.accounts.reset_password(demo)
-    status = deliver_secret(org, issued, transports)
-    lines.append(f"reset password of {demo}: {status}")
-    mobile = org.user(demo).mobile_phones[0].number if org.user(demo).mobile_phones else None
-    identifier = mobile.national if mobile is not None else demo
-    principal = org.accounts.login(identifier, issued.secret)
-    lines.append(
-        f"login as {identifier!r} with it: ok, {principal.username}"
-        + (" (must choose a new password)" if principal.must_change_password else "")
-    )
-    try:
-        org.accounts.login(demo, "not-the-password")
-    except CloudtelError as exc:
-        lines.append(f"login with a wrong password: {exc}")
-    for status in send_welcome(org, demo, list(WelcomeTarget), transports):
-        lines.append(str(status))
-    stored = next(c.password_hash for c in org.accounts.credentials if c.username == demo)
-    lines.append(f"the org file keeps only the hash: {str(stored)[:40]}…")
-    lines.append(f"messages are in {outbox}")
-    return "\n".join(lines)

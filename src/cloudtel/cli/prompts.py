@@ -1,4 +1,7 @@
-"""The ``cloudtel prompts`` commands: list, import, delete and export voice prompts."""
+"""The ``cloudtel prompts`` commands: list, import, delete and export voice prompts.
+
+Registered in :data:`cloudtel.cli.COMMANDS` through :func:`add_prompts_commands`.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from cloudtel._files import atomic_write
-from cloudtel._text import say as _print
-from cloudtel._text import table
-from cloudtel.org import Organization
+from cloudtel.audio import wav_to_raw
+from cloudtel.cli.table import say as _print
+from cloudtel.cli.table import table
 from cloudtel.serialization import load, save
 
-__all__ = ["add_prompts_commands", "prompts_demo_section"]
+__all__ = ["add_prompts_commands"]
 
 
 # --- voice prompts -------------------------------------------------------------
@@ -103,8 +106,6 @@ def _prompts_delete(args: argparse.Namespace, file: str, name: str) -> int:
 
 
 def _prompts_export(args: argparse.Namespace, file: str, name: str, out: str) -> int:
-    from cloudtel.audio import wav_to_raw  # noqa: PLC0415
-
     org = load(file)
     stored = org.prompts.get(name).audio_for(args.language)
     data = (Path(file).parent / stored.file).read_bytes()
@@ -115,38 +116,12 @@ def _prompts_export(args: argparse.Namespace, file: str, name: str, out: str) ->
     return 0
 
 
-def prompts_demo_section(org: Organization, out: Path) -> str:
-    """The demo's voice prompts section: the list, one export, one refused deletion."""
-    from cloudtel.audio import wav_to_raw  # noqa: PLC0415
-
-    if not len(org.prompts):
-        return ""
-    rows = [
-        (p.name, ", ".join(f"{a.language} {a.duration:.1f}s" for a in p.audio), p.description)
-        for p in org.prompts
-    ]
-    lines = [
-        f"== Voice prompts: {len(rows)}, stored as A-law 8 kHz mono WAV beside the org file",
-        table(rows, ("Name", "Audio (default first)", "Description")),
-    ]
-    folder = org.source_folder()
-    first = next(iter(org.prompts))
-    if folder is not None:
-        stored = first.audio_for()
-        target = out / Path(stored.file).with_suffix(".al").name
-        target.write_bytes(wav_to_raw((folder / stored.file).read_bytes()))
-        lines.append(
-            f"exported {first.name!r} ({stored.language}) as raw A-law for Asterisk: {target}"
-        )
-    for prompt in org.prompts:
-        referrers = org.referrers("prompt", prompt.name)
-        if referrers:
-            lines.append(f"{prompt.name!r} cannot be deleted: it is used by {'; '.join(referrers)}")
-            break
-    return "\n".join(lines)
-
-
 def add_prompts_commands(sub: Any) -> None:
+    """Add ``cloudtel prompts [import|delete|export]`` to the ``cloudtel`` command.
+
+    Args:
+        sub: The subparsers object of the main parser.
+    """
     cmd = sub.add_parser(
         "prompts",
         help="list, import, delete or export voice prompts",

@@ -1,0 +1,97 @@
+"""The ``cloudtel`` command.
+
+Each capability adds its subcommands through one function in :data:`COMMANDS`
+that takes the subparsers object. A command is a function of the parsed
+arguments that returns the exit status. A mistake a user can make (a bad file,
+an unknown user, an invalid number) raises a :class:`~cloudtel.CloudtelError`;
+:func:`main` prints its message as ``cloudtel: …`` and exits with status 1,
+never with a traceback.
+
+The commands live in one module per capability: :mod:`cloudtel.cli.core`
+(validate, users, user, numbers), :mod:`~cloudtel.cli.contacts`,
+:mod:`~cloudtel.cli.prompts`, :mod:`~cloudtel.cli.accounts`,
+:mod:`~cloudtel.cli.phones`, :mod:`~cloudtel.cli.schedule`, and
+:mod:`~cloudtel.cli.demo` (the demo and its sections). Their text
+tables all come from :mod:`cloudtel.cli.table`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from cloudtel.cli.accounts import add_accounts_commands
+from cloudtel.cli.contacts import add_contacts_commands
+from cloudtel.cli.core import add_core_commands
+from cloudtel.cli.demo import add_demo_commands
+from cloudtel.cli.phones import add_phones_commands
+from cloudtel.cli.prompts import add_prompts_commands
+from cloudtel.cli.schedule import add_schedule_commands
+from cloudtel.errors import CloudtelError
+
+__all__ = ["COMMANDS", "build_parser", "main"]
+
+Command = Callable[[argparse.Namespace], int]
+
+
+COMMANDS: list[Callable[[Any], None]] = [
+    add_core_commands,
+    add_demo_commands,
+    add_contacts_commands,
+    add_prompts_commands,
+    add_accounts_commands,
+    add_phones_commands,
+    add_schedule_commands,
+]
+"""Functions that add subcommands; each capability appends its own."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every command of :data:`COMMANDS`."""
+    parser = argparse.ArgumentParser(
+        prog="cloudtel",
+        description="Administer a hosted business telephone system: organisations, users, "
+        "contacts, voice prompts, schedules and SIP desk phones.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for add in COMMANDS:
+        add(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``cloudtel`` command; returns the exit status.
+
+    Args:
+        argv: The arguments (without the program name); default ``sys.argv[1:]``.
+    """
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        # argparse cannot take a list of positionals after options (``sync FILE --reboot
+        # MAC``); a command that names such a list with ``trailing=`` gets the rest of them
+        trailing: str | None = getattr(args, "trailing", None)
+        if trailing is None or any(word.startswith("-") for word in extra):
+            unknown = [w for w in extra if trailing is None or w.startswith("-")]
+            parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+        else:
+            setattr(args, trailing, [*getattr(args, trailing), *extra])
+    try:
+        status: int = args.run(args)
+    except CloudtelError as exc:
+        sys.stderr.write(f"cloudtel: {exc}\n")
+        return 1
+    except OSError as exc:
+        where = f" {exc.filename}" if exc.filename else ""
+        sys.stderr.write(f"cloudtel:{where}: {exc.strerror or exc}\n")
+        return 1
+    except KeyboardInterrupt:
+        sys.stderr.write("cloudtel: interrupted\n")
+        return 130
+    return status
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,123 @@
+"""The core ``cloudtel`` commands: validate, users, user, numbers.
+
+Registered in :data:`cloudtel.cli.COMMANDS` through :func:`add_core_commands`.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from cloudtel.cli.table import say as _print
+from cloudtel.cli.table import table
+from cloudtel.errors import InvalidValueError
+from cloudtel.org import SORT_COLUMNS
+from cloudtel.serialization import load
+
+__all__ = ["add_core_commands"]
+
+
+def _validate(args: argparse.Namespace) -> int:
+    org = load(args.file)
+    _print(
+        f"{args.file}: valid — organisation {org.name!r}, {len(org.groups)} groups, "
+        f"{len(org.users)} users"
+    )
+    return 0
+
+
+def _users(args: argparse.Namespace) -> int:
+    org = load(args.file)
+    page = org.find_users(
+        args.search or "",
+        group=args.group,
+        sort=args.sort,
+        descending=args.descending,
+        page=args.page,
+        page_size=args.page_size,
+    )
+    if page.page > page.pages:
+        raise InvalidValueError(
+            f"there is no page {page.page}: {page.total} users make {page.pages} "
+            f"page{'s' if page.pages != 1 else ''} of {page.page_size}",
+            field="page",
+            value=page.page,
+        )
+    rows = [(u.username, u.first_name, u.last_name, u.primary_line or "") for u in page.users]
+    _print(table(rows, ("Username", "First name", "Last name", "Primary line")))
+    _print(f"page {page.page} of {page.pages} ({page.total} users)")
+    return 0
+
+
+def _user(args: argparse.Namespace) -> int:
+    org = load(args.file)
+    user = org.user(args.username)
+    rows: list[tuple[str, object]] = [
+        ("username", user.username),
+        ("name", f"{user.first_name} {user.last_name}".strip()),
+        ("department", user.department),
+        ("e-mail", user.email),
+        ("groups", ", ".join(user.groups)),
+        ("primary line", user.primary_line or ""),
+        ("aliases", ", ".join(str(a) for a in user.aliases)),
+        ("mobile phones", ", ".join(f"{m.number} ({m.profile})" for m in user.mobile_phones)),
+    ]
+    _print(table(rows, ("Field", "Value")))
+    _print("")
+    settings = org.resolve_settings(user.username)
+    shown = [(name, getattr(r.value, "value", r.value), r.source) for name, r in settings.items()]
+    _print(table(shown, ("Setting", "Value", "From")))
+    return 0
+
+
+def _numbers(args: argparse.Namespace) -> int:
+    if args.limit is not None and args.limit < 1:
+        raise InvalidValueError(
+            f"--limit takes a whole number from 1, not {args.limit}", field="limit"
+        )
+    org = load(args.file)
+    if args.available:
+        free = list(org.available_numbers())
+        shown = free if args.limit is None else free[: args.limit]
+        _print("\n".join(n.e164 for n in shown))
+        _print(f"{len(free)} available numbers in {len(org.number_ranges)} ranges")
+        return 0
+    rows = []
+    for number_range in org.number_ranges:
+        for number in number_range:
+            rows.append((number.e164, org.holder_of(number) or "free"))
+    shown_rows = rows if args.limit is None else rows[: args.limit]
+    _print(table(shown_rows, ("Number", "Held by")))
+    return 0
+
+
+def add_core_commands(sub: Any) -> None:
+    """Add ``validate``, ``users``, ``user`` and ``numbers`` to the ``cloudtel`` command.
+
+    Args:
+        sub: The subparsers object of the main parser.
+    """
+    cmd = sub.add_parser("validate", help="check an org file and list every problem")
+    cmd.add_argument("file", help="the org file (.toml or .json)")
+    cmd.set_defaults(run=_validate)
+
+    cmd = sub.add_parser("users", help="list users like the portal: filter, sort, page")
+    cmd.add_argument("file", help="the org file")
+    cmd.add_argument("--group", help="only members of this group")
+    cmd.add_argument("--search", help="a part of the username, first or last name")
+    cmd.add_argument("--sort", default="username", choices=SORT_COLUMNS, help="sort column")
+    cmd.add_argument("--descending", action="store_true", help="reverse the order")
+    cmd.add_argument("--page", type=int, default=1, help="page number (from 1)")
+    cmd.add_argument("--page-size", type=int, default=25, help="users per page")
+    cmd.set_defaults(run=_users)
+
+    cmd = sub.add_parser("user", help="show one user with every setting and where it came from")
+    cmd.add_argument("file", help="the org file")
+    cmd.add_argument("username", help="the username, e.g. demo.user@orange.be")
+    cmd.set_defaults(run=_user)
+
+    cmd = sub.add_parser("numbers", help="the numbers of the ranges and who holds them")
+    cmd.add_argument("file", help="the org file")
+    cmd.add_argument("--available", action="store_true", help="only numbers nobody holds")
+    cmd.add_argument("--limit", type=int, help="show at most this many")
+    cmd.set_defaults(run=_numbers)
