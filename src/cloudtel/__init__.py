@@ -120,7 +120,7 @@ from cloudtel.messaging import (
     transport_specs,
 )
 from cloudtel.numbers import NumberRange, PhoneNumber
-from cloudtel.org import Blob, Organization, Part, Reference, UserPage
+from cloudtel.org import Blob, Organization, Part, Reference, UserPage, part
 from cloudtel.prompts import PromptAudio, PromptLibrary, RecordingRequest, VoicePrompt
 from cloudtel.provisioning import (
     FileChange,
@@ -303,6 +303,7 @@ __all__ = [
     "inspect_jpeg",
     "load",
     "loads",
+    "part",
     "phone_directory",
     "provision",
     "public_holidays",
