@@ -62,6 +62,7 @@ from cloudtel.contacts import (
 from cloudtel.devices import (
     Directory,
     DirectoryEntry,
+    DirectoryLink,
     DirectoryNumber,
     EmptyKey,
     ExtensionKey,
@@ -81,6 +82,7 @@ from cloudtel.devices import (
 from cloudtel.directory import phone_directory
 from cloudtel.errors import (
     AccessDeniedError,
+    AccountDisableError,
     AccountLockedError,
     AudioFormatError,
     CloudtelError,
@@ -140,6 +142,11 @@ from cloudtel.provisioning import (
     render_organization,
     sync_phones,
 )
+from cloudtel.provisioning_defaults import (
+    GroupProvisioning,
+    PhoneProvisioning,
+    ProvisioningDefaults,
+)
 from cloudtel.schedules import (
     Action,
     Change,
@@ -168,6 +175,7 @@ from cloudtel.users import MobilePhone, ResolvedSetting, Settings, User, UserGro
 
 __all__ = [
     "AccessDeniedError",
+    "AccountDisableError",
     "AccountLockedError",
     "Accounts",
     "Action",
@@ -190,6 +198,7 @@ __all__ = [
     "DeliveryStatus",
     "Directory",
     "DirectoryEntry",
+    "DirectoryLink",
     "DirectoryNumber",
     "DriverNotFoundError",
     "DuplicateError",
@@ -206,6 +215,7 @@ __all__ = [
     "FunctionNumber",
     "FunctionNumbers",
     "FunctionStatus",
+    "GroupProvisioning",
     "HiddenContact",
     "HttpSmsTransport",
     "ImportReport",
@@ -240,6 +250,7 @@ __all__ = [
     "PhoneModel",
     "PhoneNumber",
     "PhoneNumberKey",
+    "PhoneProvisioning",
     "PhoneReport",
     "PhoneType",
     "Phones",
@@ -249,6 +260,7 @@ __all__ = [
     "Problem",
     "PromptAudio",
     "PromptLibrary",
+    "ProvisioningDefaults",
     "ProvisioningReport",
     "ProvisioningSettings",
     "Receipt",
