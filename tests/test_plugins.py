@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import importlib.metadata
 import re
+import subprocess
 import sys
 import types
 from collections.abc import Iterator, Sequence
@@ -11,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+import cloudtel
 from cloudtel import hookspecs, plugins
 from cloudtel.devices import (
     Directory,
@@ -216,6 +219,116 @@ def test_a_broken_plugin_is_reported_by_name(monkeypatch: pytest.MonkeyPatch) ->
             plugins.get_plugin_manager()
     finally:
         plugins.reset_plugin_manager()
+
+
+# --- default plugins, misspelt hooks, the public marker ------------------------------
+
+
+def test_default_plugins_are_registered_when_the_manager_is_built(no_entry_points: None) -> None:
+    names = [name for name, _plugin in plugins.get_plugin_manager().list_name_plugin()]
+    assert names == [*plugins.DEFAULT_PLUGINS, plugins.RECORDER_STUB_NAME]
+    assert names[:3] == [
+        "cloudtel.messaging.outbox",
+        "cloudtel.messaging.smtp",
+        "cloudtel.messaging.sms",
+    ]
+
+
+def test_importing_cloudtel_builds_no_plugin_manager() -> None:
+    code = (
+        "import importlib.metadata, cloudtel\n"
+        "importlib.metadata.entry_points = None  # any discovery would fail now\n"
+        "from cloudtel import plugins\n"
+        "assert plugins._manager is None\n"
+        "cloudtel.hookimpl\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_hookimpl_is_exported_by_cloudtel() -> None:
+    assert cloudtel.hookimpl is hookspecs.hookimpl
+    assert "hookimpl" in cloudtel.__all__
+
+
+class Misspelt(DummyDriver):
+    @hookimpl
+    def cloudtel_render_phnoe(
+        self, phone: SipPhone, model: PhoneModel, context: PhoneContext
+    ) -> Sequence[RenderedFile] | None:
+        return None
+
+
+def test_a_misspelt_hook_is_refused_by_register(no_entry_points: None) -> None:
+    with pytest.raises(PluginError) as caught:
+        plugins.register(Misspelt(), name="typo")
+    message = str(caught.value)
+    assert "plugin 'typo' implements 'cloudtel_render_phnoe', which is not a cloudtel hook" in (
+        message
+    )
+    assert "did you mean 'cloudtel_render_phone'?" in message
+    assert caught.value.context["hook"] == "cloudtel_render_phnoe"
+    assert not plugins.get_plugin_manager().has_plugin("typo")
+    with pytest.raises(DriverNotFoundError):  # nothing of it stayed registered
+        plugins.get_driver("dummy")
+
+
+def test_a_misspelt_hook_of_an_installed_plugin_is_an_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    module = types.ModuleType("cloudtel_typo_driver")
+    module.driver = Misspelt()  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "cloudtel_typo_driver", module)
+
+    def entry_points(*, group: str) -> list[importlib.metadata.EntryPoint]:
+        if group != "cloudtel.drivers":
+            return []
+        return [importlib.metadata.EntryPoint("typo", "cloudtel_typo_driver:driver", group)]
+
+    monkeypatch.setattr(importlib.metadata, "entry_points", entry_points)
+    plugins.reset_plugin_manager()
+    try:
+        with pytest.raises(
+            PluginError,
+            match=r"plugin 'cloudtel.drivers:typo' implements 'cloudtel_render_phnoe'.*"
+            r"did you mean 'cloudtel_render_phone'\?",
+        ):
+            plugins.get_plugin_manager()
+    finally:
+        plugins.reset_plugin_manager()
+
+
+def test_installed_services_answer_like_the_facade(dummy: DummyDriver) -> None:
+    assert plugins.INSTALLED.find_model("dummy", "d1") is DUMMY_MODEL
+    with pytest.raises(NotFoundError, match="dummy driver has no model 'X9'"):
+        plugins.INSTALLED.find_model("dummy", "X9")
+    with pytest.raises(DriverNotFoundError, match="installed: dummy"):
+        plugins.INSTALLED.find_model("snom", "D1")
+
+
+def _cloudtel_imports(path: Path) -> set[str]:
+    """Every cloudtel module a file imports, anywhere in it (TYPE_CHECKING blocks too)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module)
+            if node.module == "cloudtel":
+                names |= {f"cloudtel.{alias.name}" for alias in node.names}
+    return {name for name in names if name.startswith("cloudtel.")}
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["hookspecs.py", "services.py", "messaging/transport.py", "messaging/message.py", "prompts.py"],
+)
+def test_the_hookspecs_and_the_domain_do_not_reach_up(module: str) -> None:
+    """No import of the organisation, the plugin manager, or messaging above the low modules."""
+    low = {"cloudtel.messaging.message", "cloudtel.messaging.transport"}
+    above = ("cloudtel.org", "cloudtel.plugins", "cloudtel.messaging", "cloudtel.prompts")
+    imported = _cloudtel_imports(ROOT / "src" / "cloudtel" / module) - low
+    reaching = sorted(name for name in imported if name.startswith(above))
+    assert not reaching, f"{module} imports {reaching}"
 
 
 class Override:

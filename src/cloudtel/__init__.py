@@ -103,6 +103,7 @@ from cloudtel.errors import (
     ScheduleError,
 )
 from cloudtel.functions import FunctionKind, FunctionNumber, FunctionNumbers, FunctionStatus
+from cloudtel.hookspecs import hookimpl
 from cloudtel.messaging import (
     DeliveryStatus,
     HttpSmsTransport,
@@ -125,7 +126,7 @@ from cloudtel.messaging import (
 )
 from cloudtel.numbers import NumberRange, PhoneNumber
 from cloudtel.org import Blob, Organization, Part, Reference, UserPage
-from cloudtel.prompts import PromptAudio, PromptLibrary, RecordingRequest, VoicePrompt
+from cloudtel.prompts import PromptAudio, PromptLibrary, VoicePrompt
 from cloudtel.provisioning import (
     FileChange,
     FileReport,
@@ -168,6 +169,7 @@ from cloudtel.schedules.ical import from_ical as schedule_from_ical
 from cloudtel.schedules.ical import to_ical as schedule_to_ical
 from cloudtel.schedules.view import Stretch, WeekView, week_view
 from cloudtel.serialization import dumps, load, loads, save
+from cloudtel.services import RecordingRequest
 from cloudtel.sip import NotifyOutcome, NotifyResult, SipTarget, check_sync
 from cloudtel.users import MobilePhone, ResolvedSetting, Settings, User, UserGroup, Visibility
 
@@ -312,6 +314,7 @@ __all__ = [
     "hash_secret",
     "holiday_events",
     "holiday_rules",
+    "hookimpl",
     "import_audio",
     "import_csv",
     "inspect_jpeg",

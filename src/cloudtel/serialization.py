@@ -32,7 +32,7 @@ import json
 import tomllib
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path, PurePosixPath
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, NoReturn, TypeVar
 
 import attrs
 import cattrs
@@ -45,6 +45,7 @@ from cloudtel.errors import CloudtelError, ConflictError, FileProblemsError, Pro
 from cloudtel.numbers import DEFAULT_COUNTRY, NumberRange, PhoneNumber
 from cloudtel.org import Organization
 from cloudtel.schedules._serialize import configure_schedule_converter
+from cloudtel.services import PluginServices
 from cloudtel.users import User, UserGroup
 
 __all__ = [
@@ -126,6 +127,10 @@ def _strict_primitives(converter: cattrs.Converter) -> None:
     converter.register_structure_hook_factory(is_collection, collection_factory)
 
 
+def _no_services(value: Any, _type: type[Any]) -> NoReturn:
+    raise ValueError(f"an organisation's plugin services are not read from a file: {value!r}")
+
+
 def configure_converter(converter: cattrs.Converter, *, fmt: Format, region: str) -> None:
     """Teach a converter cloudtel's value types for the wire format ``fmt``.
 
@@ -164,6 +169,7 @@ def configure_converter(converter: cattrs.Converter, *, fmt: Format, region: str
     converter.register_structure_hook(MacAddress, lambda value, _type: MacAddress(value))
     converter.register_unstructure_hook(MacAddress, lambda mac: mac.upper)
     converter.register_structure_hook(KeyLayout, lambda value, _type: layout_from_primitive(value))
+    converter.register_structure_hook(PluginServices, _no_services)
     converter.register_unstructure_hook(KeyLayout, layout_to_primitive)
     configure_schedule_converter(converter)
 
@@ -201,7 +207,7 @@ def _lenient_converter(fmt: Format, region: str) -> cattrs.Converter:
 
 
 def _header_fields() -> list[attrs.Attribute[Any]]:
-    return [f for f in attrs.fields(Organization) if f.init and not f.metadata.get("part")]
+    return [f for f in attrs.fields(Organization) if f.init and f.eq and not f.metadata.get("part")]
 
 
 def _part_type(name: str) -> type[Any]:
