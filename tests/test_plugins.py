@@ -1,4 +1,8 @@
-"""The plugin facade and the phone-driver hooks, tested with a test-only dummy driver."""
+"""The plugin facade and the phone-driver hooks.
+
+Tested with the dummy driver distribution (``drivers/dummy``, family ``dummy``) and,
+where a driver must misbehave, with test-only drivers.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from pathlib import Path
 import pytest
 
 import cloudtel
+import cloudtel_dummy
 from cloudtel import hookspecs, plugins
 from cloudtel.devices import (
     Directory,
@@ -52,7 +57,7 @@ DUMMY_MODEL = PhoneModel(
 
 
 class DummyDriver:
-    """A driver for the imaginary family "dummy": one line per key."""
+    """A test-only driver that also claims the family "dummy" (subclassed to misbehave)."""
 
     @hookimpl
     def cloudtel_phone_models(self) -> Sequence[PhoneModel]:
@@ -96,10 +101,10 @@ def no_entry_points(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 @pytest.fixture
-def dummy(no_entry_points: None) -> DummyDriver:
-    driver = DummyDriver()
-    plugins.register(driver, name="dummy")
-    return driver
+def dummy(no_entry_points: None) -> object:
+    """The dummy driver, registered as the only plugin."""
+    plugins.register(cloudtel_dummy.DRIVER, name="dummy")
+    return cloudtel_dummy.DRIVER
 
 
 def _phone(**changes: object) -> SipPhone:
@@ -113,47 +118,54 @@ CONTEXT = PhoneContext(
 )
 
 
-def test_hook_cloudtel_phone_models(dummy: DummyDriver) -> None:
-    assert plugins.phone_models() == (DUMMY_MODEL,)
+def test_hook_cloudtel_phone_models(dummy: object) -> None:
+    assert plugins.phone_models() == cloudtel_dummy.MODELS
     assert plugins.phone_families() == ("dummy",)
-    assert plugins.find_model("dummy", "d1") is DUMMY_MODEL
-    with pytest.raises(NotFoundError, match="dummy driver has no model 'X9'; it knows D1"):
+    assert plugins.find_model("dummy", "d1") is cloudtel_dummy.D1
+    with pytest.raises(NotFoundError, match="dummy driver has no model 'X9'; it knows D1, D2"):
         plugins.find_model("dummy", "X9")
 
 
-def test_hook_cloudtel_render_phone(dummy: DummyDriver) -> None:
+def test_hook_cloudtel_render_phone(dummy: object) -> None:
     layout = KeyLayout({"L1": LineKey(), "E1.2": ExtensionKey(username="a@b.be")})
     phone = _phone(layout=layout, expansion_modules=1)
     files = plugins.driver_for(phone).render_phone(phone, CONTEXT)
     assert [f.path for f in files] == ["08000fbbad78.txt"]
     lines = files[0].content.decode().splitlines()
-    assert lines[0] == "account steven"
-    assert lines[2].startswith("E1.2 ExtensionKey")
+    assert lines[1] == "account: steven"
+    assert lines[-6:] == [
+        "L1: line 1",
+        "L2: empty",
+        "L3: empty",
+        "L4: empty",
+        "E1.1: empty",
+        "E1.2: extension a@b.be a",
+    ]
     with pytest.raises(KeyLayoutError, match=r"E1.2 .*module the phone does not have"):
         plugins.driver_for(phone).render_phone(_phone(layout=layout), CONTEXT)
 
 
-def test_render_phone_checks_the_layout_first(dummy: DummyDriver) -> None:
+def test_render_phone_checks_the_layout_first(dummy: object) -> None:
     phone = _phone(layout=KeyLayout({"L5": LineKey()}))
     with pytest.raises(KeyLayoutError, match=r"08000FBBAD78 \(Dummy D1\): key L5.*4 line"):
         plugins.get_driver("dummy").render_phone(phone, CONTEXT)
 
 
-def test_hook_cloudtel_render_directory(dummy: DummyDriver) -> None:
+def test_hook_cloudtel_render_directory(dummy: object) -> None:
     directory = Directory(
         entries=[DirectoryEntry(name="Adel", numbers=[DirectoryNumber(number="+3227811601")])]
     )
     files = plugins.get_driver("dummy").render_directory(_phone(), directory, CONTEXT)
-    assert files[0].content == b"Adel"
+    assert files[0].content == b"# Directory\nAdel: +3227811601\n"
 
 
-def test_hook_cloudtel_parse_config(dummy: DummyDriver) -> None:
-    parsed = plugins.get_driver("dummy").parse_config(DUMMY_MODEL, "account steven\n")
+def test_hook_cloudtel_parse_config(dummy: object) -> None:
+    parsed = plugins.get_driver("dummy").parse_config(cloudtel_dummy.D1, "account: steven\n")
     assert parsed.account is not None
     assert parsed.account.username == "steven"
 
 
-def test_unknown_family_lists_the_installed_drivers(dummy: DummyDriver) -> None:
+def test_unknown_family_lists_the_installed_drivers(dummy: object) -> None:
     with pytest.raises(DriverNotFoundError, match=r"'snom' is installed; installed: dummy"):
         plugins.get_driver("snom")
     with pytest.raises(LookupError):  # DriverNotFoundError is a LookupError too
@@ -165,7 +177,7 @@ def test_no_driver_installed_says_none(no_entry_points: None) -> None:
         plugins.get_driver("mitel")
 
 
-def test_two_plugins_claiming_one_family_is_an_error(dummy: DummyDriver) -> None:
+def test_two_plugins_claiming_one_family_is_an_error(dummy: object) -> None:
     plugins.register(DummyDriver(), name="dummy-again")
     with pytest.raises(PluginError, match="claimed by two plugins"):
         plugins.phone_models()
@@ -185,16 +197,13 @@ def test_a_driver_that_does_not_answer_is_a_plugin_error(no_entry_points: None) 
 
 
 def test_drivers_are_discovered_through_entry_points(monkeypatch: pytest.MonkeyPatch) -> None:
-    module = types.ModuleType("cloudtel_fake_driver")
-    module.driver = DummyDriver()  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "cloudtel_fake_driver", module)
     calls: list[str] = []
 
     def entry_points(*, group: str) -> list[importlib.metadata.EntryPoint]:
         calls.append(group)
         if group != "cloudtel.drivers":
             return []
-        return [importlib.metadata.EntryPoint("dummy", "cloudtel_fake_driver:driver", group)]
+        return [importlib.metadata.EntryPoint("dummy", "cloudtel_dummy:DRIVER", group)]
 
     monkeypatch.setattr(importlib.metadata, "entry_points", entry_points)
     plugins.reset_plugin_manager()
@@ -297,8 +306,10 @@ def test_a_misspelt_hook_of_an_installed_plugin_is_an_error(
         plugins.reset_plugin_manager()
 
 
-def test_installed_services_answer_like_the_facade(dummy: DummyDriver) -> None:
-    assert plugins.INSTALLED.find_model("dummy", "d1") is DUMMY_MODEL
+def test_installed_services_answer_like_the_facade(dummy: object) -> None:
+    model = plugins.INSTALLED.find_model("dummy", "d1")
+    assert model is plugins.find_model("dummy", "D1")
+    assert model.name == "D1"
     with pytest.raises(NotFoundError, match="dummy driver has no model 'X9'"):
         plugins.INSTALLED.find_model("dummy", "X9")
     with pytest.raises(DriverNotFoundError, match="installed: dummy"):
@@ -343,7 +354,7 @@ class Override:
         return (RenderedFile(path=f"{phone.mac.hex}.override", content=b"override"),)
 
 
-def test_lookups_follow_plugins_registered_on_the_manager_directly(dummy: DummyDriver) -> None:
+def test_lookups_follow_plugins_registered_on_the_manager_directly(dummy: object) -> None:
     driver = plugins.get_driver("dummy")
     assert plugins.get_driver("dummy") is driver  # looked up once
     pm = plugins.get_plugin_manager()
@@ -359,11 +370,11 @@ def test_lookups_follow_plugins_registered_on_the_manager_directly(dummy: DummyD
     pm.unregister(name="dummy")
     with pytest.raises(DriverNotFoundError, match="installed: none"):
         plugins.get_driver("dummy")
-    plugins.register(DummyDriver(), name="dummy")
-    assert plugins.find_model("dummy", "D1") is DUMMY_MODEL
+    plugins.register(cloudtel_dummy.DRIVER, name="dummy")
+    assert plugins.find_model("dummy", "D1") is cloudtel_dummy.D1
 
 
-def test_hook_wrappers_and_tracing_still_see_every_render(dummy: DummyDriver) -> None:
+def test_hook_wrappers_and_tracing_still_see_every_render(dummy: object) -> None:
     seen: list[str] = []
 
     class Wrapper:

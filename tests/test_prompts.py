@@ -32,8 +32,8 @@ from cloudtel import (
 )
 from cloudtel.audio import alaw_decode, read_alaw_wav
 from cloudtel.cli import main
-from cloudtel.devices import Phones
 from cloudtel.hookspecs import hookimpl
+from cloudtel.phones import Phones
 from cloudtel.prompts import PromptAudio, PromptLibrary, VoicePrompt
 from cloudtel.services import RecordingRequest
 

@@ -74,11 +74,11 @@ from cloudtel.devices import (
     PhoneContext,
     PhoneModel,
     PhoneNumberKey,
-    Phones,
     RenderedFile,
     SipAccount,
     SipPhone,
 )
+from cloudtel.directory import phone_directory
 from cloudtel.errors import (
     AccessDeniedError,
     AccountLockedError,
@@ -126,6 +126,7 @@ from cloudtel.messaging import (
 )
 from cloudtel.numbers import NumberRange, PhoneNumber
 from cloudtel.org import Blob, Organization, Part, Reference, UserPage
+from cloudtel.phones import Phones
 from cloudtel.prompts import PromptAudio, PromptLibrary, VoicePrompt
 from cloudtel.provisioning import (
     FileChange,
@@ -135,7 +136,6 @@ from cloudtel.provisioning import (
     ProvisioningReport,
     ProvisioningSettings,
     SyncReport,
-    phone_directory,
     provision,
     render_organization,
     sync_phones,

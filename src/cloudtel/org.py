@@ -29,7 +29,6 @@ from cloudtel import plugins
 from cloudtel._part import Blob, Part, Reference, part
 from cloudtel.accounts import Accounts
 from cloudtel.contacts import Contacts
-from cloudtel.devices import Phones
 from cloudtel.errors import (
     DuplicateError,
     InvalidValueError,
@@ -39,6 +38,7 @@ from cloudtel.errors import (
 )
 from cloudtel.functions import FunctionNumbers
 from cloudtel.numbers import DEFAULT_COUNTRY, NumberRange, PhoneNumber, valid_region
+from cloudtel.phones import Phones
 from cloudtel.prompts import PromptLibrary
 from cloudtel.services import PluginServices
 from cloudtel.users import (
