@@ -125,7 +125,7 @@ from cloudtel.messaging import (
     transport_specs,
 )
 from cloudtel.numbers import NumberRange, PhoneNumber
-from cloudtel.org import Blob, Organization, Part, Reference, UserPage
+from cloudtel.org import Blob, Organization, Part, Reference, UserPage, part
 from cloudtel.phones import Phones
 from cloudtel.prompts import PromptAudio, PromptLibrary, VoicePrompt
 from cloudtel.provisioning import (
@@ -320,6 +320,7 @@ __all__ = [
     "inspect_jpeg",
     "load",
     "loads",
+    "part",
     "phone_directory",
     "provision",
     "public_holidays",
