@@ -152,6 +152,7 @@ from cloudtel.schedules import (
     Change,
     CompiledSchedule,
     DefaultEvent,
+    Easter,
     ForwardTarget,
     Once,
     Recurrence,
@@ -162,9 +163,15 @@ from cloudtel.schedules import (
     Weekday,
     Weekly,
     Yearly,
+    easter_sunday,
     states_at_instant,
 )
-from cloudtel.schedules.holidays import add_public_holidays, holiday_events, public_holidays
+from cloudtel.schedules.holidays import (
+    add_public_holidays,
+    holiday_events,
+    holiday_rules,
+    public_holidays,
+)
 from cloudtel.schedules.ical import from_ical as schedule_from_ical
 from cloudtel.schedules.ical import to_ical as schedule_to_ical
 from cloudtel.schedules.view import Stretch, WeekView, week_view
@@ -209,6 +216,7 @@ __all__ = [
     "DirectoryNumber",
     "DriverNotFoundError",
     "DuplicateError",
+    "Easter",
     "EffectiveContact",
     "EffectiveList",
     "EmptyKey",
@@ -317,6 +325,7 @@ __all__ = [
     "compose_welcome",
     "deliver_secret",
     "dumps",
+    "easter_sunday",
     "export_csv",
     "export_vcard",
     "generate_password",
@@ -324,6 +333,7 @@ __all__ = [
     "get_transport",
     "hash_secret",
     "holiday_events",
+    "holiday_rules",
     "hookimpl",
     "import_audio",
     "import_csv",
