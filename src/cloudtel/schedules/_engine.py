@@ -40,11 +40,13 @@ import numpy.typing as npt
 
 from cloudtel.errors import ScheduleError
 from cloudtel.schedules._model import (
+    Easter,
     Once,
     Schedule,
     ScheduleState,
     Weekly,
     Yearly,
+    easter_sunday,
     zone_of,
 )
 
@@ -177,6 +179,7 @@ class _Plan(NamedTuple):
     duration: int = 0
     yearly: Yearly | None = None
     once: tuple[int, int] = (0, 0)
+    easter_offset: int = 0
 
     @property
     def last_year(self) -> int | None:
@@ -232,6 +235,20 @@ def _plan(when: TimeDefinition) -> _Plan:
             weekly_mask=tuple(i in numbers for i in range(7)),
             start_seconds=_tod(when.start),
             duration=when.duration_seconds,
+        )
+    if isinstance(when, Easter):
+        if recurrence.count is not None and first is not None:
+            year = first.year if when.day(first.year) >= first else first.year + 1
+            last = _clamp_date(
+                when.day(min(year + recurrence.count - 1, LAST_YEAR + 1)).toordinal()
+            )
+        return _Plan(
+            kind="easter",
+            first_day=_epoch_day(first),
+            last_day=_epoch_day(last),
+            start_seconds=_tod(when.start),
+            duration=when.duration_seconds,
+            easter_offset=when.offset,
         )
     month, day, at = when.start
     if recurrence.count is not None and first is not None:
@@ -334,6 +351,7 @@ class _Events:
         weekly: list[tuple[int, ...]] = []
         once: list[tuple[int, ...]] = []
         yearly: list[tuple[int, ...]] = []
+        easter: list[tuple[int, ...]] = []
         codes: list[int] = []
         code_start: list[int] = []
         zones: dict[str, tuple[ZoneInfo, list[int]]] = {}
@@ -341,12 +359,14 @@ class _Events:
             weekly.extend((index, *row) for row in engine._weekly_rows)
             once.extend((index, *row) for row in engine._once_rows)
             yearly.extend((index, *row) for row in engine._yearly_rows)
+            easter.extend((index, *row) for row in engine._easter_rows)
             code_start.append(len(codes))
             codes.extend(engine._code_list)
             zones.setdefault(engine.zone.key, (engine.zone, []))[1].append(index)
         self.weekly = _columns(weekly, 7)
         self.once = _columns(once, 4)
         self.yearly = _columns(yearly, 11)
+        self.easter = _columns(easter, 7)
         self.codes = np.array(codes, np.int64)
         self.code_start = np.array(code_start, np.int64)
         self.zones = [(zone, np.array(members, np.int64)) for zone, members in zones.values()]
@@ -393,6 +413,24 @@ class _Events:
             end[keep],
         )
 
+    def _easter(self, year: int, wall_lo: int, wall_hi: int) -> tuple[Int64Array, ...]:
+        sched, prio, first, last, offset, seconds, duration = self.easter.T
+        years = range(max(year - 1, FIRST_YEAR), min(year + 1, LAST_YEAR + 1) + 1)
+        sundays = np.array(
+            [easter_sunday(y).toordinal() - _EPOCH_ORDINAL for y in years], np.int64
+        )[:, None]
+        day = sundays + offset
+        start = day * _DAY + seconds
+        end = start + duration
+        keep = (day >= first) & (day <= last) & (end > wall_lo) & (start < wall_hi)
+        shape = keep.shape
+        return (
+            np.broadcast_to(sched, shape)[keep],
+            np.broadcast_to(prio, shape)[keep],
+            start[keep],
+            end[keep],
+        )
+
     def compile(self, year: int) -> _Compiled:
         """Every engine's changes in UTC year ``year`` (see :class:`_Compiled`)."""
         lo, hi = _year_start(year), _year_start(year + 1)
@@ -406,6 +444,8 @@ class _Events:
             parts.append((sched[keep], prio[keep], start[keep], end[keep]))
         if len(self.yearly):
             parts.append(self._yearly(year, wall_lo, wall_hi))
+        if len(self.easter):
+            parts.append(self._easter(year, wall_lo, wall_hi))
         # 1. paint the wall-clock time line of every schedule: each elementary piece takes
         #    the highest-priority (lowest) event covering it, else the default (code 0)
         schedules = np.arange(self.size, dtype=np.int64)
@@ -602,9 +642,7 @@ class CompiledSchedule:
         self._state_objects[:] = self.states
         self._plans = [_plan(event.when) for event in schedule.events]
         # priority p (event position; len(events) is the default) -> state code
-        self._code_of = np.array(
-            [index[state] for state in event_states] + [0], dtype=np.int16
-        )
+        self._code_of = np.array([index[state] for state in event_states] + [0], dtype=np.int16)
         self._action_of: np.ndarray[Any, np.dtype[np.int8]] = np.array(
             [state.action.code for state in self.states], dtype=np.int8
         )
@@ -617,6 +655,7 @@ class CompiledSchedule:
         self._weekly_rows: list[tuple[int, ...]] = []
         self._once_rows: list[tuple[int, ...]] = []
         self._yearly_rows: list[tuple[int, ...]] = []
+        self._easter_rows: list[tuple[int, ...]] = []
         for priority, plan in enumerate(self._plans):
             first = _NEVER_BEFORE if plan.first_day is None else plan.first_day
             last = _NEVER_AFTER if plan.last_day is None else plan.last_day
@@ -624,6 +663,10 @@ class CompiledSchedule:
                 mask = sum(1 << day for day, on in enumerate(plan.weekly_mask) if on)
                 self._weekly_rows.append(
                     (priority, first, last, mask, plan.start_seconds, plan.duration)
+                )
+            elif plan.kind == "easter":
+                self._easter_rows.append(
+                    (priority, first, last, plan.easter_offset, plan.start_seconds, plan.duration)
                 )
             elif plan.kind == "once":
                 self._once_rows.append((priority, *plan.once))
