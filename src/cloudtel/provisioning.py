@@ -401,6 +401,8 @@ class _Renderer:
         self.simple = not defaults.groups and not defaults.phones
         self.inherited: dict[tuple[str, str], Mapping[str, object]] = {}
         self.links: dict[tuple[str, str], tuple[DirectoryLink, ...]] = {}
+        self.named: dict[tuple[str, str], Directory] = {}
+        self.shown: dict[tuple[str, str], tuple[Directory, ...]] = {}
 
     def driver(self, family: str) -> PhoneDriver:
         if family not in self.drivers:
@@ -419,14 +421,22 @@ class _Renderer:
         if self.directories is None:
             return ()
         family = phone.family
-        found = [self.directories.shared]
         own = self.directories.contacts_of(phone.user)
-        if own is not None:
-            found.append(own)
-        prefix = f"directory/{family}-"
-        return tuple(
-            attrs.evolve(d, name=prefix + d.name.removeprefix("directory/")) for d in found
-        )
+        key = (family, "" if own is None else own.name)
+        found = self.shown.get(key)
+        if found is None:
+            kinds = (self.directories.shared,) if own is None else (self.directories.shared, own)
+            found = self.shown[key] = tuple(self._named(family, d) for d in kinds)
+        return found
+
+    def _named(self, family: str, directory: Directory) -> Directory:
+        """The directory named for the family's files (computed once per family)."""
+        key = (family, directory.name)
+        named = self.named.get(key)
+        if named is None:
+            name = f"directory/{family}-{directory.name.removeprefix('directory/')}"
+            named = self.named[key] = attrs.evolve(directory, name=name)
+        return named
 
     def _links(self, family: str, directories: tuple[Directory, ...]) -> tuple[DirectoryLink, ...]:
         key = (family, directories[-1].name)
@@ -436,10 +446,16 @@ class _Renderer:
             self.links[key] = links
         return links
 
+    def _shown(self, phone: SipPhone) -> tuple[tuple[Directory, ...], tuple[DirectoryLink, ...]]:
+        """The directories the phone shows, and their links (computed once per kind)."""
+        directories = self._directories(phone)
+        if not directories:
+            return (), ()
+        return directories, self._links(phone.family, directories)
+
     def render(self, phone: SipPhone, *, every_shared: bool = False) -> PhoneFiles:
         driver = self.driver(phone.family)
-        directories = self._directories(phone)
-        links = self._links(phone.family, directories) if directories else ()
+        directories, links = self._shown(phone)
         context = _context(
             self.org,
             phone,
@@ -449,7 +465,7 @@ class _Renderer:
             inherited=self._inherited(phone),
         )
         files = driver.render_phone(phone, context)
-        shared: set[str] = set()
+        shared: frozenset[str] = _NO_PATHS
         for directory in directories:
             done = self.rendered.get(directory.name)
             if done is None:
@@ -462,21 +478,21 @@ class _Renderer:
             elif not every_shared:
                 continue
             files += done
-            shared.update(file.path for file in done)
-        warnings = []
+            shared = shared.union(file.path for file in done)
+        accounts = len(context.accounts)
+        warnings: tuple[str, ...] = ()
         if phone.user is None:
-            warnings.append(f"phone {phone.name} has no user: written without an account")
-        elif not context.accounts:
-            warnings.append(
-                f"phone {phone.name}: no SIP password for {phone.user}: written without an account"
+            warnings = (f"phone {phone.name} has no user: written without an account",)
+        elif not accounts:
+            warnings = (
+                f"phone {phone.name}: no SIP password for {phone.user}: written without an account",
             )
         return PhoneFiles(
-            phone=phone,
-            files=files,
-            warnings=tuple(warnings),
-            accounts=len(context.accounts),
-            shared=frozenset(shared),
+            phone=phone, files=files, warnings=warnings, accounts=accounts, shared=shared
         )
+
+
+_NO_PATHS: frozenset[str] = frozenset()
 
 
 def render_phone(
