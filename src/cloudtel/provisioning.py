@@ -1152,8 +1152,10 @@ def provision(
             stale.append(FileReport(path=path, change=FileChange.STALE, phone=phone or SHARED))
             manifest[path] = phone
     accounts = {result.phone.name: result.accounts for result in rendered}
-    if previous.accounts:  # phones not rendered this time keep what they had
-        accounts = {**previous.accounts, **accounts}
+    if previous.accounts:  # a phone whose files are still listed keeps what it had
+        owners = set(manifest.values())
+        kept = {name: n for name, n in previous.accounts.items() if name in owners}
+        accounts = {**kept, **accounts}
     content = _manifest_bytes(manifest, accounts, settings)
     manifest_path = root / MANIFEST
     try:
