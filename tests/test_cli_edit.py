@@ -1,0 +1,850 @@
+"""The write commands of ``cloudtel`` (user, group, number, mobile, contact, function,
+schedule …) on a copy of the example organisation: what they save, what they print,
+``--dry-run``, ``--json`` and one-line errors."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cloudtel import load
+from cloudtel.cli import main
+from cloudtel.contacts import ContactKind, Scope
+from cloudtel.schedules import Action, Once, Weekly
+from cloudtel.serialization import dumps
+
+EXAMPLE_DIR = Path(__file__).resolve().parents[1] / "examples" / "orange-labo"
+DEMO = "demo.user@orange.be"
+
+
+@pytest.fixture
+def org_file(tmp_path: Path) -> Path:
+    """A copy of the example organisation (with its prompts) to change."""
+    shutil.copytree(EXAMPLE_DIR, tmp_path / "org")
+    return tmp_path / "org" / "organization.toml"
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    status = main([str(a) for a in argv])
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict[str, Any]:
+    status, out, err = run(capsys, *argv, "--json")
+    assert (status, err) == (0, ""), err
+    document: dict[str, Any] = json.loads(out)
+    return document
+
+
+# --- every write command: --dry-run writes nothing, the real run saves -------------
+
+# (command words before FILE, words after FILE) — each valid on the example
+EVERY_WRITE_COMMAND: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
+    (("user", "add"), ("jan.peeters@orange.be", "--first-name", "Jan", "--line", "free")),
+    (("user", "set"), (DEMO, "--department", "Sales", "--setting", "language=fr")),
+    (("user", "remove"), ("an.tutak@orange.be",)),
+    (("user", "rename"), (DEMO, "demo.person@orange.be")),
+    (("group", "add"), ("Finance", "--description", "Money", "--position", "1")),
+    (("group", "set"), ("Sales", "--setting", "softphone=yes")),
+    (("group", "remove"), ("Reports",)),
+    (("group", "members"), ("Sales", "--add", DEMO)),
+    (("number", "assign"), ("free", DEMO, "--alias")),
+    (("number", "free"), ("+3227811653",)),
+    (("mobile", "add"), (DEMO, "0470 12 34 56")),
+    (("mobile", "remove"), (DEMO, "0480 08 00 80")),
+    (("contact", "add"), ("--scope", "org", "--company", "Bakkerij", "--phone", "032345678")),
+    (("contact", "set"), ("Sophie Martin", "--scope", "group:Sales", "--kind", "favourite")),
+    (("contact", "remove"), ("Sophie Martin", "--scope", "group:Sales")),
+    (("function", "add"), ("Support", "--kind", "acd_group", "--number", "free")),
+    (("function", "set"), ("5502", "--short", "5503")),
+    (("function", "remove"), ("5502",)),
+    (
+        ("schedule", "event", "add"),
+        ("5502", "office", "--weekly", "mon-fri", "09:00-17:00", "--action", "open"),
+    ),
+    (("schedule", "event", "set"), ("5901", "newyear", "--no-prompt")),
+    (("schedule", "event", "move"), ("5901", "newyear", "2")),
+    (("schedule", "event", "remove"), ("5901", "newyear")),
+    (("schedule", "default"), ("5502", "--action", "open")),
+    (("schedule", "holidays", "add"), ("5502", "BE", "--years", "2027")),
+]
+
+
+@pytest.mark.parametrize(("words", "rest"), EVERY_WRITE_COMMAND, ids=" ".join)
+def test_dry_run_shows_the_change_and_writes_nothing(
+    capsys: pytest.CaptureFixture[str],
+    org_file: Path,
+    words: tuple[str, ...],
+    rest: tuple[str, ...],
+) -> None:
+    before = org_file.read_bytes()
+    status, out, err = run(capsys, *words, org_file, *rest, "--dry-run")
+    assert (status, err) == (0, "")
+    assert out.startswith("would: ")
+    assert "\n+" in out or "\n-" in out  # the org file's lines that would change
+    assert out.rstrip().endswith(f"dry run: {org_file} was not written")
+    assert org_file.read_bytes() == before
+
+
+@pytest.mark.parametrize(("words", "rest"), EVERY_WRITE_COMMAND, ids=" ".join)
+def test_the_real_run_saves_and_json_reports_it(
+    capsys: pytest.CaptureFixture[str],
+    org_file: Path,
+    words: tuple[str, ...],
+    rest: tuple[str, ...],
+) -> None:
+    before = load(org_file)
+    document = run_json(capsys, *words, org_file, *rest)
+    assert document["command"] == " ".join(words)
+    assert (document["changed"], document["saved"], document["dry_run"]) == (True, True, False)
+    assert document["diff"][0].startswith("---")
+    after = load(org_file)
+    assert after != before
+    assert org_file.read_text(encoding="utf-8") == dumps(after)
+
+
+@pytest.mark.parametrize(("words", "rest"), EVERY_WRITE_COMMAND, ids=" ".join)
+def test_a_mistake_is_one_line_and_exit_1(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    words: tuple[str, ...],
+    rest: tuple[str, ...],
+) -> None:
+    missing = tmp_path / "missing.toml"
+    status, out, err = run(capsys, *words, missing, *rest)
+    assert status == 1
+    assert out == ""
+    assert err.startswith("cloudtel: ")
+    assert err.count("\n") == 1
+    assert not missing.exists()
+
+
+# --- user ------------------------------------------------------------------------------
+
+
+def test_user_add_saves_the_user_with_groups_line_and_mobile(
+    capsys: pytest.CaptureFixture[str], org_file: Path
+) -> None:
+    status, out, _ = run(
+        capsys,
+        "user",
+        "add",
+        org_file,
+        "Jan.Peeters@orange.be",
+        "--first-name",
+        "Jan",
+        "--last-name",
+        "Peeters",
+        "--group",
+        "Sales",
+        "--group",
+        "Everybody",
+        "--line",
+        "02 781 16 20",
+        "--mobile",
+        "0470 12 34 56",
+        "--setting",
+        "language=fr",
+    )
+    assert status == 0
+    assert out == (
+        "added user jan.peeters@orange.be (Jan Peeters) in Sales, Everybody, "
+        "primary line +32 2 781 16 20\n"
+    )
+    user = load(org_file).user("jan.peeters@orange.be")
+    assert user.groups == ("Sales", "Everybody")
+    assert str(user.primary_line) == "+3227811620"
+    assert [(m.number.e164, m.profile) for m in user.mobile_phones] == [
+        ("+32470123456", "Standard")
+    ]
+    assert user.settings.language == "fr"
+
+
+def test_user_add_line_free_takes_the_first_free_number(
+    capsys: pytest.CaptureFixture[str], org_file: Path
+) -> None:
+    expected = next(iter(load(org_file).available_numbers()))
+    document = run_json(capsys, "user", "add", org_file, "new@orange.be", "--line", "free")
+    assert document["result"]["primary_line"] == expected.e164
+    assert load(org_file).holder_of(expected) == "user new@orange.be"
+
+
+def test_a_new_mobile_gets_the_profile_the_user_inherits(
+    capsys: pytest.CaptureFixture[str], org_file: Path
+) -> None:
+    run(
+        capsys,
+        "group",
+        "add",
+        org_file,
+        "Road",
+        "--position",
+        "1",
+        "--setting",
+        "mobile_profile=Premium",
+    )
+    run(capsys, "group", "members", org_file, "Road", "--add", DEMO)
+    status, out, _ = run(capsys, "mobile", "add", org_file, DEMO, "+32 470 11 22 33")
+    assert status == 0
+    assert "(Premium)" in out
+    mobiles = load(org_file).user(DEMO).mobile_phones
+    assert [(m.number.e164, m.profile) for m in mobiles][-1] == ("+32470112233", "Premium")
+
+
+def test_user_set_changes_fields_and_settings_and_unset_inherits_again(
+    capsys: pytest.CaptureFixture[str], org_file: Path
+) -> None:
+    run(
+        capsys,
+        "user",
+        "set",
+        org_file,
+        DEMO,
+        "--email",
+        "d@orange.be",
+        "--setting",
+        "softphone=yes",
+    )
+    user = load(org_file).user(DEMO)
+    assert (user.email, user.settings.softphone) == ("d@orange.be", True)
+    status, out, _ = run(capsys, "user", "set", org_file, DEMO, "--unset", "softphone")
+    assert status == 0
+    assert out == f"changed user {DEMO}: settings\n"
+    assert load(org_file).user(DEMO).settings.softphone is None
+    assert load(org_file).resolve_settings(DEMO)["softphone"].source != "user"
+
+
+def test_user_set_with_nothing_to_change_does_not_write(
+    capsys: pytest.CaptureFixture[str], org_file: Path
+) -> None:
+    before = org_file.read_bytes()
+    status, out, _ = run(capsys, "user", "set", org_file, DEMO, "--first-name", "demo")
+    assert status == 0
+    assert out.endswith("(no change)\n")
+    assert org_file.read_bytes() == before
+
+
+def test_user_set_no_line_frees_the_primary_line(
+    capsys: pytest.CaptureFixture[str], org_file: Path
+) -> None:
+    run(capsys, "user", "set", org_file, DEMO, "--no-line")
+    org = load(org_file)
+    assert org.user(DEMO).primary_line is None
+    assert org.holder_of("+3227811603") is None
+
+
+def test_an_unknown_setting_names_the_settings_there_are(
+    capsys: pytest.CaptureFixture[str], org_file: Path
+) -> None:
+    status, _, err = run(capsys, "user", "set", org_file, DEMO, "--setting", "colour=red")
+    assert status == 1
+    assert err.startswith("cloudtel: there is no setting 'colour'; settings are: language,")
+    status, _, err = run(capsys, "user", "set", org_file, DEMO, "--setting", "softphone=maybe")
+    assert status == 1
+    assert "softphone takes yes or no" in err
+
+
+def test_user_remove_frees_the_numbers(capsys: pytest.CaptureFixture[str], org_file: Path) -> None:
+    status, out, _ = run(capsys, "user", "remove", org_file, DEMO)
+    assert status == 0
+    assert out == (f"removed user {DEMO} (demo user); freed +32 2 781 16 03, +32 2 781 16 53\n")
+    org = load(org_file)
+    assert not org.has_user(DEMO)
+    assert org.holder_of("+3227811603") is None
+
+
+def test_user_rename_carries_their_contacts(
+    capsys: pytest.CaptureFixture[str], org_file: Path
+) -> None:
+    own = load(org_file).contacts.at(Scope.user(DEMO))
+    run(capsys, "user", "rename", org_file, DEMO, "demo.person@orange.be")
+    org = load(org_file)
+    assert not org.has_user(DEMO)
+    assert org.contacts.at(Scope.user("demo.person@orange.be")) == own
+
+
+def test_user_without_an_action_still_shows_the_user(
+    capsys: pytest.CaptureFixture[str], org_file: Path
+) -> None:
+    status, out, _ = run(capsys, "user", org_file, DEMO)
+    assert status == 0
+    assert out.splitlines()[2].split() == ["username", DEMO]
+    assert run(capsys, "user", "show", org_file, DEMO)[1] == out
+
+
+def test_a_refused_change_writes_nothing(
+    capsys: pytest.CaptureFixture[str], org_file: Path
+) -> None:
+    before = org_file.read_bytes()
+    status, out, err = run(capsys, "user", "add", org_file, "x@orange.be", "--line", "+3227811603")
+    assert status == 1
+    assert out == ""
+    assert err == (
+        f"cloudtel: primary_line +3227811603 of user 'x@orange.be' is held already by user {DEMO}\n"
+    )
+    assert org_file.read_bytes() == before
+
+
+# --- group -----------------------------------------------------------------------------
+
+
+def test_group_add_at_a_priority_and_set_renames_it_for_its_members(
+    capsys: pytest.CaptureFixture[str], org_file: Path
+) -> None:
+    status, out, _ = run(capsys, "group", "add", org_file, "Finance", "--position", "2")
+    assert (status, out) == (0, "added group 'Finance' at priority 2\n")
+    assert [g.name for g in load(org_file).groups][:3] == ["ACD Supervisor", "Finance", "CC"]
+    run(capsys, "group", "members", org_file, "Finance", "--add", DEMO)
+    status, out, _ = run(
+        capsys, "group", "set", org_file, "Finance", "--name", "Money", "--position", "1"
+    )
+    assert status == 0
+    org = load(org_file)
+    assert org.groups[0].name == "Money"
+    assert "Money" in org.user(DEMO).groups
+
+
+def test_group_members_adds_and_removes(capsys: pytest.CaptureFixture[str], org_file: Path) -> None:
+    document = run_json(
+        capsys,
+        "group",
+        "members",
+        org_file,
+        "Support",
+        "--add",
+        DEMO,
+        "--remove",
+        "andre.wildiers@orange.be",
+    )
+    assert (document["result"]["added"], document["result"]["removed"]) == (
+        [DEMO],
+        ["andre.wildiers@orange.be"],
+    )
+    members = {u.username for u in load(org_file).members("Support")}
+    assert DEMO in members
+    assert "andre.wildiers@orange.be" not in members
+
+
+def test_group_members_needs_add_or_remove(
+    capsys: pytest.CaptureFixture[str], org_file: Path
+) -> None:
+    status, _, err = run(capsys, "group", "members", org_file, "Sales")
+    assert status == 1
+    assert err.startswith("cloudtel: group members needs --add USER or --remove USER")
+
+
+def test_group_remove_takes_its_members_out(
+    capsys: pytest.CaptureFixture[str], org_file: Path
+) -> None:
+    status, out, _ = run(capsys, "group", "remove", org_file, "Support")
+    assert status == 0
+    assert out == "removed group 'Support'; 3 members left it\n"
+    org = load(org_file)
+    assert all("Support" not in u.groups for u in org.users)
+
+
+# --- number and mobile -----------------------------------------------------------------
+
+
+def test_number_assign_and_free(capsys: pytest.CaptureFixture[str], org_file: Path) -> None:
+    status, out, _ = run(capsys, "number", "assign", org_file, "02 781 16 40", DEMO, "--alias")
+    assert (status, out) == (0, f"gave +32 2 781 16 40 to {DEMO} as alias\n")
+    assert load(org_file).holder_of("+3227811640") == f"user {DEMO}"
+    status, out, _ = run(capsys, "number", "free", org_file, "+32 2 781 16 40")
+    assert (status, out) == (0, f"freed +32 2 781 16 40 (alias of {DEMO})\n")
+    assert load(org_file).holder_of("+3227811640") is None
+
+
+def test_number_assign_refuses_a_second_primary_line(
+    capsys: pytest.CaptureFixture[str], org_file: Path
+) -> None:
+    status, _, err = run(capsys, "number", "assign", org_file, "free", DEMO)
+    assert status == 1
+    assert "has primary line +3227811603 already; give the number with --alias" in err
+
+
+def test_number_free_of_a_function_number_points_to_function(
+    capsys: pytest.CaptureFixture[str], org_file: Path
+) -> None:
+    status, _, err = run(capsys, "number", "free", org_file, "+3292470681")
+    assert status == 1
+    assert "is held by function" in err
+    assert "cloudtel function set|remove" in err
+
+
+def test_mobile_remove_of_a_number_the_user_has_not(
+    capsys: pytest.CaptureFixture[str], org_file: Path
+) -> None:
+    status, _, err = run(capsys, "mobile", "remove", org_file, DEMO, "0470 00 00 00")
+    assert status == 1
+    assert err == (
+        f"cloudtel: user {DEMO} has no mobile +32470000000; their mobiles: +32480080080\n"
+    )
+
+
+# --- contact ---------------------------------------------------------------------------
+
+
+def test_contact_add_with_numbers_types_and_preferred(
+    capsys: pytest.CaptureFixture[str], org_file: Path
+) -> None:
+    status, out, _ = run(
+        capsys,
+        "contact",
+        "add",
+        org_file,
+        "--scope",
+        "group:Support",
+        "--company",
+        "Bakkerij Peeters",
+        "--phone",
+        "03 234 56 78",
+        "--phone",
+        "mobile:0470998877:12",
+        "--preferred",
+        "0470998877",
+        "--kind",
+        "favourite",
+    )
+    assert (status, out) == (0, "added favourite contact 'Bakkerij Peeters' to group Support\n")
+    (contact,) = [
+        c for c in load(org_file).contacts.at("group:Support") if c.company == "Bakkerij Peeters"
+    ]
+    assert contact.kind is ContactKind.FAVOURITE
+    assert [(e.type.value, e.number.e164, e.abbreviated, e.preferred) for e in contact.phones] == [
+        ("work", "+3232345678", "", False),
+        ("mobile", "+32470998877", "12", True),
+    ]
+
+
+def test_a_colleague_becomes_a_mandatory_contact_of_a_group(
+    capsys: pytest.CaptureFixture[str], org_file: Path
+) -> None:
+    status, out, _ = run(
+        capsys,
+        "contact",
+        "add",
+        org_file,
+        "--scope",
+        "group:Sales",
+        "--colleague",
+        DEMO,
+        "--kind",
+        "mandatory",
+    )
+    assert (status, out) == (0, "added mandatory contact 'demo user' to group Sales\n")
+    org = load(org_file)
+    (entry,) = [
+        e for e in org.contacts.effective("adel.alkoubaisy@orange.be") if e.name == "demo user"
+    ]
+    assert entry.contact.kind is ContactKind.MANDATORY
+    assert [n.e164 for n in entry.contact.numbers] == ["+3227811603", "+3227811653", "+32480080080"]
+
+
+def test_contact_set_and_remove_find_a_contact_by_number(
+    capsys: pytest.CaptureFixture[str], org_file: Path
+) -> None:
+    status, out, _ = run(
+        capsys,
+        "contact",
+        "set",
+        org_file,
+        "+32496112233",
+        "--scope",
+        f"user:{DEMO}",
+        "--city",
+        "Gent",
+    )
+    assert (status, out) == (0, f"changed contact 'Marie Dubois' of user {DEMO}: city\n")
+    assert load(org_file).contacts.at(f"user:{DEMO}")[0].city == "Gent"
+    status, out, _ = run(
+        capsys, "contact", "remove", org_file, "marie dubois", "--scope", f"user:{DEMO}"
+    )
+    assert (status, out) == (0, f"removed contact 'Marie Dubois' from user {DEMO}\n")
+    assert "Marie Dubois" not in [c.name for c in load(org_file).contacts.at(f"user:{DEMO}")]
+
+
+def test_contact_not_found_lists_the_contacts_of_the_scope(
+    capsys: pytest.CaptureFixture[str], org_file: Path
+) -> None:
+    status, _, err = run(capsys, "contact", "remove", org_file, "Nobody", "--scope", "group:Sales")
+    assert status == 1
+    assert err == (
+        "cloudtel: group Sales has no contact named or numbered 'Nobody'; its contacts: "
+        "'Jan Peeters', 'Sophie Martin'\n"
+    )
+
+
+def test_a_bad_phone_option_says_the_form(
+    capsys: pytest.CaptureFixture[str], org_file: Path
+) -> None:
+    status, _, err = run(
+        capsys,
+        "contact",
+        "add",
+        org_file,
+        "--scope",
+        "org",
+        "--company",
+        "X",
+        "--phone",
+        "pager:1:2:3",
+    )
+    assert status == 1
+    assert "must be [TYPE:]NUMBER[:SHORT]" in err
+
+
+# --- function and schedule ----------------------------------------------------------
+
+
+def test_function_add_set_remove(capsys: pytest.CaptureFixture[str], org_file: Path) -> None:
+    status, out, _ = run(
+        capsys,
+        "function",
+        "add",
+        org_file,
+        "Support",
+        "--kind",
+        "ACD group",
+        "--number",
+        "+3292470685",
+        "--short",
+        "5600",
+    )
+    assert (status, out) == (
+        0,
+        "added ACD group 5600 'Support' on +32 9 247 06 85 (schedule: always closed)\n",
+    )
+    run(capsys, "function", "set", org_file, "5600", "--no-short", "--time-zone", "Europe/Paris")
+    function = load(org_file).functions.find("Support")
+    assert (function.short_number, function.time_zone) == (None, "Europe/Paris")
+    status, out, _ = run(capsys, "function", "remove", org_file, "support")
+    assert status == 0
+    assert load(org_file).functions.get("Support") is None
+    assert load(org_file).holder_of("+3292470685") is None
+
+
+def test_schedule_event_add_set_move_remove(
+    capsys: pytest.CaptureFixture[str], org_file: Path
+) -> None:
+    status, out, _ = run(
+        capsys,
+        "schedule",
+        "event",
+        "add",
+        org_file,
+        "5901",
+        "lunch",
+        "--weekly",
+        "mon-fri",
+        "12:00-13:00",
+        "--action",
+        "forward",
+        "--to",
+        f"user:{DEMO}",
+        "--position",
+        "1",
+    )
+    assert status == 0
+    assert out == (
+        "added event 'lunch' (weekly mon,tue,wed,thu,fri 12:00:00-13:00:00, forward to user "
+        f"{DEMO}) to IVR 5901 'Nederlands Orange labo' at position 1\n"
+    )
+    schedule = load(org_file).functions.find("5901").schedule
+    assert [e.name for e in schedule.events] == ["lunch", "newyear", "Ma-Vrij"]
+    assert isinstance(schedule.events[0].when, Weekly)
+    run(
+        capsys,
+        "schedule",
+        "event",
+        "set",
+        org_file,
+        "5901",
+        "lunch",
+        "--action",
+        "closed",
+        "--prompt",
+        "User unavailable",
+    )
+    lunch = load(org_file).functions.find("5901").schedule.event("lunch")
+    assert (lunch.action, lunch.forward_to, lunch.instruction) == (
+        Action.CLOSED,
+        None,
+        "User unavailable",
+    )
+    run(capsys, "schedule", "event", "move", org_file, "5901", "lunch", "3")
+    schedule = load(org_file).functions.find("5901").schedule
+    assert [e.name for e in schedule.events] == ["newyear", "Ma-Vrij", "lunch"]
+    run(capsys, "schedule", "event", "remove", org_file, "5901", "lunch")
+    schedule = load(org_file).functions.find("5901").schedule
+    assert [e.name for e in schedule.events] == ["newyear", "Ma-Vrij"]
+
+
+def test_a_one_off_event_and_its_state(capsys: pytest.CaptureFixture[str], org_file: Path) -> None:
+    run(
+        capsys,
+        "schedule",
+        "event",
+        "add",
+        org_file,
+        "5901",
+        "xmas",
+        "--once",
+        "2026-12-24T12:00",
+        "2026-12-25",
+        "--position",
+        "1",
+    )
+    event = load(org_file).functions.find("5901").schedule.event("xmas")
+    assert isinstance(event.when, Once)
+    _, out, _ = run(capsys, "schedule", "next", org_file, "5901", "--after", "2026-12-24T11:00")
+    assert "2026-12-24 12:00:00" in out
+
+
+def test_a_bad_time_definition_says_the_form(
+    capsys: pytest.CaptureFixture[str], org_file: Path
+) -> None:
+    status, _, err = run(
+        capsys,
+        "schedule",
+        "event",
+        "add",
+        org_file,
+        "5901",
+        "x",
+        "--weekly",
+        "mon-fry",
+        "09:00-10:00",
+    )
+    assert status == 1
+    assert err == (
+        "cloudtel: --weekly 'mon-fry' is not days like mon-fri, sat,sun or mon-wed,fri\n"
+    )
+    status, _, err = run(capsys, "schedule", "event", "add", org_file, "5901", "x")
+    assert status == 1
+    assert "needs --weekly, --yearly or --once" in err
+
+
+def test_schedule_default_forwards_to_another_function_number(
+    capsys: pytest.CaptureFixture[str], org_file: Path
+) -> None:
+    status, out, _ = run(
+        capsys,
+        "schedule",
+        "default",
+        org_file,
+        "5502",
+        "--action",
+        "forward",
+        "--to",
+        "function:5901",
+    )
+    assert status == 0
+    assert out == (
+        "the default event of IVR 5502 'Francais Orange labo' is now: forward to function "
+        "number +3292470680\n"
+    )
+    default = load(org_file).functions.find("5502").schedule.default
+    assert default.action is Action.FORWARD
+
+
+def test_schedule_holidays_add_twice_changes_nothing_the_second_time(
+    capsys: pytest.CaptureFixture[str], org_file: Path
+) -> None:
+    status, out, _ = run(
+        capsys,
+        "schedule",
+        "holidays",
+        "add",
+        org_file,
+        "5502",
+        "BE",
+        "--years",
+        "2027",
+        "--language",
+        "nl",
+    )
+    assert (status, out) == (0, "added 12 holidays of BE to IVR 5502 'Francais Orange labo'\n")
+    names = [e.name for e in load(org_file).functions.find("5502").schedule.events]
+    assert "Nieuwjaar 2027" in names
+    before = org_file.read_bytes()
+    status, out, _ = run(
+        capsys,
+        "schedule",
+        "holidays",
+        "add",
+        org_file,
+        "5502",
+        "BE",
+        "--years",
+        "2027",
+        "--language",
+        "nl",
+    )
+    assert out.endswith("(no change)\n")
+    assert org_file.read_bytes() == before
+
+
+def test_schedule_import_ical_of_an_export_copies_the_schedule(
+    capsys: pytest.CaptureFixture[str], org_file: Path
+) -> None:
+    ics = org_file.parent / "nl.ics"
+    run(capsys, "schedule", "export", org_file, "5901", "-o", ics)
+    status, out, _ = run(capsys, "schedule", "import-ical", org_file, "5502", ics)
+    assert (status, out) == (
+        0,
+        f"imported 2 events from {ics}, replacing the schedule of "
+        "IVR 5502 'Francais Orange labo'\n",
+    )
+    functions = load(org_file).functions
+    assert functions.find("5502").schedule == functions.find("5901").schedule
+
+
+# --- laws ------------------------------------------------------------------------------
+
+_names = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=12)
+
+
+def _law(steps: list[list[str]]) -> None:
+    """Running ``steps`` (``FILE`` stands for the org file) on a saved copy of the
+    example leaves the file as it was."""
+    with tempfile.TemporaryDirectory() as folder:
+        shutil.copytree(EXAMPLE_DIR, Path(folder) / "org")
+        path = Path(folder) / "org" / "organization.toml"
+        original = load(path)
+        # a first save writes the file in its saved form (the example has comments)
+        with contextlib.redirect_stdout(io.StringIO()):
+            main(["group", "members", str(path), "Sales", "--add", DEMO])
+            main(["group", "members", str(path), "Sales", "--remove", DEMO])
+        before = path.read_bytes()
+        for step in steps:
+            with contextlib.redirect_stdout(io.StringIO()):
+                status = main([str(path) if w == "FILE" else w for w in step] + ["--json"])
+            assert status == 0
+        assert path.read_bytes() == before
+        assert load(path) == original
+
+
+@given(name=_names, first=_names)
+def test_user_add_then_remove_leaves_the_file_as_it_was(name: str, first: str) -> None:
+    username = f"{name}.new@orange.be"
+    _law(
+        [
+            [
+                "user",
+                "add",
+                "FILE",
+                username,
+                "--first-name",
+                first,
+                "--line",
+                "free",
+                "--group",
+                "CC",
+            ],
+            ["user", "remove", "FILE", username],
+        ]
+    )
+
+
+@given(name=_names)
+def test_group_add_then_remove_leaves_the_file_as_it_was(name: str) -> None:
+    _law(
+        [
+            ["group", "add", "FILE", f"G {name}", "--position", "1"],
+            ["group", "remove", "FILE", f"G {name}"],
+        ]
+    )
+
+
+@given(
+    digits=st.integers(min_value=0, max_value=999_999),
+    kind=st.sampled_from(["mandatory", "favourite", "external"]),
+)
+def test_contact_add_then_remove_leaves_the_file_as_it_was(digits: int, kind: str) -> None:
+    number = f"+32470{digits:06d}"
+    _law(
+        [
+            [
+                "contact",
+                "add",
+                "FILE",
+                "--scope",
+                "group:CC",
+                "--company",
+                "Acme",
+                "--phone",
+                number,
+                "--kind",
+                kind,
+            ],
+            ["contact", "remove", "FILE", number, "--scope", "group:CC"],
+        ]
+    )
+
+
+@given(digits=st.integers(min_value=0, max_value=999_999))
+def test_mobile_add_then_remove_leaves_the_file_as_it_was(
+    digits: int,
+) -> None:
+    number = f"+32471{digits:06d}"
+    _law([["mobile", "add", "FILE", DEMO, number], ["mobile", "remove", "FILE", DEMO, number]])
+
+
+@given(
+    name=_names,
+    start=st.integers(min_value=0, max_value=22),
+    position=st.integers(min_value=1, max_value=3),
+)
+def test_event_add_then_remove_leaves_the_file_as_it_was(
+    name: str, start: int, position: int
+) -> None:
+    _law(
+        [
+            [
+                "schedule",
+                "event",
+                "add",
+                "FILE",
+                "5901",
+                f"e-{name}",
+                "--weekly",
+                "sat,sun",
+                f"{start:02d}:00-{start + 1:02d}:00",
+                "--position",
+                str(position),
+            ],
+            ["schedule", "event", "remove", "FILE", "5901", f"e-{name}"],
+        ]
+    )
+
+
+@given(short=st.integers(min_value=6000, max_value=6999))
+def test_function_add_then_remove_leaves_the_file_as_it_was(short: int) -> None:
+    _law(
+        [
+            [
+                "function",
+                "add",
+                "FILE",
+                f"F{short}",
+                "--kind",
+                "hunt_group",
+                "--number",
+                "free",
+                "--short",
+                str(short),
+            ],
+            ["function", "remove", "FILE", str(short)],
+        ]
+    )
