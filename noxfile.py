@@ -6,6 +6,8 @@ the sessions.
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 import nox
@@ -19,13 +21,64 @@ DRIVERS = sorted(p.parent.name for p in Path("drivers").glob("[!_]*/pyproject.to
 EDITABLE = ["-e", ".", *(arg for name in DRIVERS for arg in ("-e", f"drivers/{name}"))]
 
 
+# Tools the tests run on loopback, each with the Debian package that provides it: a real
+# SIP user agent, sox for audio, openssl for the throwaway certificate of the STARTTLS test.
+TEST_TOOLS = {"sipp": "sip-tester", "sox": "sox", "openssl": "openssl"}
+
+
+class MissingToolsError(Exception):
+    """The tools the tests need are missing and cannot be installed here."""
+
+
+def tools_setup(path: str | None = None, *, root: bool | None = None) -> list[list[str]]:
+    """The commands that install the missing test tools; ``[]`` when none is missing.
+
+    They are installed with apt-get when it is there and we run as root; otherwise
+    :class:`MissingToolsError` says, in one line, what to install.
+
+    Args:
+        path: The search path for the tools (default: ``PATH``).
+        root: Whether we run as root (default: asked of the system).
+    """
+    missing = [tool for tool in TEST_TOOLS if shutil.which(tool, path=path) is None]
+    if not missing:
+        return []
+    packages = [TEST_TOOLS[tool] for tool in missing]
+    if root is None:
+        root = hasattr(os, "geteuid") and os.geteuid() == 0
+    if root and shutil.which("apt-get", path=path) is not None:
+        return [
+            ["apt-get", "update", "-qq"],
+            ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages],
+        ]
+    raise MissingToolsError(
+        f"the tests need {', '.join(missing)}: install them first "
+        f"(on Debian: apt-get install {' '.join(packages)})"
+    )
+
+
+def _install_test_tools(session: nox.Session) -> None:
+    try:
+        commands = tools_setup()
+    except MissingToolsError as missing:
+        session.error(str(missing))
+    for command in commands:
+        session.run(*command, external=True, env={"DEBIAN_FRONTEND": "noninteractive"})
+
+
 def _group(*names: str) -> list[str]:
     return nox.project.dependency_groups(PYPROJECT, *names)
 
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """The whole test suite: core, drivers, property tests."""
+    """The whole test suite: core, drivers, property tests.
+
+    The Debian tools the tests run (sipp, sox, openssl) are installed first when they
+    are missing and we are root with apt-get; otherwise the session stops at once,
+    saying what to install.
+    """
+    _install_test_tools(session)
     session.install(*EDITABLE, *_group("test"))
     session.run("pytest", "-q", "-p", "no:cacheprovider", *session.posargs)
 

@@ -175,6 +175,15 @@ def test_changing_ranges_cannot_orphan_a_function_number() -> None:
         org.number_ranges = ("+3292470680-+3292470688",)  # type: ignore[assignment]
 
 
+def test_a_part_knows_its_key_in_the_org_file() -> None:
+    org = LabOrganization(name="x", domain="x.be")
+    assert org.lines.key == "lines"
+    assert org.contacts.key == "contacts"
+    assert LabOrganization.part_names()[-1] == "lines"  # a subclass's parts come last
+    with pytest.raises(InvalidValueError, match="Lines is not part of an organisation"):
+        _ = Lines().key
+
+
 # --- groups ---------------------------------------------------------------------------------
 
 

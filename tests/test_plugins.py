@@ -1,9 +1,15 @@
-"""The plugin facade and the phone-driver hooks, tested with a test-only dummy driver."""
+"""The plugin facade and the phone-driver hooks.
+
+Tested with the dummy driver distribution (``drivers/dummy``, family ``dummy``) and,
+where a driver must misbehave, with test-only drivers.
+"""
 
 from __future__ import annotations
 
+import ast
 import importlib.metadata
 import re
+import subprocess
 import sys
 import types
 from collections.abc import Iterator, Sequence
@@ -11,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+import cloudtel
+import cloudtel_dummy
 from cloudtel import hookspecs, plugins
 from cloudtel.devices import (
     Directory,
@@ -49,7 +57,7 @@ DUMMY_MODEL = PhoneModel(
 
 
 class DummyDriver:
-    """A driver for the imaginary family "dummy": one line per key."""
+    """A test-only driver that also claims the family "dummy" (subclassed to misbehave)."""
 
     @hookimpl
     def cloudtel_phone_models(self) -> Sequence[PhoneModel]:
@@ -93,10 +101,10 @@ def no_entry_points(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 @pytest.fixture
-def dummy(no_entry_points: None) -> DummyDriver:
-    driver = DummyDriver()
-    plugins.register(driver, name="dummy")
-    return driver
+def dummy(no_entry_points: None) -> object:
+    """The dummy driver, registered as the only plugin."""
+    plugins.register(cloudtel_dummy.DRIVER, name="dummy")
+    return cloudtel_dummy.DRIVER
 
 
 def _phone(**changes: object) -> SipPhone:
@@ -110,47 +118,54 @@ CONTEXT = PhoneContext(
 )
 
 
-def test_hook_cloudtel_phone_models(dummy: DummyDriver) -> None:
-    assert plugins.phone_models() == (DUMMY_MODEL,)
+def test_hook_cloudtel_phone_models(dummy: object) -> None:
+    assert plugins.phone_models() == cloudtel_dummy.MODELS
     assert plugins.phone_families() == ("dummy",)
-    assert plugins.find_model("dummy", "d1") is DUMMY_MODEL
-    with pytest.raises(NotFoundError, match="dummy driver has no model 'X9'; it knows D1"):
+    assert plugins.find_model("dummy", "d1") is cloudtel_dummy.D1
+    with pytest.raises(NotFoundError, match="dummy driver has no model 'X9'; it knows D1, D2"):
         plugins.find_model("dummy", "X9")
 
 
-def test_hook_cloudtel_render_phone(dummy: DummyDriver) -> None:
+def test_hook_cloudtel_render_phone(dummy: object) -> None:
     layout = KeyLayout({"L1": LineKey(), "E1.2": ExtensionKey(username="a@b.be")})
     phone = _phone(layout=layout, expansion_modules=1)
     files = plugins.driver_for(phone).render_phone(phone, CONTEXT)
     assert [f.path for f in files] == ["08000fbbad78.txt"]
     lines = files[0].content.decode().splitlines()
-    assert lines[0] == "account steven"
-    assert lines[2].startswith("E1.2 ExtensionKey")
+    assert lines[1] == "account: steven"
+    assert lines[-6:] == [
+        "L1: line 1",
+        "L2: empty",
+        "L3: empty",
+        "L4: empty",
+        "E1.1: empty",
+        "E1.2: extension a@b.be a",
+    ]
     with pytest.raises(KeyLayoutError, match=r"E1.2 .*module the phone does not have"):
         plugins.driver_for(phone).render_phone(_phone(layout=layout), CONTEXT)
 
 
-def test_render_phone_checks_the_layout_first(dummy: DummyDriver) -> None:
+def test_render_phone_checks_the_layout_first(dummy: object) -> None:
     phone = _phone(layout=KeyLayout({"L5": LineKey()}))
     with pytest.raises(KeyLayoutError, match=r"08000FBBAD78 \(Dummy D1\): key L5.*4 line"):
         plugins.get_driver("dummy").render_phone(phone, CONTEXT)
 
 
-def test_hook_cloudtel_render_directory(dummy: DummyDriver) -> None:
+def test_hook_cloudtel_render_directory(dummy: object) -> None:
     directory = Directory(
         entries=[DirectoryEntry(name="Adel", numbers=[DirectoryNumber(number="+3227811601")])]
     )
     files = plugins.get_driver("dummy").render_directory(_phone(), directory, CONTEXT)
-    assert files[0].content == b"Adel"
+    assert files[0].content == b"# Directory\nAdel: +3227811601\n"
 
 
-def test_hook_cloudtel_parse_config(dummy: DummyDriver) -> None:
-    parsed = plugins.get_driver("dummy").parse_config(DUMMY_MODEL, "account steven\n")
+def test_hook_cloudtel_parse_config(dummy: object) -> None:
+    parsed = plugins.get_driver("dummy").parse_config(cloudtel_dummy.D1, "account: steven\n")
     assert parsed.account is not None
     assert parsed.account.username == "steven"
 
 
-def test_unknown_family_lists_the_installed_drivers(dummy: DummyDriver) -> None:
+def test_unknown_family_lists_the_installed_drivers(dummy: object) -> None:
     with pytest.raises(DriverNotFoundError, match=r"'snom' is installed; installed: dummy"):
         plugins.get_driver("snom")
     with pytest.raises(LookupError):  # DriverNotFoundError is a LookupError too
@@ -162,7 +177,7 @@ def test_no_driver_installed_says_none(no_entry_points: None) -> None:
         plugins.get_driver("mitel")
 
 
-def test_two_plugins_claiming_one_family_is_an_error(dummy: DummyDriver) -> None:
+def test_two_plugins_claiming_one_family_is_an_error(dummy: object) -> None:
     plugins.register(DummyDriver(), name="dummy-again")
     with pytest.raises(PluginError, match="claimed by two plugins"):
         plugins.phone_models()
@@ -182,16 +197,13 @@ def test_a_driver_that_does_not_answer_is_a_plugin_error(no_entry_points: None) 
 
 
 def test_drivers_are_discovered_through_entry_points(monkeypatch: pytest.MonkeyPatch) -> None:
-    module = types.ModuleType("cloudtel_fake_driver")
-    module.driver = DummyDriver()  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "cloudtel_fake_driver", module)
     calls: list[str] = []
 
     def entry_points(*, group: str) -> list[importlib.metadata.EntryPoint]:
         calls.append(group)
         if group != "cloudtel.drivers":
             return []
-        return [importlib.metadata.EntryPoint("dummy", "cloudtel_fake_driver:driver", group)]
+        return [importlib.metadata.EntryPoint("dummy", "cloudtel_dummy:DRIVER", group)]
 
     monkeypatch.setattr(importlib.metadata, "entry_points", entry_points)
     plugins.reset_plugin_manager()
@@ -218,6 +230,118 @@ def test_a_broken_plugin_is_reported_by_name(monkeypatch: pytest.MonkeyPatch) ->
         plugins.reset_plugin_manager()
 
 
+# --- default plugins, misspelt hooks, the public marker ------------------------------
+
+
+def test_default_plugins_are_registered_when_the_manager_is_built(no_entry_points: None) -> None:
+    names = [name for name, _plugin in plugins.get_plugin_manager().list_name_plugin()]
+    assert names == [*plugins.DEFAULT_PLUGINS, plugins.RECORDER_STUB_NAME]
+    assert names[:3] == [
+        "cloudtel.messaging.outbox",
+        "cloudtel.messaging.smtp",
+        "cloudtel.messaging.sms",
+    ]
+
+
+def test_importing_cloudtel_builds_no_plugin_manager() -> None:
+    code = (
+        "import importlib.metadata, cloudtel\n"
+        "importlib.metadata.entry_points = None  # any discovery would fail now\n"
+        "from cloudtel import plugins\n"
+        "assert plugins._manager is None\n"
+        "cloudtel.hookimpl\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_hookimpl_is_exported_by_cloudtel() -> None:
+    assert cloudtel.hookimpl is hookspecs.hookimpl
+    assert "hookimpl" in cloudtel.__all__
+
+
+class Misspelt(DummyDriver):
+    @hookimpl
+    def cloudtel_render_phnoe(
+        self, phone: SipPhone, model: PhoneModel, context: PhoneContext
+    ) -> Sequence[RenderedFile] | None:
+        return None
+
+
+def test_a_misspelt_hook_is_refused_by_register(no_entry_points: None) -> None:
+    with pytest.raises(PluginError) as caught:
+        plugins.register(Misspelt(), name="typo")
+    message = str(caught.value)
+    assert "plugin 'typo' implements 'cloudtel_render_phnoe', which is not a cloudtel hook" in (
+        message
+    )
+    assert "did you mean 'cloudtel_render_phone'?" in message
+    assert caught.value.context["hook"] == "cloudtel_render_phnoe"
+    assert not plugins.get_plugin_manager().has_plugin("typo")
+    with pytest.raises(DriverNotFoundError):  # nothing of it stayed registered
+        plugins.get_driver("dummy")
+
+
+def test_a_misspelt_hook_of_an_installed_plugin_is_an_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    module = types.ModuleType("cloudtel_typo_driver")
+    module.driver = Misspelt()  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "cloudtel_typo_driver", module)
+
+    def entry_points(*, group: str) -> list[importlib.metadata.EntryPoint]:
+        if group != "cloudtel.drivers":
+            return []
+        return [importlib.metadata.EntryPoint("typo", "cloudtel_typo_driver:driver", group)]
+
+    monkeypatch.setattr(importlib.metadata, "entry_points", entry_points)
+    plugins.reset_plugin_manager()
+    try:
+        with pytest.raises(
+            PluginError,
+            match=r"plugin 'cloudtel.drivers:typo' implements 'cloudtel_render_phnoe'.*"
+            r"did you mean 'cloudtel_render_phone'\?",
+        ):
+            plugins.get_plugin_manager()
+    finally:
+        plugins.reset_plugin_manager()
+
+
+def test_installed_services_answer_like_the_facade(dummy: object) -> None:
+    model = plugins.INSTALLED.find_model("dummy", "d1")
+    assert model is plugins.find_model("dummy", "D1")
+    assert model.name == "D1"
+    with pytest.raises(NotFoundError, match="dummy driver has no model 'X9'"):
+        plugins.INSTALLED.find_model("dummy", "X9")
+    with pytest.raises(DriverNotFoundError, match="installed: dummy"):
+        plugins.INSTALLED.find_model("snom", "D1")
+
+
+def _cloudtel_imports(path: Path) -> set[str]:
+    """Every cloudtel module a file imports, anywhere in it (TYPE_CHECKING blocks too)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module)
+            if node.module == "cloudtel":
+                names |= {f"cloudtel.{alias.name}" for alias in node.names}
+    return {name for name in names if name.startswith("cloudtel.")}
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["hookspecs.py", "services.py", "messaging/transport.py", "messaging/message.py", "prompts.py"],
+)
+def test_the_hookspecs_and_the_domain_do_not_reach_up(module: str) -> None:
+    """No import of the organisation, the plugin manager, or messaging above the low modules."""
+    low = {"cloudtel.messaging.message", "cloudtel.messaging.transport"}
+    above = ("cloudtel.org", "cloudtel.plugins", "cloudtel.messaging", "cloudtel.prompts")
+    imported = _cloudtel_imports(ROOT / "src" / "cloudtel" / module) - low
+    reaching = sorted(name for name in imported if name.startswith(above))
+    assert not reaching, f"{module} imports {reaching}"
+
+
 class Override:
     """Renders dummy phones differently; registered after the dummy driver, it answers first."""
 
@@ -230,7 +354,7 @@ class Override:
         return (RenderedFile(path=f"{phone.mac.hex}.override", content=b"override"),)
 
 
-def test_lookups_follow_plugins_registered_on_the_manager_directly(dummy: DummyDriver) -> None:
+def test_lookups_follow_plugins_registered_on_the_manager_directly(dummy: object) -> None:
     driver = plugins.get_driver("dummy")
     assert plugins.get_driver("dummy") is driver  # looked up once
     pm = plugins.get_plugin_manager()
@@ -246,11 +370,11 @@ def test_lookups_follow_plugins_registered_on_the_manager_directly(dummy: DummyD
     pm.unregister(name="dummy")
     with pytest.raises(DriverNotFoundError, match="installed: none"):
         plugins.get_driver("dummy")
-    plugins.register(DummyDriver(), name="dummy")
-    assert plugins.find_model("dummy", "D1") is DUMMY_MODEL
+    plugins.register(cloudtel_dummy.DRIVER, name="dummy")
+    assert plugins.find_model("dummy", "D1") is cloudtel_dummy.D1
 
 
-def test_hook_wrappers_and_tracing_still_see_every_render(dummy: DummyDriver) -> None:
+def test_hook_wrappers_and_tracing_still_see_every_render(dummy: object) -> None:
     seen: list[str] = []
 
     class Wrapper:

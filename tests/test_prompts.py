@@ -6,6 +6,7 @@ import hashlib
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import numpy as np
 import pytest
@@ -18,10 +19,12 @@ from cloudtel import (
     InvalidValueError,
     NotFoundError,
     Organization,
+    PhoneModel,
     PluginError,
     Reference,
     ReferencedError,
     User,
+    dumps,
     load,
     loads,
     plugins,
@@ -29,9 +32,10 @@ from cloudtel import (
 )
 from cloudtel.audio import alaw_decode, read_alaw_wav
 from cloudtel.cli import main
-from cloudtel.devices import Phones
 from cloudtel.hookspecs import hookimpl
-from cloudtel.prompts import PromptAudio, PromptLibrary, RecordingRequest, VoicePrompt
+from cloudtel.phones import Phones
+from cloudtel.prompts import PromptAudio, PromptLibrary, VoicePrompt
+from cloudtel.services import RecordingRequest
 
 
 def tone(seconds: float = 0.5, rate: int = 16000, channels: int = 1, hz: float = 440.0) -> bytes:
@@ -343,6 +347,44 @@ def test_recording_without_a_backend_says_none_is_installed(org: Organization) -
     with pytest.raises(PluginError, match="none is installed; cloudtel places no calls"):
         org.prompts.record("Busy", "steven@orange.be")
     assert len(org.prompts) == 0
+
+
+class FakeServices:
+    """Plugin services without any plugin: records a tone, knows no phone model."""
+
+    def __init__(self) -> None:
+        self.requests: list[RecordingRequest] = []
+
+    def find_model(self, family: str, name: str) -> PhoneModel:
+        raise NotFoundError(f"no model {family} {name}")
+
+    def record_prompt(self, request: RecordingRequest) -> bytes:
+        self.requests.append(request)
+        return tone(0.25)
+
+
+def test_an_organisation_records_through_its_own_plugin_services(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(plugins, "get_plugin_manager", _no_manager)
+    services = FakeServices()
+    org = Organization(
+        name="Orange labo",
+        domain="orange.be",
+        number_ranges=("+3292470680-+3292470689",),
+        services=services,
+    )
+    org.add_user(User(username="steven@orange.be", primary_line="+3292470681"))
+    prompt = org.prompts.record("Busy", "steven@orange.be")
+    assert prompt.audio_for("nl").samples == 2000
+    assert [r.prompt for r in services.requests] == ["Busy"]
+    # the services are not part of the organisation's value: not saved, not compared
+    assert "services" not in dumps(org)
+    assert loads(dumps(org)) == org
+
+
+def _no_manager() -> NoReturn:
+    raise AssertionError("the plugin manager was asked")
 
 
 def test_recording_needs_an_existing_user(org: Organization, recorder: Recorder) -> None:

@@ -6,7 +6,7 @@ import hashlib
 import json
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +34,7 @@ from cloudtel import (
     save,
 )
 from cloudtel.org import part
-from cloudtel.serialization import SCHEMA_VERSION, from_data, to_data
+from cloudtel.serialization import SCHEMA_VERSION, Format, from_data, to_data
 
 
 def small_org() -> Organization:
@@ -492,9 +492,7 @@ class FolderOrganization(Organization):
 
 
 @pytest.fixture
-def folder_org(monkeypatch: pytest.MonkeyPatch) -> FolderOrganization:
-    # load() builds the organisation class of cloudtel.serialization: use the test one
-    monkeypatch.setattr(cloudtel.serialization, "Organization", FolderOrganization)
+def folder_org() -> FolderOrganization:
     org = FolderOrganization(name="Orange labo", domain="orange.be")
     org.attachments.attach_file("prompts/welcome.wav", b"RIFF welcome")
     org.attachments.attach_file("photos/demo.jpg", b"\xff\xd8 photo")
@@ -508,7 +506,7 @@ def test_blobs_are_written_beside_the_org_file(
     save(folder_org, path)
     assert (tmp_path / "prompts" / "welcome.wav").read_bytes() == b"RIFF welcome"
     assert (tmp_path / "photos" / "demo.jpg").read_bytes() == b"\xff\xd8 photo"
-    again = load(path)
+    again = load(path, organization=FolderOrganization)
     assert isinstance(again, FolderOrganization)
     assert again == folder_org
     assert again.attachments.blobs()["photos/demo.jpg"].data is None  # on disk already
@@ -518,7 +516,7 @@ def test_blobs_are_written_beside_the_org_file(
     for rel in ("organization.toml", "prompts/welcome.wav", "photos/demo.jpg"):
         (copy / rel).parent.mkdir(parents=True, exist_ok=True)
         (copy / rel).write_bytes((tmp_path / rel).read_bytes())
-    assert load(copy / "organization.toml") == folder_org
+    assert load(copy / "organization.toml", organization=FolderOrganization) == folder_org
 
 
 def test_missing_and_altered_blobs_are_reported_on_load(
@@ -529,7 +527,7 @@ def test_missing_and_altered_blobs_are_reported_on_load(
     (tmp_path / "prompts" / "welcome.wav").unlink()
     (tmp_path / "photos" / "demo.jpg").write_bytes(b"another photo")
     with pytest.raises(FileProblemsError) as caught:
-        load(path)
+        load(path, organization=FolderOrganization)
     messages = [str(p) for p in caught.value.problems]
     assert len(messages) == 2
     assert any("'prompts/welcome.wav' is missing" in m for m in messages)
@@ -544,3 +542,136 @@ def test_a_blob_path_must_stay_inside_the_folder(
     with pytest.raises(FileProblemsError, match="inside the organisation's folder"):
         save(folder_org, tmp_path / "org" / "organization.toml")
     assert not (tmp_path / "outside.wav").exists()
+
+
+# --- a third party's part: Part is an extension point ---------------------------------------
+# Written as an outside author would, with the public API only (docs/extending.md).
+
+
+@attrs.frozen
+class Rate:
+    """What calls of one cost centre cost."""
+
+    cost_centre: str
+    cents_per_minute: int
+
+
+@attrs.define
+class Billing(cloudtel.Part):
+    """Call rates per cost centre, the user who receives the invoice, a billing hotline."""
+
+    rates: tuple[Rate, ...] = ()
+    payer: str | None = None
+    hotline: cloudtel.PhoneNumber | None = None
+
+    def held_numbers(self) -> Iterable[tuple[cloudtel.PhoneNumber, str]]:
+        if self.hotline is not None:
+            yield self.hotline, "the billing hotline"
+
+    def references(self) -> Iterable[cloudtel.Reference]:
+        if self.payer is not None:
+            yield cloudtel.Reference("user", self.payer, "billing (the payer)")
+
+    def rename_user(self, old: str, new: str) -> None:
+        if self.payer == old:
+            self.payer = new
+
+    def problems(self) -> Iterable[Problem]:
+        seen: set[str] = set()
+        for index, rate in enumerate(self.rates):
+            if rate.cost_centre in seen:
+                yield Problem(
+                    f"{self.key}.rates[{index}].cost_centre",
+                    f"cost centre {rate.cost_centre!r} has two rates",
+                )
+            seen.add(rate.cost_centre)
+        if self.payer is not None and not self.org.has_user(self.payer):
+            yield Problem(f"{self.key}.payer", f"there is no user {self.payer!r}")
+
+
+@attrs.define(eq=False, repr=False)
+class BillingOrganization(cloudtel.Organization):
+    """The organisation with the billing part."""
+
+    billing: Billing = cloudtel.part(Billing)  # noqa: RUF009 - part() declares an attrs field
+
+
+def billing_org() -> BillingOrganization:
+    org = BillingOrganization(
+        name="Orange labo", domain="orange.be", number_ranges=("+3227811600-+3227811699",)
+    )
+    org.add_user(User(username="anna.peeters@orange.be", primary_line="+3227811601"))
+    org.billing.rates = (Rate("SALES-01", 4), Rate("SUPPORT-01", 2))
+    org.billing.payer = "anna.peeters@orange.be"
+    org.billing.hotline = PhoneNumber("+3227811699")
+    return org
+
+
+@pytest.mark.parametrize("fmt", ["toml", "json"])
+def test_a_third_party_part_saves_and_loads_back_equal(tmp_path: Path, fmt: Format) -> None:
+    org = billing_org()
+    path = tmp_path / f"organization.{fmt}"
+    cloudtel.save(org, path)
+    text = path.read_text(encoding="utf-8")
+    data = tomllib.loads(text) if fmt == "toml" else json.loads(text)
+    assert data["billing"] == {
+        "rates": [
+            {"cost_centre": "SALES-01", "cents_per_minute": 4},
+            {"cost_centre": "SUPPORT-01", "cents_per_minute": 2},
+        ],
+        "payer": "anna.peeters@orange.be",
+        "hotline": "+3227811699",
+    }
+    again = cloudtel.load(path, organization=BillingOrganization)
+    assert type(again) is BillingOrganization
+    assert again == org
+    assert again.billing == org.billing
+    assert again.billing.org is again
+    # the loaded part takes part in the organisation's invariants
+    assert again.holder_of("+3227811699") == "the billing hotline"
+    with pytest.raises(cloudtel.NumberNotAvailableError, match="the billing hotline"):
+        again.update_user("anna.peeters@orange.be", primary_line="+3227811699")
+    with pytest.raises(cloudtel.ReferencedError, match=r"billing \(the payer\)"):
+        again.remove_user("anna.peeters@orange.be")
+    assert cloudtel.loads(text, fmt, organization=BillingOrganization) == org
+
+
+def test_a_third_party_part_reports_its_problems_at_its_key(tmp_path: Path) -> None:
+    org = billing_org()
+    path = tmp_path / "organization.toml"
+    cloudtel.save(org, path)
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    data["billing"]["rates"].append({"cost_centre": "SALES-01", "cents_per_minute": 5})
+    data["billing"]["payer"] = "nobody@orange.be"
+    data["users"][0]["aliases"] = ["+3227811699"]
+    with pytest.raises(FileProblemsError) as caught:
+        from_data(data, organization=BillingOrganization)
+    assert sorted((p.path, p.message) for p in caught.value.problems) == [
+        ("billing.payer", "there is no user 'nobody@orange.be'"),
+        ("billing.rates[2].cost_centre", "cost centre 'SALES-01' has two rates"),
+        (
+            "users[0].aliases[0]",
+            "aliases[0] +3227811699 of user 'anna.peeters@orange.be' is held already by "
+            "the billing hotline",
+        ),
+    ]
+    # a mistake in the part's own table is reported at its path, with the others
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    data["billing"]["rates"][1]["cents_per_minute"] = "two"
+    data["billing"]["colour"] = "orange"
+    with pytest.raises(FileProblemsError) as caught:
+        from_data(data, organization=BillingOrganization)
+    found = {p.path: p.message for p in caught.value.problems}
+    assert sorted(found) == ["billing", "billing.rates[1].cents_per_minute"]
+    assert "colour" in found["billing"]
+    assert "'two'" in found["billing.rates[1].cents_per_minute"]
+
+
+def test_a_file_with_a_third_party_part_needs_the_extension_to_load(tmp_path: Path) -> None:
+    path = tmp_path / "organization.json"
+    cloudtel.save(billing_org(), path)
+    with pytest.raises(FileProblemsError) as caught:
+        cloudtel.load(path)
+    [problem] = caught.value.problems
+    assert problem.path == "billing"
+    assert problem.message.startswith("unknown key 'billing'; the keys are: ")

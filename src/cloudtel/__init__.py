@@ -74,11 +74,11 @@ from cloudtel.devices import (
     PhoneContext,
     PhoneModel,
     PhoneNumberKey,
-    Phones,
     RenderedFile,
     SipAccount,
     SipPhone,
 )
+from cloudtel.directory import phone_directory
 from cloudtel.errors import (
     AccessDeniedError,
     AccountLockedError,
@@ -103,6 +103,7 @@ from cloudtel.errors import (
     ScheduleError,
 )
 from cloudtel.functions import FunctionKind, FunctionNumber, FunctionNumbers, FunctionStatus
+from cloudtel.hookspecs import hookimpl
 from cloudtel.messaging import (
     DeliveryStatus,
     HttpSmsTransport,
@@ -124,8 +125,9 @@ from cloudtel.messaging import (
     transport_specs,
 )
 from cloudtel.numbers import NumberRange, PhoneNumber
-from cloudtel.org import Blob, Organization, Part, Reference, UserPage
-from cloudtel.prompts import PromptAudio, PromptLibrary, RecordingRequest, VoicePrompt
+from cloudtel.org import Blob, Organization, Part, Reference, UserPage, part
+from cloudtel.phones import Phones
+from cloudtel.prompts import PromptAudio, PromptLibrary, VoicePrompt
 from cloudtel.provisioning import (
     FileChange,
     FileReport,
@@ -134,7 +136,6 @@ from cloudtel.provisioning import (
     ProvisioningReport,
     ProvisioningSettings,
     SyncReport,
-    phone_directory,
     provision,
     render_organization,
     sync_phones,
@@ -161,6 +162,7 @@ from cloudtel.schedules.ical import from_ical as schedule_from_ical
 from cloudtel.schedules.ical import to_ical as schedule_to_ical
 from cloudtel.schedules.view import Stretch, WeekView, week_view
 from cloudtel.serialization import dumps, load, loads, save
+from cloudtel.services import RecordingRequest
 from cloudtel.sip import NotifyOutcome, NotifyResult, SipTarget, check_sync
 from cloudtel.users import MobilePhone, ResolvedSetting, Settings, User, UserGroup, Visibility
 
@@ -302,11 +304,13 @@ __all__ = [
     "get_transport",
     "hash_secret",
     "holiday_events",
+    "hookimpl",
     "import_audio",
     "import_csv",
     "inspect_jpeg",
     "load",
     "loads",
+    "part",
     "phone_directory",
     "provision",
     "public_holidays",

@@ -1,5 +1,10 @@
 """The base of every part of an :class:`~cloudtel.Organization`.
 
+A part is also the extension point for state of your own: subclass :class:`Part`
+(an attrs class), declare it with :func:`part` on a subclass of
+:class:`~cloudtel.Organization`, and load its files with
+``cloudtel.load(path, organization=YourOrganization)`` (see :doc:`/extending`).
+
 It lives apart from :mod:`cloudtel.org` so that the modules defining parts
 (contacts, prompts, accounts, …) can subclass :class:`Part` while ``org.py``
 imports them to declare its fields, without an import cycle.
@@ -70,7 +75,10 @@ class Part:
     """The state of one capability inside an :class:`Organization`.
 
     Subclasses are attrs classes; their init fields are saved in the org file
-    under the part's field name. The organisation sets :attr:`org`.
+    under the part's field name (:attr:`key`) by the converters of
+    :mod:`cloudtel.serialization`, so their field types must be ones those
+    converters know (text, numbers, dates, enums, :class:`~cloudtel.PhoneNumber`,
+    tuples and attrs classes of those). The organisation sets :attr:`org`.
     Override the hooks that apply; the defaults do nothing.
     """
 
@@ -85,6 +93,18 @@ class Part:
         if org is None:
             raise InvalidValueError(f"{type(self).__name__} is not part of an organisation")
         return org
+
+    @property
+    def key(self) -> str:
+        """The part's key in the org file: its field name in the organisation.
+
+        Paths of :meth:`problems` start with it, e.g. ``f"{self.key}.rates[0]"``.
+        """
+        org = self.org
+        for name in org.part_names():
+            if getattr(org, name) is self:
+                return name
+        raise InvalidValueError(f"{type(self).__name__} is not a part of {org!r}")
 
     def attach(self, org: Organization) -> None:
         """Called by the organisation when the part joins it."""
@@ -111,7 +131,7 @@ class Part:
         """Called after a group was renamed from ``old`` to ``new``."""
 
     def problems(self) -> Iterable[Problem]:
-        """Cross-checks after load and by ``validate``; paths start at the part's key."""
+        """Cross-checks after load and by ``validate``; paths start at :attr:`key`."""
         return ()
 
     def blobs(self) -> Mapping[str, Blob]:
@@ -120,7 +140,17 @@ class Part:
 
 
 def part(factory: Callable[[], _P]) -> _P:
-    """Declare a part field of :class:`Organization` (created empty by ``factory``)."""
+    """Declare a part field of :class:`Organization` (created empty by ``factory``).
+
+    In a subclass of :class:`~cloudtel.Organization` this adds a part of your own::
+
+        @attrs.define(eq=False, repr=False)
+        class BillingOrganization(cloudtel.Organization):
+            billing: Billing = cloudtel.part(Billing)
+
+    The field's name is the part's key in the org file. The field cannot be
+    reassigned; change the part through its own methods.
+    """
     return attrs.field(
         factory=factory, metadata={"part": True}, on_setattr=attrs.setters.frozen, kw_only=True
     )

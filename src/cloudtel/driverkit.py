@@ -12,6 +12,17 @@ What stays in the driver is what belongs to its vendor: parameter names, the
 characters its format cannot carry, the lines of one key, the error texts of its
 parser. ``drivers/mitel`` and ``drivers/yealink`` use every helper here; see
 ``docs/writing-a-driver.md``.
+
+This module is a driver's one import door to cloudtel: besides the helpers it
+re-exports the vocabulary a driver reads and returns (from :mod:`cloudtel.devices`:
+:class:`~cloudtel.devices.PhoneModel`, :class:`~cloudtel.devices.SipPhone`,
+:class:`~cloudtel.devices.PhoneContext`, :class:`~cloudtel.devices.SipAccount`,
+:class:`~cloudtel.devices.Directory` and its entries, :class:`~cloudtel.devices.KeyLayout`,
+the key positions and key kinds, :class:`~cloudtel.devices.RenderedFile`,
+:class:`~cloudtel.devices.ParsedConfig`), the errors a driver raises
+(:class:`~cloudtel.errors.ConfigParseError`, :class:`~cloudtel.errors.InvalidValueError`),
+:class:`~cloudtel.numbers.PhoneNumber` and the :data:`~cloudtel.hookspecs.hookimpl`
+marker. Import them from here, so a driver depends on this module's ``__all__`` only.
 """
 
 from __future__ import annotations
@@ -23,26 +34,59 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 from cloudtel.devices import (
     Directory,
+    DirectoryEntry,
+    DirectoryNumber,
+    EmptyKey,
+    ExtensionKey,
     Key,
     KeyLayout,
     KeyPosition,
     KeySet,
+    LineKey,
+    MacAddress,
     ParsedConfig,
     PhoneContext,
     PhoneModel,
+    PhoneNumberKey,
     RenderedFile,
+    SipAccount,
     SipPhone,
+    Transport,
 )
 from cloudtel.errors import ConfigParseError, InvalidValueError
 from cloudtel.hookspecs import hookimpl
+from cloudtel.numbers import PhoneNumber
 
 __all__ = [
     "BAD_CATEGORIES",
+    "ConfigParseError",
+    "Directory",
+    "DirectoryEntry",
+    "DirectoryNumber",
+    "EmptyKey",
+    "ExtensionKey",
     "FamilyDriver",
+    "InvalidValueError",
+    "Key",
+    "KeyLayout",
+    "KeyPosition",
+    "KeySet",
     "KeyTable",
+    "LineKey",
+    "MacAddress",
+    "ParsedConfig",
+    "PhoneContext",
+    "PhoneModel",
+    "PhoneNumber",
+    "PhoneNumberKey",
+    "RenderedFile",
+    "SipAccount",
+    "SipPhone",
+    "Transport",
     "assignments",
     "check_host",
     "config_lines",
+    "hookimpl",
     "key_table",
     "model_has_key",
     "one_line",
@@ -66,8 +110,9 @@ _NO_REPLACEMENTS: Mapping[str, str] = {}
 class FamilyDriver:
     """The driver hooks of one phone family; for any other family they answer ``None``.
 
-    Register an instance as a plugin, or (as the bundled drivers do) expose its bound
-    methods as the module-level names of the driver module that the entry point names.
+    An instance is the plugin: its four methods carry the :data:`hookimpl` marker, so
+    pluggy registers the object itself. The bundled drivers' entry points name it,
+    e.g. ``mitel = "cloudtel_mitel:DRIVER"`` in group ``cloudtel.drivers``.
 
     Args:
         family: The family this driver handles, e.g. ``"acme"``.

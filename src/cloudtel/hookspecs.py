@@ -4,6 +4,11 @@ Plugins implement hooks with the :data:`hookimpl` marker (also exported as
 ``cloudtel.hookimpl``) and are found through the entry-point groups
 ``cloudtel.drivers`` (phone drivers) and ``cloudtel.plugins`` (everything else).
 Callers never use ``pm.hook`` directly; :mod:`cloudtel.plugins` is the typed facade.
+A hook implementation whose name is not a hook below is an error when the plugin is
+registered (a misspelt name would otherwise never be called).
+
+This module imports nothing of cloudtel at run time; the types in the signatures come
+from low modules (devices, :mod:`cloudtel.messaging.transport`, :mod:`cloudtel.services`).
 
 Each hook is documented in ``docs/hooks.md`` and tested by a test named
 ``test_hook_<name>``; a meta test checks both.
@@ -25,8 +30,8 @@ if TYPE_CHECKING:
         RenderedFile,
         SipPhone,
     )
-    from cloudtel.messaging import TransportSpec
-    from cloudtel.prompts import RecordingRequest
+    from cloudtel.messaging.transport import TransportSpec
+    from cloudtel.services import RecordingRequest
 
 __all__ = ["PROJECT", "hookimpl", "hookspec"]
 
@@ -167,11 +172,14 @@ def cloudtel_message_transports() -> Sequence[TransportSpec]:  # type: ignore[em
 def cloudtel_record_prompt(request: RecordingRequest) -> bytes | None:
     """Record a voice prompt by calling a user; return the recording.
 
-    Called by :meth:`cloudtel.prompts.PromptLibrary.record` (through
-    :func:`cloudtel.plugins.record_prompt`). The backend calls ``request.number`` (the
-    user's primary line) or however it reaches ``request.username``, plays its
-    instructions (it may read out ``request.description``), records, and returns when the
-    recording is done. It may block for the length of the call.
+    Called by :meth:`cloudtel.prompts.PromptLibrary.record` (through the organisation's
+    plugin services, by default :func:`cloudtel.plugins.record_prompt`). When no plugin
+    answers, cloudtel's own stub (asked last) raises a
+    :class:`~cloudtel.errors.PluginError` saying none is installed. The backend calls
+    ``request.number`` (the user's primary line) or however it reaches
+    ``request.username``, plays its instructions (it may read out
+    ``request.description``), records, and returns when the recording is done. It may
+    block for the length of the call.
 
     Args:
         request (RecordingRequest): The organisation, prompt, language and user to call.

@@ -25,10 +25,10 @@ from typing import Any
 
 import attrs
 
+from cloudtel import plugins
 from cloudtel._part import Blob, Part, Reference, part
 from cloudtel.accounts import Accounts
 from cloudtel.contacts import Contacts
-from cloudtel.devices import Phones
 from cloudtel.errors import (
     DuplicateError,
     InvalidValueError,
@@ -38,7 +38,9 @@ from cloudtel.errors import (
 )
 from cloudtel.functions import FunctionNumbers
 from cloudtel.numbers import DEFAULT_COUNTRY, NumberRange, PhoneNumber, valid_region
+from cloudtel.phones import Phones
 from cloudtel.prompts import PromptLibrary
+from cloudtel.services import PluginServices
 from cloudtel.users import (
     ResolvedSetting,
     Settings,
@@ -167,6 +169,9 @@ class Organization:
         number_ranges (tuple[NumberRange, ...]): The numbers the organisation owns.
         main_number (PhoneNumber | None): The published main number.
         settings (Settings): Organisation-wide settings every user inherits.
+        services (PluginServices): What the parts ask of plugins (phone models, prompt
+            recording); keyword-only, by default :data:`cloudtel.plugins.INSTALLED`.
+            Not part of the organisation's value: neither compared nor saved.
     """
 
     name: str = attrs.field(validator=_check_name)
@@ -179,6 +184,9 @@ class Organization:
     )
     main_number: PhoneNumber | None = attrs.field(default=None, converter=_optional_number)
     settings: Settings = attrs.field(factory=Settings)
+    services: PluginServices = attrs.field(
+        default=plugins.INSTALLED, kw_only=True, eq=False, repr=False
+    )
     # --- private state -------------------------------------------------------
     _groups: dict[str, UserGroup] = attrs.field(init=False, factory=dict)
     _users: dict[str, User] = attrs.field(init=False, factory=dict)
@@ -644,7 +652,7 @@ class Organization:
         header = tuple(
             getattr(self, f.name)
             for f in attrs.fields(type(self))
-            if f.init and not f.metadata.get("part")
+            if f.init and f.eq and not f.metadata.get("part")
         )
         return (header, list(self._groups.values()), list(self._users.values()), self.parts())
 

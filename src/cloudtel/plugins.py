@@ -1,8 +1,18 @@
-"""The plugin manager behind a small typed facade; plugins load on first use.
+"""The plugin room: the plugin manager behind a small typed facade; plugins load on first use.
 
-Plugins are found through the entry-point groups :data:`ENTRY_POINT_GROUPS`
-(``cloudtel.drivers`` for phone drivers, ``cloudtel.plugins`` for the rest). Nothing
-loads at import: the first call that needs a plugin builds the manager.
+Nothing loads at import: the first call that needs a plugin builds the manager. Building
+it registers cloudtel's own default plugins first (:data:`DEFAULT_PLUGINS`: the built-in
+message transports, and a prompt-recorder stub that says no telephony backend is
+installed), then the plugins found through the entry-point groups
+:data:`ENTRY_POINT_GROUPS` (``cloudtel.drivers`` for phone drivers, ``cloudtel.plugins``
+for the rest). A hook implementation whose name is not a hook of
+:mod:`cloudtel.hookspecs` (a misspelt ``cloudtel_render_phnoe``) is a
+:class:`~cloudtel.errors.PluginError` naming the plugin and the closest hook, both
+then and in :func:`register`.
+
+The domain never imports this module: an organisation asks its
+:class:`~cloudtel.services.PluginServices` (``org.services``), by default
+:data:`INSTALLED`, which answers from the installed plugins.
 
 Phone drivers::
 
@@ -17,10 +27,12 @@ manager directly); rendering thousands of phones asks the hooks nothing but to r
 
 from __future__ import annotations
 
+import difflib
+import importlib
 import importlib.metadata
 import threading
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any, Final
 
 import attrs
 import pluggy
@@ -36,12 +48,14 @@ from cloudtel.devices import (
     check_layout,
 )
 from cloudtel.errors import DriverNotFoundError, NotFoundError, PluginError
-
-if TYPE_CHECKING:
-    from cloudtel.prompts import RecordingRequest
+from cloudtel.hookspecs import hookimpl
+from cloudtel.services import RecordingRequest
 
 __all__ = [
+    "DEFAULT_PLUGINS",
     "ENTRY_POINT_GROUPS",
+    "INSTALLED",
+    "InstalledPlugins",
     "PhoneDriver",
     "driver_for",
     "find_model",
@@ -56,6 +70,18 @@ __all__ = [
 
 ENTRY_POINT_GROUPS = ("cloudtel.drivers", "cloudtel.plugins")
 """Entry-point groups searched for plugins, in this order."""
+
+DEFAULT_PLUGINS: Final = (
+    "cloudtel.messaging.outbox",
+    "cloudtel.messaging.smtp",
+    "cloudtel.messaging.sms",
+)
+"""cloudtel's own plugin modules, registered (under their module name) when the manager
+is built, before the installed plugins; the prompt-recorder stub is registered with them
+as ``cloudtel.plugins:prompt-recorder-stub``."""
+
+RECORDER_STUB_NAME: Final = "cloudtel.plugins:prompt-recorder-stub"
+"""The name the prompt-recorder stub is registered under."""
 
 _lock = threading.Lock()
 _manager: pluggy.PluginManager | None = None
@@ -93,6 +119,46 @@ def _forget_cache() -> None:
     _cache = None
 
 
+def _register_defaults(pm: pluggy.PluginManager) -> None:
+    for module_name in DEFAULT_PLUGINS:
+        # Imported by name when the manager is built, not at the top of this module: the
+        # transport modules import the messaging package, which imports the organisation,
+        # which imports this module.
+        pm.register(importlib.import_module(module_name), name=module_name)
+    pm.register(_PromptRecorderStub(pm), name=RECORDER_STUB_NAME)
+
+
+def _check_pending(pm: pluggy.PluginManager) -> None:
+    """Refuse a hook implementation whose name is no hook (it would never be called).
+
+    Raises:
+        PluginError: Naming the plugin, the unknown hook and the closest real hook.
+    """
+    try:
+        pm.check_pending()
+    except pluggy.PluginValidationError as exc:
+        plugin = pm.get_name(exc.plugin) or repr(exc.plugin)
+        callers = {name: caller for name, caller in vars(pm.hook).items() if name[0] != "_"}
+        known = sorted(name for name, caller in callers.items() if caller.has_spec())
+        unknown = next(
+            (
+                name
+                for name, caller in callers.items()
+                if not caller.has_spec()
+                and any(impl.plugin is exc.plugin for impl in caller.get_hookimpls())
+            ),
+            "?",
+        )
+        close = difflib.get_close_matches(unknown, known, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise PluginError(
+            f"plugin {plugin!r} implements {unknown!r}, which is not a cloudtel hook; "
+            f"{hint}hooks are: {', '.join(known)}",
+            plugin=plugin,
+            hook=unknown,
+        ) from exc
+
+
 def _load_entry_points(pm: pluggy.PluginManager) -> None:
     for group in ENTRY_POINT_GROUPS:
         for entry_point in importlib.metadata.entry_points(group=group):
@@ -115,10 +181,12 @@ def get_plugin_manager() -> pluggy.PluginManager:
     """The process-wide plugin manager, built (and entry points loaded) on first use.
 
     Returns:
-        The manager, with every hookspec of :mod:`cloudtel.hookspecs` added.
+        The manager, with every hookspec of :mod:`cloudtel.hookspecs` added, the default
+        plugins and the installed ones registered.
 
     Raises:
-        PluginError: When an installed plugin fails to import.
+        PluginError: When an installed plugin fails to import, or implements a hook that
+            does not exist.
     """
     global _manager  # noqa: PLW0603 - one lazily built manager per process
     manager = _manager
@@ -128,7 +196,9 @@ def get_plugin_manager() -> pluggy.PluginManager:
         if _manager is None:
             pm = pluggy.PluginManager(hookspecs.PROJECT)
             pm.add_hookspecs(hookspecs)
+            _register_defaults(pm)
             _load_entry_points(pm)
+            _check_pending(pm)
             _manager = pm
         return _manager
 
@@ -147,9 +217,19 @@ def register(plugin: object, name: str | None = None) -> None:
     Args:
         plugin: A module or object with ``@hookimpl`` functions.
         name: Its name; defaults to pluggy's choice.
+
+    Raises:
+        PluginError: When it implements a hook that does not exist (e.g. a misspelt
+            ``cloudtel_render_phnoe``); it is then not registered.
     """
-    get_plugin_manager().register(plugin, name=name)
+    pm = get_plugin_manager()
+    registered = pm.register(plugin, name=name)
     _forget_cache()
+    try:
+        _check_pending(pm)
+    except PluginError:
+        pm.unregister(name=registered)
+        raise
 
 
 def _first_answer(hook_name: str, **kwargs: object) -> object:
@@ -218,7 +298,7 @@ def phone_families() -> tuple[str, ...]:
     return tuple(sorted({model.family for model in phone_models()}))
 
 
-def _installed() -> str:
+def _installed_families() -> str:
     families = phone_families()
     return ", ".join(families) if families else "none"
 
@@ -390,8 +470,8 @@ def get_driver(family: str) -> PhoneDriver:
     models = tuple(model for model in phone_models() if model.family == family)
     if not models:
         raise DriverNotFoundError(
-            f"no driver for phone family {family!r} is installed; installed: {_installed()} "
-            f"(install e.g. cloudtel-{family})",
+            f"no driver for phone family {family!r} is installed; "
+            f"installed: {_installed_families()} (install e.g. cloudtel-{family})",
             family=family,
             installed=phone_families(),
         )
@@ -419,6 +499,42 @@ def driver_for(model: PhoneModel | SipPhone) -> PhoneDriver:
 # ---------------------------------------------------------------------------
 
 
+def _nothing_recorded(request: RecordingRequest, pm: pluggy.PluginManager) -> PluginError:
+    """Why no recording came back: no backend is installed, or none took the request."""
+    hook: Any = pm.hook
+    backends = [
+        impl
+        for impl in hook.cloudtel_record_prompt.get_hookimpls()
+        if not isinstance(impl.plugin, _PromptRecorderStub)
+    ]
+    if not backends:
+        return PluginError(
+            "recording a prompt by calling a user needs a telephony backend plugin "
+            "(hook cloudtel_record_prompt) and none is installed; cloudtel places no calls "
+            "itself: import a .wav or .aiff file instead",
+            prompt=request.prompt,
+        )
+    return PluginError(
+        f"no installed telephony backend accepted to record prompt {request.prompt!r} "
+        f"by calling {request.username}",
+        prompt=request.prompt,
+    )
+
+
+class _PromptRecorderStub:
+    """The default plugin answering ``cloudtel_record_prompt``: cloudtel places no calls.
+
+    Asked last, it raises the error that says why nothing was recorded.
+    """
+
+    def __init__(self, pm: pluggy.PluginManager) -> None:
+        self._pm = pm
+
+    @hookimpl(trylast=True)
+    def cloudtel_record_prompt(self, request: RecordingRequest) -> bytes | None:
+        raise _nothing_recorded(request, self._pm)
+
+
 def record_prompt(request: RecordingRequest) -> bytes:
     """Ask the installed telephony backend to record a prompt by calling a user.
 
@@ -432,14 +548,8 @@ def record_prompt(request: RecordingRequest) -> bytes:
         PluginError: When no installed plugin records prompts (cloudtel ships none that
             places calls), when it returned something other than bytes, or when it failed.
     """
-    hook: Any = get_plugin_manager().hook
-    if not hook.cloudtel_record_prompt.get_hookimpls():
-        raise PluginError(
-            "recording a prompt by calling a user needs a telephony backend plugin "
-            "(hook cloudtel_record_prompt) and none is installed; cloudtel places no calls "
-            "itself: import a .wav or .aiff file instead",
-            prompt=request.prompt,
-        )
+    pm = get_plugin_manager()
+    hook: Any = pm.hook
     try:
         audio = hook.cloudtel_record_prompt(request=request)
     except PluginError:
@@ -450,12 +560,8 @@ def record_prompt(request: RecordingRequest) -> bytes:
             f"({request.language}) by calling {request.username}: {exc}",
             prompt=request.prompt,
         ) from exc
-    if audio is None:
-        raise PluginError(
-            f"no installed telephony backend accepted to record prompt {request.prompt!r} "
-            f"by calling {request.username}",
-            prompt=request.prompt,
-        )
+    if audio is None:  # only when the stub was unregistered from the manager
+        raise _nothing_recorded(request, pm)
     if not isinstance(audio, bytes | bytearray):
         raise PluginError(
             f"the telephony backend returned {type(audio).__name__} for prompt "
@@ -463,3 +569,42 @@ def record_prompt(request: RecordingRequest) -> bytes:
             prompt=request.prompt,
         )
     return bytes(audio)
+
+
+# ---------------------------------------------------------------------------
+# The services the domain asks for
+# ---------------------------------------------------------------------------
+
+
+class InstalledPlugins:
+    """The :class:`~cloudtel.services.PluginServices` of the installed plugins.
+
+    The default ``services`` of every :class:`~cloudtel.org.Organization`; each call
+    goes to this module's facade (:func:`find_model`, :func:`record_prompt`).
+    """
+
+    __slots__ = ()
+
+    def find_model(self, family: str, name: str) -> PhoneModel:
+        """The model ``name`` of ``family`` (see :func:`cloudtel.plugins.find_model`).
+
+        Raises:
+            DriverNotFoundError: When no installed driver handles ``family``.
+            NotFoundError: When the driver has no such model.
+        """
+        return find_model(family, name)
+
+    def record_prompt(self, request: RecordingRequest) -> bytes:
+        """Record a prompt (see :func:`cloudtel.plugins.record_prompt`).
+
+        Raises:
+            PluginError: When no installed backend records prompts, or it failed.
+        """
+        return record_prompt(request)
+
+    def __repr__(self) -> str:
+        return "cloudtel.plugins.INSTALLED"
+
+
+INSTALLED: Final = InstalledPlugins()
+"""The plugin services backed by the installed plugins (no manager is built until used)."""

@@ -15,8 +15,10 @@ A prompt that anything refers to (a schedule event's instruction, …) cannot be
 answers from its ``references()``.
 
 Recording by call ("Record the file" in the portal) needs a telephony backend plugin:
-:meth:`PromptLibrary.record` asks it through the ``cloudtel_record_prompt`` hook; the
-recorded audio then goes through the same import. cloudtel itself places no calls.
+:meth:`PromptLibrary.record` asks the organisation's plugin services
+(``org.services.record_prompt``, by default the ``cloudtel_record_prompt`` hook of the
+installed plugins); the recorded audio then goes through the same import. cloudtel
+itself places no calls.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from cloudtel.errors import (
     NotFoundError,
     Problem,
 )
-from cloudtel.numbers import PhoneNumber
+from cloudtel.services import RecordingRequest
 from cloudtel.users import check_language
 
 __all__ = [
@@ -45,7 +47,6 @@ __all__ = [
     "PROMPT_FOLDER",
     "PromptAudio",
     "PromptLibrary",
-    "RecordingRequest",
     "VoicePrompt",
 ]
 
@@ -225,29 +226,6 @@ class VoicePrompt:
             name=self.name,
             language=language,
         )
-
-
-@attrs.frozen(kw_only=True)
-class RecordingRequest:
-    """What a telephony backend needs to record a prompt by calling a user.
-
-    Args:
-        organization (str): The organisation's name.
-        domain (str): The organisation's domain.
-        prompt (str): The prompt's name.
-        description (str): The prompt's description (what the user should say).
-        language (str): The language being recorded.
-        username (str): The user to call.
-        number (PhoneNumber | None): The user's primary line, if they have one.
-    """
-
-    organization: str
-    domain: str
-    prompt: str
-    description: str
-    language: str
-    username: str
-    number: PhoneNumber | None
 
 
 def _prompt_tuple(values: Iterable[VoicePrompt]) -> tuple[VoicePrompt, ...]:
@@ -431,9 +409,10 @@ class PromptLibrary(Part):
     def record(self, name: str, username: str, *, language: str | None = None) -> VoicePrompt:
         """Record a prompt's audio by having a telephony backend call a user.
 
-        The backend plugin (hook ``cloudtel_record_prompt``) calls the user, who speaks
-        the prompt; the recording then goes through the same import as a file. cloudtel
-        ships no backend that places calls.
+        The organisation's plugin services (``org.services``; by default the backend
+        plugin of hook ``cloudtel_record_prompt``) call the user, who speaks the prompt;
+        the recording then goes through the same import as a file. cloudtel ships no
+        backend that places calls.
 
         Args:
             name (str): An existing prompt (create it with :meth:`add` first, or it is
@@ -450,8 +429,6 @@ class PromptLibrary(Part):
             PluginError: No installed backend records prompts, or it failed.
             AudioFormatError: The backend returned audio we do not accept.
         """
-        from cloudtel import plugins  # noqa: PLC0415 - plugins imports the domain modules
-
         org = self.org
         user = org.user(username)
         existing = self.get(name) if name in self else None
@@ -472,7 +449,7 @@ class PromptLibrary(Part):
             username=user.username,
             number=user.primary_line,
         )
-        audio = plugins.record_prompt(request)
+        audio = org.services.record_prompt(request)
         try:
             if existing is None:
                 return self.add(name, audio, language=lang)

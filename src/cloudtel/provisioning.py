@@ -9,8 +9,8 @@ Three steps, each usable alone:
 
 1. :func:`render_organization` asks each phone's driver (a plugin, see
    :mod:`cloudtel.hookspecs`) for the phone's files. It does no I/O. A phone's
-   directory is built by :func:`phone_directory` from the user's effective contact
-   list and their colleagues.
+   directory is built by :func:`cloudtel.directory.phone_directory` from the user's
+   effective contact list and their colleagues.
 2. :func:`provision` writes those files into a folder: each one atomically
    (temporary file in the same folder, flushed to disk, renamed over the old one; the
    flush is one ``os.sync`` for the whole batch rather than one ``fsync`` per file,
@@ -37,26 +37,23 @@ import json
 import os
 import stat
 import tempfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import attrs
 
 from cloudtel import sip
 from cloudtel._files import atomic_write
 from cloudtel.devices import (
-    Directory,
-    DirectoryEntry,
-    DirectoryNumber,
     MacAddress,
     PhoneContext,
     RenderedFile,
     SipAccount,
     SipPhone,
     Transport,
-    normalize_search,
 )
+from cloudtel.directory import colleague_entries, phone_directory
 from cloudtel.errors import (
     CloudtelError,
     FileProblemsError,
@@ -64,7 +61,7 @@ from cloudtel.errors import (
     Problem,
 )
 from cloudtel.plugins import PhoneDriver, get_driver
-from cloudtel.users import User, Visibility
+from cloudtel.users import User
 
 if TYPE_CHECKING:
     from cloudtel.org import Organization
@@ -80,7 +77,6 @@ __all__ = [
     "SyncReport",
     "default_account",
     "phone_context",
-    "phone_directory",
     "provision",
     "render_organization",
     "render_phone",
@@ -201,81 +197,6 @@ def default_account(
 
 
 # ---------------------------------------------------------------------------
-# Directories
-# ---------------------------------------------------------------------------
-
-
-def _directory_numbers(pairs: Iterable[tuple[str, Any]]) -> tuple[DirectoryNumber, ...]:
-    return tuple(DirectoryNumber(label=label, number=number) for label, number in pairs)
-
-
-def _colleague_entries(org: Organization) -> tuple[tuple[str, DirectoryEntry], ...]:
-    """``(username, entry)`` for every user shown in the directory, with their lines."""
-    found: list[tuple[str, DirectoryEntry]] = []
-    for user in org.users:
-        if not user.lines:
-            continue
-        visibility = org.resolve_settings(user.username)["directory_visibility"].value
-        if visibility is Visibility.HIDDEN:
-            continue
-        numbers = _directory_numbers(("work", line) for line in user.lines)
-        found.append((user.username, DirectoryEntry(name=user.display_name, numbers=numbers)))
-    return tuple(found)
-
-
-def _contact_entries(org: Organization, username: str | None) -> list[DirectoryEntry]:
-    from cloudtel.contacts import Scope  # noqa: PLC0415 - contacts imports org indirectly
-
-    if username is not None:
-        contacts = [entry.contact for entry in org.contacts.effective(username).ordered()]
-    else:
-        contacts = list(org.contacts.at(Scope.organization()))
-    entries = []
-    for contact in contacts:
-        preferred = contact.preferred
-        phones = sorted(contact.phones, key=lambda p: p is not preferred)
-        if phones:
-            numbers = _directory_numbers((p.type.value, p.number) for p in phones)
-            entries.append(DirectoryEntry(name=contact.name, numbers=numbers))
-    return entries
-
-
-def _sort_key(entry: DirectoryEntry) -> tuple[str, str]:
-    return (normalize_search(entry.name), entry.numbers[0].number.e164 if entry.numbers else "")
-
-
-def phone_directory(
-    org: Organization,
-    phone: SipPhone,
-    *,
-    colleagues: Sequence[tuple[str, DirectoryEntry]] | None = None,
-) -> Directory:
-    """The directory a phone shows: colleagues and the user's effective contact list.
-
-    Colleagues are the organisation's users with a line whose directory visibility is
-    not hidden, with their lines (primary line first, then aliases; mobile numbers are
-    private and left out); the phone's own user is left out. Contacts are the user's
-    effective list (organisation, their groups, their own; hidden ones left out),
-    each with all its numbers, the preferred one first; a phone without a user shows
-    the organisation's contacts. Entries are sorted by name, ignoring case and
-    accents; an entry that is the same name with the same numbers shows once.
-
-    Args:
-        org: The organisation.
-        phone: The phone.
-        colleagues: The colleague entries computed once for many phones (internal).
-
-    Returns:
-        The directory, titled with the organisation's name.
-    """
-    everyone = _colleague_entries(org) if colleagues is None else colleagues
-    entries = [entry for username, entry in everyone if username != phone.user]
-    entries.extend(_contact_entries(org, phone.user))
-    unique = {(entry.name, entry.numbers): entry for entry in entries}
-    return Directory(title=org.name, entries=sorted(unique.values(), key=_sort_key))
-
-
-# ---------------------------------------------------------------------------
 # Rendering (no I/O)
 # ---------------------------------------------------------------------------
 
@@ -336,7 +257,7 @@ class _Renderer:
         self.org = org
         self.settings = settings
         self.names = {user.username: user.display_name for user in org.users}
-        self.colleagues = _colleague_entries(org) if settings.directories else ()
+        self.colleagues = colleague_entries(org) if settings.directories else ()
         self.drivers: dict[str, PhoneDriver] = {}
 
     def driver(self, family: str) -> PhoneDriver:

@@ -12,6 +12,9 @@ One converter factory per wire format (:func:`make_converter`), built on cattrs:
 
 An org file has a ``schema_version``, an ``[organization]`` table, arrays of
 ``groups`` and ``users``, and one table per part (``contacts``, ``prompts``, …).
+An organisation with parts of its own (a subclass of
+:class:`~cloudtel.Organization` declaring more :func:`~cloudtel.part` fields) is
+saved the same way and read back with ``load(path, organization=TheSubclass)``.
 Loading reports *all* problems at once (:class:`~cloudtel.FileProblemsError`),
 each with its path in the file, e.g. ``users[12].mobile_phones[0].number``.
 
@@ -32,7 +35,7 @@ import json
 import tomllib
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path, PurePosixPath
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, NoReturn, TypeVar, overload
 
 import attrs
 import cattrs
@@ -45,6 +48,7 @@ from cloudtel.errors import CloudtelError, ConflictError, FileProblemsError, Pro
 from cloudtel.numbers import DEFAULT_COUNTRY, NumberRange, PhoneNumber
 from cloudtel.org import Organization
 from cloudtel.schedules._serialize import configure_schedule_converter
+from cloudtel.services import PluginServices
 from cloudtel.users import User, UserGroup
 
 __all__ = [
@@ -66,6 +70,7 @@ Format = Literal["toml", "json"]
 """A wire format of org files."""
 
 _T = TypeVar("_T")
+_O = TypeVar("_O", bound=Organization)
 _TOP_KEYS = ("schema_version", "organization", "groups", "users")
 
 
@@ -126,6 +131,10 @@ def _strict_primitives(converter: cattrs.Converter) -> None:
     converter.register_structure_hook_factory(is_collection, collection_factory)
 
 
+def _no_services(value: Any, _type: type[Any]) -> NoReturn:
+    raise ValueError(f"an organisation's plugin services are not read from a file: {value!r}")
+
+
 def configure_converter(converter: cattrs.Converter, *, fmt: Format, region: str) -> None:
     """Teach a converter cloudtel's value types for the wire format ``fmt``.
 
@@ -164,6 +173,7 @@ def configure_converter(converter: cattrs.Converter, *, fmt: Format, region: str
     converter.register_structure_hook(MacAddress, lambda value, _type: MacAddress(value))
     converter.register_unstructure_hook(MacAddress, lambda mac: mac.upper)
     converter.register_structure_hook(KeyLayout, lambda value, _type: layout_from_primitive(value))
+    converter.register_structure_hook(PluginServices, _no_services)
     converter.register_unstructure_hook(KeyLayout, layout_to_primitive)
     configure_schedule_converter(converter)
 
@@ -200,20 +210,21 @@ def _lenient_converter(fmt: Format, region: str) -> cattrs.Converter:
 # --- to data -------------------------------------------------------------------
 
 
-def _header_fields() -> list[attrs.Attribute[Any]]:
-    return [f for f in attrs.fields(Organization) if f.init and not f.metadata.get("part")]
+def _header_fields(cls: type[Organization]) -> list[attrs.Attribute[Any]]:
+    return [f for f in attrs.fields(cls) if f.init and f.eq and not f.metadata.get("part")]
 
 
-def _part_type(name: str) -> type[Any]:
-    default = attrs.fields_dict(Organization)[name].default
-    return default.factory  # type: ignore[no-any-return,union-attr]
+def _part_type(cls: type[Organization], name: str) -> type[Any]:
+    """The class of the part ``name`` of ``cls``: its factory, or what the factory makes."""
+    factory = attrs.fields_dict(cls)[name].default.factory  # type: ignore[union-attr]
+    return factory if isinstance(factory, type) else type(factory())
 
 
 def to_data(org: Organization, fmt: Format = "json") -> dict[str, Any]:
     """The organisation as plain data (dicts, lists, text) for ``fmt``."""
     converter = _shared_converter(fmt, org.country)
     header: dict[str, Any] = {}
-    for field in _header_fields():
+    for field in _header_fields(type(org)):
         value = getattr(org, field.name)
         default: Any = field.default
         if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
@@ -318,16 +329,29 @@ def _array(data: dict[str, Any], key: str, problems: list[Problem]) -> list[Any]
     return value
 
 
-def from_data(data: Any, *, source: str = "<data>") -> Organization:
+@overload
+def from_data(data: Any, *, source: str = "<data>") -> Organization: ...
+@overload
+def from_data(data: Any, *, source: str = "<data>", organization: type[_O]) -> _O: ...
+def from_data(
+    data: Any, *, source: str = "<data>", organization: type[Organization] = Organization
+) -> Organization:
     """Build an organisation from plain data, checking everything.
+
+    Args:
+        data (Any): The content of an org file, as plain data.
+        source (str): Where the data came from, for the error message.
+        organization (type[Organization]): The class to build: a subclass of
+            :class:`~cloudtel.Organization` reads the parts it declares too.
 
     Raises:
         FileProblemsError: Listing every problem found, each with its path.
     """
+    cls = organization
     problems: list[Problem] = []
     if not isinstance(data, dict):
         raise FileProblemsError(source, [Problem("", "an org file must be a table of keys")])
-    parts = Organization.part_names()
+    parts = cls.part_names()
     for key in data:
         if key not in _TOP_KEYS and key not in parts:
             allowed = ", ".join((*_TOP_KEYS, *parts))
@@ -359,13 +383,13 @@ def from_data(data: Any, *, source: str = "<data>") -> Organization:
     structured_parts = {}
     for name in parts:
         if name in data:
-            kind = _part_type(name)
+            kind = _part_type(cls, name)
             value = _structure(converter, data[name], kind, name, problems, lenient=lenient)
             if value is not None:
                 structured_parts[name] = value
-    org = _structure(converter, header, Organization, "organization", problems)
+    org = _structure(converter, header, cls, "organization", problems)
     if org is None:  # reported; still cross-check the groups and users
-        org = _stand_in(converter, header, problems)
+        org = _stand_in(cls, converter, header, problems)
     if org is not None:
         for name, value in structured_parts.items():
             object.__setattr__(org, name, value)
@@ -393,7 +417,10 @@ def from_data(data: Any, *, source: str = "<data>") -> Organization:
 
 
 def _stand_in(
-    converter: cattrs.Converter, header: dict[str, Any], problems: list[Problem]
+    cls: type[Organization],
+    converter: cattrs.Converter,
+    header: dict[str, Any],
+    problems: list[Problem],
 ) -> Organization | None:
     """An organisation of the header's fields that are valid on their own.
 
@@ -404,14 +431,14 @@ def _stand_in(
     ``None`` when the number ranges cannot be read: every line would look out of
     range.
     """
-    known = {field.name for field in _header_fields()}
+    known = {field.name for field in _header_fields(cls)}
     good: dict[str, Any] = {"name": "-", "domain": "-"}
     reported = {problem.path for problem in problems}
     for key, value in header.items():
         if key not in known:
             continue
         found: list[Problem] = []
-        _structure(converter, {**good, key: value}, Organization, "organization", found)
+        _structure(converter, {**good, key: value}, cls, "organization", found)
         if found:
             problems.extend(p for p in found if p.path not in reported)
         else:
@@ -419,7 +446,7 @@ def _stand_in(
     if "number_ranges" not in good:
         return None
     try:
-        return converter.structure(good, Organization)
+        return converter.structure(good, cls)
     except (CloudtelError, cattrs.BaseValidationError, ValueError, TypeError, KeyError):
         return None
 
@@ -440,8 +467,27 @@ def _fill(
             problems.append(Problem(f"{path}.{field}" if field else path, str(exc)))
 
 
-def loads(text: str, fmt: Format = "toml", *, source: str = "<text>") -> Organization:
+@overload
+def loads(text: str, fmt: Format = "toml", *, source: str = "<text>") -> Organization: ...
+@overload
+def loads(
+    text: str, fmt: Format = "toml", *, source: str = "<text>", organization: type[_O]
+) -> _O: ...
+def loads(
+    text: str,
+    fmt: Format = "toml",
+    *,
+    source: str = "<text>",
+    organization: type[Organization] = Organization,
+) -> Organization:
     """Read an organisation from the text of an org file.
+
+    Args:
+        text (str): The text of the org file.
+        fmt (Format): ``"toml"`` or ``"json"``.
+        source (str): Where the text came from, for the error message.
+        organization (type[Organization]): The class to build: a subclass of
+            :class:`~cloudtel.Organization` reads the parts it declares too.
 
     Raises:
         FileProblemsError: The text is not valid TOML/JSON, or has problems.
@@ -453,7 +499,7 @@ def loads(text: str, fmt: Format = "toml", *, source: str = "<text>") -> Organiz
             raise FileProblemsError(source, [Problem("", f"not valid TOML: {exc}")]) from exc
         except json.JSONDecodeError as exc:
             raise FileProblemsError(source, [Problem("", f"not valid JSON: {exc}")]) from exc
-        return from_data(data, source=source)
+        return from_data(data, source=source, organization=organization)
 
 
 @contextlib.contextmanager
@@ -493,11 +539,22 @@ def _safe_relative(name: str) -> PurePosixPath:
     return rel
 
 
-def load(path: str | Path) -> Organization:
+@overload
+def load(path: str | Path) -> Organization: ...
+@overload
+def load(path: str | Path, *, organization: type[_O]) -> _O: ...
+def load(path: str | Path, *, organization: type[Organization] = Organization) -> Organization:
     """Load an organisation from an org file (``.toml`` or ``.json``).
 
     The files the organisation keeps beside it (prompt audio, photos) are
     checked: a missing or altered one is reported with the other problems.
+
+    Args:
+        path (str | Path): The org file.
+        organization (type[Organization]): The class to build: a subclass of
+            :class:`~cloudtel.Organization` that declares parts of its own reads
+            them too (see :doc:`/extending`); with the default, a file holding
+            such a part is refused with "unknown key".
 
     Raises:
         FileProblemsError: Every problem in the file, each with its path.
@@ -512,7 +569,7 @@ def load(path: str | Path) -> Organization:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise FileProblemsError(str(file), [Problem("", f"not UTF-8 text: {exc}")]) from exc
-    org = loads(text, fmt, source=str(file))
+    org = loads(text, fmt, source=str(file), organization=organization)
     problems: list[Problem] = []
     for name, item in zip(org.part_names(), org.parts(), strict=True):
         for rel, blob in item.blobs().items():

@@ -10,11 +10,13 @@ from hypothesis import strategies as st
 from lxml import etree
 
 import cloudtel_mitel
-from cloudtel.devices import (
+from cloudtel.driverkit import (
+    ConfigParseError,
     Directory,
     DirectoryEntry,
     DirectoryNumber,
     ExtensionKey,
+    InvalidValueError,
     KeyLayout,
     KeyPosition,
     KeySet,
@@ -25,7 +27,6 @@ from cloudtel.devices import (
     SipAccount,
     SipPhone,
 )
-from cloudtel.errors import ConfigParseError, InvalidValueError
 from cloudtel.testing import (
     assert_round_trip,
     hostile_text,
@@ -63,7 +64,7 @@ def _phone(layout: KeyLayout = MANUAL_LAYOUT, modules: int = 0) -> SipPhone:
 
 
 def _render(phone: SipPhone, context: PhoneContext = CONTEXT, model: PhoneModel = M6940) -> str:
-    files = cloudtel_mitel.cloudtel_render_phone(phone=phone, model=model, context=context)
+    files = cloudtel_mitel.DRIVER.cloudtel_render_phone(phone=phone, model=model, context=context)
     assert files is not None
     return files[0].content.decode()
 
@@ -77,7 +78,9 @@ def test_catalogue_has_the_four_models_with_a_source_per_number() -> None:
 
 
 def test_the_manuals_phone() -> None:
-    files = cloudtel_mitel.cloudtel_render_phone(phone=_phone(), model=M6940, context=CONTEXT)
+    files = cloudtel_mitel.DRIVER.cloudtel_render_phone(
+        phone=_phone(), model=M6940, context=CONTEXT
+    )
     assert files is not None
     assert files[0].path == "08000FBBAD78.cfg"
     text = files[0].content.decode()
@@ -104,9 +107,10 @@ def test_every_unused_key_is_reset() -> None:
 def test_other_families_are_not_answered() -> None:
     other = PhoneModel(family="yealink", name="T46U", line_keys=1, sources=M6940.sources)
     assert (
-        cloudtel_mitel.cloudtel_render_phone(phone=_phone(), model=other, context=CONTEXT) is None
+        cloudtel_mitel.DRIVER.cloudtel_render_phone(phone=_phone(), model=other, context=CONTEXT)
+        is None
     )
-    assert cloudtel_mitel.cloudtel_parse_config(model=other, text="") is None
+    assert cloudtel_mitel.DRIVER.cloudtel_parse_config(model=other, text="") is None
 
 
 def test_parse_reads_back_what_render_wrote() -> None:
@@ -210,7 +214,7 @@ def test_property_parse_render_gives_the_layout_and_account(
 ) -> None:
     case = (_phone(layout, modules=1), M6940, PhoneContext(accounts=[account], names=names))
     assert_round_trip(
-        cloudtel_mitel.cloudtel_render_phone,
+        cloudtel_mitel.DRIVER.cloudtel_render_phone,
         cloudtel_mitel.parse_config,
         cloudtel_mitel.display_text,
         case,

@@ -10,11 +10,13 @@ from hypothesis import strategies as st
 from lxml import etree
 
 import cloudtel_yealink
-from cloudtel.devices import (
+from cloudtel.driverkit import (
+    ConfigParseError,
     Directory,
     DirectoryEntry,
     DirectoryNumber,
     ExtensionKey,
+    InvalidValueError,
     KeyLayout,
     LineKey,
     PhoneContext,
@@ -23,7 +25,6 @@ from cloudtel.devices import (
     SipPhone,
     Transport,
 )
-from cloudtel.errors import ConfigParseError, InvalidValueError
 from cloudtel.testing import (
     assert_round_trip,
     hostile_text,
@@ -67,7 +68,7 @@ def _phone(layout: KeyLayout = LAYOUT, modules: int = 1) -> SipPhone:
 
 
 def _render(phone: SipPhone, context: PhoneContext = CONTEXT) -> str:
-    files = cloudtel_yealink.cloudtel_render_phone(phone=phone, model=T54W, context=context)
+    files = cloudtel_yealink.DRIVER.cloudtel_render_phone(phone=phone, model=T54W, context=context)
     assert files is not None
     return files[0].content.decode()
 
@@ -81,7 +82,9 @@ def test_catalogue_states_sources_and_conflicts() -> None:
 
 
 def test_the_file_a_t54w_receives() -> None:
-    files = cloudtel_yealink.cloudtel_render_phone(phone=_phone(), model=T54W, context=CONTEXT)
+    files = cloudtel_yealink.DRIVER.cloudtel_render_phone(
+        phone=_phone(), model=T54W, context=CONTEXT
+    )
     assert files is not None
     assert files[0].path == "805ec0bdeaef.cfg"
     text = files[0].content.decode()
@@ -205,7 +208,7 @@ def test_property_parse_render_gives_the_layout_and_account(
     layout: KeyLayout, account: SipAccount
 ) -> None:
     assert_round_trip(
-        cloudtel_yealink.cloudtel_render_phone,
+        cloudtel_yealink.DRIVER.cloudtel_render_phone,
         cloudtel_yealink.parse_config,
         cloudtel_yealink.display_text,
         (_phone(layout), T54W, PhoneContext(accounts=[account])),

@@ -87,7 +87,9 @@ FULL_TEXT = (
 
 def corpus_digests_now() -> list[str]:
     """The digest of every case of the corpus, in order (print them to re-record)."""
-    return corpus_digests(cloudtel_yealink.cloudtel_render_phone, cloudtel_yealink.MODELS, CASES)
+    return corpus_digests(
+        cloudtel_yealink.DRIVER.cloudtel_render_phone, cloudtel_yealink.MODELS, CASES
+    )
 
 
 CASES = 240
@@ -139,11 +141,11 @@ DIGESTS = _DIGEST_TABLE.split()
 
 def test_a_phones_file_is_pinned_byte_for_byte() -> None:
     case = full_phone(MODEL, "805EC0BDEAEF")
-    assert_renders(cloudtel_yealink.cloudtel_render_phone, case, FULL_PATH, FULL_TEXT)
+    assert_renders(cloudtel_yealink.DRIVER.cloudtel_render_phone, case, FULL_PATH, FULL_TEXT)
 
 
 def test_every_file_of_the_corpus_keeps_its_bytes() -> None:
     assert len(DIGESTS) == CASES
     assert_corpus_unchanged(
-        cloudtel_yealink.cloudtel_render_phone, cloudtel_yealink.MODELS, DIGESTS
+        cloudtel_yealink.DRIVER.cloudtel_render_phone, cloudtel_yealink.MODELS, DIGESTS
     )

@@ -853,6 +853,8 @@ class Schedule:
             key = zone if isinstance(zone, str) else zone.key
         engine: CompiledSchedule | None = self._engines.get(key)
         if engine is None:
+            # imported here, not at the top: _engine imports this module at its top,
+            # so a top-level import would be an import cycle
             from cloudtel.schedules._engine import CompiledSchedule  # noqa: PLC0415
 
             engine = CompiledSchedule(self, zone_of(key))
@@ -936,6 +938,8 @@ class Schedule:
 
     def _repr_html_(self) -> str:
         """This week as a picture (inline SVG), in the schedule's zone or else UTC."""
+        # imported here, not at the top: view imports this module at its top, so a
+        # top-level import would be an import cycle
         from cloudtel.schedules.view import schedule_html  # noqa: PLC0415
 
         return schedule_html(self)

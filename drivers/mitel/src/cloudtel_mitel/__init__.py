@@ -1,7 +1,8 @@
 """cloudtel driver for the Mitel 6900 series: 6920, 6930, 6940, 6970 (+ M695 modules).
 
-Installed as the ``mitel`` entry point of group ``cloudtel.drivers``; this module is
-the plugin. Files it writes:
+Installed as the ``mitel`` entry point of group ``cloudtel.drivers``, which names
+:data:`DRIVER` (``mitel = "cloudtel_mitel:DRIVER"``): that object is the plugin.
+Files it writes:
 
 - ``<MAC>.cfg`` (MAC in uppercase): account 1 (``sip line1 …``), every top softkey
   (``topsoftkeyN type/label/value/line``), every key of each attached expansion module
@@ -32,10 +33,6 @@ __all__ = [
     "MAX_LABEL",
     "MAX_OBJECT_BYTES",
     "MODELS",
-    "cloudtel_parse_config",
-    "cloudtel_phone_models",
-    "cloudtel_render_directory",
-    "cloudtel_render_phone",
     "config_filename",
     "directory_filename",
     "display_text",
@@ -55,10 +52,4 @@ DRIVER = FamilyDriver(
     render_directory=render_directory,
     parse_config=parse_config,
 )
-"""The hook implementations; each answers ``None`` for a model of another family."""
-
-# The entry point names this module: its hook implementations are the driver's.
-cloudtel_phone_models = DRIVER.cloudtel_phone_models
-cloudtel_render_phone = DRIVER.cloudtel_render_phone
-cloudtel_render_directory = DRIVER.cloudtel_render_directory
-cloudtel_parse_config = DRIVER.cloudtel_parse_config
+"""The plugin: its hook implementations each answer ``None`` for a model of another family."""

@@ -24,9 +24,11 @@ import functools
 import re
 from collections.abc import Iterator
 
-from cloudtel.devices import (
+from cloudtel.driverkit import (
+    ConfigParseError,
     EmptyKey,
     ExtensionKey,
+    InvalidValueError,
     Key,
     KeyLayout,
     KeyPosition,
@@ -35,12 +37,11 @@ from cloudtel.devices import (
     ParsedConfig,
     PhoneContext,
     PhoneModel,
+    PhoneNumber,
     PhoneNumberKey,
     SipAccount,
     SipPhone,
     Transport,
-)
-from cloudtel.driverkit import (
     assignments,
     check_host,
     config_lines,
@@ -49,8 +50,6 @@ from cloudtel.driverkit import (
     one_line,
     unwritable,
 )
-from cloudtel.errors import ConfigParseError, InvalidValueError
-from cloudtel.numbers import PhoneNumber
 
 __all__ = [
     "MAX_LABEL",

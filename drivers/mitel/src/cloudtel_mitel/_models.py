@@ -7,7 +7,7 @@ them in 2025, and are marked as such.
 
 from __future__ import annotations
 
-from cloudtel.devices import PhoneModel
+from cloudtel.driverkit import PhoneModel
 
 __all__ = ["MODELS", "MODULE_KEYS"]
 

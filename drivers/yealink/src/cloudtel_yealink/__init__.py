@@ -1,7 +1,8 @@
 """cloudtel driver for the Yealink T4xU, T5xW and T33G (+ EXP43/EXP50 modules).
 
-Installed as the ``yealink`` entry point of group ``cloudtel.drivers``; this module is
-the plugin. Files it writes:
+Installed as the ``yealink`` entry point of group ``cloudtel.drivers``, which names
+:data:`DRIVER` (``yealink = "cloudtel_yealink:DRIVER"``): that object is the plugin.
+Files it writes:
 
 - ``<mac>.cfg`` (MAC in lowercase): the ``#!version:1.0.0.1`` header, account 1
   (``account.1.*``; the model's other accounts disabled), every line key
@@ -35,10 +36,6 @@ __all__ = [
     "HEADER",
     "MAX_LABEL",
     "MODELS",
-    "cloudtel_parse_config",
-    "cloudtel_phone_models",
-    "cloudtel_render_directory",
-    "cloudtel_render_phone",
     "config_filename",
     "directory_filename",
     "display_text",
@@ -58,10 +55,4 @@ DRIVER = FamilyDriver(
     render_directory=render_directory,
     parse_config=parse_config,
 )
-"""The hook implementations; each answers ``None`` for a model of another family."""
-
-# The entry point names this module: its hook implementations are the driver's.
-cloudtel_phone_models = DRIVER.cloudtel_phone_models
-cloudtel_render_phone = DRIVER.cloudtel_render_phone
-cloudtel_render_directory = DRIVER.cloudtel_render_directory
-cloudtel_parse_config = DRIVER.cloudtel_parse_config
+"""The plugin: its hook implementations each answer ``None`` for a model of another family."""

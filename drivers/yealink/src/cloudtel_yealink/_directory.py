@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape
 
-from cloudtel.devices import Directory, PhoneContext, RenderedFile, SipPhone
+from cloudtel.driverkit import Directory, PhoneContext, RenderedFile, SipPhone
 from cloudtel_yealink._config import directory_filename, display_text
 
 __all__ = ["render_directory"]

@@ -7,7 +7,7 @@ to the user; a key the phone lacks would be lost silently) and
 
 from __future__ import annotations
 
-from cloudtel.devices import PhoneModel
+from cloudtel.driverkit import PhoneModel
 
 __all__ = ["MODELS"]
 
