@@ -8,6 +8,7 @@ import contextlib
 import io
 import json
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -15,31 +16,40 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from tests.jpeg_files import jpeg
 
 from cloudtel import load
 from cloudtel.cli import main
 from cloudtel.contacts import ContactKind, Scope
 from cloudtel.schedules import Action, Once, Weekly
+from cloudtel.schedules.ical import to_ical
 from cloudtel.serialization import dumps
 
 EXAMPLE_DIR = Path(__file__).resolve().parents[1] / "examples" / "orange-labo"
 DEMO = "demo.user@orange.be"
+STEVEN = "steven.lathouwers@orange.be"
+MITEL = "08000FBBAD78"  # Steven's Mitel 6940 in the example
+PASSWORD = "Xy7#long-Passw0rd!q"
+PIN = "9731"
 
 
 @pytest.fixture
-def org_file(tmp_path: Path) -> Path:
-    """A copy of the example organisation (with its prompts) to change."""
+def org_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the example organisation (with its prompts) to change, a photo
+    ``me.jpg`` beside it, and a password on standard input."""
     shutil.copytree(EXAMPLE_DIR, tmp_path / "org")
+    (tmp_path / "org" / "me.jpg").write_bytes(jpeg(400, 400))
+    monkeypatch.setattr(sys, "stdin", io.StringIO(PASSWORD + "\n"))
     return tmp_path / "org" / "organization.toml"
 
 
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+def run(capsys: pytest.CaptureFixture[str], *argv: str | Path) -> tuple[int, str, str]:
     status = main([str(a) for a in argv])
     captured = capsys.readouterr()
     return status, captured.out, captured.err
 
 
-def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict[str, Any]:
+def run_json(capsys: pytest.CaptureFixture[str], *argv: str | Path) -> dict[str, Any]:
     status, out, err = run(capsys, *argv, "--json")
     assert (status, err) == (0, ""), err
     document: dict[str, Any] = json.loads(out)
@@ -77,34 +87,68 @@ EVERY_WRITE_COMMAND: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
     (("schedule", "event", "remove"), ("5901", "newyear")),
     (("schedule", "default"), ("5502", "--action", "open")),
     (("schedule", "holidays", "add"), ("5502", "BE", "--years", "2027")),
+    (("schedule", "import-ical"), ("5502", "ICS")),
+    (("prompt", "attach"), ("User unavailable", "5901", "Ma-Vrij")),
+    (("phone", "add"), ("00:15:65:aa:bb:cc", "--family", "yealink", "--model", "T54W")),
+    (("phone", "assign"), (MITEL, DEMO)),
+    (("phone", "remove"), (MITEL,)),
+    (("key", "set"), (MITEL, "L5", "--extension", DEMO)),
+    (("key", "clear"), (MITEL, "L21")),
+    (("password", "set"), (DEMO,)),
+    (("password", "reset"), (DEMO,)),
+    (("pin", "set"), (STEVEN,)),
+    (("pin", "reset"), (STEVEN,)),
+    (("photo", "set"), (DEMO, "PHOTO")),
 ]
+
+
+def _words(org_file: Path, rest: tuple[str, ...]) -> list[str]:
+    """``rest`` with ICS (an export of 5901's schedule) and PHOTO (a JPEG) as files."""
+    ics = org_file.parent / "nl.ics"
+    if "ICS" in rest and not ics.exists():
+        ics.write_text(to_ical(load(org_file).functions.find("5901").schedule, "Europe/Brussels"))
+    files = {"ICS": str(ics), "PHOTO": str(org_file.parent / "me.jpg")}
+    return [files.get(word, word) for word in rest]
+
+
+def _stdin_for(words: tuple[str, ...], monkeypatch: pytest.MonkeyPatch) -> None:
+    if words[0] == "pin":
+        monkeypatch.setattr(sys, "stdin", io.StringIO(PIN + "\n"))
 
 
 @pytest.mark.parametrize(("words", "rest"), EVERY_WRITE_COMMAND, ids=" ".join)
 def test_dry_run_shows_the_change_and_writes_nothing(
     capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
     org_file: Path,
     words: tuple[str, ...],
     rest: tuple[str, ...],
 ) -> None:
+    _stdin_for(words, monkeypatch)
+    argv = _words(org_file, rest)
     before = org_file.read_bytes()
-    status, out, err = run(capsys, *words, org_file, *rest, "--dry-run")
+    files = sorted(org_file.parent.rglob("*"))
+    status, out, err = run(capsys, *words, org_file, *argv, "--dry-run")
     assert (status, err) == (0, "")
     assert out.startswith("would: ")
     assert "\n+" in out or "\n-" in out  # the org file's lines that would change
     assert out.rstrip().endswith(f"dry run: {org_file} was not written")
     assert org_file.read_bytes() == before
+    assert sorted(org_file.parent.rglob("*")) == files  # no photo, no message, no outbox
 
 
 @pytest.mark.parametrize(("words", "rest"), EVERY_WRITE_COMMAND, ids=" ".join)
 def test_the_real_run_saves_and_json_reports_it(
     capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
     org_file: Path,
     words: tuple[str, ...],
     rest: tuple[str, ...],
 ) -> None:
+    _stdin_for(words, monkeypatch)
+    argv = _words(org_file, rest)
     before = load(org_file)
-    document = run_json(capsys, *words, org_file, *rest)
+    document = run_json(capsys, *words, org_file, *argv)
     assert document["command"] == " ".join(words)
     assert (document["changed"], document["saved"], document["dry_run"]) == (True, True, False)
     assert document["diff"][0].startswith("---")
@@ -848,3 +892,192 @@ def test_function_add_then_remove_leaves_the_file_as_it_was(short: int) -> None:
             ["function", "remove", "FILE", str(short)],
         ]
     )
+
+
+# --- phones and keys --------------------------------------------------------------------
+
+
+def test_phone_add_assign_remove(capsys: pytest.CaptureFixture[str], org_file: Path) -> None:
+    status, out, _ = run(
+        capsys,
+        "phone",
+        "add",
+        org_file,
+        "00-15-65-AA-BB-CC",
+        "--family",
+        "Yealink",
+        "--model",
+        "T54W",
+        "--user",
+        DEMO,
+        "--description",
+        "hall",
+    )
+    assert (status, out) == (
+        0,
+        f"added phone 001565AABBCC (Yealink T54W), assigned to {DEMO}\n",
+    )
+    (phone,) = load(org_file).phones.of_user(DEMO)
+    assert (phone.family, phone.model, phone.description) == ("yealink", "T54W", "hall")
+    status, out, _ = run(capsys, "phone", "assign", org_file, "001565aabbcc", "--nobody")
+    assert (status, out) == (0, "phone 001565AABBCC is unassigned\n")
+    assert load(org_file).phones.get("001565AABBCC").user is None
+    run(capsys, "phone", "remove", org_file, "00:15:65:aa:bb:cc")
+    assert [p.name for p in load(org_file).phones] == [MITEL, "249AD8A1B2C3"]
+
+
+def test_phone_assign_to_an_unknown_user(
+    capsys: pytest.CaptureFixture[str], org_file: Path
+) -> None:
+    status, out, err = run(capsys, "phone", "assign", org_file, MITEL, "nobody@orange.be")
+    assert (status, out) == (1, "")
+    assert err == "cloudtel: no user 'nobody@orange.be' in organisation 'Orange labo'\n"
+
+
+def test_key_set_extension_speed_dial_and_clear(
+    capsys: pytest.CaptureFixture[str], org_file: Path
+) -> None:
+    status, out, _ = run(capsys, "key", "set", org_file, MITEL, "L5", "--extension", DEMO)
+    assert (status, out) == (
+        0,
+        f"phone {MITEL}: line key 5 (L5) is now extension of {DEMO}\n",
+    )
+    run(capsys, "key", "set", org_file, MITEL, "L6", "--number", "0470123456", "--label", "Jan")
+    status, out, _ = run(capsys, "keys", org_file, MITEL)
+    assert "L6   line key 6   Phone number  Jan               +32 470 12 34 56" in out
+    assert f"L5   line key 5   Extension     demo user         {DEMO}" in out
+    run(capsys, "key", "clear", org_file, MITEL, "L5")
+    positions = [str(p) for p, _ in load(org_file).phones.get(MITEL).layout.items()]
+    assert "L5" not in positions
+    assert "L6" in positions
+
+
+def test_key_set_where_the_model_has_no_such_key(
+    capsys: pytest.CaptureFixture[str], org_file: Path
+) -> None:
+    status, _, err = run(capsys, "key", "set", org_file, MITEL, "P2", "--line", "1")
+    assert status == 1
+    assert err == (
+        f"cloudtel: phone {MITEL} (Mitel 6940): key P2 (programmable key 2) does not exist: "
+        "the model has 0 programmable keys\n"
+    )
+
+
+def test_key_set_needs_exactly_one_kind(capsys: pytest.CaptureFixture[str], org_file: Path) -> None:
+    status, _, err = run(
+        capsys, "key", "set", org_file, MITEL, "L5", "--extension", DEMO, "--line", "1"
+    )
+    assert status == 1
+    assert err.startswith("cloudtel: key set takes one of --line N, --extension USER or")
+    status, _, err = run(capsys, "key", "set", org_file, MITEL, "L5", "--number", "0470123456")
+    assert status == 1
+    assert err == "cloudtel: a speed-dial key (--number) needs --label TEXT\n"
+
+
+# --- prompts ----------------------------------------------------------------------------
+
+
+def test_prompt_attach_to_an_event_and_to_the_default(
+    capsys: pytest.CaptureFixture[str], org_file: Path
+) -> None:
+    status, out, _ = run(
+        capsys, "prompt", "attach", org_file, "User unavailable", "5901", "Ma-Vrij"
+    )
+    assert (status, out) == (
+        0,
+        "IVR 5901 'Nederlands Orange labo' plays 'User unavailable' during event 'Ma-Vrij'\n",
+    )
+    run(capsys, "prompt", "attach", org_file, "User unavailable", "5502", "--default")
+    functions = load(org_file).functions
+    assert functions.find("5901").schedule.event("Ma-Vrij").instruction == "User unavailable"
+    assert functions.find("5502").schedule.default.instruction == "User unavailable"
+
+
+def test_prompt_attach_of_an_unknown_prompt(
+    capsys: pytest.CaptureFixture[str], org_file: Path
+) -> None:
+    status, _, err = run(capsys, "prompt", "attach", org_file, "Welcome", "5901", "Ma-Vrij")
+    assert status == 1
+    assert err.startswith("cloudtel: ")
+    assert "Welcome" in err
+    status, _, err = run(capsys, "prompt", "attach", org_file, "User unavailable", "5901")
+    assert status == 1
+    assert err.startswith("cloudtel: prompt attach takes an EVENT of the schedule, or --default")
+
+
+# --- password, PIN, photo ---------------------------------------------------------------
+
+
+def test_password_set_from_standard_input_lets_the_user_log_in(
+    capsys: pytest.CaptureFixture[str], org_file: Path
+) -> None:
+    status, out, _ = run(capsys, "password", "set", org_file, DEMO, "--stdin")
+    assert (status, out) == (0, f"set the password of {DEMO}\n")
+    assert load(org_file).accounts.login(DEMO, PASSWORD).username == DEMO
+    assert PASSWORD not in org_file.read_text(encoding="utf-8")
+
+
+def test_a_weak_password_is_refused_and_nothing_written(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, org_file: Path
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("password\n"))
+    before = org_file.read_bytes()
+    status, out, err = run(capsys, "password", "set", org_file, DEMO)
+    assert (status, out) == (1, "")
+    assert err.startswith("cloudtel: ")
+    assert err.count("\n") == 1
+    assert org_file.read_bytes() == before
+
+
+def test_pin_set_and_reset_without_an_address_shows_the_pin_once(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, org_file: Path
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(PIN + "\n"))
+    run(capsys, "pin", "set", org_file, "an.tutak@orange.be")
+    load(org_file).accounts.verify_pin("an.tutak@orange.be", PIN)
+    _, dry, _ = run(capsys, "pin", "reset", org_file, "an.tutak@orange.be", "--dry-run")
+    assert "new PIN:" not in dry  # a dry run shows no PIN: none was saved
+    status, out, _ = run(capsys, "pin", "reset", org_file, "an.tutak@orange.be")
+    assert status == 0
+    first, second, third = out.splitlines()
+    assert first == "made a new PIN for an.tutak@orange.be"
+    assert second.startswith("new PIN: ")
+    assert third.startswith("the account has no e-mail address or mobile number")
+    load(org_file).accounts.verify_pin("an.tutak@orange.be", second.removeprefix("new PIN: "))
+
+
+def test_password_reset_sends_it_after_saving(
+    capsys: pytest.CaptureFixture[str], org_file: Path
+) -> None:
+    status, out, _ = run(capsys, "password", "reset", org_file, DEMO)
+    assert status == 0
+    summary, sent = out.splitlines()
+    assert summary == f"made a new password for {DEMO}, to send by e-mail to {DEMO}"
+    assert sent.startswith(f"sent by e-mail to {DEMO}: written to ")
+    (message,) = (org_file.parent / "outbox").iterdir()
+    assert "Subject: Cloud Telephony: uw wachtwoord werd gereset" in message.read_text(
+        encoding="utf-8"
+    )
+
+
+def test_photo_set_keeps_the_jpeg_beside_the_org_file(
+    capsys: pytest.CaptureFixture[str], org_file: Path
+) -> None:
+    status, out, _ = run(capsys, "photo", "set", org_file, DEMO, org_file.parent / "me.jpg")
+    assert (status, out) == (0, f"set the photo of {DEMO} (400x400)\n")
+    org = load(org_file)  # checks the stored file's checksum
+    photo = org.accounts.photo(DEMO)
+    assert photo is not None
+    assert (org_file.parent / photo.path).read_bytes() == jpeg(400, 400)
+    status, out, _ = run(capsys, "photo", "remove", org_file, DEMO)
+    assert (status, out) == (0, f"removed the photo of {DEMO}\n")
+    assert load(org_file).accounts.photo(DEMO) is None
+
+
+def test_photo_set_of_a_file_that_is_not_a_jpeg(
+    capsys: pytest.CaptureFixture[str], org_file: Path
+) -> None:
+    status, out, err = run(capsys, "photo", "set", org_file, DEMO, org_file)
+    assert (status, out) == (1, "")
+    assert err.startswith("cloudtel: ")
+    assert err.count("\n") == 1
