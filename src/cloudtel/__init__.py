@@ -145,6 +145,7 @@ from cloudtel.schedules import (
     Change,
     CompiledSchedule,
     DefaultEvent,
+    Easter,
     ForwardTarget,
     Once,
     Recurrence,
@@ -155,9 +156,15 @@ from cloudtel.schedules import (
     Weekday,
     Weekly,
     Yearly,
+    easter_sunday,
     states_at_instant,
 )
-from cloudtel.schedules.holidays import add_public_holidays, holiday_events, public_holidays
+from cloudtel.schedules.holidays import (
+    add_public_holidays,
+    holiday_events,
+    holiday_rules,
+    public_holidays,
+)
 from cloudtel.schedules.ical import from_ical as schedule_from_ical
 from cloudtel.schedules.ical import to_ical as schedule_to_ical
 from cloudtel.schedules.view import Stretch, WeekView, week_view
@@ -193,6 +200,7 @@ __all__ = [
     "DirectoryNumber",
     "DriverNotFoundError",
     "DuplicateError",
+    "Easter",
     "EffectiveContact",
     "EffectiveList",
     "EmptyKey",
@@ -297,6 +305,7 @@ __all__ = [
     "compose_welcome",
     "deliver_secret",
     "dumps",
+    "easter_sunday",
     "export_csv",
     "export_vcard",
     "generate_password",
@@ -304,6 +313,7 @@ __all__ = [
     "get_transport",
     "hash_secret",
     "holiday_events",
+    "holiday_rules",
     "hookimpl",
     "import_audio",
     "import_csv",

@@ -35,11 +35,13 @@ import numpy.typing as npt
 
 from cloudtel.errors import ScheduleError
 from cloudtel.schedules._model import (
+    Easter,
     Once,
     Schedule,
     ScheduleState,
     Weekly,
     Yearly,
+    easter_sunday,
     zone_of,
 )
 
@@ -173,6 +175,7 @@ class _Plan:
     duration: int = 0
     yearly: Yearly | None = None
     once: tuple[int, int] = (0, 0)
+    easter_offset: int = 0
 
     @property
     def last_year(self) -> int | None:
@@ -229,6 +232,20 @@ def _plan(when: TimeDefinition) -> _Plan:
             start_seconds=_tod(when.start),
             duration=when.duration_seconds,
         )
+    if isinstance(when, Easter):
+        if recurrence.count is not None and first is not None:
+            year = first.year if when.day(first.year) >= first else first.year + 1
+            last = _clamp_date(
+                when.day(min(year + recurrence.count - 1, LAST_YEAR + 1)).toordinal()
+            )
+        return _Plan(
+            kind="easter",
+            first_day=_epoch_day(first),
+            last_day=_epoch_day(last),
+            start_seconds=_tod(when.start),
+            duration=when.duration_seconds,
+            easter_offset=when.offset,
+        )
     month, day, at = when.start
     if recurrence.count is not None and first is not None:
         year = first.year
@@ -284,6 +301,8 @@ def _occurrences(plan: _Plan, lo: int, hi: int) -> tuple[Int64Array, Int64Array]
         mask = np.array(plan.weekly_mask)[(days + 3) % 7]  # 1970-01-01 was a Thursday
         starts = days[mask] * _DAY + plan.start_seconds
         return starts, starts + plan.duration
+    if plan.kind == "easter":
+        return _easter_occurrences(plan, lo, hi)
     when = plan.yearly
     if when is None:  # pragma: no cover - every yearly plan has its definition
         return _EMPTY, _EMPTY
@@ -307,6 +326,23 @@ def _occurrences(plan: _Plan, lo: int, hi: int) -> tuple[Int64Array, Int64Array]
             starts_list.append(start)
             ends_list.append(end)
     return np.array(starts_list, np.int64), np.array(ends_list, np.int64)
+
+
+def _easter_occurrences(plan: _Plan, lo: int, hi: int) -> tuple[Int64Array, Int64Array]:
+    """Wall-second intervals of an :class:`Easter` plan's occurrences overlapping ``[lo, hi)``."""
+    starts_list: list[int] = []
+    middle = datetime.fromtimestamp((lo + hi) // 2, UTC).year
+    for year in range(max(middle - 1, FIRST_YEAR), min(middle + 1, LAST_YEAR + 1) + 1):
+        day = easter_sunday(year).toordinal() - _EPOCH_ORDINAL + plan.easter_offset
+        if plan.first_day is not None and day < plan.first_day:
+            continue
+        if plan.last_day is not None and day > plan.last_day:
+            continue
+        start = day * _DAY + plan.start_seconds
+        if start + plan.duration > lo and start < hi:
+            starts_list.append(start)
+    starts = np.array(starts_list, np.int64)
+    return starts, starts + plan.duration
 
 
 _EMPTY: Final = np.zeros(0, np.int64)
@@ -452,7 +488,9 @@ class CompiledSchedule:
         )
         self._chunks: dict[int, _Chunk] = {}
         self._last: _Chunk = _NO_CHUNK
-        self._weekly = [(p, plan) for p, plan in enumerate(self._plans) if plan.kind == "weekly"]
+        self._weekly = [
+            (p, plan) for p, plan in enumerate(self._plans) if plan.kind in ("weekly", "easter")
+        ]
         onces = [(p, plan.once) for p, plan in enumerate(self._plans) if plan.kind == "once"]
         self._once_start = np.array([once[0] for _, once in onces], np.int64)
         self._once_end = np.array([once[1] for _, once in onces], np.int64)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Final, TypeAlias
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Action",
     "DefaultEvent",
+    "Easter",
     "ForwardTarget",
     "Once",
     "Recurrence",
@@ -42,6 +43,7 @@ __all__ = [
     "Weekday",
     "Weekly",
     "Yearly",
+    "easter_sunday",
 ]
 
 
@@ -353,6 +355,112 @@ class Yearly:
         )
 
 
+def easter_sunday(year: int) -> date:
+    """Easter Sunday of a year (Western churches, Gregorian calendar).
+
+    The anonymous Gregorian computus (Meeus/Jones/Butcher), valid for every year of the
+    Gregorian calendar; Easter Sunday falls between March 22 and April 25.
+
+    Args:
+        year (int): A year, 1583 or later.
+
+    Returns:
+        date: Easter Sunday of that year, e.g. ``date(2026, 4, 5)``.
+
+    Raises:
+        ScheduleError: A year before 1583 (before the Gregorian calendar).
+    """
+    if not isinstance(year, int) or isinstance(year, bool) or year < 1583:
+        raise ScheduleError(
+            f"year {year!r} is not a Gregorian year (1583 or later)", field="year", value=year
+        )
+    a = year % 19
+    b, c = divmod(year, 100)
+    d, e = divmod(b, 4)
+    f = (b + 8) // 25
+    g = (b - f + 1) // 3
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    weekday_shift = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 22 * weekday_shift) // 451
+    month, day = divmod(h + weekday_shift - 7 * m + 114, 31)
+    return date(year, month, day + 1)
+
+
+EASTER_OFFSETS: Final = range(-80, 251)
+"""The days after Easter Sunday an :class:`Easter` event may start on: from January 1 of
+the earliest Easter (March 22) to December 31 of the latest (April 25), so every occurrence
+starts in the year of its Easter."""
+
+
+@attrs.frozen(kw_only=True)
+class Easter:
+    """Every year on a day counted from Easter Sunday, e.g. Easter Monday, Ascension.
+
+    A yearly rule for the holidays that move with Easter: ``offset`` days after Easter
+    Sunday (negative is before), from ``start`` to ``end`` wall-clock time. When ``end`` is
+    not after ``start`` the occurrence runs into the next day; the default 00:00–00:00 is
+    the whole day. Common offsets: 0 Easter Sunday, 1 Easter Monday, -2 Good Friday,
+    39 Ascension, 49 Whit Sunday (Pentecost), 50 Whit Monday.
+
+    Args:
+        offset (int): Days after Easter Sunday, -80 … 250 (every occurrence starts in the
+            year of its Easter).
+        start (time): Start, naive wall-clock time, whole seconds; default 00:00.
+        end (time): End, same; default 00:00 (the midnight that ends the day).
+        recurrence (Recurrence): First date and end (``after N``: N years).
+
+    Raises:
+        ScheduleError: An offset outside -80 … 250, or a bad time.
+    """
+
+    offset: int
+    start: time = time(0)
+    end: time = time(0)
+    recurrence: Recurrence = NEVER
+
+    def __attrs_post_init__(self) -> None:
+        if (
+            not isinstance(self.offset, int)
+            or isinstance(self.offset, bool)
+            or self.offset not in EASTER_OFFSETS
+        ):
+            raise ScheduleError(
+                f"offset {self.offset!r} is not a number of days from Easter Sunday between "
+                f"{EASTER_OFFSETS.start} and {EASTER_OFFSETS.stop - 1}",
+                field="offset",
+                value=self.offset,
+            )
+        _check_wall_time(self.start, "start")
+        _check_wall_time(self.end, "end")
+        if not isinstance(self.recurrence, Recurrence):
+            raise ScheduleError("recurrence must be a Recurrence", field="recurrence")
+
+    def day(self, year: int) -> date:
+        """The day the occurrence of a year starts on.
+
+        Args:
+            year (int): A year, 1583 or later.
+
+        Returns:
+            date: Easter Sunday of that year plus :attr:`offset` days (bounds not applied).
+        """
+        return easter_sunday(year) + timedelta(days=self.offset)
+
+    @property
+    def duration_seconds(self) -> int:
+        """Length of one occurrence in seconds of wall-clock time (1 … 86 400)."""
+        start = _seconds(self.start)
+        end = _seconds(self.end)
+        return end - start if end > start else end - start + 86_400
+
+    def __str__(self) -> str:
+        return (
+            f"easter{self.offset:+d} {self.start:%H:%M:%S}-{self.end:%H:%M:%S}"
+            f"{_bounds(self.recurrence)}"
+        )
+
+
 @attrs.frozen(kw_only=True)
 class Once:
     """A single occurrence from one wall-clock date-time to another.
@@ -382,8 +490,9 @@ class Once:
         return f"once {self.start:%Y-%m-%d %H:%M:%S} to {self.end:%Y-%m-%d %H:%M:%S}"
 
 
-TimeDefinition: TypeAlias = Weekly | Yearly | Once
-"""When an event is in force: :class:`Weekly`, :class:`Yearly` or :class:`Once`."""
+TimeDefinition: TypeAlias = Weekly | Yearly | Easter | Once
+"""When an event is in force: :class:`Weekly`, :class:`Yearly`, :class:`Easter` or
+:class:`Once`."""
 
 
 def _bounds(recurrence: Recurrence) -> str:
@@ -515,7 +624,7 @@ class ScheduleEvent:
 
     Args:
         name (str): Unique within its schedule, e.g. ``"newyear"``.
-        when (Weekly | Yearly | Once): The time definition.
+        when (Weekly | Yearly | Easter | Once): The time definition.
         action (Action): What happens to calls while it is in force.
         forward_to (ForwardTarget | None): Required for, and only for, ``Action.FORWARD``.
         instruction (str | None): Name of the voice prompt to play, e.g. ``"User unavailable"``.
@@ -534,9 +643,10 @@ class ScheduleEvent:
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
             raise ScheduleError("an event needs a name", field="name", value=self.name)
-        if not isinstance(self.when, Weekly | Yearly | Once):
+        if not isinstance(self.when, Weekly | Yearly | Easter | Once):
             raise ScheduleError(
-                f"event {self.name!r}: when must be Weekly, Yearly or Once, got {self.when!r}",
+                f"event {self.name!r}: when must be Weekly, Yearly, Easter or Once, "
+                f"got {self.when!r}",
                 field="when",
                 value=self.when,
             )
