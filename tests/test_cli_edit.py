@@ -21,7 +21,7 @@ from tests.jpeg_files import jpeg
 from cloudtel import load
 from cloudtel.cli import main
 from cloudtel.contacts import ContactKind, Scope
-from cloudtel.schedules import Action, Once, Weekly
+from cloudtel.schedules import Action, Easter, Once, Weekly
 from cloudtel.schedules.ical import to_ical
 from cloudtel.serialization import dumps
 
@@ -720,7 +720,7 @@ def test_schedule_holidays_add_twice_changes_nothing_the_second_time(
     )
     assert (status, out) == (0, "added 12 holidays of BE to IVR 5502 'Francais Orange labo'\n")
     names = [e.name for e in load(org_file).functions.find("5502").schedule.events]
-    assert "Nieuwjaar 2027" in names
+    assert "Nieuwjaar" in names
     before = org_file.read_bytes()
     status, out, _ = run(
         capsys,
@@ -1081,3 +1081,30 @@ def test_photo_set_of_a_file_that_is_not_a_jpeg(
     assert (status, out) == (1, "")
     assert err.startswith("cloudtel: ")
     assert err.count("\n") == 1
+
+
+def test_an_easter_event_and_its_bounds(capsys: pytest.CaptureFixture[str], org_file: Path) -> None:
+    status, out, _ = run(
+        capsys,
+        "schedule",
+        "event",
+        "add",
+        org_file,
+        "5901",
+        "goodfriday",
+        "--easter",
+        "-2",
+        "--first",
+        "2027-01-01",
+        "--position",
+        "1",
+    )
+    assert status == 0
+    assert out.startswith("added event 'goodfriday' (easter-2 00:00:00-00:00:00")
+    event = load(org_file).functions.find("5901").schedule.event("goodfriday")
+    assert isinstance(event.when, Easter)
+    assert (event.when.offset, str(event.when.recurrence.first)) == (-2, "2027-01-01")
+    run(capsys, "schedule", "event", "set", org_file, "5901", "goodfriday", "--count", "3")
+    event = load(org_file).functions.find("5901").schedule.event("goodfriday")
+    assert isinstance(event.when, Easter)
+    assert (event.when.offset, event.when.recurrence.count) == (-2, 3)

@@ -12,9 +12,11 @@ When an event is in force is one of:
 - ``--yearly MM-DD[THH:MM] MM-DD[THH:MM]``: every year, e.g. ``12-25 12-26``;
 - ``--once START END``: one date-time to another, e.g. ``2026-12-24T12:00
   2026-12-25``;
+- ``--easter DAYS``: every year, the whole day ``DAYS`` after Easter Sunday (1 is
+  Easter Monday, 39 Ascension, -2 Good Friday);
 
-with ``--first DATE`` and ``--until DATE`` or ``--count N`` bounding a weekly or
-yearly event. ``--to`` (for a forward) is ``user:USERNAME``, ``function:NUMBER`` or
+with ``--first DATE`` and ``--until DATE`` or ``--count N`` bounding a repeating
+event. ``--to`` (for a forward) is ``user:USERNAME``, ``function:NUMBER`` or
 a phone number. Positions count from 1 (the top, highest priority).
 """
 
@@ -35,6 +37,7 @@ from cloudtel.org import Organization
 from cloudtel.schedules import (
     NEVER,
     Action,
+    Easter,
     ForwardTarget,
     Once,
     Recurrence,
@@ -108,11 +111,17 @@ def _date(text: str | None, option: str) -> date | None:
 
 
 def _recurrence(args: argparse.Namespace, current: Recurrence) -> Recurrence:
+    """``current`` with the bounds the options give; ``--until`` and ``--count`` replace
+    each other."""
     if args.first is None and args.until is None and args.count is None:
         return current
-    return Recurrence(
-        first=_date(args.first, "--first"), until=_date(args.until, "--until"), count=args.count
-    )
+    first = current.first if args.first is None else _date(args.first, "--first")
+    until, count = current.until, current.count
+    if args.until is not None:
+        until, count = _date(args.until, "--until"), None
+    if args.count is not None:
+        until, count = None, args.count
+    return Recurrence(first=first, until=until, count=count)
 
 
 def _when(args: argparse.Namespace, current: TimeDefinition | None) -> TimeDefinition | None:
@@ -122,7 +131,7 @@ def _when(args: argparse.Namespace, current: TimeDefinition | None) -> TimeDefin
         start, dash, end = span.partition("-")
         if not dash:
             raise _bad("--weekly", span, "a span of time like 09:00-18:00")
-        base = current.recurrence if isinstance(current, Weekly | Yearly) else NEVER
+        base = current.recurrence if isinstance(current, Weekly | Yearly | Easter) else NEVER
         return Weekly(
             days=_days(days),
             start=_clock(start, "--weekly"),
@@ -130,26 +139,29 @@ def _when(args: argparse.Namespace, current: TimeDefinition | None) -> TimeDefin
             recurrence=_recurrence(args, base),
         )
     if args.yearly is not None:
-        base = current.recurrence if isinstance(current, Weekly | Yearly) else NEVER
+        base = current.recurrence if isinstance(current, Weekly | Yearly | Easter) else NEVER
         return Yearly(
             start=_month_day(args.yearly[0], "--yearly"),
             end=_month_day(args.yearly[1], "--yearly"),
             recurrence=_recurrence(args, base),
         )
+    if args.easter is not None:
+        base = current.recurrence if isinstance(current, Weekly | Yearly | Easter) else NEVER
+        return Easter(offset=args.easter, recurrence=_recurrence(args, base))
     if args.once is not None:
         if args.first or args.until or args.count:
             raise ScheduleError(
-                "--first, --until and --count bound a weekly or yearly event, not --once",
+                "--first, --until and --count bound a repeating event, not --once",
                 field="recurrence",
             )
         return Once(start=_moment(args.once[0], "--once"), end=_moment(args.once[1], "--once"))
     if current is None:
         return None
-    if isinstance(current, Weekly | Yearly):
+    if isinstance(current, Weekly | Yearly | Easter):
         return attrs.evolve(current, recurrence=_recurrence(args, current.recurrence))
     if args.first or args.until or args.count:
         raise ScheduleError(
-            "--first, --until and --count bound a weekly or yearly event, not a one-off",
+            "--first, --until and --count bound a repeating event, not a one-off",
             field="recurrence",
         )
     return current
@@ -275,12 +287,14 @@ def _years(texts: list[str]) -> list[int]:
 
 
 def _holidays_add(org: Organization, args: argparse.Namespace) -> Outcome:
+    # each holiday is one yearly rule (Easter-based ones included); --years only for
+    # the holidays of a country that follow no rule
     function = org.functions.find(args.number)
     before = {e.name for e in function.schedule.events}
     schedule = add_public_holidays(
         function.schedule,
         args.country,
-        _years(args.years),
+        None if args.years is None else _years(args.years),
         position=None if args.bottom else 0,
         subdivision=args.subdivision,
         language=args.language,
@@ -318,6 +332,9 @@ def _event_arguments(cmd: argparse.ArgumentParser) -> None:
     when.add_argument("--weekly", nargs=2, metavar=("DAYS", "HH:MM-HH:MM"), help="weekly")
     when.add_argument("--yearly", nargs=2, metavar=("MM-DD[THH:MM]", "MM-DD[THH:MM]"))
     when.add_argument("--once", nargs=2, metavar=("START", "END"), help="one date-time to another")
+    when.add_argument(
+        "--easter", type=int, metavar="DAYS", help="every year, the whole day DAYS after Easter"
+    )
     cmd.add_argument("--first", metavar="DATE", help="the first day it may occur")
     bound = cmd.add_mutually_exclusive_group()
     bound.add_argument("--until", metavar="DATE", help="the last day an occurrence starts")
@@ -413,7 +430,12 @@ def add_schedule_edit_commands(commands: Any) -> None:
     )
     cmd.add_argument("number", metavar="NUMBER", help="the function number")
     cmd.add_argument("country", metavar="COUNTRY", help="ISO code, e.g. BE")
-    cmd.add_argument("--years", nargs="+", required=True, help="e.g. 2026, 2026-2028 or 2026 2027")
+    cmd.add_argument(
+        "--years",
+        nargs="+",
+        help="for holidays that follow no yearly rule (added as one-off events in these "
+        "years), e.g. 2026, 2026-2028 or 2026 2027",
+    )
     cmd.add_argument("--subdivision", help="a region with its own holidays")
     cmd.add_argument("--language", help="language of the event names, e.g. nl")
     cmd.add_argument("--action", choices=("closed", "open"), default="closed")
