@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.metadata
 
+from cloudtel._keyed import Keyed
 from cloudtel.accounts import (
     Accounts,
     Channel,
@@ -102,7 +103,13 @@ from cloudtel.errors import (
     ReferencedError,
     ScheduleError,
 )
-from cloudtel.functions import FunctionKind, FunctionNumber, FunctionNumbers, FunctionStatus
+from cloudtel.functions import (
+    FunctionKind,
+    FunctionNumber,
+    FunctionNumbers,
+    FunctionStatus,
+    StatusList,
+)
 from cloudtel.hookspecs import hookimpl
 from cloudtel.messaging import (
     DeliveryStatus,
@@ -171,7 +178,16 @@ from cloudtel.schedules.view import Stretch, WeekView, week_view
 from cloudtel.serialization import dumps, load, loads, save
 from cloudtel.services import RecordingRequest
 from cloudtel.sip import NotifyOutcome, NotifyResult, SipTarget, check_sync
-from cloudtel.users import MobilePhone, ResolvedSetting, Settings, User, UserGroup, Visibility
+from cloudtel.users import (
+    GroupList,
+    MobilePhone,
+    ResolvedSetting,
+    Settings,
+    User,
+    UserGroup,
+    UserList,
+    Visibility,
+)
 
 __all__ = [
     "AccessDeniedError",
@@ -214,6 +230,7 @@ __all__ = [
     "FunctionNumber",
     "FunctionNumbers",
     "FunctionStatus",
+    "GroupList",
     "HiddenContact",
     "HttpSmsTransport",
     "ImportReport",
@@ -225,6 +242,7 @@ __all__ = [
     "KeyLayoutError",
     "KeyPosition",
     "KeySet",
+    "Keyed",
     "LineKey",
     "MacAddress",
     "MandatoryContactError",
@@ -282,6 +300,7 @@ __all__ = [
     "SipPhone",
     "SipTarget",
     "SmtpTransport",
+    "StatusList",
     "Stretch",
     "SyncReport",
     "Transport",
@@ -289,6 +308,7 @@ __all__ = [
     "Transports",
     "User",
     "UserGroup",
+    "UserList",
     "UserPage",
     "Visibility",
     "VoicePrompt",
