@@ -6,7 +6,9 @@ Importing the package imports none of its modules: each public name is imported 
 its module on first use (``cloudtel.Organization``, ``from cloudtel import Schedule``),
 so ``import cloudtel`` stays fast and a script pays only for what it uses (numpy, lxml,
 phonenumbers … come with the modules that need them). Type checkers and the API
-reference read the same imports from the ``TYPE_CHECKING`` block below.
+reference read the same imports from the ``TYPE_CHECKING`` block below; a new public
+name goes into that block, into ``_SOURCES`` and into ``__all__`` (a test checks that
+the three agree).
 """
 
 from __future__ import annotations
@@ -71,6 +73,7 @@ if TYPE_CHECKING:
     from cloudtel.devices import (
         Directory,
         DirectoryEntry,
+        DirectoryLink,
         DirectoryNumber,
         EmptyKey,
         ExtensionKey,
@@ -90,6 +93,7 @@ if TYPE_CHECKING:
     from cloudtel.directory import phone_directory
     from cloudtel.errors import (
         AccessDeniedError,
+        AccountDisableError,
         AccountLockedError,
         AudioFormatError,
         CloudtelError,
@@ -154,6 +158,11 @@ if TYPE_CHECKING:
         provision,
         render_organization,
         sync_phones,
+    )
+    from cloudtel.provisioning_defaults import (
+        GroupProvisioning,
+        PhoneProvisioning,
+        ProvisioningDefaults,
     )
     from cloudtel.schedules import (
         Action,
@@ -254,6 +263,7 @@ _SOURCES: Final[dict[str, tuple[str, ...]]] = {
     "cloudtel.devices": (
         "Directory",
         "DirectoryEntry",
+        "DirectoryLink",
         "DirectoryNumber",
         "EmptyKey",
         "ExtensionKey",
@@ -273,6 +283,7 @@ _SOURCES: Final[dict[str, tuple[str, ...]]] = {
     "cloudtel.directory": ("phone_directory",),
     "cloudtel.errors": (
         "AccessDeniedError",
+        "AccountDisableError",
         "AccountLockedError",
         "AudioFormatError",
         "CloudtelError",
@@ -338,6 +349,11 @@ _SOURCES: Final[dict[str, tuple[str, ...]]] = {
         "render_organization",
         "sync_phones",
     ),
+    "cloudtel.provisioning_defaults": (
+        "GroupProvisioning",
+        "PhoneProvisioning",
+        "ProvisioningDefaults",
+    ),
     "cloudtel.schedules": (
         "Action",
         "Change",
@@ -389,6 +405,7 @@ _WHERE: Final = {
 
 __all__ = [
     "AccessDeniedError",
+    "AccountDisableError",
     "AccountLockedError",
     "Accounts",
     "Action",
@@ -411,6 +428,7 @@ __all__ = [
     "DeliveryStatus",
     "Directory",
     "DirectoryEntry",
+    "DirectoryLink",
     "DirectoryNumber",
     "DriverNotFoundError",
     "DuplicateError",
@@ -429,6 +447,7 @@ __all__ = [
     "FunctionNumbers",
     "FunctionStatus",
     "GroupList",
+    "GroupProvisioning",
     "HiddenContact",
     "HttpSmsTransport",
     "ImportReport",
@@ -464,6 +483,7 @@ __all__ = [
     "PhoneModel",
     "PhoneNumber",
     "PhoneNumberKey",
+    "PhoneProvisioning",
     "PhoneReport",
     "PhoneType",
     "Phones",
@@ -473,6 +493,7 @@ __all__ = [
     "Problem",
     "PromptAudio",
     "PromptLibrary",
+    "ProvisioningDefaults",
     "ProvisioningReport",
     "ProvisioningSettings",
     "Receipt",
