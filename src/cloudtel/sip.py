@@ -41,6 +41,7 @@ from collections.abc import Iterable, Sequence
 
 import attrs
 
+from cloudtel._text import check_line
 from cloudtel.errors import DeliveryError, InvalidValueError
 
 __all__ = [
@@ -74,20 +75,11 @@ _HOSTNAME = re.compile(
     r"(?=.{1,253}\Z)(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)*"
     r"[A-Za-z](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.?"
 )
-_FORBIDDEN = re.compile(r"[\r\n\x00]")
 
 
 def _refuse_line_breaks(field: str, value: object) -> str:
-    if not isinstance(value, str):
-        raise InvalidValueError(f"{field} must be text, not {value!r}", field=field, value=value)
-    if _FORBIDDEN.search(value):
-        raise InvalidValueError(
-            f"{field} {value!r} contains a line break (CR/LF) or NUL; a SIP header value "
-            "may not, since it would start another header",
-            field=field,
-            value=value,
-        )
-    return value
+    # a line break would start another SIP header: the one text rule refuses it
+    return check_line(value, field)
 
 
 def _host(value: object) -> str:
