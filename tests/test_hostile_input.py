@@ -5,14 +5,22 @@ One regression test per defect that was reproduced: each failed before its fix.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import re
+import shutil
+import time
 from collections.abc import Callable
-from datetime import time
+from datetime import time as clock
+from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.sip_agents import LOOPBACK, AnsweringPhone, SilentPhone
 
 import cloudtel
+import cloudtel.sip
 from cloudtel import (
     Action,
     Contact,
@@ -28,8 +36,11 @@ from cloudtel import (
     Weekly,
     loads,
 )
+from cloudtel.cli import main
+from cloudtel.cli.table import visible
 from cloudtel.contacts.csv_files import import_csv
 from cloudtel.messaging.message import Message
+from cloudtel.sip import NotifyOutcome, SipTarget, check_sync
 
 HEADER = (
     "[organization]\n"
@@ -166,7 +177,7 @@ def test_every_single_line_field_refuses_control_characters_and_line_breaks(bad:
 def test_an_event_name_is_one_line(bad: str) -> None:
     with pytest.raises(ScheduleError, match="an event's name") as caught:
         ScheduleEvent(
-            name=bad, when=Weekly(days=("mon",), start=time(8), end=time(9)), action=Action.OPEN
+            name=bad, when=Weekly(days=("mon",), start=clock(8), end=clock(9)), action=Action.OPEN
         )
     assert caught.value.context["field"] == "name"
 
@@ -186,3 +197,142 @@ def test_control_characters_in_an_org_file_are_problems_at_load() -> None:
     text = _org_text("") + '[[users]]\nusername = "a@orange.be"\nfirst_name = "Zo\\u0085e"\n'
     with pytest.raises(FileProblemsError, match=r"users\[0\]\.first_name: .*U\+0085"):
         loads(text)
+
+
+# --- terminal escapes in what the command prints ------------------------------------
+
+RLO = "\u202e"
+
+
+@pytest.fixture
+def bidi_org_file(example_path: Path, tmp_path: Path) -> Path:
+    """The example organisation with a right-to-left override in every name and label."""
+    text = example_path.read_text(encoding="utf-8")
+    for field in ("first_name", "last_name", "description", "label"):
+        text = re.sub(rf'\b({field} = ")', r"\1\\u202e", text)
+    for name in ("newyear", "Francais Orange labo", "Nederlands Orange labo"):
+        text = text.replace(f'name = "{name}"', f'name = "\\u202e{name}"')
+    folder = tmp_path / "org"
+    shutil.copytree(example_path.parent, folder)
+    (folder / example_path.name).write_text(text, encoding="utf-8")
+    org = cloudtel.load(folder / example_path.name)  # the names hold the override
+    assert org.user("adel.alkoubaisy@orange.be").first_name == f"{RLO}Adel"
+    for phone in org.phones:
+        org.phones.update(phone.mac, ip_address=LOOPBACK)
+    cloudtel.save(org, folder / example_path.name)
+    return folder / example_path.name
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("users", "{file}"),
+        ("user", "{file}", "adel.alkoubaisy@orange.be"),
+        ("keys", "{file}", "08000FBBAD78"),
+        ("phones", "{file}"),
+        ("contacts", "{file}", "--user", "demo.user@orange.be"),
+        ("schedule", "status", "{file}", "--at", "2025-03-03T10:00"),
+        ("schedule", "show", "{file}", "5901", "--week", "2025-03-03"),
+    ],
+)
+def test_bidi_overrides_in_names_are_printed_escaped(
+    capsys: pytest.CaptureFixture[str], bidi_org_file: Path, argv: tuple[str, ...]
+) -> None:
+    status = main([arg.format(file=bidi_org_file) for arg in argv])
+    out, err = capsys.readouterr()
+    assert (status, err) == (0, "")
+    assert RLO not in out
+    assert "\\u202e" in out
+
+
+class _OddReasonPhone(AnsweringPhone):
+    """Answers every NOTIFY with a final response whose reason phrase holds escapes."""
+
+    def __init__(self) -> None:
+        super().__init__("200 O\x1b[2J\x07K\u202e")
+
+
+def test_a_reason_phrase_with_terminal_escapes_is_printed_escaped(
+    capsys: pytest.CaptureFixture[str], bidi_org_file: Path
+) -> None:
+    phone = _OddReasonPhone()
+    try:
+        argv = ["sync", str(bidi_org_file), "--force", "--port", str(phone.port)]
+        status = main([*argv, "--timeout", "3"])
+    finally:
+        phone.close()
+    out, err = capsys.readouterr()
+    assert status == 0, err
+    assert "08000FBBAD78: accepted (200 O\\x1b[2J\\x07K\\u202e)" in out
+    assert not set(out) & {"\x1b", "\x07", RLO}
+
+
+def test_an_argument_that_is_not_utf8_is_shown_escaped(
+    capsys: pytest.CaptureFixture[str], example_path: Path
+) -> None:
+    name = os.fsdecode(b"x\xff\x1b@orange.be")  # as Python reads a non-UTF-8 argv
+    status = main(["user", str(example_path), name])
+    _, err = capsys.readouterr()
+    assert status == 1
+    assert err.isprintable() or err.endswith("\n")
+    assert "\x1b" not in err
+    err.encode("utf-8")  # no lone surrogate left to crash the terminal's encoder
+
+
+def test_visible_escapes_only_what_acts_on_a_terminal() -> None:
+    assert visible("Zoë 👩\u200d💻 عربي\n\x1b[31m\ud800") == "Zoë 👩\u200d💻 عربي\n\\x1b[31m\\ud800"
+    assert visible("a\nb", lines=False) == "a\\x0ab"
+
+
+# --- check-sync under a flood of provisional answers ---------------------------------
+
+
+class _TryingFlood(SilentPhone):
+    """Answers a NOTIFY with ``100 Trying`` as fast as it can for ``seconds``, never finally."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        super().__init__()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                data, peer = self.sock.recvfrom(65535)
+            except TimeoutError:
+                continue
+            lines = data.decode("utf-8", "replace").split("\r\n")
+            copied = [
+                line
+                for line in lines[1:]
+                if line.split(":", 1)[0] in {"Via", "From", "To", "Call-ID", "CSeq"}
+            ]
+            answer = ("\r\n".join(["SIP/2.0 100 Trying", *copied, "", ""])).encode()
+            end = time.monotonic() + self.seconds
+            while time.monotonic() < end and not self._stop.is_set():
+                with contextlib.suppress(OSError):
+                    self.sock.sendto(answer, peer)
+            return
+
+
+def test_a_flood_of_100_trying_does_not_hold_check_sync_past_its_timeout(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a busy machine reads answers slower than a phone can send them: make it so here
+    parse = cloudtel.sip.parse_response
+
+    def slow_parse(data: bytes) -> Any:
+        time.sleep(0.0005)
+        return parse(data)
+
+    monkeypatch.setattr(cloudtel.sip, "parse_response", slow_parse)
+    flood = _TryingFlood(seconds=2.5)
+    try:
+        started = time.monotonic()
+        (result,) = check_sync([SipTarget(host=LOOPBACK, port=flood.port)], timeout=0.5)
+        elapsed = time.monotonic() - started
+    finally:
+        flood.close()
+    assert result.outcome is NotifyOutcome.TIMEOUT
+    assert elapsed < 0.5 + 0.35  # the deadline holds (the flood held it for its length)
+    assert result.provisional[:1] == (100,)
+    assert len(result.provisional) <= 16  # and the answers are not all kept
