@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.metadata
 
+from cloudtel._keyed import Keyed
 from cloudtel.accounts import (
     Accounts,
     Channel,
@@ -62,6 +63,7 @@ from cloudtel.contacts import (
 from cloudtel.devices import (
     Directory,
     DirectoryEntry,
+    DirectoryLink,
     DirectoryNumber,
     EmptyKey,
     ExtensionKey,
@@ -81,6 +83,7 @@ from cloudtel.devices import (
 from cloudtel.directory import phone_directory
 from cloudtel.errors import (
     AccessDeniedError,
+    AccountDisableError,
     AccountLockedError,
     AudioFormatError,
     CloudtelError,
@@ -102,7 +105,13 @@ from cloudtel.errors import (
     ReferencedError,
     ScheduleError,
 )
-from cloudtel.functions import FunctionKind, FunctionNumber, FunctionNumbers, FunctionStatus
+from cloudtel.functions import (
+    FunctionKind,
+    FunctionNumber,
+    FunctionNumbers,
+    FunctionStatus,
+    StatusList,
+)
 from cloudtel.hookspecs import hookimpl
 from cloudtel.messaging import (
     DeliveryStatus,
@@ -140,11 +149,17 @@ from cloudtel.provisioning import (
     render_organization,
     sync_phones,
 )
+from cloudtel.provisioning_defaults import (
+    GroupProvisioning,
+    PhoneProvisioning,
+    ProvisioningDefaults,
+)
 from cloudtel.schedules import (
     Action,
     Change,
     CompiledSchedule,
     DefaultEvent,
+    Easter,
     ForwardTarget,
     Once,
     Recurrence,
@@ -155,19 +170,35 @@ from cloudtel.schedules import (
     Weekday,
     Weekly,
     Yearly,
+    easter_sunday,
     states_at_instant,
 )
-from cloudtel.schedules.holidays import add_public_holidays, holiday_events, public_holidays
+from cloudtel.schedules.holidays import (
+    add_public_holidays,
+    holiday_events,
+    holiday_rules,
+    public_holidays,
+)
 from cloudtel.schedules.ical import from_ical as schedule_from_ical
 from cloudtel.schedules.ical import to_ical as schedule_to_ical
 from cloudtel.schedules.view import Stretch, WeekView, week_view
 from cloudtel.serialization import dumps, load, loads, save
 from cloudtel.services import RecordingRequest
 from cloudtel.sip import NotifyOutcome, NotifyResult, SipTarget, check_sync
-from cloudtel.users import MobilePhone, ResolvedSetting, Settings, User, UserGroup, Visibility
+from cloudtel.users import (
+    GroupList,
+    MobilePhone,
+    ResolvedSetting,
+    Settings,
+    User,
+    UserGroup,
+    UserList,
+    Visibility,
+)
 
 __all__ = [
     "AccessDeniedError",
+    "AccountDisableError",
     "AccountLockedError",
     "Accounts",
     "Action",
@@ -190,9 +221,11 @@ __all__ = [
     "DeliveryStatus",
     "Directory",
     "DirectoryEntry",
+    "DirectoryLink",
     "DirectoryNumber",
     "DriverNotFoundError",
     "DuplicateError",
+    "Easter",
     "EffectiveContact",
     "EffectiveList",
     "EmptyKey",
@@ -206,6 +239,8 @@ __all__ = [
     "FunctionNumber",
     "FunctionNumbers",
     "FunctionStatus",
+    "GroupList",
+    "GroupProvisioning",
     "HiddenContact",
     "HttpSmsTransport",
     "ImportReport",
@@ -217,6 +252,7 @@ __all__ = [
     "KeyLayoutError",
     "KeyPosition",
     "KeySet",
+    "Keyed",
     "LineKey",
     "MacAddress",
     "MandatoryContactError",
@@ -240,6 +276,7 @@ __all__ = [
     "PhoneModel",
     "PhoneNumber",
     "PhoneNumberKey",
+    "PhoneProvisioning",
     "PhoneReport",
     "PhoneType",
     "Phones",
@@ -249,6 +286,7 @@ __all__ = [
     "Problem",
     "PromptAudio",
     "PromptLibrary",
+    "ProvisioningDefaults",
     "ProvisioningReport",
     "ProvisioningSettings",
     "Receipt",
@@ -274,6 +312,7 @@ __all__ = [
     "SipPhone",
     "SipTarget",
     "SmtpTransport",
+    "StatusList",
     "Stretch",
     "SyncReport",
     "Transport",
@@ -281,6 +320,7 @@ __all__ = [
     "Transports",
     "User",
     "UserGroup",
+    "UserList",
     "UserPage",
     "Visibility",
     "VoicePrompt",
@@ -297,6 +337,7 @@ __all__ = [
     "compose_welcome",
     "deliver_secret",
     "dumps",
+    "easter_sunday",
     "export_csv",
     "export_vcard",
     "generate_password",
@@ -304,6 +345,7 @@ __all__ = [
     "get_transport",
     "hash_secret",
     "holiday_events",
+    "holiday_rules",
     "hookimpl",
     "import_audio",
     "import_csv",
