@@ -188,7 +188,7 @@ def _normal(text: str) -> str:
 
 
 def _colleague(value: object) -> str:
-    if not isinstance(value, str) or _BREAK.search(value):
+    if not isinstance(value, str) or unsafe_in_line(value) is not None:
         raise InvalidValueError(
             f"colleague must be a username, one line of text, not {value!r}",
             field="colleague",
