@@ -92,7 +92,7 @@ API_PAGES = (
         "provisioning",
         "Provisioning and check-sync",
         "provisioning folders and SIP NOTIFY",
-        ("cloudtel.provisioning", "cloudtel.sip"),
+        ("cloudtel.provisioning", "cloudtel.provisioning_defaults", "cloudtel.sip"),
     ),
     (
         "messaging",

@@ -63,6 +63,7 @@ from cloudtel.contacts import (
 from cloudtel.devices import (
     Directory,
     DirectoryEntry,
+    DirectoryLink,
     DirectoryNumber,
     EmptyKey,
     ExtensionKey,
@@ -82,6 +83,7 @@ from cloudtel.devices import (
 from cloudtel.directory import phone_directory
 from cloudtel.errors import (
     AccessDeniedError,
+    AccountDisableError,
     AccountLockedError,
     AudioFormatError,
     CloudtelError,
@@ -147,6 +149,11 @@ from cloudtel.provisioning import (
     render_organization,
     sync_phones,
 )
+from cloudtel.provisioning_defaults import (
+    GroupProvisioning,
+    PhoneProvisioning,
+    ProvisioningDefaults,
+)
 from cloudtel.schedules import (
     Action,
     Change,
@@ -191,6 +198,7 @@ from cloudtel.users import (
 
 __all__ = [
     "AccessDeniedError",
+    "AccountDisableError",
     "AccountLockedError",
     "Accounts",
     "Action",
@@ -213,6 +221,7 @@ __all__ = [
     "DeliveryStatus",
     "Directory",
     "DirectoryEntry",
+    "DirectoryLink",
     "DirectoryNumber",
     "DriverNotFoundError",
     "DuplicateError",
@@ -231,6 +240,7 @@ __all__ = [
     "FunctionNumbers",
     "FunctionStatus",
     "GroupList",
+    "GroupProvisioning",
     "HiddenContact",
     "HttpSmsTransport",
     "ImportReport",
@@ -266,6 +276,7 @@ __all__ = [
     "PhoneModel",
     "PhoneNumber",
     "PhoneNumberKey",
+    "PhoneProvisioning",
     "PhoneReport",
     "PhoneType",
     "Phones",
@@ -275,6 +286,7 @@ __all__ = [
     "Problem",
     "PromptAudio",
     "PromptLibrary",
+    "ProvisioningDefaults",
     "ProvisioningReport",
     "ProvisioningSettings",
     "Receipt",
