@@ -55,6 +55,12 @@ def _parse_e164(text: str) -> tuple[str, str] | None:
     national = text[1 + len(str(code)) :]
     if not national:
         return None
+    regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE[code]
+    if len(regions) == 1 and national[0] != "0":
+        # one region for the code, so it is the number's region; no leading zero, so
+        # the text is the canonical E.164 form: only the numbering plan check is left
+        region = regions[0]
+        return (text, region) if _valid_for_region(code, national, region) else None
     number = phonenumbers.PhoneNumber(country_code=code, national_number=int(national))
     zeros = len(national) - len(national.lstrip("0"))
     if zeros:
