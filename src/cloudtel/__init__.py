@@ -126,6 +126,7 @@ from cloudtel.messaging import (
 )
 from cloudtel.numbers import NumberRange, PhoneNumber
 from cloudtel.org import Blob, Organization, Part, Reference, UserPage, part
+from cloudtel.phone_clock import DstChange, TimeRule, time_rule
 from cloudtel.phones import Phones
 from cloudtel.prompts import PromptAudio, PromptLibrary, VoicePrompt
 from cloudtel.provisioning import (
@@ -137,7 +138,9 @@ from cloudtel.provisioning import (
     ProvisioningSettings,
     SyncReport,
     provision,
+    render_common_files,
     render_organization,
+    sip_user_name,
     sync_phones,
 )
 from cloudtel.schedules import (
@@ -192,6 +195,7 @@ __all__ = [
     "DirectoryEntry",
     "DirectoryNumber",
     "DriverNotFoundError",
+    "DstChange",
     "DuplicateError",
     "EffectiveContact",
     "EffectiveList",
@@ -276,6 +280,7 @@ __all__ = [
     "SmtpTransport",
     "Stretch",
     "SyncReport",
+    "TimeRule",
     "Transport",
     "TransportSpec",
     "Transports",
@@ -318,6 +323,7 @@ __all__ = [
     "read_alaw_wav",
     "read_audio",
     "read_wav",
+    "render_common_files",
     "render_organization",
     "require_admin_view",
     "require_self_or_admin_view",
@@ -326,8 +332,10 @@ __all__ = [
     "schedule_to_ical",
     "send_pending",
     "send_welcome",
+    "sip_user_name",
     "states_at_instant",
     "sync_phones",
+    "time_rule",
     "transport_specs",
     "validate_password",
     "validate_pin",

@@ -8,7 +8,10 @@ configuration points it there, for its directory (``…-directory.xml``).
 Three steps, each usable alone:
 
 1. :func:`render_organization` asks each phone's driver (a plugin, see
-   :mod:`cloudtel.hookspecs`) for the phone's files. It does no I/O. A phone's
+   :mod:`cloudtel.hookspecs`) for the phone's files, and :func:`render_common_files`
+   each family's driver for the files its phones share (a Mitel's ``startup.cfg``, a
+   Yealink model's ``y0000000000XX.cfg``). It does no I/O; a phone that cannot be
+   rendered is reported with why and does not stop the others. A phone's
    directory is built by :func:`cloudtel.directory.phone_directory` from the user's
    effective contact list and their colleagues.
 2. :func:`provision` writes those files into a folder: each one atomically
@@ -32,6 +35,7 @@ The SIP account written into a phone's file is built from its assigned user by
 from __future__ import annotations
 
 import contextlib
+import datetime
 import errno
 import json
 import os
@@ -48,6 +52,7 @@ from cloudtel._files import atomic_write
 from cloudtel.devices import (
     MacAddress,
     PhoneContext,
+    PhoneModel,
     RenderedFile,
     SipAccount,
     SipPhone,
@@ -56,10 +61,9 @@ from cloudtel.devices import (
 from cloudtel.directory import colleague_entries, phone_directory
 from cloudtel.errors import (
     CloudtelError,
-    FileProblemsError,
     InvalidValueError,
-    Problem,
 )
+from cloudtel.phone_clock import check_date_format, check_ntp_server, phone_language, time_rule
 from cloudtel.plugins import PhoneDriver, get_driver
 from cloudtel.users import User
 
@@ -75,11 +79,14 @@ __all__ = [
     "ProvisioningReport",
     "ProvisioningSettings",
     "SyncReport",
+    "common_context",
     "default_account",
     "phone_context",
     "provision",
+    "render_common_files",
     "render_organization",
     "render_phone",
+    "sip_user_name",
     "sync_phones",
 ]
 
@@ -113,6 +120,16 @@ def _server_url(value: object) -> str:
     return value if value.endswith("/") else value + "/"
 
 
+def _pickup_code(value: str) -> str:
+    if value and (not isinstance(value, str) or value.strip("0123456789*#")):
+        raise InvalidValueError(
+            f"pickup_code {value!r} must be digits, '*' and '#', e.g. '*8'",
+            field="pickup_code",
+            value=value,
+        )
+    return value
+
+
 AccountFactory = Callable[
     ["Organization", SipPhone, User, "ProvisioningSettings"], SipAccount | None
 ]
@@ -138,9 +155,16 @@ class ProvisioningSettings:
         account_for (AccountFactory | None): Builds a user's SIP account (or ``None``:
             no account) instead of :func:`default_account`, for platforms with their
             own naming or their own store of SIP passwords.
+        pickup_code (str): The PBX's directed call pickup code (dialled before the
+            extension, e.g. ``"*8"``); extension (BLF) keys pick up with it. "" writes none.
+        ntp_server (str): The phones' time server, e.g. ``"be.pool.ntp.org"``; "" writes none.
+        date_format (str): One of :data:`cloudtel.phone_clock.DATE_FORMATS`; "" leaves
+            the phone's default.
 
     Raises:
-        InvalidValueError: When the server URL is not a plain http(s)/tftp URL.
+        InvalidValueError: When the server URL is not a plain http(s)/tftp URL, the
+            pickup code is not digits, ``*`` and ``#``, the time server is not a host,
+            or the date format is not one of those phones are given.
     """
 
     registrar: str = ""
@@ -150,6 +174,9 @@ class ProvisioningSettings:
     sip_passwords: Mapping[str, str] = attrs.field(factory=dict, hash=False, repr=False)
     directories: bool = True
     account_for: AccountFactory | None = attrs.field(default=None, eq=False, hash=False)
+    pickup_code: str = attrs.field(default="", converter=_pickup_code)
+    ntp_server: str = attrs.field(default="", converter=check_ntp_server)
+    date_format: str = attrs.field(default="", converter=check_date_format)
 
     def registrar_for(self, org: Organization) -> str:
         """The registrar host: :attr:`registrar`, else ``sip.<organisation domain>``.
@@ -163,15 +190,32 @@ class ProvisioningSettings:
         return self.registrar or f"sip.{org.domain}"
 
 
+def sip_user_name(username: str) -> str:
+    """The SIP user a username registers as, by cloudtel's one rule: the part before ``@``.
+
+    The same rule names a user's account (:func:`default_account`) and what an extension
+    (BLF) key on that user watches (:attr:`PhoneContext.sip_users`), at the same
+    registrar: ``adel.alkoubaisy@orange.be`` registers, and is watched, as
+    ``adel.alkoubaisy`` at ``sip.orange.be``.
+
+    Args:
+        username: The user's username.
+
+    Returns:
+        The SIP user name.
+    """
+    return username.split("@", 1)[0]
+
+
 def default_account(
     org: Organization, phone: SipPhone, user: User, settings: ProvisioningSettings
 ) -> SipAccount | None:
     """The SIP account of a phone's user, as cloudtel names it by default.
 
-    The SIP user name (and authentication name) is the part of the username before
-    the ``@`` (``steven.lathouwers@orange.be`` → ``steven.lathouwers``), the display
-    name is the user's first and last name, the password comes from
-    :attr:`ProvisioningSettings.sip_passwords`.
+    The SIP user name (and authentication name) is :func:`sip_user_name`, the part
+    of the username before the ``@`` (``steven.lathouwers@orange.be`` →
+    ``steven.lathouwers``), the display name is the user's first and last name, the
+    password comes from :attr:`ProvisioningSettings.sip_passwords`.
 
     Args:
         org: The organisation (for the default registrar).
@@ -187,7 +231,7 @@ def default_account(
     if not password:
         return None
     return SipAccount(
-        username=user.username.split("@", 1)[0],
+        username=sip_user_name(user.username),
         password=password,
         display_name=user.display_name,
         registrar=settings.registrar_for(org),
@@ -203,18 +247,63 @@ def default_account(
 
 @attrs.frozen(kw_only=True)
 class PhoneFiles:
-    """A phone and the files its driver rendered for it.
+    """A phone and the files its driver rendered for it, or why it could not be rendered.
 
     Args:
         phone (SipPhone): The phone.
         files (tuple[RenderedFile, ...]): Its configuration file first, then its
-            directory file(s).
+            directory file(s); none when :attr:`error` is set.
         warnings (tuple[str, ...]): Things the user should know (e.g. no SIP password).
+        error (str): Why the phone could not be rendered (no driver, a key that does
+            not fit, a value its driver refuses; never a secret's value); "" when it was.
     """
 
     phone: SipPhone
     files: tuple[RenderedFile, ...]
     warnings: tuple[str, ...] = ()
+    error: str = ""
+
+
+def _language_of(org: Organization, user: User) -> str:
+    """The user's language: their own, else their first group's that sets one, else the org's."""
+    if user.settings.language:
+        return user.settings.language
+    if user.groups:
+        mine = set(user.groups)
+        for group in org.groups:
+            if group.name in mine and group.settings.language:
+                return group.settings.language
+    return org.settings.language or org.language
+
+
+def common_context(
+    org: Organization, settings: ProvisioningSettings | None = None, *, year: int | None = None
+) -> PhoneContext:
+    """The organisation's settings as every phone gets them (no account, no user).
+
+    What the drivers write into the common files of a folder
+    (:func:`render_common_files`) and, with the phone's own account and language,
+    into each phone's file.
+
+    Args:
+        org: The organisation (its time zone and language).
+        settings: Pickup code, time server, date format, server URL; defaults when ``None``.
+        year: Whose daylight-saving dates to write; the current year when ``None``.
+
+    Returns:
+        The context: ``time_rule`` of the organisation's time zone, its language, the
+        time server, date format, pickup code and server URL.
+    """
+    settings = settings or ProvisioningSettings()
+    year = year if year is not None else datetime.datetime.now(tz=datetime.UTC).year
+    return PhoneContext(
+        server_url=settings.server_url,
+        pickup_code=settings.pickup_code,
+        time_rule=time_rule(org.time_zone, year),
+        language=phone_language(org.settings.language or org.language),
+        ntp_server=settings.ntp_server,
+        date_format=settings.date_format,
+    )
 
 
 def phone_context(
@@ -223,31 +312,44 @@ def phone_context(
     settings: ProvisioningSettings | None = None,
     *,
     names: Mapping[str, str] | None = None,
+    sip_users: Mapping[str, str] | None = None,
+    common: PhoneContext | None = None,
 ) -> PhoneContext:
-    """What the driver needs besides the phone: its account, colleague names, server URL.
+    """What the driver needs besides the phone: its account, colleagues, the org's settings.
 
     Args:
         org: The organisation.
         phone: The phone.
         settings: Registrar, passwords, server URL; defaults when ``None``.
         names: Display name per username, computed once for many phones (internal).
+        sip_users: SIP user per username, computed once for many phones (internal).
+        common: :func:`common_context`, computed once for many phones (internal).
 
     Returns:
-        The context; no account for a phone without a user or without a SIP password.
+        The context: no account for a phone without a user or without a SIP password;
+        the language of the phone's user (else the organisation's); the SIP user of
+        every colleague, by the same rule as the accounts (:func:`sip_user_name`).
 
     Raises:
         NotFoundError: When the phone's user does not exist.
     """
     settings = settings or ProvisioningSettings()
+    common = common or common_context(org, settings)
     accounts: tuple[SipAccount, ...] = ()
+    language = common.language
     if phone.user is not None:
         user = org.user(phone.user)
         factory = settings.account_for or default_account
         account = factory(org, phone, user, settings)
         accounts = () if account is None else (account,)
+        language = phone_language(_language_of(org, user))
     if names is None:
         names = {user.username: user.display_name for user in org.users}
-    return PhoneContext(accounts=accounts, names=names, server_url=settings.server_url)
+    if sip_users is None:
+        sip_users = {username: sip_user_name(username) for username in names}
+    return attrs.evolve(
+        common, accounts=accounts, names=names, sip_users=sip_users, language=language
+    )
 
 
 class _Renderer:
@@ -257,6 +359,8 @@ class _Renderer:
         self.org = org
         self.settings = settings
         self.names = {user.username: user.display_name for user in org.users}
+        self.sip_users = {username: sip_user_name(username) for username in self.names}
+        self.common = common_context(org, settings)
         self.colleagues = colleague_entries(org) if settings.directories else ()
         self.drivers: dict[str, PhoneDriver] = {}
 
@@ -267,7 +371,14 @@ class _Renderer:
 
     def render(self, phone: SipPhone) -> PhoneFiles:
         driver = self.driver(phone.family)
-        context = phone_context(self.org, phone, self.settings, names=self.names)
+        context = phone_context(
+            self.org,
+            phone,
+            self.settings,
+            names=self.names,
+            sip_users=self.sip_users,
+            common=self.common,
+        )
         files = driver.render_phone(phone, context)
         if self.settings.directories:
             directory = phone_directory(self.org, phone, colleagues=self.colleagues)
@@ -280,6 +391,26 @@ class _Renderer:
                 f"phone {phone.name}: no SIP password for {phone.user}: written without an account"
             )
         return PhoneFiles(phone=phone, files=files, warnings=tuple(warnings))
+
+    def common_files(self, phones: Iterable[SipPhone]) -> tuple[RenderedFile, ...]:
+        """The common files of every family among ``phones``, each family once.
+
+        A phone of a family without a driver, or of a model its driver lacks, counts
+        for none (it is reported when rendered).
+        """
+        models: dict[str, dict[str, PhoneModel]] = {}
+        for phone in phones:
+            found = models.setdefault(phone.family, {})
+            if phone.model.lower() not in found:
+                try:
+                    found[phone.model.lower()] = self.driver(phone.family).model(phone.model)
+                except CloudtelError:
+                    continue
+        files: list[RenderedFile] = []
+        for family, of_family in models.items():
+            if of_family:
+                files += self.driver(family).common_files(tuple(of_family.values()), self.common)
+        return tuple(files)
 
 
 def render_phone(
@@ -308,6 +439,35 @@ def render_phone(
     return _Renderer(org, settings or ProvisioningSettings()).render(phone)
 
 
+def render_common_files(
+    org: Organization,
+    settings: ProvisioningSettings | None = None,
+    *,
+    phones: Iterable[SipPhone] | None = None,
+) -> tuple[RenderedFile, ...]:
+    """Render the files the phones of a folder share (each family's, once).
+
+    A Mitel fetches ``startup.cfg`` or ``aastra.cfg`` before its own file, a Yealink
+    its model's ``y0000000000XX.cfg``: the drivers write the organisation's time zone,
+    time server, date format and pickup code there (see
+    :func:`~cloudtel.hookspecs.cloudtel_common_files`).
+
+    Args:
+        org: The organisation.
+        settings: Pickup code, time server, date format; defaults when ``None``.
+        phones: The phones whose families and models count; every phone when ``None``
+            (a phone without a driver or of an unknown model counts for none).
+
+    Returns:
+        The common files, family by family in the order the phones first name them.
+
+    Raises:
+        InvalidValueError: A value a driver cannot write safely.
+    """
+    renderer = _Renderer(org, settings or ProvisioningSettings())
+    return renderer.common_files(org.phones if phones is None else phones)
+
+
 def render_organization(
     org: Organization,
     settings: ProvisioningSettings | None = None,
@@ -315,6 +475,11 @@ def render_organization(
     macs: Iterable[MacAddress | str] | None = None,
 ) -> tuple[PhoneFiles, ...]:
     """Render the files of every phone of the organisation (no I/O).
+
+    One phone that cannot be rendered does not stop the others: its
+    :class:`PhoneFiles` has no files and an :attr:`~PhoneFiles.error` saying why (no
+    driver, a key that does not fit, a value the driver refuses, a file another phone
+    already writes), which :func:`provision` reports for that phone.
 
     Args:
         org: The organisation.
@@ -325,32 +490,38 @@ def render_organization(
         One :class:`PhoneFiles` per phone, in the organisation's order.
 
     Raises:
-        FileProblemsError: Listing every phone that could not be rendered (no driver,
-            a key that does not fit, a value that cannot be written) and every file
-            two phones would both write; nothing is rendered half.
         NotFoundError: When a MAC in ``macs`` is not a phone of the organisation.
     """
     renderer = _Renderer(org, settings or ProvisioningSettings())
     phones = tuple(org.phones) if macs is None else tuple(org.phones.get(mac) for mac in macs)
-    problems: list[Problem] = []
+    return _render_phones(renderer, phones)
+
+
+def _render_phones(renderer: _Renderer, phones: Iterable[SipPhone]) -> tuple[PhoneFiles, ...]:
     rendered: list[PhoneFiles] = []
     owners: dict[str, str] = {}
-    index = {phone.mac.hex: i for i, phone in enumerate(org.phones)}
     for phone in phones:
         name = phone.name
         try:
             result = renderer.render(phone)
         except CloudtelError as exc:
-            problems.append(Problem(f"phones[{index[phone.mac.hex]}] ({name})", exc.message))
+            rendered.append(PhoneFiles(phone=phone, files=(), error=exc.message))
+            continue
+        clash = next(
+            (
+                (file.path, owners[file.path])
+                for file in result.files
+                if owners.get(file.path, name) != name
+            ),
+            None,
+        )
+        if clash is not None:
+            error = f"file {clash[0]} is also written for {clash[1]}"
+            rendered.append(PhoneFiles(phone=phone, files=(), error=error))
             continue
         for file in result.files:
-            owner = owners.setdefault(file.path, name)
-            if owner != name:
-                where = f"phones[{index[phone.mac.hex]}] ({name})"
-                problems.append(Problem(where, f"file {file.path} is also written for {owner}"))
+            owners[file.path] = name
         rendered.append(result)
-    if problems:
-        raise FileProblemsError(f"phones of {org.name}", problems)
     return tuple(rendered)
 
 
@@ -381,7 +552,8 @@ class FileReport:
     Args:
         path (str): Relative POSIX path in the folder.
         change (str): A :class:`FileChange` value.
-        phone (str): The phone's MAC (upper case) the file belongs to.
+        phone (str): The phone's MAC (upper case) the file belongs to; "" for a file
+            the phones share (:func:`render_common_files`).
     """
 
     path: str
@@ -395,13 +567,16 @@ class PhoneReport:
 
     Args:
         phone (SipPhone): The phone.
-        files (tuple[FileReport, ...]): Its files.
+        files (tuple[FileReport, ...]): Its files (none when it could not be rendered:
+            its files in the folder were left as they were).
         warnings (tuple[str, ...]): Warnings from rendering.
+        error (str): Why the phone could not be rendered; "" when it was.
     """
 
     phone: SipPhone
     files: tuple[FileReport, ...]
     warnings: tuple[str, ...] = ()
+    error: str = ""
 
     @property
     def changed(self) -> bool:
@@ -418,16 +593,29 @@ class ProvisioningReport:
         phones (tuple[PhoneReport, ...]): One report per phone, in organisation order.
         stale (tuple[FileReport, ...]): Files cloudtel wrote earlier for phones that
             are gone (``stale``, or ``removed`` when asked to delete them).
+        common (tuple[FileReport, ...]): The files the phones share (a Mitel's
+            ``startup.cfg``, a Yealink model's ``y0000000000XX.cfg``).
     """
 
     folder: Path
     phones: tuple[PhoneReport, ...]
     stale: tuple[FileReport, ...] = ()
+    common: tuple[FileReport, ...] = ()
 
     @property
     def files(self) -> tuple[FileReport, ...]:
-        """Every file reported: the phones' files, then the stale ones."""
-        return tuple(f for p in self.phones for f in p.files) + self.stale
+        """Every file reported: the common files, the phones' files, then the stale ones."""
+        return self.common + tuple(f for p in self.phones for f in p.files) + self.stale
+
+    @property
+    def failed(self) -> tuple[PhoneReport, ...]:
+        """The phones that could not be rendered (their :attr:`PhoneReport.error` says why)."""
+        return tuple(p for p in self.phones if p.error)
+
+    @property
+    def errors(self) -> tuple[str, ...]:
+        """One line per phone that could not be rendered: ``08000FBBAD78: why``."""
+        return tuple(f"{p.phone.name}: {p.error}" for p in self.failed)
 
     @property
     def changed_phones(self) -> tuple[SipPhone, ...]:
@@ -468,9 +656,10 @@ class ProvisioningReport:
         stale = self.count(FileChange.STALE)
         removed = self.count(FileChange.REMOVED)
         tail = f", {stale} stale" + (f", {removed} removed" if removed else "")
-        total = sum(len(p.files) for p in self.phones)
+        total = sum(len(p.files) for p in self.phones) + len(self.common)
         noun = "phone" if len(self.phones) == 1 else "phones"
-        return f"{len(self.phones)} {noun}, {total} files: {counts}{tail}"
+        failed = f", {len(self.failed)} not written (errors)" if self.failed else ""
+        return f"{len(self.phones)} {noun}, {total} files: {counts}{tail}{failed}"
 
     def rows(self) -> list[tuple[str, str, str]]:
         """One row per file: phone, path, change (for a table).
@@ -655,9 +844,12 @@ def provision(
     *,
     remove_stale: bool = False,
 ) -> ProvisioningReport:
-    """Render every phone of the organisation into ``folder``.
+    """Render every phone of the organisation, and the files they share, into ``folder``.
 
-    Every phone is rendered first; if any cannot be, nothing is written. Then each
+    Every phone is rendered first. A phone that cannot be rendered (a password its
+    driver refuses, a key that does not fit) is reported with its error and its files
+    in the folder are left as they were; the other phones are written. The common
+    files of each family present (:func:`render_common_files`) are written once. Each
     file is compared byte for byte with the file in the folder and written only when
     different, atomically (temporary file in the same folder, flushed to disk with one
     ``os.sync`` for the batch, renamed; then the folder is fsynced). The manifest
@@ -671,23 +863,31 @@ def provision(
             longer in the organisation (otherwise they are only reported).
 
     Returns:
-        What was added, changed, left unchanged, stale or removed, per phone.
+        What was added, changed, left unchanged, stale or removed, per phone; the
+        phones that could not be rendered, with why (:attr:`ProvisioningReport.errors`).
 
     Raises:
-        FileProblemsError: When a phone cannot be rendered (see
-            :func:`render_organization`); the folder is not touched.
-        InvalidValueError: When the manifest is unreadable, or a file would land
-            outside the folder through a symbolic link.
+        InvalidValueError: When the manifest is unreadable, a file would land
+            outside the folder through a symbolic link, or a value of the common files
+            cannot be written (nothing is written then).
         OSError: When the folder cannot be written.
     """
-    rendered = render_organization(org, settings)
+    renderer = _Renderer(org, settings or ProvisioningSettings())
+    rendered = _render_phones(renderer, org.phones)
+    failed = {result.phone.name for result in rendered if result.error}
+    common = renderer.common_files(result.phone for result in rendered)
     root = Path(folder)
     root.mkdir(parents=True, exist_ok=True)
     root = root.resolve()
     previous = _read_manifest(root)
-    manifest: dict[str, str] = {}
+    manifest: dict[str, str] = {path: phone for path, phone in previous.items() if phone in failed}
     batch = _Batch(root)
     # First only look: every path is checked and compared before anything is written.
+    shared = [
+        (file, where, batch.compare(where, file.path, file.content))
+        for file in common
+        for where in (batch.target(file.path),)
+    ]
     planned = [
         (
             result,
@@ -700,7 +900,13 @@ def provision(
         for result in rendered
     ]
     phones: list[PhoneReport] = []
+    common_reports: list[FileReport] = []
     try:
+        for file, where, change in shared:
+            if change != FileChange.UNCHANGED:
+                batch.write(where, file.content)
+            common_reports.append(FileReport(path=file.path, change=change, phone=""))
+            manifest[file.path] = ""
         for result, files in planned:
             name = result.phone.name
             reports = []
@@ -710,7 +916,12 @@ def provision(
                 reports.append(FileReport(path=file.path, change=change, phone=name))
                 manifest[file.path] = name
             phones.append(
-                PhoneReport(phone=result.phone, files=tuple(reports), warnings=result.warnings)
+                PhoneReport(
+                    phone=result.phone,
+                    files=tuple(reports),
+                    warnings=result.warnings,
+                    error=result.error,
+                )
             )
         batch.commit()
     finally:
@@ -733,7 +944,9 @@ def provision(
         content = _manifest_bytes(manifest)
         if not manifest_path.exists() or manifest_path.read_bytes() != content:
             atomic_write(manifest_path, content)
-    return ProvisioningReport(folder=root, phones=tuple(phones), stale=tuple(stale))
+    return ProvisioningReport(
+        folder=root, phones=tuple(phones), stale=tuple(stale), common=tuple(common_reports)
+    )
 
 
 # ---------------------------------------------------------------------------
