@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.metadata
 
+from cloudtel._keyed import Keyed
 from cloudtel.accounts import (
     Accounts,
     Channel,
@@ -102,7 +103,13 @@ from cloudtel.errors import (
     ReferencedError,
     ScheduleError,
 )
-from cloudtel.functions import FunctionKind, FunctionNumber, FunctionNumbers, FunctionStatus
+from cloudtel.functions import (
+    FunctionKind,
+    FunctionNumber,
+    FunctionNumbers,
+    FunctionStatus,
+    StatusList,
+)
 from cloudtel.hookspecs import hookimpl
 from cloudtel.messaging import (
     DeliveryStatus,
@@ -148,6 +155,7 @@ from cloudtel.schedules import (
     Change,
     CompiledSchedule,
     DefaultEvent,
+    Easter,
     ForwardTarget,
     Once,
     Recurrence,
@@ -158,16 +166,31 @@ from cloudtel.schedules import (
     Weekday,
     Weekly,
     Yearly,
+    easter_sunday,
     states_at_instant,
 )
-from cloudtel.schedules.holidays import add_public_holidays, holiday_events, public_holidays
+from cloudtel.schedules.holidays import (
+    add_public_holidays,
+    holiday_events,
+    holiday_rules,
+    public_holidays,
+)
 from cloudtel.schedules.ical import from_ical as schedule_from_ical
 from cloudtel.schedules.ical import to_ical as schedule_to_ical
 from cloudtel.schedules.view import Stretch, WeekView, week_view
 from cloudtel.serialization import dumps, load, loads, save
 from cloudtel.services import RecordingRequest
 from cloudtel.sip import NotifyOutcome, NotifyResult, SipTarget, check_sync
-from cloudtel.users import MobilePhone, ResolvedSetting, Settings, User, UserGroup, Visibility
+from cloudtel.users import (
+    GroupList,
+    MobilePhone,
+    ResolvedSetting,
+    Settings,
+    User,
+    UserGroup,
+    UserList,
+    Visibility,
+)
 
 __all__ = [
     "AccessDeniedError",
@@ -197,6 +220,7 @@ __all__ = [
     "DriverNotFoundError",
     "DstChange",
     "DuplicateError",
+    "Easter",
     "EffectiveContact",
     "EffectiveList",
     "EmptyKey",
@@ -210,6 +234,7 @@ __all__ = [
     "FunctionNumber",
     "FunctionNumbers",
     "FunctionStatus",
+    "GroupList",
     "HiddenContact",
     "HttpSmsTransport",
     "ImportReport",
@@ -221,6 +246,7 @@ __all__ = [
     "KeyLayoutError",
     "KeyPosition",
     "KeySet",
+    "Keyed",
     "LineKey",
     "MacAddress",
     "MandatoryContactError",
@@ -278,6 +304,7 @@ __all__ = [
     "SipPhone",
     "SipTarget",
     "SmtpTransport",
+    "StatusList",
     "Stretch",
     "SyncReport",
     "TimeRule",
@@ -286,6 +313,7 @@ __all__ = [
     "Transports",
     "User",
     "UserGroup",
+    "UserList",
     "UserPage",
     "Visibility",
     "VoicePrompt",
@@ -302,6 +330,7 @@ __all__ = [
     "compose_welcome",
     "deliver_secret",
     "dumps",
+    "easter_sunday",
     "export_csv",
     "export_vcard",
     "generate_password",
@@ -309,6 +338,7 @@ __all__ = [
     "get_transport",
     "hash_secret",
     "holiday_events",
+    "holiday_rules",
     "hookimpl",
     "import_audio",
     "import_csv",

@@ -41,6 +41,7 @@ from typing import Any, ClassVar, TypeAlias
 
 import attrs
 
+from cloudtel import _html
 from cloudtel.errors import InvalidValueError, KeyLayoutError
 from cloudtel.numbers import PhoneNumber
 from cloudtel.phone_clock import TimeRule
@@ -572,6 +573,38 @@ class KeyLayout:
         """The usernames of every extension key."""
         return frozenset(k.username for _p, k in self.keys if isinstance(k, ExtensionKey))
 
+    def to_records(self) -> list[dict[str, object]]:
+        """One plain ``dict`` per programmed key: position, kind, what it does."""
+        return [
+            {"position": str(position), "kind": key.kind, "target": _key_text(key)}
+            for position, key in self.keys
+        ]
+
+    def to_pandas(self) -> Any:
+        """The keys as a :class:`pandas.DataFrame` (needs the ``pandas`` extra)."""
+        return _html.records_to_pandas(self.to_records(), ("position", "kind", "target"))
+
+    def __str__(self) -> str:
+        if not self.keys:
+            return "no keys programmed"
+        return ", ".join(f"{p}: {_key_text(k)}" for p, k in self.keys)
+
+    def _repr_html_(self) -> str:
+        count = len(self.keys)
+        caption = f"Key layout: {count} key{'' if count == 1 else 's'} programmed"
+        return _html.table(self.to_records(), caption=caption, empty="no keys programmed")
+
+
+def _key_text(key: Key) -> str:
+    """What a key does, in words: ``line 1``, ``extension a@b.be``, ``Helpdesk +32 …``."""
+    if isinstance(key, LineKey):
+        return f"line {key.account}"
+    if isinstance(key, ExtensionKey):
+        return f"extension {key.username}"
+    if isinstance(key, PhoneNumberKey):
+        return f"{key.label} {key.number.international}"
+    return "empty"
+
 
 def check_layout(
     layout: KeyLayout,
@@ -836,6 +869,28 @@ class SipPhone:
     def name(self) -> str:
         """How messages name the phone: its MAC in uppercase."""
         return self.mac.upper
+
+    def to_record(self) -> dict[str, object]:
+        """The phone as one plain ``dict`` (a row of the phone table)."""
+        return {
+            "mac": self.mac.upper,
+            "family": self.family,
+            "model": self.model,
+            "user": self.user,
+            "description": self.description,
+            "free_seating": self.free_seating,
+            "expansion_modules": self.expansion_modules,
+            "keys": len(self.layout),
+            "ip_address": self.ip_address,
+            "firmware": self.firmware,
+        }
+
+    def __str__(self) -> str:
+        who = self.user or ("free seating" if self.free_seating else "unassigned")
+        return f"{self.family} {self.model} {self.mac} ({who})"
+
+    def _repr_html_(self) -> str:
+        return _html.fields(f"Phone {self.mac}", self.to_record(), extra=self.layout._repr_html_())
 
 
 # ---------------------------------------------------------------------------

@@ -36,18 +36,20 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import difflib
 import errno
+import html
 import json
 import os
 import stat
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from cloudtel import sip
+from cloudtel import _html, sip
 from cloudtel._files import atomic_write
 from cloudtel.devices import (
     MacAddress,
@@ -554,11 +556,52 @@ class FileReport:
         change (str): A :class:`FileChange` value.
         phone (str): The phone's MAC (upper case) the file belongs to; "" for a file
             the phones share (:func:`render_common_files`).
+        before (bytes | None): The file's bytes before (``None`` when it did not exist
+            or was not looked at); kept for :meth:`diff`, neither compared nor shown.
+        after (bytes | None): The bytes written or found unchanged (``None`` for a
+            stale or removed file).
     """
 
     path: str
     change: str
     phone: str
+    before: bytes | None = attrs.field(default=None, eq=False, repr=False)
+    after: bytes | None = attrs.field(default=None, eq=False, repr=False)
+
+    def diff(self, *, context: int = 3) -> str:
+        """What changed in the file, as a unified diff of its text (``""`` when nothing).
+
+        The bytes are decoded as UTF-8 (a byte that is not shows as ``\ufffd``); an
+        added file is a diff from nothing.
+
+        Args:
+            context: Unchanged lines shown around each change.
+
+        Returns:
+            The diff, ``--- a/PATH`` / ``+++ b/PATH`` headers first.
+        """
+        if self.change not in {FileChange.ADDED, FileChange.CHANGED} or self.after is None:
+            return ""
+        old = _lines(self.before)
+        new = _lines(self.after)
+        return "".join(
+            difflib.unified_diff(
+                old,
+                new,
+                fromfile="/dev/null" if self.before is None else f"a/{self.path}",
+                tofile=f"b/{self.path}",
+                n=context,
+            )
+        )
+
+
+def _lines(content: bytes | None) -> list[str]:
+    if content is None:
+        return []
+    lines = content.decode("utf-8", errors="replace").splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n\\ No newline at end of file\n"
+    return lines
 
 
 @attrs.frozen(kw_only=True)
@@ -582,6 +625,10 @@ class PhoneReport:
     def changed(self) -> bool:
         """Whether any of the phone's files was added or changed."""
         return any(f.change in {FileChange.ADDED, FileChange.CHANGED} for f in self.files)
+
+    def diff(self) -> str:
+        """The unified diffs of the phone's added and changed files (``""`` when none)."""
+        return "".join(f.diff() for f in self.files)
 
 
 @attrs.frozen(kw_only=True)
@@ -668,6 +715,52 @@ class ProvisioningReport:
             The rows, phones in order, then the stale files.
         """
         return [(f.phone, f.path, f.change) for f in self.files]
+
+    def diff(self) -> str:
+        """What changed on the phones: the unified diff of every added and changed file.
+
+        Example: ``print(provision(org, folder).diff())`` after changing a key shows
+        the one line of the phone's configuration that changed.
+
+        Returns:
+            The diffs, file after file, the common files first, then the phones in
+            order; ``""`` when nothing changed.
+        """
+        return "".join(f.diff() for f in self.common) + "".join(p.diff() for p in self.phones)
+
+    def to_records(self) -> list[dict[str, object]]:
+        """One plain ``dict`` per file: phone, path, change, lines added and removed."""
+        records: list[dict[str, object]] = []
+        for report in self.files:
+            lines = report.diff().splitlines()[2:]
+            records.append(
+                {
+                    "phone": report.phone,
+                    "path": report.path,
+                    "change": report.change,
+                    "added": sum(line.startswith("+") for line in lines),
+                    "removed": sum(line.startswith("-") for line in lines),
+                }
+            )
+        return records
+
+    def to_pandas(self) -> Any:
+        """The files as a :class:`pandas.DataFrame` (needs the ``pandas`` extra)."""
+        columns = ("phone", "path", "change", "added", "removed")
+        return _html.records_to_pandas(self.to_records(), columns)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        table = _html.table(self.to_records(), caption=self.summary(), empty="no files")
+        diffs = "".join(
+            f"<details><summary>{html.escape(f.path)} ({html.escape(f.change)})</summary>"
+            f"<pre>{html.escape(f.diff())}</pre></details>"
+            for f in self.files
+            if f.change == FileChange.CHANGED
+        )
+        return table + diffs
 
 
 def _read_manifest(folder: Path) -> dict[str, str]:
@@ -903,17 +996,39 @@ def provision(
     common_reports: list[FileReport] = []
     try:
         for file, where, change in shared:
+            before = None
+            if change == FileChange.CHANGED:
+                before = Path(where).read_bytes()  # for the diff; replaced on commit
             if change != FileChange.UNCHANGED:
                 batch.write(where, file.content)
-            common_reports.append(FileReport(path=file.path, change=change, phone=""))
+            common_reports.append(
+                FileReport(
+                    path=file.path,
+                    change=change,
+                    phone="",
+                    before=file.content if change == FileChange.UNCHANGED else before,
+                    after=file.content,
+                )
+            )
             manifest[file.path] = ""
         for result, files in planned:
             name = result.phone.name
             reports = []
             for file, where, change in files:
+                before = None
+                if change == FileChange.CHANGED:
+                    before = Path(where).read_bytes()  # for the diff; replaced on commit
                 if change != FileChange.UNCHANGED:
                     batch.write(where, file.content)
-                reports.append(FileReport(path=file.path, change=change, phone=name))
+                reports.append(
+                    FileReport(
+                        path=file.path,
+                        change=change,
+                        phone=name,
+                        before=file.content if change == FileChange.UNCHANGED else before,
+                        after=file.content,
+                    )
+                )
                 manifest[file.path] = name
             phones.append(
                 PhoneReport(
@@ -983,6 +1098,18 @@ class SyncReport:
         out = [result.describe() for result in self.results]
         out += [f"{phone}: skipped ({reason})" for phone, reason in self.skipped]
         return out
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines()) or "no phone notified"
+
+    def _repr_html_(self) -> str:
+        rows = [
+            {"phone": line.partition(":")[0], "result": line.partition(":")[2].strip()}
+            for line in self.lines()
+        ]
+        verb = "reboot" if self.reboot else "check-sync"
+        caption = f"{verb}: {'all accepted' if self.ok else 'not all accepted'}"
+        return _html.table(rows, caption=caption, empty="no phone notified")
 
 
 def sync_phones(
