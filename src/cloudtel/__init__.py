@@ -63,6 +63,7 @@ from cloudtel.contacts import (
 from cloudtel.devices import (
     Directory,
     DirectoryEntry,
+    DirectoryLink,
     DirectoryNumber,
     EmptyKey,
     ExtensionKey,
@@ -82,6 +83,7 @@ from cloudtel.devices import (
 from cloudtel.directory import phone_directory
 from cloudtel.errors import (
     AccessDeniedError,
+    AccountDisableError,
     AccountLockedError,
     AudioFormatError,
     CloudtelError,
@@ -150,6 +152,11 @@ from cloudtel.provisioning import (
     sip_user_name,
     sync_phones,
 )
+from cloudtel.provisioning_defaults import (
+    GroupProvisioning,
+    PhoneProvisioning,
+    ProvisioningDefaults,
+)
 from cloudtel.schedules import (
     Action,
     Change,
@@ -194,6 +201,7 @@ from cloudtel.users import (
 
 __all__ = [
     "AccessDeniedError",
+    "AccountDisableError",
     "AccountLockedError",
     "Accounts",
     "Action",
@@ -216,6 +224,7 @@ __all__ = [
     "DeliveryStatus",
     "Directory",
     "DirectoryEntry",
+    "DirectoryLink",
     "DirectoryNumber",
     "DriverNotFoundError",
     "DstChange",
@@ -235,6 +244,7 @@ __all__ = [
     "FunctionNumbers",
     "FunctionStatus",
     "GroupList",
+    "GroupProvisioning",
     "HiddenContact",
     "HttpSmsTransport",
     "ImportReport",
@@ -270,6 +280,7 @@ __all__ = [
     "PhoneModel",
     "PhoneNumber",
     "PhoneNumberKey",
+    "PhoneProvisioning",
     "PhoneReport",
     "PhoneType",
     "Phones",
@@ -279,6 +290,7 @@ __all__ = [
     "Problem",
     "PromptAudio",
     "PromptLibrary",
+    "ProvisioningDefaults",
     "ProvisioningReport",
     "ProvisioningSettings",
     "Receipt",

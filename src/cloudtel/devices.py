@@ -49,6 +49,7 @@ from cloudtel.phone_clock import TimeRule
 __all__ = [
     "Directory",
     "DirectoryEntry",
+    "DirectoryLink",
     "DirectoryNumber",
     "EmptyKey",
     "ExtensionKey",
@@ -943,6 +944,28 @@ def _sip_user(username: str) -> str:
 
 
 @attrs.frozen(kw_only=True)
+class DirectoryLink:
+    """A directory a phone shows, by the name its files are rendered under.
+
+    The driver that rendered the directory named ``name`` knows its first file's
+    path (``name`` plus its own suffix and page number); the phone's configuration
+    points at ``server_url`` + that path.
+
+    Args:
+        title (str): What the phone calls the directory, e.g. the organisation's name.
+        name (str): The name the directory was rendered under
+            (:attr:`Directory.name`), e.g. ``"directory/mitel-org"``.
+    """
+
+    title: str = attrs.field(validator=_single_line)
+    name: str = attrs.field(validator=_single_line)
+
+
+def _links(values: Iterable[DirectoryLink]) -> tuple[DirectoryLink, ...]:
+    return tuple(values)
+
+
+@attrs.frozen(kw_only=True)
 class PhoneContext:
     """Everything a driver needs besides the phone and its model.
 
@@ -952,6 +975,15 @@ class PhoneContext:
     context has no accounts and the organisation's language.
 
     Args:
+        directories (tuple[DirectoryLink, ...]): The shared directories the phone
+            shows, the organisation's (or its scope's) first, then the user's own
+            contacts when they differ from it. Empty: the phone's own directory file
+            (named after its MAC), as before shared directories.
+        firmware_url (str): Where this phone finds its firmware ("" = not written);
+            resolved organisation → group → phone.
+        nat_keepalive (int): NAT keep-alive interval in seconds (0 = not written).
+        backup_registrar (str): Backup registrar host ("" = none).
+        backup_registrar_port (int): Its port.
         accounts (tuple[SipAccount, ...]): The phone's accounts; ``accounts[0]`` is
             account 1 (the assigned user's line). Empty for an unassigned phone.
         names (Mapping[str, str]): Display name per username, for extension-key labels.
@@ -973,6 +1005,11 @@ class PhoneContext:
         date_format (str): One of :data:`cloudtel.phone_clock.DATE_FORMATS`; "" writes none.
     """
 
+    directories: tuple[DirectoryLink, ...] = attrs.field(default=(), converter=_links)
+    firmware_url: str = attrs.field(default="", validator=_single_line)
+    nat_keepalive: int = attrs.field(default=0, validator=_count)
+    backup_registrar: str = attrs.field(default="", validator=_single_line)
+    backup_registrar_port: int = attrs.field(default=5060, validator=_count)
     accounts: tuple[SipAccount, ...] = attrs.field(default=(), converter=_accounts)
     names: Mapping[str, str] = attrs.field(factory=dict, hash=False)
     server_url: str = attrs.field(default="", validator=_single_line)
@@ -1085,10 +1122,16 @@ class Directory:
     Args:
         title (str): The directory's title on the phone.
         entries (tuple[DirectoryEntry, ...]): The entries, sorted as they should show.
+        name (str): For a directory shared by many phones, the name its files are
+            rendered under (a relative path without suffix, e.g.
+            ``"directory/mitel-org"``; the driver adds page numbers and its suffix).
+            "" for one phone's own directory, whose files the driver names after the
+            phone's MAC.
     """
 
     title: str = attrs.field(default="Directory", validator=_single_line)
     entries: tuple[DirectoryEntry, ...] = attrs.field(default=(), converter=_directory_entries)
+    name: str = attrs.field(default="", validator=_single_line)
 
 
 @attrs.frozen(kw_only=True)

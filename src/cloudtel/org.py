@@ -42,6 +42,7 @@ from cloudtel.functions import FunctionNumbers
 from cloudtel.numbers import DEFAULT_COUNTRY, NumberRange, PhoneNumber, valid_region
 from cloudtel.phones import Phones
 from cloudtel.prompts import PromptLibrary
+from cloudtel.provisioning_defaults import ProvisioningDefaults
 from cloudtel.services import PluginServices
 from cloudtel.users import (
     USER_COLUMNS,
@@ -235,6 +236,8 @@ class Organization:
     """SIP desk phones: MAC, model, assigned user, key layout."""
     functions: FunctionNumbers = part(FunctionNumbers)  # noqa: RUF009
     """Function numbers (IVR, ACD, hunt, attendant, shared line) and their schedules."""
+    provisioning: ProvisioningDefaults = part(ProvisioningDefaults)  # noqa: RUF009
+    """Provisioning settings: server URL, registrar, password file, inherited phone settings."""
 
     def __attrs_post_init__(self) -> None:
         for item in self.parts():

@@ -11,7 +11,9 @@ Files it writes:
   ``collapsed softkey screen: 0``, every top softkey (``topsoftkeyN
   type/label/value/line/locked``), every key of each attached expansion module
   (``expmodX keyN …``), unused keys reset to ``none``;
-- ``<MAC>-directory.xml`` (+ ``-2``, ``-3`` … pages): an ``AastraIPPhoneTextMenu``.
+- the shared directories (``directory/mitel-org.xml`` + ``-2``, ``-3`` … pages, and a
+  user's own contacts ``directory/mitel-contacts-<digest>.xml``), or, asked for one
+  phone, ``<MAC>-directory.xml`` (+ pages): ``AastraIPPhoneTextMenu`` objects.
 
 See ``docs/drivers/mitel.md`` for the key types, escaping rules and sources.
 """
@@ -29,6 +31,7 @@ from cloudtel_mitel._config import (
     display_text,
     parse_config,
     render_config,
+    shared_directory_filename,
 )
 from cloudtel_mitel._directory import MAX_OBJECT_BYTES, render_directory
 from cloudtel_mitel._models import MODELS
@@ -48,6 +51,7 @@ __all__ = [
     "parse_config",
     "render_config",
     "render_directory",
+    "shared_directory_filename",
 ]
 
 FAMILY = "mitel"
