@@ -148,7 +148,6 @@ def _change(zone: zoneinfo.ZoneInfo, before: datetime, old: int) -> DstChange:
     return DstChange(month=wall.month, week=week, weekday=wall.isoweekday(), hour=wall.hour)
 
 
-@functools.lru_cache(maxsize=64)
 def time_rule(zone: str, year: int) -> TimeRule:
     """The rule of an IANA time zone in one year, from the system's time-zone database.
 
@@ -163,6 +162,12 @@ def time_rule(zone: str, year: int) -> TimeRule:
     Raises:
         InvalidValueError: When the zone is unknown.
     """
+    return _time_rule(zone, year)
+
+
+@functools.lru_cache(maxsize=64)
+def _time_rule(zone: str, year: int) -> TimeRule:
+    """:func:`time_rule`, computed once per zone and year."""
     try:
         tz = zoneinfo.ZoneInfo(zone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
