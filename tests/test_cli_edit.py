@@ -18,7 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from tests.jpeg_files import jpeg
 
-from cloudtel import load
+from cloudtel import load, save
 from cloudtel.cli import main
 from cloudtel.contacts import ContactKind, Scope
 from cloudtel.schedules import Action, Easter, Once, Weekly
@@ -1207,3 +1207,15 @@ def test_user_rename_there_and_back_leaves_the_file_as_it_was(name: str) -> None
             ["contact", "remove", "FILE", "demo user", "--scope", "org"],
         ]
     )
+
+
+def test_a_json_org_file_is_changed_and_shown_as_json(
+    capsys: pytest.CaptureFixture[str], org_file: Path
+) -> None:
+    json_file = org_file.with_suffix(".json")
+    save(load(org_file), json_file)
+    _, out, _ = run(capsys, "user", "set", json_file, DEMO, "--department", "X", "--dry-run")
+    assert '+      "department": "X",' in out.splitlines()
+    run(capsys, "user", "set", json_file, DEMO, "--department", "X")
+    assert load(json_file).user(DEMO).department == "X"
+    assert json.loads(json_file.read_text(encoding="utf-8"))["users"][2]["department"] == "X"
