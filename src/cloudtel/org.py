@@ -376,10 +376,10 @@ class Organization:
             item.forget_group(name)
         return group
 
-    def members(self, group: str) -> tuple[User, ...]:
+    def members(self, group: str) -> UserList:
         """The users that are members of ``group`` (the portal's "List users")."""
         self.group(group)
-        return tuple(u for u in self._users.values() if group in u.groups)
+        return UserList(u for u in self._users.values() if group in u.groups)
 
     def groups_of(self, username: str) -> tuple[UserGroup, ...]:
         """The groups of a user, highest priority first."""
