@@ -1181,7 +1181,7 @@ def test_phone_add_key_set_then_clear_and_remove_leaves_the_file_as_it_was(
 
 
 @given(
-    offset=st.integers(min_value=20, max_value=99),
+    offset=st.integers(min_value=20, max_value=49),  # numbers nobody holds in the example
     alias=st.booleans(),
     notation=st.sampled_from(["+32278116{:02d}", "0278116{:02d}", "+32 2 781 16 {:02d}"]),
 )
