@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.metadata
 
+from cloudtel._journal import JournalEntry, read_journal
 from cloudtel.accounts import (
     Accounts,
     Channel,
@@ -42,6 +43,7 @@ from cloudtel.audio import (
     wav_to_raw,
     write_alaw_wav,
 )
+from cloudtel.changes import ChangeSet, ObjectChange, Risk
 from cloudtel.contacts import (
     Contact,
     ContactKind,
@@ -161,7 +163,7 @@ from cloudtel.schedules.holidays import add_public_holidays, holiday_events, pub
 from cloudtel.schedules.ical import from_ical as schedule_from_ical
 from cloudtel.schedules.ical import to_ical as schedule_to_ical
 from cloudtel.schedules.view import Stretch, WeekView, week_view
-from cloudtel.serialization import dumps, load, loads, save
+from cloudtel.serialization import dumps, load, loads, merge, save
 from cloudtel.services import RecordingRequest
 from cloudtel.sip import NotifyOutcome, NotifyResult, SipTarget, check_sync
 from cloudtel.users import MobilePhone, ResolvedSetting, Settings, User, UserGroup, Visibility
@@ -174,6 +176,7 @@ __all__ = [
     "AudioFormatError",
     "Blob",
     "Change",
+    "ChangeSet",
     "Channel",
     "CloudtelError",
     "CompiledSchedule",
@@ -212,6 +215,7 @@ __all__ = [
     "InvalidPhoneNumberError",
     "InvalidValueError",
     "IssuedSecret",
+    "JournalEntry",
     "JpegInfo",
     "KeyLayout",
     "KeyLayoutError",
@@ -228,6 +232,7 @@ __all__ = [
     "NotifyResult",
     "NumberNotAvailableError",
     "NumberRange",
+    "ObjectChange",
     "Once",
     "Organization",
     "OutboxTransport",
@@ -260,6 +265,7 @@ __all__ = [
     "RenderedFile",
     "ResetToken",
     "ResolvedSetting",
+    "Risk",
     "Schedule",
     "ScheduleError",
     "ScheduleEvent",
@@ -310,6 +316,7 @@ __all__ = [
     "inspect_jpeg",
     "load",
     "loads",
+    "merge",
     "part",
     "phone_directory",
     "provision",
@@ -317,6 +324,7 @@ __all__ = [
     "read_aiff",
     "read_alaw_wav",
     "read_audio",
+    "read_journal",
     "read_wav",
     "render_organization",
     "require_admin_view",
