@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from cloudtel.schedules import (
     Action,
     DefaultEvent,
+    Easter,
     ForwardTarget,
     Once,
     Recurrence,
@@ -75,7 +76,14 @@ weeklies = st.builds(
     end=times,
     recurrence=recurrences(),
 )
-whens: st.SearchStrategy[TimeDefinition] = st.one_of(weeklies, yearlies(), onces())
+easters = st.builds(
+    Easter,
+    offset=st.integers(-80, 250),
+    start=times,
+    end=times,
+    recurrence=recurrences(),
+)
+whens: st.SearchStrategy[TimeDefinition] = st.one_of(weeklies, yearlies(), easters, onces())
 targets = st.one_of(
     st.sampled_from(["+3292470680", "+32475123456", "+442079460000"]).map(
         lambda n: ForwardTarget(number=n)

@@ -18,6 +18,7 @@ from cloudtel.errors import ScheduleError
 from cloudtel.schedules import (
     Action,
     DefaultEvent,
+    Easter,
     ForwardTarget,
     Once,
     Recurrence,
@@ -114,7 +115,14 @@ weeklies = st.builds(
     end=times,
     recurrence=recurrences,
 )
-whens: st.SearchStrategy[TimeDefinition] = st.one_of(weeklies, yearlies(), onces())
+easters = st.builds(
+    Easter,
+    offset=st.sampled_from([-80, -2, 0, 1, 39, 49, 50, 250]) | st.integers(-80, 250),
+    start=times,
+    end=times,
+    recurrence=recurrences,
+)
+whens: st.SearchStrategy[TimeDefinition] = st.one_of(weeklies, yearlies(), easters, onces())
 targets = st.sampled_from(
     [ForwardTarget(number="+3292470680"), ForwardTarget(user="jan"), ForwardTarget(user="an")]
 )
@@ -162,6 +170,12 @@ def instants(draw: st.DrawFn, schedule: Schedule) -> float:
     assert zone_name is not None
     zone = ZoneInfo(zone_name)
     bound_days = [d for event in schedule.events for d in _bound_days(event.when)]
+    bound_days += [
+        event.when.day(year)
+        for event in schedule.events
+        if isinstance(event.when, Easter)
+        for year in YEARS
+    ]
     if bound_days and draw(st.integers(0, 2)) == 0:
         day = draw(st.sampled_from(bound_days)) + timedelta(draw(st.integers(-1, 1)))
     else:
@@ -203,14 +217,16 @@ def _bound_days(when: TimeDefinition) -> tuple[date, ...]:
 # -- the oracle: coverage straight from the contract -------------------------------------
 
 
-def _generated(when: Weekly | Yearly, day: date) -> bool:
+def _generated(when: Weekly | Yearly | Easter, day: date) -> bool:
     if isinstance(when, Weekly):
         return Weekday.of(day) in when.days
+    if isinstance(when, Easter):
+        return day == when.day(day.year)
     return (day.month, day.day) == when.start[:2]
 
 
 @lru_cache(maxsize=100_000)
-def _allowed(when: Weekly | Yearly, day: date) -> bool:
+def _allowed(when: Weekly | Yearly | Easter, day: date) -> bool:
     """Whether an occurrence starting on ``day`` is kept by the recurrence bounds."""
     bounds = when.recurrence
     if bounds.first is not None and day < bounds.first:
@@ -236,6 +252,13 @@ def covers(when: TimeDefinition, t: float, zone: ZoneInfo) -> bool:
     if isinstance(when, Weekly):
         for day in (wall.date() - timedelta(1), wall.date()):
             if Weekday.of(day) in when.days and _allowed(when, day):
+                start = datetime.combine(day, when.start)
+                if start <= wall < start + timedelta(seconds=when.duration_seconds):
+                    return True
+        return False
+    if isinstance(when, Easter):
+        for day in (wall.date() - timedelta(1), wall.date()):
+            if day == when.day(day.year) and _allowed(when, day):
                 start = datetime.combine(day, when.start)
                 if start <= wall < start + timedelta(seconds=when.duration_seconds):
                     return True
@@ -383,6 +406,39 @@ def test_a_fleet_answers_like_each_schedule(data: st.DataObject, fleet: list[Sch
 
 
 @LAWS
+@given(st.data(), st.lists(schedules(max_events=3), min_size=1, max_size=6))
+def test_a_fleet_compiled_together_answers_like_the_oracle_on_every_day(
+    data: st.DataObject, fleet: list[Schedule]
+) -> None:
+    # fresh schedules: nothing compiled one by one, the fleet compiles them all at once
+    fresh = [Schedule(events=s.events, default=s.default, time_zone=s.time_zone) for s in fleet]
+    prepared = ScheduleFleet(fresh)
+    for _ in range(3):  # several instants, on different days (a new day index each)
+        t = data.draw(instants(fleet[data.draw(st.integers(0, len(fleet) - 1))]))
+        expected = tuple(expected_state(s, t) for s in fleet)
+        assert prepared.states_at(t) == expected, t
+        # the engines share what the fleet compiled and answer alike on their own
+        assert tuple(s.state_at(t) for s in fresh) == expected, t
+
+
+@LAWS
+@given(st.data(), schedules(), st.integers(0, 1))
+def test_a_datetime_in_the_schedules_own_zone_is_read_as_its_instant(
+    data: st.DataObject, schedule: Schedule, fold: int
+) -> None:
+    """Wall times that are repeated (either pass) or skipped by a clock change included."""
+    assert schedule.time_zone is not None
+    zone = ZoneInfo(schedule.time_zone)
+    fresh = Schedule(events=schedule.events, default=schedule.default, time_zone=zone.key)
+    for _ in range(4):
+        wall = datetime.combine(data.draw(days_near(zone.key)), data.draw(times))
+        aware = wall.replace(tzinfo=zone, fold=fold)
+        expected = expected_state(schedule, aware.timestamp())
+        # the first question about a year compiles it, the next ones take the fast path
+        assert [fresh.state_at(aware) for _ in range(2)] == [expected, expected], aware
+
+
+@LAWS
 @given(schedules(), st.sampled_from(list(YEARS)), st.integers(1, 5))
 def test_compiling_a_longer_horizon_changes_nothing_inside_a_shorter_one(
     schedule: Schedule, year: int, more: int
@@ -426,6 +482,31 @@ def test_yearly_equals_its_per_year_one_off_expansion(
     for _ in range(5):
         t = data.draw(instants(with_yearly))
         assert with_yearly.state_at(t) == expanded.state_at(t)
+
+
+def _expand_easter(when: Easter, years: range) -> list[Once]:
+    result = []
+    for year in years:
+        day = when.day(year)
+        if _allowed(when, day):
+            start = datetime.combine(day, when.start)
+            result.append(Once(start=start, end=start + timedelta(seconds=when.duration_seconds)))
+    return result
+
+
+@LAWS
+@given(st.data(), schedules(max_events=3), easters, states())
+def test_an_easter_rule_equals_its_per_year_one_off_expansion(
+    data: st.DataObject, schedule: Schedule, easter: Easter, state: ScheduleState
+) -> None:
+    position = data.draw(st.integers(0, len(schedule.events)))
+    with_rule = schedule.insert(event_of("easter", easter, state), position)
+    expanded = schedule
+    for k, once in enumerate(_expand_easter(easter, range(2015, 2045))):
+        expanded = expanded.insert(event_of(f"y{k}", once, state), position + k)
+    for _ in range(5):
+        t = data.draw(instants(with_rule))
+        assert with_rule.state_at(t) == expanded.state_at(t)
 
 
 def test_refusing_a_naive_instant_is_part_of_every_question() -> None:

@@ -16,6 +16,8 @@ from typing import Any, Self
 
 import attrs
 
+from cloudtel import _html
+from cloudtel._items import as_items
 from cloudtel.errors import DuplicateError, InvalidValueError
 from cloudtel.numbers import PhoneNumber, to_number
 
@@ -176,8 +178,8 @@ class PhoneEntry:
         return entry
 
 
-def _phones(values: Iterable[PhoneEntry]) -> tuple[PhoneEntry, ...]:
-    entries = tuple(values)
+def _phones(values: Iterable[PhoneEntry] | PhoneEntry) -> tuple[PhoneEntry, ...]:
+    entries = as_items(values, "phones")
     for entry in entries:
         if not isinstance(entry, PhoneEntry):
             raise InvalidValueError(
@@ -192,6 +194,16 @@ def _phones(values: Iterable[PhoneEntry]) -> tuple[PhoneEntry, ...]:
 
 def _normal(text: str) -> str:
     return " ".join(text.casefold().split())
+
+
+def _colleague(value: object) -> str:
+    if not isinstance(value, str) or _BREAK.search(value):
+        raise InvalidValueError(
+            f"colleague must be a username, one line of text, not {value!r}",
+            field="colleague",
+            value=value,
+        )
+    return value.strip().lower()
 
 
 def _text(**kwargs: Any) -> Any:
@@ -220,6 +232,12 @@ class Contact:
         kind (ContactKind): The contact type: mandatory, favourite or external.
         phones (tuple[PhoneEntry, ...]): The phone numbers, kept in the order of
             :class:`PhoneType` (work first); at most one preferred, no number twice.
+        colleague (str): For a colleague (a user of the organisation) made a contact by
+            reference, their username (stored lower-case); empty for anyone else. Its
+            names, department, e-mail and numbers follow the user: the organisation
+            refreshes them when the user changes, renames it with the user and removes
+            it with the user (see :meth:`Contacts.add_colleague
+            <cloudtel.contacts.Contacts.add_colleague>`).
 
     Raises:
         InvalidValueError: A field breaks its rule; the error names the field.
@@ -239,6 +257,7 @@ class Contact:
     speed_dial: str = attrs.field(default="", converter=_strip, validator=_check_short)
     kind: ContactKind = attrs.field(default=ContactKind.EXTERNAL, converter=_contact_kind)
     phones: tuple[PhoneEntry, ...] = attrs.field(default=(), converter=_phones)
+    colleague: str = attrs.field(default="", converter=_colleague)
 
     @classmethod
     def _of(cls, fields: Mapping[str, Any], phones: tuple[PhoneEntry, ...]) -> Self:
@@ -262,6 +281,7 @@ class Contact:
                     _set(contact, name, text)
                 _set(contact, "kind", kind)
                 _set(contact, "phones", _phones(phones))
+                _set(contact, "colleague", "")
                 contact.__attrs_post_init__()
                 return contact
         return cls(phones=phones, **fields)
@@ -304,6 +324,36 @@ class Contact:
         """The phone numbers, in the order of the entries."""
         return tuple(e.number for e in self.phones)
 
+    def to_record(self) -> dict[str, object]:
+        """The contact as one plain ``dict``: its text fields, kind and numbers."""
+        record: dict[str, object] = {name: getattr(self, name) for name in _TEXT_FIELDS}
+        record["email"] = self.email
+        record["speed_dial"] = self.speed_dial
+        record["kind"] = self.kind.value
+        record["numbers"] = ", ".join(
+            f"{p.number.e164}{' *' if p.preferred else ''} ({p.type.value})" for p in self.phones
+        )
+        return record
+
+    def __str__(self) -> str:
+        numbers = ", ".join(p.number.international for p in self.phones)
+        return f"{self.name or '(no name)'}" + (f" ({numbers})" if numbers else "")
+
+    def _repr_html_(self) -> str:
+        rows = [
+            {
+                "type": p.type.value,
+                "number": p.number.international,
+                "preferred": p.preferred,
+                "abbreviated": p.abbreviated,
+            }
+            for p in self.phones
+        ]
+        record = self.to_record()
+        del record["numbers"]
+        caption = f"Contact {self.name or '(no name)'}"
+        return _html.fields(caption, record, extra=_html.table(rows, empty="no numbers"))
+
     @property
     def preferred(self) -> PhoneEntry | None:
         """The preferred entry, else the first one, else ``None``."""
@@ -328,7 +378,7 @@ class Contact:
         return not set(self.identity()).isdisjoint(other.identity())
 
 
-if {a.name for a in attrs.fields(Contact)} != {*_TEXT_FIELDS, "kind", "phones"} or [
+if {a.name for a in attrs.fields(Contact)} != {*_TEXT_FIELDS, "kind", "phones", "colleague"} or [
     a.name for a in attrs.fields(PhoneEntry)
 ] != ["type", "number", "abbreviated", "preferred"]:  # pragma: no cover - a field was added
     raise TypeError("Contact._of and PhoneEntry._of must set every field")

@@ -1,8 +1,8 @@
 """Schedules of function numbers: prioritised events and an engine that answers time questions.
 
 The model (:class:`Schedule`, :class:`ScheduleEvent`, :class:`Weekly`, :class:`Yearly`,
-:class:`Once`, …) lives in ``_model``; the compiled engine (:class:`CompiledSchedule`,
-:class:`ScheduleFleet`) in ``_engine``. This module only re-exports.
+:class:`Easter`, :class:`Once`, …) lives in ``_model``; the compiled engine
+(:class:`CompiledSchedule`, :class:`ScheduleFleet`) in ``_engine``. This module only re-exports.
 """
 
 from __future__ import annotations
@@ -14,10 +14,12 @@ from cloudtel.schedules._engine import (
     states_at_instant,
 )
 from cloudtel.schedules._model import (
+    EASTER_OFFSETS,
     NEVER,
     WORKDAYS,
     Action,
     DefaultEvent,
+    Easter,
     ForwardTarget,
     MonthDayTime,
     Once,
@@ -29,17 +31,20 @@ from cloudtel.schedules._model import (
     Weekday,
     Weekly,
     Yearly,
+    easter_sunday,
     zone_of,
 )
 from cloudtel.schedules._serialize import configure_schedule_converter
 
 __all__ = [
+    "EASTER_OFFSETS",
     "NEVER",
     "WORKDAYS",
     "Action",
     "Change",
     "CompiledSchedule",
     "DefaultEvent",
+    "Easter",
     "ForwardTarget",
     "MonthDayTime",
     "Once",
@@ -53,6 +58,7 @@ __all__ = [
     "Weekly",
     "Yearly",
     "configure_schedule_converter",
+    "easter_sunday",
     "states_at_instant",
     "zone_of",
 ]

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Final, TypeAlias
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
+from cloudtel._items import as_items
 from cloudtel.errors import DuplicateError, NotFoundError, ScheduleError
 from cloudtel.numbers import PhoneNumber
 
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Action",
     "DefaultEvent",
+    "Easter",
     "ForwardTarget",
     "Once",
     "Recurrence",
@@ -42,6 +44,7 @@ __all__ = [
     "Weekday",
     "Weekly",
     "Yearly",
+    "easter_sunday",
 ]
 
 
@@ -113,9 +116,9 @@ WORKDAYS: Final = _WEEKDAYS[:5]
 """Monday to Friday."""
 
 
-def _to_days(value: Iterable[Weekday | str | int]) -> tuple[Weekday, ...]:
+def _to_days(value: Iterable[Weekday | str | int] | Weekday | str | int) -> tuple[Weekday, ...]:
     days: set[Weekday] = set()
-    for item in value:
+    for item in as_items(value, "days"):
         if isinstance(item, Weekday):
             days.add(item)
         elif isinstance(item, str) and item.lower()[:3] in {d.value for d in _WEEKDAYS}:
@@ -353,6 +356,112 @@ class Yearly:
         )
 
 
+def easter_sunday(year: int) -> date:
+    """Easter Sunday of a year (Western churches, Gregorian calendar).
+
+    The anonymous Gregorian computus (Meeus/Jones/Butcher), valid for every year of the
+    Gregorian calendar; Easter Sunday falls between March 22 and April 25.
+
+    Args:
+        year (int): A year, 1583 or later.
+
+    Returns:
+        date: Easter Sunday of that year, e.g. ``date(2026, 4, 5)``.
+
+    Raises:
+        ScheduleError: A year before 1583 (before the Gregorian calendar).
+    """
+    if not isinstance(year, int) or isinstance(year, bool) or year < 1583:
+        raise ScheduleError(
+            f"year {year!r} is not a Gregorian year (1583 or later)", field="year", value=year
+        )
+    a = year % 19
+    b, c = divmod(year, 100)
+    d, e = divmod(b, 4)
+    f = (b + 8) // 25
+    g = (b - f + 1) // 3
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    weekday_shift = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 22 * weekday_shift) // 451
+    month, day = divmod(h + weekday_shift - 7 * m + 114, 31)
+    return date(year, month, day + 1)
+
+
+EASTER_OFFSETS: Final = range(-80, 251)
+"""The days after Easter Sunday an :class:`Easter` event may start on: from January 1 of
+the earliest Easter (March 22) to December 31 of the latest (April 25), so every occurrence
+starts in the year of its Easter."""
+
+
+@attrs.frozen(kw_only=True)
+class Easter:
+    """Every year on a day counted from Easter Sunday, e.g. Easter Monday, Ascension.
+
+    A yearly rule for the holidays that move with Easter: ``offset`` days after Easter
+    Sunday (negative is before), from ``start`` to ``end`` wall-clock time. When ``end`` is
+    not after ``start`` the occurrence runs into the next day; the default 00:00–00:00 is
+    the whole day. Common offsets: 0 Easter Sunday, 1 Easter Monday, -2 Good Friday,
+    39 Ascension, 49 Whit Sunday (Pentecost), 50 Whit Monday.
+
+    Args:
+        offset (int): Days after Easter Sunday, -80 … 250 (every occurrence starts in the
+            year of its Easter).
+        start (time): Start, naive wall-clock time, whole seconds; default 00:00.
+        end (time): End, same; default 00:00 (the midnight that ends the day).
+        recurrence (Recurrence): First date and end (``after N``: N years).
+
+    Raises:
+        ScheduleError: An offset outside -80 … 250, or a bad time.
+    """
+
+    offset: int
+    start: time = time(0)
+    end: time = time(0)
+    recurrence: Recurrence = NEVER
+
+    def __attrs_post_init__(self) -> None:
+        if (
+            not isinstance(self.offset, int)
+            or isinstance(self.offset, bool)
+            or self.offset not in EASTER_OFFSETS
+        ):
+            raise ScheduleError(
+                f"offset {self.offset!r} is not a number of days from Easter Sunday between "
+                f"{EASTER_OFFSETS.start} and {EASTER_OFFSETS.stop - 1}",
+                field="offset",
+                value=self.offset,
+            )
+        _check_wall_time(self.start, "start")
+        _check_wall_time(self.end, "end")
+        if not isinstance(self.recurrence, Recurrence):
+            raise ScheduleError("recurrence must be a Recurrence", field="recurrence")
+
+    def day(self, year: int) -> date:
+        """The day the occurrence of a year starts on.
+
+        Args:
+            year (int): A year, 1583 or later.
+
+        Returns:
+            date: Easter Sunday of that year plus :attr:`offset` days (bounds not applied).
+        """
+        return easter_sunday(year) + timedelta(days=self.offset)
+
+    @property
+    def duration_seconds(self) -> int:
+        """Length of one occurrence in seconds of wall-clock time (1 … 86 400)."""
+        start = _seconds(self.start)
+        end = _seconds(self.end)
+        return end - start if end > start else end - start + 86_400
+
+    def __str__(self) -> str:
+        return (
+            f"easter{self.offset:+d} {self.start:%H:%M:%S}-{self.end:%H:%M:%S}"
+            f"{_bounds(self.recurrence)}"
+        )
+
+
 @attrs.frozen(kw_only=True)
 class Once:
     """A single occurrence from one wall-clock date-time to another.
@@ -382,8 +491,9 @@ class Once:
         return f"once {self.start:%Y-%m-%d %H:%M:%S} to {self.end:%Y-%m-%d %H:%M:%S}"
 
 
-TimeDefinition: TypeAlias = Weekly | Yearly | Once
-"""When an event is in force: :class:`Weekly`, :class:`Yearly` or :class:`Once`."""
+TimeDefinition: TypeAlias = Weekly | Yearly | Easter | Once
+"""When an event is in force: :class:`Weekly`, :class:`Yearly`, :class:`Easter` or
+:class:`Once`."""
 
 
 def _bounds(recurrence: Recurrence) -> str:
@@ -515,7 +625,7 @@ class ScheduleEvent:
 
     Args:
         name (str): Unique within its schedule, e.g. ``"newyear"``.
-        when (Weekly | Yearly | Once): The time definition.
+        when (Weekly | Yearly | Easter | Once): The time definition.
         action (Action): What happens to calls while it is in force.
         forward_to (ForwardTarget | None): Required for, and only for, ``Action.FORWARD``.
         instruction (str | None): Name of the voice prompt to play, e.g. ``"User unavailable"``.
@@ -534,9 +644,10 @@ class ScheduleEvent:
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
             raise ScheduleError("an event needs a name", field="name", value=self.name)
-        if not isinstance(self.when, Weekly | Yearly | Once):
+        if not isinstance(self.when, Weekly | Yearly | Easter | Once):
             raise ScheduleError(
-                f"event {self.name!r}: when must be Weekly, Yearly or Once, got {self.when!r}",
+                f"event {self.name!r}: when must be Weekly, Yearly, Easter or Once, "
+                f"got {self.when!r}",
                 field="when",
                 value=self.when,
             )
@@ -578,8 +689,8 @@ class DefaultEvent:
         )
 
 
-def _to_events(value: Iterable[ScheduleEvent]) -> tuple[ScheduleEvent, ...]:
-    return tuple(value)
+def _to_events(value: Iterable[ScheduleEvent] | ScheduleEvent) -> tuple[ScheduleEvent, ...]:
+    return as_items(value, "events")
 
 
 @attrs.frozen(kw_only=True)
@@ -609,6 +720,9 @@ class Schedule:
     _engines: dict[str, Any] = attrs.field(
         init=False, factory=dict, eq=False, repr=False, hash=False
     )
+    # the organisation's zone, given by the function numbers that keep this schedule:
+    # neither compared nor saved, kept by every edit, used when no zone is passed
+    _org_zone: str | None = attrs.field(init=False, default=None, eq=False, repr=False, hash=False)
 
     def __attrs_post_init__(self) -> None:
         seen: set[str] = set()
@@ -680,6 +794,73 @@ class Schedule:
 
     # -- editing (each returns a new Schedule) -----------------------------------------
 
+    def _evolve(self, **changes: Any) -> Schedule:
+        new = attrs.evolve(self, **changes)
+        object.__setattr__(new, "_org_zone", self._org_zone)
+        return new
+
+    def in_organization_zone(self, zone: str | None) -> Schedule:
+        """This schedule, answering in ``zone`` when neither it nor a question names one.
+
+        The organisation's function numbers give their schedules the organisation's
+        time zone this way (see :meth:`cloudtel.FunctionNumbers.add`), so
+        ``function.schedule.state_at(now)`` works without passing the zone. It is not
+        an override: it is neither saved nor compared, and ``time_zone`` stays ``None``.
+
+        Args:
+            zone (str | None): An IANA time zone name, or ``None`` to forget it.
+
+        Returns:
+            Schedule: An equal schedule that knows the zone (``self`` when it knew it).
+
+        Raises:
+            ScheduleError: An unknown zone.
+        """
+        if zone == self._org_zone:
+            return self
+        if zone is not None:
+            zone_of(zone)
+        new = attrs.evolve(self)
+        object.__setattr__(new, "_org_zone", zone)
+        return new
+
+    def update(self, event: str | int, /, **changes: Any) -> Schedule:
+        """Change some fields of one event, keeping its place.
+
+        Example: ``schedule.update("lunch", action=Action.FORWARD, forward_to=target)``
+        or ``schedule.update(0, when=Weekly(days="mon", start=time(9), end=time(12)))``.
+
+        Args:
+            event (str | int): The event, by name or position.
+            **changes: New values of ``name``, ``when``, ``action``, ``forward_to``,
+                ``instruction``.
+
+        Returns:
+            Schedule: The edited schedule.
+
+        Raises:
+            NotFoundError: No such event.
+            ScheduleError: A field that events do not have, or a combination that does
+                not fit (a forward target without Forward …); names the event.
+            DuplicateError: The new name belongs to another event.
+
+        Changing the action away from Forward drops the forward target with it.
+        """
+        position = self.index(event)
+        old = self.events[position]
+        fields = {f.name for f in attrs.fields(ScheduleEvent)}
+        unknown = sorted(set(changes) - fields)
+        if unknown:
+            raise ScheduleError(
+                f"event {old.name!r} has no field {', '.join(unknown)}; "
+                f"fields are: {', '.join(sorted(fields))}",
+                field=unknown[0],
+                value=changes[unknown[0]],
+            )
+        if changes.get("action") not in (None, Action.FORWARD) and "forward_to" not in changes:
+            changes["forward_to"] = None  # a forward target only goes with Forward
+        return self.replace(position, attrs.evolve(old, **changes))
+
     def insert(self, event: ScheduleEvent, position: int | None = None) -> Schedule:
         """Add an event.
 
@@ -696,7 +877,7 @@ class Schedule:
         """
         events = list(self.events)
         events.insert(len(events) if position is None else position, event)
-        return attrs.evolve(self, events=tuple(events))
+        return self._evolve(events=tuple(events))
 
     def move(self, event: str | int, position: int) -> Schedule:
         """Move an event to another position (the portal's drag).
@@ -723,7 +904,7 @@ class Schedule:
                 value=position,
             )
         events.insert(position % size, moved)
-        return attrs.evolve(self, events=tuple(events))
+        return self._evolve(events=tuple(events))
 
     def replace(self, event: str | int, new: ScheduleEvent) -> Schedule:
         """Replace an event (edit it) at the same position.
@@ -741,7 +922,7 @@ class Schedule:
         """
         events = list(self.events)
         events[self.index(event)] = new
-        return attrs.evolve(self, events=tuple(events))
+        return self._evolve(events=tuple(events))
 
     def remove(self, event: str | int) -> Schedule:
         """Remove an event.
@@ -757,7 +938,7 @@ class Schedule:
         """
         events = list(self.events)
         del events[self.index(event)]
-        return attrs.evolve(self, events=tuple(events))
+        return self._evolve(events=tuple(events))
 
     def set_default(
         self,
@@ -784,7 +965,7 @@ class Schedule:
             if isinstance(action, DefaultEvent)
             else DefaultEvent(action=action, forward_to=forward_to, instruction=instruction)
         )
-        return attrs.evolve(self, default=default)
+        return self._evolve(default=default)
 
     def with_time_zone(self, time_zone: str | None) -> Schedule:
         """Override (or, with ``None``, stop overriding) the organisation's time zone.
@@ -798,7 +979,7 @@ class Schedule:
         Raises:
             ScheduleError: An unknown zone.
         """
-        return attrs.evolve(self, time_zone=time_zone)
+        return self._evolve(time_zone=time_zone)
 
     # -- references --------------------------------------------------------------------
 
@@ -845,6 +1026,7 @@ class Schedule:
         """
         key = self.time_zone
         if key is None:
+            zone = zone if zone is not None else self._org_zone
             if zone is None:
                 raise ScheduleError(
                     "the schedule has no time zone of its own: pass the organisation's zone",
@@ -877,7 +1059,8 @@ class Schedule:
         Raises:
             ScheduleError: A naive datetime, or no time zone known.
         """
-        engine: CompiledSchedule | None = self._engines.get(self.time_zone or zone)  # type: ignore[arg-type]
+        key = self.time_zone or zone or self._org_zone
+        engine: CompiledSchedule | None = self._engines.get(key)  # type: ignore[arg-type]
         if engine is None:
             engine = self.compiled(zone)
         return engine.state_at(instant)

@@ -9,11 +9,11 @@ from typing import Any
 import cattrs
 from cattrs.strategies import configure_tagged_union
 
-from cloudtel.schedules._model import MonthDayTime, Once, TimeDefinition, Weekly, Yearly
+from cloudtel.schedules._model import Easter, MonthDayTime, Once, TimeDefinition, Weekly, Yearly
 
 __all__ = ["configure_schedule_converter"]
 
-_TAGS = {Weekly: "weekly", Yearly: "yearly", Once: "once"}
+_TAGS = {Weekly: "weekly", Yearly: "yearly", Easter: "easter", Once: "once"}
 _MONTH_DAY_TIME = re.compile(r"(\d{1,2})-(\d{1,2})[ T](\d{1,2}:\d{2}(?::\d{2})?)")
 
 
@@ -37,9 +37,10 @@ def _read(value: Any, _type: Any) -> MonthDayTime:
 def configure_schedule_converter(converter: cattrs.Converter) -> None:
     """Teach a converter the time definitions of schedule events.
 
-    An event's ``when`` is a table with a ``kind`` key, ``"weekly"``, ``"yearly"`` or
-    ``"once"``, next to the fields of :class:`~cloudtel.schedules.Weekly`,
-    :class:`~cloudtel.schedules.Yearly` or :class:`~cloudtel.schedules.Once`. A yearly
+    An event's ``when`` is a table with a ``kind`` key, ``"weekly"``, ``"yearly"``,
+    ``"easter"`` or ``"once"``, next to the fields of :class:`~cloudtel.schedules.Weekly`,
+    :class:`~cloudtel.schedules.Yearly`, :class:`~cloudtel.schedules.Easter` or
+    :class:`~cloudtel.schedules.Once`. A yearly
     start or end is written ``"01-01 00:00:00"`` (month-day time). The converter must
     already know dates, times and phone numbers (see
     :func:`cloudtel.serialization.configure_converter`).

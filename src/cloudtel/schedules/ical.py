@@ -25,9 +25,9 @@ cloudtel can express them: all-day events, ``FREQ=DAILY``, ``DURATION`` instead 
 ``DTEND``, UTC or other-zone times of one-off events (converted to the schedule's wall
 clock), events without cloudtel properties (their action is ``default_action``,
 Closed unless told otherwise) and duplicate summaries (numbered ``name (2)`` …).
-Anything else (``RDATE``, ``EXDATE``, ``RECURRENCE-ID`` overrides, ``INTERVAL`` above 1,
-monthly rules, ``BYSETPOS`` …) is refused with a :class:`~cloudtel.errors.ScheduleError`
-that names the event and the property.
+Anything else (``RDATE`` without ``X-CLOUDTEL-EASTER``, ``EXDATE``, ``RECURRENCE-ID``
+overrides, ``INTERVAL`` above 1, monthly rules, ``BYSETPOS`` …) is refused with a
+:class:`~cloudtel.errors.ScheduleError` that names the event and the property.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from cloudtel.numbers import PhoneNumber
 from cloudtel.schedules._model import (
     Action,
     DefaultEvent,
+    Easter,
     ForwardTarget,
     Once,
     Recurrence,
@@ -57,7 +58,7 @@ from cloudtel.schedules._model import (
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
-__all__ = ["EXTRA", "from_ical", "to_ical"]
+__all__ = ["EASTER_YEARS", "EXTRA", "from_ical", "to_ical"]
 
 EXTRA: Final = "ical"
 """The optional extra that installs what this module needs."""
@@ -67,6 +68,9 @@ PRODID: Final = "-//cloudtel//schedule//EN"
 
 ANCHOR: Final = date(2000, 1, 1)
 """Where an event without a first date starts in an exported calendar (a leap year)."""
+
+EASTER_YEARS: Final = 100
+"""How many yearly occurrences of an Easter rule an export lists as ``RDATE`` values."""
 
 _BYDAY: Final = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _NAMESPACE: Final = uuid.UUID("6f1c3f5e-2b0e-4c55-9a43-1d8f0c7e5a21")
@@ -190,6 +194,19 @@ def _event(
     if isinstance(when, Once):
         start, end = when.start, when.end
         last = end.date()
+    elif isinstance(when, Easter):
+        start, end, later = _easter_dates(when)
+        if later:
+            component.add("rdate", [moment.replace(tzinfo=tz) for moment in later])
+        component.add("x-cloudtel-easter", ical.vText(str(when.offset)))
+        recurrence = when.recurrence
+        first_bound = "none" if recurrence.first is None else recurrence.first.isoformat()
+        component.add("x-cloudtel-first", ical.vText(first_bound))
+        if recurrence.until is not None:
+            component.add("x-cloudtel-until", ical.vText(recurrence.until.isoformat()))
+        if recurrence.count is not None:
+            component.add("x-cloudtel-count", ical.vText(str(recurrence.count)))
+        last = (later[-1] if later else end).date() + timedelta(days=1)
     else:
         start, end, rule, first_text = _recurring(when, tz)
         component.add("rrule", rule)
@@ -234,6 +251,26 @@ def _recurring(
     elif recurrence.first != start.date():
         first_text = recurrence.first.isoformat()
     return start, end, rule, first_text
+
+
+def _easter_dates(when: Easter) -> tuple[datetime, datetime, list[datetime]]:
+    """First occurrence (start, end) of an Easter rule and the starts of the later ones."""
+    recurrence = when.recurrence
+    base = ANCHOR if recurrence.first is None else recurrence.first
+    if recurrence.until is not None and recurrence.until < base:
+        base = recurrence.until - timedelta(days=400)
+    year = base.year if when.day(base.year) >= base else base.year + 1
+    total = EASTER_YEARS if recurrence.count is None else min(recurrence.count, EASTER_YEARS)
+    starts: list[datetime] = []
+    for number in range(total):
+        day = when.day(year + number)
+        if recurrence.until is not None and day > recurrence.until:
+            break
+        starts.append(datetime.combine(day, when.start))
+    if not starts:  # an until before any occurrence: show where it would have been
+        starts.append(datetime.combine(when.day(year), when.start))
+    first = starts[0]
+    return first, first + timedelta(seconds=when.duration_seconds), starts[1:]
 
 
 def _weekly_end(start: datetime, when: Weekly) -> datetime:
@@ -421,7 +458,10 @@ _RULE_PARTS: Final = {
 def _read_event(component: Any, index: int, tz: ZoneInfo, default_action: Action) -> ScheduleEvent:
     name = _text(component.get("summary")) or f"event {index + 1}"
     where = f"event {index + 1} ({name!r})"
+    easter = _text(component.get("x-cloudtel-easter"))
     for key in _UNSUPPORTED:
+        if key == "rdate" and easter is not None:
+            continue
         if component.get(key) is not None:
             raise ScheduleError(
                 f"{where}: {key.upper()} cannot be expressed in a cloudtel schedule (add the "
@@ -436,7 +476,14 @@ def _read_event(component: Any, index: int, tz: ZoneInfo, default_action: Action
     start, end, all_day = _span(component, tz, where)
     rule = component.get("rrule")
     when: TimeDefinition
-    if rule is None:
+    if easter is not None:
+        if rule is not None:
+            raise ScheduleError(
+                f"{where}: an Easter rule (X-CLOUDTEL-EASTER) cannot also have an RRULE",
+                field="rrule",
+            )
+        when = _easter_rule(easter, start, end, component, where)
+    elif rule is None:
         when = Once(start=start, end=end)
     else:
         if not all_day:
@@ -448,6 +495,55 @@ def _read_event(component: Any, index: int, tz: ZoneInfo, default_action: Action
         )
     except ScheduleError as exc:
         raise ScheduleError(f"{where}: {exc}", **exc.context) from exc
+
+
+def _easter_rule(
+    offset_text: str, start: datetime, end: datetime, component: Any, where: str
+) -> Easter:
+    try:
+        offset = int(offset_text.strip())
+    except ValueError:
+        raise ScheduleError(
+            f"{where}: X-CLOUDTEL-EASTER {offset_text!r} is not a number of days",
+            field="x-cloudtel-easter",
+            value=offset_text,
+        ) from None
+    first_text = _text(component.get("x-cloudtel-first"))
+    until_text = _text(component.get("x-cloudtel-until"))
+    count_text = _text(component.get("x-cloudtel-count"))
+    try:
+        first = (
+            start.date()
+            if first_text is None
+            else None
+            if first_text.strip().lower() == "none"
+            else date.fromisoformat(first_text.strip())
+        )
+        until = None if until_text is None else date.fromisoformat(until_text.strip())
+        count = None if count_text is None else int(count_text.strip())
+    except ValueError as exc:
+        raise ScheduleError(
+            f"{where}: bad bounds of an Easter rule: {exc}", field="x-cloudtel-first"
+        ) from None
+    try:
+        when = Easter(
+            offset=offset,
+            start=start.time(),
+            end=end.time(),
+            recurrence=Recurrence(first=first, until=until, count=count),
+        )
+    except ScheduleError as exc:
+        raise ScheduleError(f"{where}: {exc}", **exc.context) from exc
+    if when.day(start.year) != start.date() or end - start != timedelta(
+        seconds=when.duration_seconds
+    ):
+        raise ScheduleError(
+            f"{where}: DTSTART {start} to DTEND {end} is not an occurrence of "
+            f"X-CLOUDTEL-EASTER {offset} (Easter Sunday {offset:+d} days, at most a day long)",
+            field="dtstart",
+            value=start,
+        )
+    return when
 
 
 def _span(component: Any, tz: ZoneInfo, where: str) -> tuple[datetime, datetime, bool]:
