@@ -91,8 +91,13 @@ API_PAGES = (
     (
         "provisioning",
         "Provisioning and check-sync",
-        "provisioning folders and SIP NOTIFY",
-        ("cloudtel.provisioning", "cloudtel.provisioning_defaults", "cloudtel.sip"),
+        "provisioning folders, the phones' clock and SIP NOTIFY",
+        (
+            "cloudtel.provisioning",
+            "cloudtel.provisioning_defaults",
+            "cloudtel.phone_clock",
+            "cloudtel.sip",
+        ),
     ),
     (
         "messaging",
@@ -105,6 +110,12 @@ API_PAGES = (
         "Org files",
         "loading and saving organisations in TOML and JSON",
         ("cloudtel.serialization",),
+    ),
+    (
+        "changes",
+        "Concurrent editing and change sets",
+        "merging concurrent edits, change sets with risk classes, the journal of saves",
+        ("cloudtel.changes", "cloudtel._journal", "cloudtel._merging"),
     ),
     (
         "plugins",

@@ -17,6 +17,7 @@ import importlib
 from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
+    from cloudtel._journal import JournalEntry, read_journal
     from cloudtel._keyed import Keyed
     from cloudtel.accounts import (
         Accounts,
@@ -53,6 +54,7 @@ if TYPE_CHECKING:
         wav_to_raw,
         write_alaw_wav,
     )
+    from cloudtel.changes import ChangeSet, ObjectChange, Risk
     from cloudtel.contacts import (
         Contact,
         ContactKind,
@@ -145,6 +147,7 @@ if TYPE_CHECKING:
     )
     from cloudtel.numbers import NumberRange, PhoneNumber
     from cloudtel.org import Blob, Organization, Part, Reference, UserPage, part
+    from cloudtel.phone_clock import DstChange, TimeRule, time_rule
     from cloudtel.phones import Phones
     from cloudtel.prompts import PromptAudio, PromptLibrary, VoicePrompt
     from cloudtel.provisioning import (
@@ -156,7 +159,9 @@ if TYPE_CHECKING:
         ProvisioningSettings,
         SyncReport,
         provision,
+        render_common_files,
         render_organization,
+        sip_user_name,
         sync_phones,
     )
     from cloudtel.provisioning_defaults import (
@@ -192,7 +197,7 @@ if TYPE_CHECKING:
     from cloudtel.schedules.ical import from_ical as schedule_from_ical
     from cloudtel.schedules.ical import to_ical as schedule_to_ical
     from cloudtel.schedules.view import Stretch, WeekView, week_view
-    from cloudtel.serialization import dumps, load, loads, save
+    from cloudtel.serialization import dumps, load, loads, merge, save
     from cloudtel.services import RecordingRequest
     from cloudtel.sip import NotifyOutcome, NotifyResult, SipTarget, check_sync
     from cloudtel.users import (
@@ -207,6 +212,7 @@ if TYPE_CHECKING:
     )
 
 _SOURCES: Final[dict[str, tuple[str, ...]]] = {
+    "cloudtel._journal": ("JournalEntry", "read_journal"),
     "cloudtel._keyed": ("Keyed",),
     "cloudtel.accounts": (
         "Accounts",
@@ -280,6 +286,7 @@ _SOURCES: Final[dict[str, tuple[str, ...]]] = {
         "SipAccount",
         "SipPhone",
     ),
+    "cloudtel.changes": ("ChangeSet", "ObjectChange", "Risk"),
     "cloudtel.directory": ("phone_directory",),
     "cloudtel.errors": (
         "AccessDeniedError",
@@ -335,6 +342,7 @@ _SOURCES: Final[dict[str, tuple[str, ...]]] = {
     ),
     "cloudtel.numbers": ("NumberRange", "PhoneNumber"),
     "cloudtel.org": ("Blob", "Organization", "Part", "Reference", "UserPage", "part"),
+    "cloudtel.phone_clock": ("DstChange", "TimeRule", "time_rule"),
     "cloudtel.phones": ("Phones",),
     "cloudtel.prompts": ("PromptAudio", "PromptLibrary", "VoicePrompt"),
     "cloudtel.provisioning": (
@@ -346,7 +354,9 @@ _SOURCES: Final[dict[str, tuple[str, ...]]] = {
         "ProvisioningSettings",
         "SyncReport",
         "provision",
+        "render_common_files",
         "render_organization",
+        "sip_user_name",
         "sync_phones",
     ),
     "cloudtel.provisioning_defaults": (
@@ -381,7 +391,7 @@ _SOURCES: Final[dict[str, tuple[str, ...]]] = {
     ),
     "cloudtel.schedules.ical": ("schedule_from_ical=from_ical", "schedule_to_ical=to_ical"),
     "cloudtel.schedules.view": ("Stretch", "WeekView", "week_view"),
-    "cloudtel.serialization": ("dumps", "load", "loads", "save"),
+    "cloudtel.serialization": ("dumps", "load", "loads", "merge", "save"),
     "cloudtel.services": ("RecordingRequest",),
     "cloudtel.sip": ("NotifyOutcome", "NotifyResult", "SipTarget", "check_sync"),
     "cloudtel.users": (
@@ -412,6 +422,7 @@ __all__ = [
     "AudioFormatError",
     "Blob",
     "Change",
+    "ChangeSet",
     "Channel",
     "CloudtelError",
     "CompiledSchedule",
@@ -431,6 +442,7 @@ __all__ = [
     "DirectoryLink",
     "DirectoryNumber",
     "DriverNotFoundError",
+    "DstChange",
     "DuplicateError",
     "Easter",
     "EffectiveContact",
@@ -454,6 +466,7 @@ __all__ = [
     "InvalidPhoneNumberError",
     "InvalidValueError",
     "IssuedSecret",
+    "JournalEntry",
     "JpegInfo",
     "KeyLayout",
     "KeyLayoutError",
@@ -471,6 +484,7 @@ __all__ = [
     "NotifyResult",
     "NumberNotAvailableError",
     "NumberRange",
+    "ObjectChange",
     "Once",
     "Organization",
     "OutboxTransport",
@@ -505,6 +519,7 @@ __all__ = [
     "RenderedFile",
     "ResetToken",
     "ResolvedSetting",
+    "Risk",
     "Schedule",
     "ScheduleError",
     "ScheduleEvent",
@@ -522,6 +537,7 @@ __all__ = [
     "StatusList",
     "Stretch",
     "SyncReport",
+    "TimeRule",
     "Transport",
     "TransportSpec",
     "Transports",
@@ -559,6 +575,7 @@ __all__ = [
     "inspect_jpeg",
     "load",
     "loads",
+    "merge",
     "part",
     "phone_directory",
     "provision",
@@ -566,7 +583,9 @@ __all__ = [
     "read_aiff",
     "read_alaw_wav",
     "read_audio",
+    "read_journal",
     "read_wav",
+    "render_common_files",
     "render_organization",
     "require_admin_view",
     "require_self_or_admin_view",
@@ -575,8 +594,10 @@ __all__ = [
     "schedule_to_ical",
     "send_pending",
     "send_welcome",
+    "sip_user_name",
     "states_at_instant",
     "sync_phones",
+    "time_rule",
     "transport_specs",
     "validate_password",
     "validate_pin",
