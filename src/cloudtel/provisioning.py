@@ -514,6 +514,7 @@ class _Renderer:
         self.links: dict[tuple[str, str], tuple[DirectoryLink, ...]] = {}
         self.named: dict[tuple[str, str], Directory] = {}
         self.shown: dict[tuple[str, str], tuple[Directory, ...]] = {}
+        self.contexts: dict[tuple[object, ...], PhoneContext] = {}
 
     def driver(self, family: str) -> PhoneDriver:
         if family not in self.drivers:
@@ -564,19 +565,52 @@ class _Renderer:
             return (), ()
         return directories, self._links(phone.family, directories)
 
+    def _context(self, phone: SipPhone, links: tuple[DirectoryLink, ...]) -> PhoneContext:
+        """The phone's context: what phones of its kind share, with its own account.
+
+        The same as :func:`_context` gives. Everything but the account is the same for
+        every phone with the same language, directories and inherited settings, so that
+        part is built (and checked) once per kind and each phone's context is a copy
+        with its account (a :class:`~cloudtel.devices.SipAccount`, checked when made).
+        """
+        org, settings = self.org, self.settings
+        accounts: tuple[SipAccount, ...] = ()
+        language = self.common.language
+        if phone.user is not None:
+            user = org.user(phone.user)
+            account = (settings.account_for or default_account)(org, phone, user, settings)
+            accounts = () if account is None else (account,)
+            language = phone_language(_language_of(org, user))
+        inherited = self._inherited(phone)
+        key = (language, links, tuple(inherited.values()))
+        shared = self.contexts.get(key)
+        if shared is None:
+            shared = self.contexts[key] = attrs.evolve(
+                _context(
+                    org,
+                    phone,
+                    settings,
+                    self.names,
+                    directories=links,
+                    inherited=inherited,
+                    common=self.common,
+                    sip_users=self.sip_users,
+                ),
+                accounts=(),
+                language=language,
+            )
+        if not accounts:
+            return shared
+        context: PhoneContext = object.__new__(PhoneContext)
+        for name in _CONTEXT_FIELDS:
+            object.__setattr__(context, name, getattr(shared, name))
+        object.__setattr__(context, "accounts", accounts)
+        return context
+
     def render(self, phone: SipPhone, *, every_shared: bool = False) -> PhoneFiles:
         driver = self.driver(phone.family)
         directories, links = self._shown(phone)
-        context = _context(
-            self.org,
-            phone,
-            self.settings,
-            self.names,
-            directories=links,
-            inherited=self._inherited(phone),
-            common=self.common,
-            sip_users=self.sip_users,
-        )
+        context = self._context(phone, links)
         files = driver.render_phone(phone, context)
         shared: frozenset[str] = _NO_PATHS
         for directory in directories:
@@ -626,6 +660,7 @@ class _Renderer:
 
 
 _NO_PATHS: frozenset[str] = frozenset()
+_CONTEXT_FIELDS = tuple(field.name for field in attrs.fields(PhoneContext))
 
 
 def render_phone(
