@@ -171,7 +171,15 @@ from cloudtel.schedules.view import Stretch, WeekView, week_view
 from cloudtel.serialization import dumps, load, loads, save
 from cloudtel.services import RecordingRequest
 from cloudtel.sip import NotifyOutcome, NotifyResult, SipTarget, check_sync
-from cloudtel.users import MobilePhone, ResolvedSetting, Settings, User, UserGroup, Visibility
+from cloudtel.users import (
+    GroupRole,
+    MobilePhone,
+    ResolvedSetting,
+    Settings,
+    User,
+    UserGroup,
+    Visibility,
+)
 
 __all__ = [
     "AccessDeniedError",
@@ -214,6 +222,7 @@ __all__ = [
     "FunctionNumber",
     "FunctionNumbers",
     "FunctionStatus",
+    "GroupRole",
     "HiddenContact",
     "HttpSmsTransport",
     "ImportReport",

@@ -1,0 +1,235 @@
+"""Rules of the operator manual (reference/portal-manual-nl.txt) the SDK used to miss.
+
+Each test quotes the manual's words it pins, as they stand in the manual (Dutch, or the
+portal's English screen text; the manual is a scan, so a few quoted words keep its
+spelling).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import attrs
+import pytest
+
+from cloudtel import (
+    Accounts,
+    DuplicateError,
+    FileProblemsError,
+    GroupRole,
+    InvalidPhoneNumberError,
+    InvalidValueError,
+    MobilePhone,
+    NumberNotAvailableError,
+    Organization,
+    PhoneNumber,
+    ResolvedSetting,
+    Settings,
+    User,
+    UserGroup,
+    Visibility,
+    dumps,
+    load,
+    loads,
+    save,
+)
+
+ADEL = "adel.alkoubaisy@orange.be"
+ALEXANDRA = "alexandra.meuwissen@orange.be"
+PASSWORD = "harbour-lantern-meadow-77"
+
+
+@pytest.fixture
+def org() -> Organization:
+    org = Organization(
+        name="Orange labo",
+        domain="orange.be",
+        number_ranges=("+3227811600-+3227811699",),
+    )
+    org.add_group(UserGroup(name="Everybody"))
+    org.add_group(UserGroup(name="Sales"))
+    org.add_user(User(username=ADEL, groups=("Everybody",), primary_line="+3227811601"))
+    org.add_user(User(username=ALEXANDRA, groups=("Everybody",), primary_line="+3227811602"))
+    return org
+
+
+# --- mobile numbers ---------------------------------------------------------------------
+# "Voer uw gebruikersnaam of mobiel telefoonnummer in." / "bv. mobiel nummer +324.........."
+# "het mobiele nummer van een gebruiker wijzigen: ... Gebruik steeds het formaat +32......"
+
+
+def test_another_users_office_line_is_not_accepted_as_a_mobile(org: Organization) -> None:
+    before = org.user(ALEXANDRA)
+    with pytest.raises(InvalidPhoneNumberError, match="an office line goes in primary_line"):
+        org.update_user(ALEXANDRA, mobile_phones=["+3227811601"])  # Adel's office line
+    # an organisation with a range of mobile numbers (lines of type "Mobile VPN")
+    org.number_ranges = (*org.number_ranges, "+32470000000-+32470000099")
+    org.update_user(ADEL, primary_line="+32470000001", line_type="Mobile VPN")
+    with pytest.raises(NumberNotAvailableError, match="office line") as caught:
+        org.update_user(ALEXANDRA, mobile_phones=[MobilePhone(number="+32470000001")])
+    assert f"user {ADEL}" in str(caught.value)
+    assert caught.value.context == {"field": "mobile_phones[0]", "value": "+32470000001"}
+    with pytest.raises(NumberNotAvailableError, match="a free number"):
+        org.update_user(ALEXANDRA, mobile_phones=["+32470000050"])
+    assert org.user(ALEXANDRA) == before
+
+
+def test_a_fixed_line_number_is_not_a_mobile() -> None:
+    with pytest.raises(InvalidPhoneNumberError, match="not a mobile number"):
+        MobilePhone(number="+3233001000")  # Antwerp, a fixed line
+    assert MobilePhone(number="0470/12.34.56").number == PhoneNumber("+32470123456")
+
+
+def test_the_same_mobile_on_two_users_is_refused_so_login_by_mobile_keeps_working(
+    org: Organization,
+) -> None:
+    org.update_user(ADEL, mobile_phones=["+32 470 12 34 56"])
+    with pytest.raises(DuplicateError, match=f"mobile of user '{ADEL}'"):
+        org.update_user(ALEXANDRA, mobile_phones=["0470 12 34 56"])
+    assert org.user(ALEXANDRA).mobile_phones == ()
+    accounts: Accounts = org.accounts
+    accounts.set_password(ADEL, PASSWORD)
+    assert accounts.login("0470123456", PASSWORD).username == ADEL
+    # the mobile is free again once its user lets it go (or is renamed: still theirs)
+    org.update_user(ADEL, username="adel@orange.be")
+    org.update_user("adel@orange.be", mobile_phones=[])
+    org.update_user(ALEXANDRA, mobile_phones=["0470 12 34 56"])
+
+
+def test_a_file_with_the_same_mobile_on_two_users_does_not_validate(
+    org: Organization, tmp_path: Path
+) -> None:
+    org.update_user(ADEL, mobile_phones=["+32470123456"])
+    text = dumps(org, "toml")
+    copied = text.replace(
+        'primary_line = "+3227811602"',
+        'primary_line = "+3227811602"\nmobile_phones = [{ number = "+32470123456" }]',
+    )
+    assert copied != text
+    with pytest.raises(FileProblemsError, match="mobile of user") as caught:
+        loads(copied, "toml")
+    assert any("mobile_phones[0]" in str(p) for p in caught.value.problems)
+
+
+# --- the group's configuration reaches new mobiles ----------------------------------------
+# "Zodra de instellingen voor een gebruikersgroep zijn gedefinieerd, kunnen ze worden
+#  toegepast door een nieuwe gebruiker aan de groep toe te wijzen."
+
+
+def test_a_new_mobile_gets_the_mobile_profile_of_its_users_group(org: Organization) -> None:
+    org.update_group("Everybody", settings=Settings(mobile_profile="Twinning"))
+    assert org.resolve_settings(ADEL)["mobile_profile"] == ResolvedSetting(
+        "Twinning", "group:Everybody"
+    )
+    user = org.update_user(ADEL, mobile_phones=["+32470123456"])
+    assert user.mobile_phones[0].profile == "Twinning"
+    # a profile chosen for this mobile wins; a mobile the user had keeps its profile
+    org.update_group("Everybody", settings=Settings(mobile_profile="Advanced"))
+    user = org.update_user(
+        ADEL,
+        mobile_phones=[
+            *org.user(ADEL).mobile_phones,
+            MobilePhone(number="+32496112233", profile="Standard"),
+            MobilePhone(number="+32475000001"),
+        ],
+    )
+    assert [m.profile for m in user.mobile_phones] == ["Twinning", "Standard", "Advanced"]
+    new = org.add_user(
+        User(username="new@orange.be", groups=("Everybody",), mobile_phones=["+32475000002"])
+    )
+    assert new.mobile_phones[0].profile == "Advanced"
+
+
+# --- lines: line type, aliases ------------------------------------------------------------
+# "Primary line  The primary published phone number ... Number +32024T0653 Line type: Mohile VPH"
+# "Aliases can be used to trigger the call routing rules of 2 personal line aven if
+#  calling ancther number."  "Add an alias to this number"
+
+
+def test_the_primary_line_has_a_line_type_that_is_saved(org: Organization, tmp_path: Path) -> None:
+    org.update_user(ADEL, line_type="Mobile VPN")
+    save(org, tmp_path / "org.toml")
+    assert load(tmp_path / "org.toml").user(ADEL).line_type == "Mobile VPN"
+    with pytest.raises(InvalidValueError, match="line type but no primary line"):
+        User(username="x@orange.be", line_type="Mobile VPN")
+
+
+def test_an_alias_is_attached_to_the_primary_line_and_routes_like_it(org: Organization) -> None:
+    user = org.update_user(ADEL, aliases=["02 781 16 51"])
+    assert user.routing_line("+3227811651") == PhoneNumber("+3227811601")
+    assert user.routing_line("+3227811601") == PhoneNumber("+3227811601")
+    assert user.routing_line("+3227811602") is None  # Alexandra's line
+    with pytest.raises(InvalidValueError, match="an alias is attached to a line"):
+        User(username="x@orange.be", aliases=["+3227811653"])
+
+
+# --- a mobile's options -----------------------------------------------------------------
+# "Mobile phones  Number Mobile profile Mobile client licence Full caller ID for incoming
+#  calls PBX integration"
+
+
+def test_a_mobile_has_a_client_licence_full_caller_id_and_pbx_integration(
+    org: Organization, tmp_path: Path
+) -> None:
+    org.update_group(
+        "Everybody", settings=Settings(mobile_client_licence=True, pbx_integration=True)
+    )
+    user = org.update_user(
+        ADEL,
+        mobile_phones=[
+            MobilePhone(number="+32470123456", full_caller_id=True),
+            MobilePhone(number="+32470123457", client_licence=False),
+        ],
+    )
+    first, second = user.mobile_phones
+    assert (first.client_licence, first.full_caller_id, first.pbx_integration) == (
+        True,
+        True,
+        True,
+    )
+    assert (second.client_licence, second.full_caller_id, second.pbx_integration) == (
+        False,
+        False,
+        True,
+    )
+    save(org, tmp_path / "org.toml")
+    assert load(tmp_path / "org.toml").user(ADEL).mobile_phones == user.mobile_phones
+
+
+# --- user groups: roles and every service setting --------------------------------------
+# "Name  Schedules admin  ACD Supervisor  Federated" (the columns of the user group list)
+# "Alle diensten kunnen op groepsniveau in het systeem worden geconfigureerd."
+
+
+def test_group_roles_are_the_columns_of_the_user_group_list(
+    org: Organization, tmp_path: Path
+) -> None:
+    org.update_group("Everybody", roles=["Federated"])
+    org.update_group("Sales", roles=[GroupRole.ACD_SUPERVISOR, "schedules admin"])
+    assert org.group("Sales").roles == (GroupRole.SCHEDULES_ADMIN, GroupRole.ACD_SUPERVISOR)
+    assert org.roles_of(ADEL) == (GroupRole.FEDERATED,)
+    org.add_member(ADEL, "Sales")
+    assert org.roles_of(ADEL) == tuple(GroupRole)
+    save(org, tmp_path / "org.toml")
+    assert load(tmp_path / "org.toml").group("Sales").roles == org.group("Sales").roles
+    with pytest.raises(InvalidValueError, match="roles are 'Schedules admin'"):
+        UserGroup(name="x", roles=["Receptionist"])
+
+
+@pytest.mark.parametrize("name", [f.name for f in attrs.fields(Settings)])
+def test_every_service_setting_can_be_set_per_group(org: Organization, name: str) -> None:
+    values = {
+        "language": "fr",
+        "time_zone": "UTC",
+        "cost_centre": "SALES-1",
+        "softphone": True,
+        "mobile_profile": "Twinning",
+        "mobile_client_licence": True,
+        "full_caller_id": True,
+        "pbx_integration": True,
+    }
+    value = values.get(name, Visibility.HIDDEN)
+    org.update_group("Sales", settings=Settings(**{name: value}))
+    org.add_member(ADEL, "Sales")
+    assert org.resolve_settings(ADEL)[name] == ResolvedSetting(value, "group:Sales")
+    assert org.resolve_settings(ALEXANDRA)[name].source != "group:Sales"
