@@ -84,12 +84,13 @@ def test_provision_writes_the_folder_and_reports(
     argv = ["provision", str(example_path), "--out", str(out_dir), "--passwords", str(passwords)]
     status, out, _ = run(capsys, *argv)
     assert status == 0
-    assert "08000FBBAD78  08000FBBAD78.cfg            added" in out
-    assert "2 phones, 4 files: 4 added, 0 changed, 0 unchanged, 0 stale" in out
+    assert "08000FBBAD78  08000FBBAD78.cfg" in out
+    assert "shared        directory/mitel-org.xml" in out
+    assert "2 phones, 6 files: 6 added, 0 changed, 0 unchanged, 0 stale" in out
     assert "warning: phone 249AD8A1B2C3: no SIP password for alexandra.meuwissen@orange.be" in out
     assert "sip line1 password: pw-steven" in (out_dir / "08000FBBAD78.cfg").read_text()
     status, out, _ = run(capsys, *argv)
-    assert "0 added, 0 changed, 4 unchanged" in out
+    assert "0 added, 0 changed, 6 unchanged" in out
 
 
 def test_provision_refuses_a_bad_passwords_file(
@@ -180,7 +181,7 @@ def test_the_demo_section_writes_and_shows_the_phone_files(
 ) -> None:
     text = phones_demo_section(example_org, tmp_path)
     assert text.startswith("== SIP desk phones")
-    assert "2 phones, 4 files: 4 added" in text
+    assert "2 phones, 6 files: 6 added" in text
     assert "sip line1 user name: steven.lathouwers" in text
     assert "provisioned again with nothing changed: 0 files written" in text
     assert (tmp_path / "phones" / "249ad8a1b2c3.cfg").read_text().startswith("#!version")

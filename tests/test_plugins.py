@@ -15,6 +15,7 @@ import types
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+import attrs
 import pytest
 
 import cloudtel
@@ -157,6 +158,25 @@ def test_hook_cloudtel_render_directory(dummy: object) -> None:
     )
     files = plugins.get_driver("dummy").render_directory(_phone(), directory, CONTEXT)
     assert files[0].content == b"# Directory\nAdel: +3227811601\n"
+    # a directory many phones share: no phone, its name names the file
+    shared = attrs.evolve(directory, name="directory/dummy-org")
+    driver = plugins.get_driver("dummy")
+    files = driver.render_shared_directory(cloudtel_dummy.D1, shared, CONTEXT)
+    assert [f.path for f in files] == ["directory/dummy-org.txt"]
+    assert files[0].content == b"# Directory\nAdel: +3227811601\n"
+
+
+def test_a_shared_directory_file_outside_its_name_is_refused(dummy: object) -> None:
+    class Stray:
+        @hookimpl(tryfirst=True)
+        def cloudtel_render_directory(self, phone: object, model: PhoneModel) -> object:
+            del phone, model
+            return (RenderedFile(path="08000fbbad78.txt", content=b""),)
+
+    plugins.register(Stray(), name="stray")
+    shared = Directory(name="directory/dummy-org")
+    with pytest.raises(PluginError, match="must start with that name"):
+        plugins.get_driver("dummy").render_shared_directory(cloudtel_dummy.D1, shared, CONTEXT)
 
 
 def test_hook_cloudtel_parse_config(dummy: object) -> None:

@@ -21,12 +21,11 @@ from cloudtel import Organization
 from cloudtel.contacts import Contact, PhoneEntry
 from cloudtel.devices import PhoneNumberKey, SipPhone
 from cloudtel.errors import FileProblemsError, InvalidValueError
-from cloudtel.plugins import driver_for
 from cloudtel.provisioning import (
     MANIFEST,
+    SHARED,
     FileChange,
     ProvisioningSettings,
-    phone_context,
     provision,
     render_organization,
     render_phone,
@@ -45,8 +44,9 @@ SETTINGS = ProvisioningSettings(server_url="http://127.0.0.1:8080/prov", sip_pas
 def _snapshot(folder: Path) -> dict[str, tuple[int, int, bytes]]:
     """name → (inode, mtime_ns, bytes) of every file: a rewrite changes the inode."""
     return {
-        p.name: (p.stat().st_ino, p.stat().st_mtime_ns, p.read_bytes())
-        for p in sorted(folder.iterdir())
+        p.relative_to(folder).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns, p.read_bytes())
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
     }
 
 
@@ -55,31 +55,52 @@ def _snapshot(folder: Path) -> dict[str, tuple[int, int, bytes]]:
 # ---------------------------------------------------------------------------
 
 
-def test_every_phone_of_the_example_is_written_with_its_directory(
+MITEL_ORG = "directory/mitel-org.xml"
+YEALINK_ORG = "directory/yealink-org.xml"
+
+
+def _files(folder: Path) -> list[str]:
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+
+
+def test_every_phone_of_the_example_is_written_with_the_shared_directories(
     example_org: Organization, tmp_path: Path
 ) -> None:
     report = provision(example_org, tmp_path, SETTINGS)
-    assert report.summary() == "2 phones, 4 files: 4 added, 0 changed, 0 unchanged, 0 stale"
-    assert sorted(p.name for p in tmp_path.iterdir()) == [
-        MANIFEST,
-        "08000FBBAD78-directory.xml",
-        "08000FBBAD78.cfg",
-        "249ad8a1b2c3-directory.xml",
-        "249ad8a1b2c3.cfg",
-    ]
+    assert report.summary() == "2 phones, 6 files: 6 added, 0 changed, 0 unchanged, 0 stale"
+    files = _files(tmp_path)
+    contacts = [f for f in files if "-contacts-" in f]
+    # Steven and Alexandra see the contacts of the group Everybody: one file per family
+    assert len(contacts) == 2
+    assert files == sorted(
+        [MANIFEST, "08000FBBAD78.cfg", "249ad8a1b2c3.cfg", MITEL_ORG, YEALINK_ORG, *contacts]
+    )
     assert [p.name for p in report.changed_phones] == [MITEL, YEALINK]
     mitel = (tmp_path / "08000FBBAD78.cfg").read_text()
     assert "sip line1 user name: steven.lathouwers" in mitel
     assert "sip line1 password: s3cret-Steven" in mitel
     assert "sip line1 registrar ip: sip.orange.be" in mitel
-    assert "directory script: http://127.0.0.1:8080/prov/08000FBBAD78-directory.xml" in mitel
+    mitel_contacts = next(f for f in contacts if f.startswith("directory/mitel-"))
+    assert f"directory script: http://127.0.0.1:8080/prov/{mitel_contacts}" in mitel
+    # the Mitel's contacts page opens the organisation's directory first
+    first_item = (tmp_path / mitel_contacts).read_text().split("<MenuItem>")[1]
+    assert f"<URI>http://127.0.0.1:8080/prov/{MITEL_ORG}</URI>" in first_item
     yealink = (tmp_path / "249ad8a1b2c3.cfg").read_text()
     assert yealink.startswith("#!version:1.0.0.1")
     assert "s3cret-Alexandra" in yealink
+    assert f"remote_phonebook.data.1.url = http://127.0.0.1:8080/prov/{YEALINK_ORG}" in yealink
+    assert "remote_phonebook.data.1.name = Orange labo" in yealink
+    assert "remote_phonebook.data.2.name = Contacts" in yealink
+    # the organisation's directory lists every colleague with a line, once
+    shared = (tmp_path / YEALINK_ORG).read_text()
+    assert shared.count("<Name>Steven Lathouwers</Name>") == 1
+    assert shared.count("<Name>Alexandra Meuwissen</Name>") == 1
     # what is on disk is exactly what the driver renders
     phone = example_org.phones.get(MITEL)
-    files = driver_for(phone).render_phone(phone, phone_context(example_org, phone, SETTINGS))
-    assert (tmp_path / files[0].path).read_bytes() == files[0].content
+    own = render_phone(example_org, phone, SETTINGS)
+    for file in own.files:
+        assert (tmp_path / file.path).read_bytes() == file.content
+    assert own.shared == {MITEL_ORG, mitel_contacts}
     assert report.warnings == ()
 
 
@@ -90,7 +111,7 @@ def test_a_second_run_with_nothing_changed_touches_no_file(
     before = _snapshot(tmp_path)
     report = provision(example_org, tmp_path, SETTINGS)
     assert report.written == 0
-    assert report.count(FileChange.UNCHANGED) == 4
+    assert report.count(FileChange.UNCHANGED) == 6
     assert report.changed_phones == ()
     assert _snapshot(tmp_path) == before
 
@@ -111,7 +132,7 @@ def test_changing_one_key_rewrites_only_that_phones_file(
     assert {name for name in after if after[name] != before[name]} == {"08000FBBAD78.cfg"}
 
 
-def test_a_contact_added_to_the_organisation_changes_every_directory(
+def test_a_contact_added_to_the_organisation_changes_only_the_shared_directories(
     example_org: Organization, tmp_path: Path
 ) -> None:
     provision(example_org, tmp_path, SETTINGS)
@@ -119,9 +140,32 @@ def test_a_contact_added_to_the_organisation_changes_every_directory(
         "org", Contact(company="Bakkerij Peeters", phones=[PhoneEntry(number="+3292230011")])
     )
     report = provision(example_org, tmp_path, SETTINGS)
-    changed = sorted(f.path for f in report.files if f.change == FileChange.CHANGED)
-    assert changed == ["08000FBBAD78-directory.xml", "249ad8a1b2c3-directory.xml"]
-    assert "Bakkerij Peeters" in (tmp_path / "249ad8a1b2c3-directory.xml").read_text()
+    changed = sorted(f.path for f in report.files if f.change != FileChange.UNCHANGED)
+    # the users' own contacts include the organisation's: new lists, new names
+    added = [f for f in changed if "-contacts-" in f]
+    assert changed == sorted(
+        [MITEL_ORG, YEALINK_ORG, "08000FBBAD78.cfg", "249ad8a1b2c3.cfg", *added]
+    )
+    assert "Bakkerij Peeters" in (tmp_path / YEALINK_ORG).read_text()
+    assert len(report.stale) == 2  # the old contacts files, until --remove-stale
+
+
+def test_a_group_contact_changes_the_group_members_contacts_not_the_shared_directory(
+    example_org: Organization, tmp_path: Path
+) -> None:
+    provision(example_org, tmp_path, SETTINGS)
+    before = _snapshot(tmp_path / "directory")
+    example_org.contacts.add(
+        "group:Everybody",
+        Contact(company="Garage Janssens", phones=[PhoneEntry(number="+3292230099")]),
+    )
+    provision(example_org, tmp_path, SETTINGS)
+    after = _snapshot(tmp_path / "directory")
+    assert after["mitel-org.xml"] == before["mitel-org.xml"]
+    assert after["yealink-org.xml"] == before["yealink-org.xml"]
+    new = [name for name in after if name not in before]
+    assert len(new) == 2
+    assert all("Garage Janssens" in after[name][2].decode() for name in new)
 
 
 def test_a_file_edited_by_hand_is_put_back(example_org: Organization, tmp_path: Path) -> None:
@@ -180,22 +224,24 @@ def test_files_of_a_removed_phone_are_reported_and_deleted_only_when_asked(
     (tmp_path / "aastra.cfg").write_text("# the operator's own file\n")
     example_org.phones.remove(YEALINK)
     report = provision(example_org, tmp_path, SETTINGS)
-    assert [(f.path, f.change, f.phone) for f in report.stale] == [
-        ("249ad8a1b2c3-directory.xml", FileChange.STALE, YEALINK),
-        ("249ad8a1b2c3.cfg", FileChange.STALE, YEALINK),
-    ]
+    stale = [(f.path, f.change, f.phone) for f in report.stale]
+    assert ("249ad8a1b2c3.cfg", FileChange.STALE, YEALINK) in stale
+    assert (YEALINK_ORG, FileChange.STALE, SHARED) in stale
+    assert len(stale) == 3  # and the Yealink contacts file
     assert (tmp_path / "249ad8a1b2c3.cfg").exists()
     assert report.summary().endswith("0 stale") is False
     # still reported on the next run: the manifest keeps them until they are deleted
     again = provision(example_org, tmp_path, SETTINGS)
-    assert len(again.stale) == 2
+    assert len(again.stale) == 3
     removed = provision(example_org, tmp_path, SETTINGS, remove_stale=True)
     assert {f.change for f in removed.stale} == {FileChange.REMOVED}
     assert not (tmp_path / "249ad8a1b2c3.cfg").exists()
+    assert not (tmp_path / YEALINK_ORG).exists()
     assert (tmp_path / "aastra.cfg").read_text() == "# the operator's own file\n"
     assert provision(example_org, tmp_path, SETTINGS).stale == ()
     manifest = json.loads((tmp_path / MANIFEST).read_text())
-    assert set(manifest["files"]) == {"08000FBBAD78.cfg", "08000FBBAD78-directory.xml"}
+    assert {f for f in manifest["files"] if "yealink" in f or "249ad8" in f} == set()
+    assert "08000FBBAD78.cfg" in manifest["files"]
 
 
 @pytest.mark.parametrize("content", ["[]", '"files"', "42", '{"version": 1, "files": []}'])
@@ -203,7 +249,7 @@ def test_a_manifest_that_is_not_a_manifest_is_one_clear_error(
     example_org: Organization, tmp_path: Path, content: str
 ) -> None:
     (tmp_path / MANIFEST).write_text(content)
-    with pytest.raises(InvalidValueError, match="not a version 1 provisioning manifest"):
+    with pytest.raises(InvalidValueError, match="not a version 1 or 2 provisioning manifest"):
         provision(example_org, tmp_path, SETTINGS)
 
 

@@ -107,16 +107,20 @@ def test_the_picture_colours_every_stretch_and_explains_it_on_hover() -> None:
     assert root.tag == f"{SVG}svg"
     rects = [r for r in root.iter(f"{SVG}rect") if r.get("data-action")]
     assert len(rects) == len(view.stretches)
+    patterns = {p.get("id"): p for p in root.iter(f"{SVG}pattern")}
     for rect, stretch in zip(rects, view.stretches, strict=True):
-        assert rect.get("fill") == COLOURS[stretch.state.action]
+        fill = rect.get("fill") or ""
+        if fill.startswith("url(#"):  # a pattern drawn on the action's colour
+            fill = patterns[fill[5:-1]].find(f"{SVG}rect").get("fill")
+        assert fill == COLOURS[stretch.state.action]
         assert rect.findtext(f"{SVG}title") == stretch.label()
     titles = [r.findtext(f"{SVG}title") for r in rects]
     assert "Wed 2025-01-01 00:00–24:00 closed, plays 'User unavailable' (event 'newyear')" in titles
     # a stretch of the whole day is the column's whole height
     newyear = rects[titles.index(next(t for t in titles if t and t.startswith("Wed")))]
-    assert float(newyear.get("height") or 0) == 24 * 14
+    assert float(newyear.get("height") or 0) == 24 * 18
     # the instruction is written in the stretch too, shortened to fit the column
-    labels = [t.text for t in root.iter(f"{SVG}text")]
+    labels = [t.text for t in root.iter(f"{SVG}tspan")]
     assert "♪ User unavaila…" in labels
 
 
@@ -126,5 +130,5 @@ def test_a_schedule_shows_itself_in_a_notebook() -> None:
     assert "<li>newyear: yearly 01-01 00:00:00 to 01-02 00:00:00 → closed" in html
     assert "<li>default event: always → closed</li>" in html
     assert "Europe/Brussels" in html
-    # without a zone of its own the picture is in UTC
-    assert ">UTC</text>" in manual()._repr_html_()
+    # without a zone of its own the picture is in UTC, and its caption says so
+    assert "· UTC</text>" in manual()._repr_html_()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.metadata
 
+from cloudtel._keyed import Keyed
 from cloudtel.accounts import (
     Accounts,
     Channel,
@@ -62,6 +63,7 @@ from cloudtel.contacts import (
 from cloudtel.devices import (
     Directory,
     DirectoryEntry,
+    DirectoryLink,
     DirectoryNumber,
     EmptyKey,
     ExtensionKey,
@@ -81,6 +83,7 @@ from cloudtel.devices import (
 from cloudtel.directory import phone_directory
 from cloudtel.errors import (
     AccessDeniedError,
+    AccountDisableError,
     AccountLockedError,
     AudioFormatError,
     CloudtelError,
@@ -102,7 +105,13 @@ from cloudtel.errors import (
     ReferencedError,
     ScheduleError,
 )
-from cloudtel.functions import FunctionKind, FunctionNumber, FunctionNumbers, FunctionStatus
+from cloudtel.functions import (
+    FunctionKind,
+    FunctionNumber,
+    FunctionNumbers,
+    FunctionStatus,
+    StatusList,
+)
 from cloudtel.hookspecs import hookimpl
 from cloudtel.messaging import (
     DeliveryStatus,
@@ -140,6 +149,11 @@ from cloudtel.provisioning import (
     render_organization,
     sync_phones,
 )
+from cloudtel.provisioning_defaults import (
+    GroupProvisioning,
+    PhoneProvisioning,
+    ProvisioningDefaults,
+)
 from cloudtel.schedules import (
     Action,
     Change,
@@ -172,17 +186,20 @@ from cloudtel.serialization import dumps, load, loads, save
 from cloudtel.services import RecordingRequest
 from cloudtel.sip import NotifyOutcome, NotifyResult, SipTarget, check_sync
 from cloudtel.users import (
+    GroupList,
     GroupRole,
     MobilePhone,
     ResolvedSetting,
     Settings,
     User,
     UserGroup,
+    UserList,
     Visibility,
 )
 
 __all__ = [
     "AccessDeniedError",
+    "AccountDisableError",
     "AccountLockedError",
     "Accounts",
     "Action",
@@ -205,6 +222,7 @@ __all__ = [
     "DeliveryStatus",
     "Directory",
     "DirectoryEntry",
+    "DirectoryLink",
     "DirectoryNumber",
     "DriverNotFoundError",
     "DuplicateError",
@@ -222,6 +240,8 @@ __all__ = [
     "FunctionNumber",
     "FunctionNumbers",
     "FunctionStatus",
+    "GroupList",
+    "GroupProvisioning",
     "GroupRole",
     "HiddenContact",
     "HttpSmsTransport",
@@ -234,6 +254,7 @@ __all__ = [
     "KeyLayoutError",
     "KeyPosition",
     "KeySet",
+    "Keyed",
     "LineKey",
     "MacAddress",
     "MandatoryContactError",
@@ -257,6 +278,7 @@ __all__ = [
     "PhoneModel",
     "PhoneNumber",
     "PhoneNumberKey",
+    "PhoneProvisioning",
     "PhoneReport",
     "PhoneType",
     "Phones",
@@ -266,6 +288,7 @@ __all__ = [
     "Problem",
     "PromptAudio",
     "PromptLibrary",
+    "ProvisioningDefaults",
     "ProvisioningReport",
     "ProvisioningSettings",
     "Receipt",
@@ -291,6 +314,7 @@ __all__ = [
     "SipPhone",
     "SipTarget",
     "SmtpTransport",
+    "StatusList",
     "Stretch",
     "SyncReport",
     "Transport",
@@ -298,6 +322,7 @@ __all__ = [
     "Transports",
     "User",
     "UserGroup",
+    "UserList",
     "UserPage",
     "Visibility",
     "VoicePrompt",

@@ -41,12 +41,14 @@ from typing import Any, ClassVar, TypeAlias
 
 import attrs
 
+from cloudtel import _html
 from cloudtel.errors import InvalidValueError, KeyLayoutError
 from cloudtel.numbers import PhoneNumber
 
 __all__ = [
     "Directory",
     "DirectoryEntry",
+    "DirectoryLink",
     "DirectoryNumber",
     "EmptyKey",
     "ExtensionKey",
@@ -571,6 +573,38 @@ class KeyLayout:
         """The usernames of every extension key."""
         return frozenset(k.username for _p, k in self.keys if isinstance(k, ExtensionKey))
 
+    def to_records(self) -> list[dict[str, object]]:
+        """One plain ``dict`` per programmed key: position, kind, what it does."""
+        return [
+            {"position": str(position), "kind": key.kind, "target": _key_text(key)}
+            for position, key in self.keys
+        ]
+
+    def to_pandas(self) -> Any:
+        """The keys as a :class:`pandas.DataFrame` (needs the ``pandas`` extra)."""
+        return _html.records_to_pandas(self.to_records(), ("position", "kind", "target"))
+
+    def __str__(self) -> str:
+        if not self.keys:
+            return "no keys programmed"
+        return ", ".join(f"{p}: {_key_text(k)}" for p, k in self.keys)
+
+    def _repr_html_(self) -> str:
+        count = len(self.keys)
+        caption = f"Key layout: {count} key{'' if count == 1 else 's'} programmed"
+        return _html.table(self.to_records(), caption=caption, empty="no keys programmed")
+
+
+def _key_text(key: Key) -> str:
+    """What a key does, in words: ``line 1``, ``extension a@b.be``, ``Helpdesk +32 …``."""
+    if isinstance(key, LineKey):
+        return f"line {key.account}"
+    if isinstance(key, ExtensionKey):
+        return f"extension {key.username}"
+    if isinstance(key, PhoneNumberKey):
+        return f"{key.label} {key.number.international}"
+    return "empty"
+
 
 def check_layout(
     layout: KeyLayout,
@@ -836,6 +870,28 @@ class SipPhone:
         """How messages name the phone: its MAC in uppercase."""
         return self.mac.upper
 
+    def to_record(self) -> dict[str, object]:
+        """The phone as one plain ``dict`` (a row of the phone table)."""
+        return {
+            "mac": self.mac.upper,
+            "family": self.family,
+            "model": self.model,
+            "user": self.user,
+            "description": self.description,
+            "free_seating": self.free_seating,
+            "expansion_modules": self.expansion_modules,
+            "keys": len(self.layout),
+            "ip_address": self.ip_address,
+            "firmware": self.firmware,
+        }
+
+    def __str__(self) -> str:
+        who = self.user or ("free seating" if self.free_seating else "unassigned")
+        return f"{self.family} {self.model} {self.mac} ({who})"
+
+    def _repr_html_(self) -> str:
+        return _html.fields(f"Phone {self.mac}", self.to_record(), extra=self.layout._repr_html_())
+
 
 # ---------------------------------------------------------------------------
 # What drivers receive and return
@@ -883,10 +939,41 @@ def _accounts(values: Iterable[SipAccount]) -> tuple[SipAccount, ...]:
 
 
 @attrs.frozen(kw_only=True)
+class DirectoryLink:
+    """A directory a phone shows, by the name its files are rendered under.
+
+    The driver that rendered the directory named ``name`` knows its first file's
+    path (``name`` plus its own suffix and page number); the phone's configuration
+    points at ``server_url`` + that path.
+
+    Args:
+        title (str): What the phone calls the directory, e.g. the organisation's name.
+        name (str): The name the directory was rendered under
+            (:attr:`Directory.name`), e.g. ``"directory/mitel-org"``.
+    """
+
+    title: str = attrs.field(validator=_single_line)
+    name: str = attrs.field(validator=_single_line)
+
+
+def _links(values: Iterable[DirectoryLink]) -> tuple[DirectoryLink, ...]:
+    return tuple(values)
+
+
+@attrs.frozen(kw_only=True)
 class PhoneContext:
     """Everything a driver needs besides the phone and its model.
 
     Args:
+        directories (tuple[DirectoryLink, ...]): The shared directories the phone
+            shows, the organisation's (or its scope's) first, then the user's own
+            contacts when they differ from it. Empty: the phone's own directory file
+            (named after its MAC), as before shared directories.
+        firmware_url (str): Where this phone finds its firmware ("" = not written);
+            resolved organisation → group → phone.
+        nat_keepalive (int): NAT keep-alive interval in seconds (0 = not written).
+        backup_registrar (str): Backup registrar host ("" = none).
+        backup_registrar_port (int): Its port.
         accounts (tuple[SipAccount, ...]): The phone's accounts; ``accounts[0]`` is
             account 1 (the assigned user's line). Empty for an unassigned phone.
         names (Mapping[str, str]): Display name per username, for extension-key labels.
@@ -895,6 +982,11 @@ class PhoneContext:
             unknown, in which case no directory setting is written.
     """
 
+    directories: tuple[DirectoryLink, ...] = attrs.field(default=(), converter=_links)
+    firmware_url: str = attrs.field(default="", validator=_single_line)
+    nat_keepalive: int = attrs.field(default=0, validator=_count)
+    backup_registrar: str = attrs.field(default="", validator=_single_line)
+    backup_registrar_port: int = attrs.field(default=5060, validator=_count)
     accounts: tuple[SipAccount, ...] = attrs.field(default=(), converter=_accounts)
     names: Mapping[str, str] = attrs.field(factory=dict, hash=False)
     server_url: str = attrs.field(default="", validator=_single_line)
@@ -952,10 +1044,16 @@ class Directory:
     Args:
         title (str): The directory's title on the phone.
         entries (tuple[DirectoryEntry, ...]): The entries, sorted as they should show.
+        name (str): For a directory shared by many phones, the name its files are
+            rendered under (a relative path without suffix, e.g.
+            ``"directory/mitel-org"``; the driver adds page numbers and its suffix).
+            "" for one phone's own directory, whose files the driver names after the
+            phone's MAC.
     """
 
     title: str = attrs.field(default="Directory", validator=_single_line)
     entries: tuple[DirectoryEntry, ...] = attrs.field(default=(), converter=_directory_entries)
+    name: str = attrs.field(default="", validator=_single_line)
 
 
 @attrs.frozen(kw_only=True)

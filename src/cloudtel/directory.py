@@ -1,13 +1,25 @@
 """A phone's directory: the colleagues and contacts it shows, built from the organisation.
 
-:func:`phone_directory` gives the :class:`~cloudtel.devices.Directory` a driver renders
-for one phone (see :mod:`cloudtel.provisioning`): the organisation's users with a line
-(unless their directory visibility is hidden) and the phone user's effective contact
-list, sorted by name ignoring case and accents. No I/O.
+:func:`phone_directory` gives the :class:`~cloudtel.devices.Directory` of one phone:
+the organisation's users with a line (unless their directory visibility is hidden)
+and the phone user's effective contact list, sorted by name ignoring case and accents.
+
+Provisioning does not write that per phone (its size is the organisation's, so the
+folder would grow with phones × users). :class:`SharedDirectories` splits it:
+
+- one **shared directory** for the whole organisation: every colleague with a line
+  (the phone's own user included) and the organisation's contacts;
+- for a user whose effective contact list differs from the organisation's (contacts
+  of their groups, their own, contacts they hid), a small **contacts directory** with
+  just that list. Its name is derived from its content, so the users of one group
+  combination without contacts of their own share one file (one per scope).
+
+No I/O.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +36,10 @@ from cloudtel.users import Visibility
 if TYPE_CHECKING:
     from cloudtel.org import Organization
 
-__all__ = ["colleague_entries", "phone_directory"]
+__all__ = ["SHARED_DIRECTORY", "SharedDirectories", "colleague_entries", "phone_directory"]
+
+SHARED_DIRECTORY = "directory/org"
+"""The name (before the family prefix) of the organisation's shared directory."""
 
 
 def _directory_numbers(pairs: Iterable[tuple[str, Any]]) -> tuple[DirectoryNumber, ...]:
@@ -105,3 +120,73 @@ def phone_directory(
     entries.extend(_contact_entries(org, phone.user))
     unique = {(entry.name, entry.numbers): entry for entry in entries}
     return Directory(title=org.name, entries=sorted(unique.values(), key=_sort_key))
+
+
+def _entry_key(entry: DirectoryEntry) -> str:
+    numbers = ",".join(f"{n.label}={n.number.e164}" for n in entry.numbers)
+    return f"{entry.name}\t{numbers}"
+
+
+def _sorted_unique(entries: Iterable[DirectoryEntry]) -> tuple[DirectoryEntry, ...]:
+    unique = {(entry.name, entry.numbers): entry for entry in entries}
+    return tuple(sorted(unique.values(), key=_sort_key))
+
+
+class SharedDirectories:
+    """The organisation's shared directory and each user's contacts where they differ.
+
+    Built once for a provisioning run; :meth:`contacts_of` is then cheap for a user
+    whose contact list is the organisation's (nothing of their groups, nothing of
+    their own, nothing hidden).
+
+    Args:
+        org: The organisation.
+    """
+
+    def __init__(self, org: Organization) -> None:
+        self.org = org
+        contacts = org.contacts
+        org_entries = _sorted_unique(_contact_entries(org, None))
+        self._org_contacts = org_entries
+        self.shared = Directory(
+            title=org.name,
+            entries=_sorted_unique(
+                [entry for _user, entry in colleague_entries(org)] + list(org_entries)
+            ),
+            name=SHARED_DIRECTORY,
+        )
+        self._groups_with_contacts = {name for name, found in contacts.groups.items() if found}
+        self._cache: dict[tuple[str, ...], Directory | None] = {}
+
+    def contacts_of(self, username: str | None) -> Directory | None:
+        """The user's own contacts directory, or ``None`` when the shared one has them all.
+
+        Args:
+            username: The phone's user (``None``: a phone without a user).
+
+        Returns:
+            A :class:`~cloudtel.devices.Directory` titled "Contacts" listing the user's
+            effective contact list, named ``directory/contacts-<digest of its
+            entries>``; ``None`` when that list is the organisation's.
+        """
+        if username is None:
+            return None
+        contacts = self.org.contacts
+        user = self.org.user(username)
+        groups = tuple(g for g in user.groups if g in self._groups_with_contacts)
+        if (
+            not groups
+            and not contacts.users.get(user.username)
+            and not contacts.hidden_by(user.username)
+        ):
+            return None
+        entries = _sorted_unique(_contact_entries(self.org, user.username))
+        if entries == self._org_contacts:
+            return None
+        key = tuple(_entry_key(entry) for entry in entries)
+        if key not in self._cache:
+            digest = hashlib.sha256("\n".join(key).encode()).hexdigest()[:16]
+            self._cache[key] = Directory(
+                title="Contacts", entries=entries, name=f"directory/contacts-{digest}"
+            )
+        return self._cache[key]

@@ -17,7 +17,8 @@ This module is a driver's one import door to cloudtel: besides the helpers it
 re-exports the vocabulary a driver reads and returns (from :mod:`cloudtel.devices`:
 :class:`~cloudtel.devices.PhoneModel`, :class:`~cloudtel.devices.SipPhone`,
 :class:`~cloudtel.devices.PhoneContext`, :class:`~cloudtel.devices.SipAccount`,
-:class:`~cloudtel.devices.Directory` and its entries, :class:`~cloudtel.devices.KeyLayout`,
+:class:`~cloudtel.devices.Directory` and its entries,
+:class:`~cloudtel.devices.DirectoryLink`, :class:`~cloudtel.devices.KeyLayout`,
 the key positions and key kinds, :class:`~cloudtel.devices.RenderedFile`,
 :class:`~cloudtel.devices.ParsedConfig`), the errors a driver raises
 (:class:`~cloudtel.errors.ConfigParseError`, :class:`~cloudtel.errors.InvalidValueError`),
@@ -35,6 +36,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from cloudtel.devices import (
     Directory,
     DirectoryEntry,
+    DirectoryLink,
     DirectoryNumber,
     EmptyKey,
     ExtensionKey,
@@ -62,6 +64,7 @@ __all__ = [
     "ConfigParseError",
     "Directory",
     "DirectoryEntry",
+    "DirectoryLink",
     "DirectoryNumber",
     "EmptyKey",
     "ExtensionKey",
@@ -119,8 +122,9 @@ class FamilyDriver:
         models: Its models (each with ``family=family``).
         render_config: ``(phone, model, context) -> text`` of the phone's main file.
         config_filename: ``phone -> path`` of that file in the provisioning folder.
-        render_directory: ``(phone, directory, context) -> files`` of the phone's
-            directory (first file first).
+        render_directory: ``(phone, directory, context) -> files`` of a directory
+            (first file first); ``phone`` is ``None`` for a directory many phones
+            share, whose files are named from ``directory.name``.
         parse_config: ``(model, text) -> ParsedConfig``: the main file read back.
     """
 
@@ -131,7 +135,9 @@ class FamilyDriver:
         *,
         render_config: Callable[[SipPhone, PhoneModel, PhoneContext], str],
         config_filename: Callable[[SipPhone], str],
-        render_directory: Callable[[SipPhone, Directory, PhoneContext], Sequence[RenderedFile]],
+        render_directory: Callable[
+            [SipPhone | None, Directory, PhoneContext], Sequence[RenderedFile]
+        ],
         parse_config: Callable[[PhoneModel, str], ParsedConfig],
     ) -> None:
         self.family = family
@@ -177,12 +183,16 @@ class FamilyDriver:
 
     @hookimpl
     def cloudtel_render_directory(
-        self, phone: SipPhone, model: PhoneModel, directory: Directory, context: PhoneContext
+        self,
+        phone: SipPhone | None,
+        model: PhoneModel,
+        directory: Directory,
+        context: PhoneContext,
     ) -> Sequence[RenderedFile] | None:
-        """Render the phone's directory, for a model of this family.
+        """Render a directory, for a model of this family.
 
         Args:
-            phone: The phone.
+            phone: The phone whose own directory it is; ``None`` for a shared one.
             model: Its model.
             directory: The entries.
             context: Server URL and the like.

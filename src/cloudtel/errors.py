@@ -13,7 +13,8 @@
     │   ├── ScheduleError                     an event or time definition is wrong
     │   ├── KeyLayoutError                    a key outside the phone model's keys
     │   ├── ConfigParseError                  a phone configuration we cannot read
-    │   └── CredentialPolicyError             a password or PIN the policy refuses
+    │   ├── CredentialPolicyError             a password or PIN the policy refuses
+    │   └── AccountDisableError               a run would take phones' accounts away
     ├── NotFoundError(LookupError)            no such user, group, prompt, phone …
     ├── FileProblemsError(ValueError)         a file has problems; .problems lists all
     ├── ConflictError                         the file changed on disk since it was loaded
@@ -37,6 +38,7 @@ import attrs
 
 __all__ = [
     "AccessDeniedError",
+    "AccountDisableError",
     "AccountLockedError",
     "AudioFormatError",
     "CloudtelError",
@@ -123,6 +125,14 @@ class ConfigParseError(InvalidValueError):
 
 class CredentialPolicyError(InvalidValueError):
     """A password or PIN that the documented policy refuses."""
+
+
+class AccountDisableError(InvalidValueError):
+    """A provisioning run would write phones without the account they have now.
+
+    Refused unless asked for explicitly (``allow_disable=True``, ``--allow-disable``):
+    such a phone stops registering. The message names every phone and why.
+    """
 
 
 class NotFoundError(CloudtelError, LookupError):

@@ -29,6 +29,8 @@ from typing import Any, Final
 
 import attrs
 
+from cloudtel import _html
+from cloudtel._keyed import Keyed, KeyedTuple
 from cloudtel._part import Part, Reference
 from cloudtel.errors import (
     DuplicateError,
@@ -52,6 +54,7 @@ __all__ = [
     "FunctionNumber",
     "FunctionNumbers",
     "FunctionStatus",
+    "StatusList",
 ]
 
 _SHORT_NUMBER: Final = re.compile(r"[0-9]{2,10}")
@@ -198,6 +201,28 @@ class FunctionNumber:
         except InvalidValueError:
             return False
 
+    def to_record(self) -> dict[str, object]:
+        """The function number as one plain ``dict`` (a row of the function-number table)."""
+        default = self.schedule.default
+        return {
+            "name": self.name,
+            "kind": self.kind.label,
+            "number": self.number.e164,
+            "short_number": self.short_number,
+            "events": len(self.schedule.events),
+            "default": str(default.state),
+            "time_zone": self.time_zone,
+        }
+
+    def __str__(self) -> str:
+        return f"{self.label} {self.number.international}"
+
+    def _repr_html_(self) -> str:
+        record = self.to_record()
+        record["number"] = self.number.international
+        record["time_zone"] = self.time_zone or "the organisation's"
+        return _html.fields(self.label, record, extra=self.schedule._repr_html_())
+
 
 @attrs.frozen(kw_only=True)
 class FunctionStatus:
@@ -218,6 +243,50 @@ class FunctionStatus:
         """Green in the portal: the action is not Closed."""
         return self.state.action is not Action.CLOSED
 
+    def to_record(self) -> dict[str, object]:
+        """The line as one plain ``dict``: function number, state, next change."""
+        change = self.next_change
+        return {
+            "name": self.function.name,
+            "short_number": self.function.short_number,
+            "number": self.function.number.e164,
+            "open": self.is_open,
+            "state": str(self.state),
+            "next_change": None if change is None else change.at.isoformat(),
+            "then": None if change is None else str(change.state),
+        }
+
+    def __str__(self) -> str:
+        change = self.next_change
+        then = "" if change is None else f", until {change.at:%a %d/%m %H:%M}"
+        return f"{self.function.name}: {self.state}{then}"
+
+
+class StatusList(KeyedTuple[FunctionStatus]):
+    """The portal's status list (``org.functions.status()``): a tuple of
+    :class:`FunctionStatus`, keyed like the function numbers (name, short number or
+    number): ``status["5901"].is_open``. A table in Jupyter, a frame with ``to_pandas()``.
+    """
+
+    _columns = ("name", "short_number", "number", "open", "state", "next_change", "then")
+    _noun = "function number"
+
+    def _key(self, item: FunctionStatus) -> str:
+        return item.function.name
+
+    def _find(self, key: Any) -> FunctionStatus:
+        for item in self:
+            if isinstance(key, str | PhoneNumber) and item.function.matches(key):
+                return item
+        return super()._find(key)
+
+    def _row(self, item: FunctionStatus) -> dict[str, object]:
+        return item.to_record()
+
+    def _caption(self) -> str:
+        opened = sum(item.is_open for item in self)
+        return f"{len(self)} function numbers, {opened} open"
+
 
 def _holder(function: FunctionNumber) -> str:
     return f"function number {function.name!r}"
@@ -227,9 +296,14 @@ def _to_functions(value: Iterable[FunctionNumber]) -> tuple[FunctionNumber, ...]
     return tuple(value)
 
 
-@attrs.define
-class FunctionNumbers(Part):
+@attrs.define(repr=False)
+class FunctionNumbers(Keyed[FunctionNumber], Part):
     """The organisation's function numbers (``org.functions``), in the order added.
+
+    Keyed by name, short number or number (see :class:`~cloudtel.Keyed`):
+    ``org.functions["5901"]``, ``"Nederlands Orange labo" in org.functions``,
+    ``org.functions[0]``; a table in Jupyter. Their schedules answer in the
+    organisation's time zone (see :meth:`add`).
 
     Saved in the org file as ``[[functions.numbers]]`` tables. Every change checks
     the rules in the module docs; a file is checked by :meth:`problems` after loading.
@@ -247,6 +321,36 @@ class FunctionNumbers(Part):
 
     def __len__(self) -> int:
         return len(self.numbers)
+
+    _columns = ("name", "kind", "number", "short_number", "events", "default", "time_zone")
+    _noun = "function number"
+
+    def _items(self) -> tuple[FunctionNumber, ...]:
+        return self.numbers
+
+    def _find(self, key: Any) -> FunctionNumber:
+        return self.find(key)
+
+    def _key(self, item: FunctionNumber) -> str:
+        return item.name
+
+    def _row(self, item: FunctionNumber) -> dict[str, object]:
+        return item.to_record()
+
+    def __repr__(self) -> str:
+        return f"<FunctionNumbers: {self}>"
+
+    def _zoned(self, function: FunctionNumber) -> FunctionNumber:
+        """The function number with its schedule knowing the organisation's zone."""
+        schedule = function.schedule.in_organization_zone(self._zone())
+        if schedule is function.schedule:
+            return function
+        return attrs.evolve(function, schedule=schedule)
+
+    def attach(self, org: Any) -> None:
+        """Join the organisation; the schedules learn its time zone (see :meth:`add`)."""
+        super().attach(org)
+        self.numbers = tuple(self._zoned(f) for f in self.numbers)
 
     def _region(self) -> str:
         return DEFAULT_COUNTRY if self._org is None else self._org.country
@@ -356,8 +460,14 @@ class FunctionNumbers(Part):
             NumberNotAvailableError: The number is outside the ranges or held by a user.
             NotFoundError: The schedule plays a prompt, or forwards to a user or function
                 number, that does not exist.
+
+        The function number kept (and returned) is equal to ``function``; its schedule
+        answers in the organisation's time zone when it has none of its own, so
+        ``org.functions["5901"].schedule.state_at(now)`` needs no zone (see
+        :meth:`~cloudtel.schedules.Schedule.in_organization_zone`).
         """
         self._check(function, previous=None)
+        function = self._zoned(function)
         self.numbers = (*self.numbers, function)
         return function
 
@@ -394,6 +504,7 @@ class FunctionNumbers(Part):
         except TypeError as exc:
             raise InvalidValueError(f"cannot change {old.label}: {exc}", function=old.name) from exc
         self._check(new, previous=old)
+        new = self._zoned(new)
         items = list(self.numbers)
         items[index] = new
         self.numbers = tuple(items)
@@ -439,15 +550,15 @@ class FunctionNumbers(Part):
 
     # --- questions -------------------------------------------------------------
 
-    def status(self, at: datetime | None = None) -> tuple[FunctionStatus, ...]:
+    def status(self, at: datetime | None = None) -> StatusList:
         """The portal's status list: every function number's state at one instant.
 
         Args:
             at (datetime | None): An aware datetime in any zone; ``None`` is now.
 
         Returns:
-            tuple[FunctionStatus, ...]: One per function number, in order, with the
-            next change after ``at``.
+            StatusList: One :class:`FunctionStatus` per function number, in order, with
+            the next change after ``at``; keyed like the function numbers.
 
         Raises:
             ScheduleError: A naive datetime.
@@ -455,7 +566,7 @@ class FunctionNumbers(Part):
         instant = datetime.now(UTC) if at is None else at
         zone = self._zone()
         states = states_at_instant([f.schedule for f in self.numbers], instant, zone)
-        return tuple(
+        return StatusList(
             FunctionStatus(
                 function=function,
                 state=state,
@@ -481,7 +592,7 @@ class FunctionNumbers(Part):
             NotFoundError: No such function number.
         """
         function = self.find(key)
-        return week_view(function.schedule, self._zone(), week)
+        return week_view(function.schedule, self._zone(), week, title=function.label)
 
     def time_zone_of(self, key: str | PhoneNumber) -> str:
         """The time zone a function number's schedule runs in (override, else the org's).

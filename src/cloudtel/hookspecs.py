@@ -96,15 +96,31 @@ def cloudtel_render_phone(
 
 @hookspec(firstresult=True)
 def cloudtel_render_directory(
-    phone: SipPhone, model: PhoneModel, directory: Directory, context: PhoneContext
+    phone: SipPhone | None, model: PhoneModel, directory: Directory, context: PhoneContext
 ) -> Sequence[RenderedFile] | None:
-    """Render a phone's directory in the family's XML format.
+    """Render a directory in the family's XML format.
+
+    Provisioning renders directories *shared* by many phones: the organisation's
+    directory once per family, and each distinct contacts list once (see
+    :class:`cloudtel.directory.SharedDirectories`). Then ``phone`` is ``None`` and
+    ``directory.name`` (e.g. ``"directory/mitel-org"``) names the files: every path
+    starts with it, the driver adds its page numbers and suffix. The phone's own
+    configuration (:func:`cloudtel_render_phone`) finds the same names in
+    ``context.directories`` and points the phone at the first file of each. A format
+    that pages (Mitel's 10 000-byte objects, a large organisation on a Yealink) links
+    the pages; ``context.server_url`` makes the links absolute, and
+    ``context.directories`` lists the directories the phones that fetch this one
+    show, so a format that can show only one directory can link to the others.
+
+    ``phone`` is a phone and ``directory.name`` is "" when one phone's own directory
+    is asked for (:func:`cloudtel.phone_directory`): its files are named after the
+    phone, as before shared directories.
 
     Args:
-        phone: The phone whose directory it is.
-        model: The phone's model.
-        directory: The entries to show, in order.
-        context: The provisioning server's URL (for links between pages).
+        phone: The phone whose own directory it is, or ``None`` for a shared one.
+        model: The model of the phone(s) that show it.
+        directory: The entries to show, in order, and the name of a shared directory.
+        context: The provisioning server's URL and the phones' directory links.
 
     Returns:
         The directory file(s) (several when the format pages); ``None`` when

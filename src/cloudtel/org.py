@@ -29,7 +29,9 @@ from typing import Any
 
 import attrs
 
-from cloudtel import plugins
+from cloudtel import _html, plugins
+from cloudtel._items import as_items
+from cloudtel._keyed import Keyed
 from cloudtel._part import Blob, Part, Reference, part
 from cloudtel.accounts import Accounts
 from cloudtel.contacts import Contacts
@@ -44,13 +46,17 @@ from cloudtel.functions import FunctionNumbers
 from cloudtel.numbers import DEFAULT_COUNTRY, NumberRange, PhoneNumber, valid_region
 from cloudtel.phones import Phones
 from cloudtel.prompts import PromptLibrary
+from cloudtel.provisioning_defaults import ProvisioningDefaults
 from cloudtel.services import PluginServices
 from cloudtel.users import (
+    USER_COLUMNS,
+    GroupList,
     GroupRole,
     ResolvedSetting,
     Settings,
     User,
     UserGroup,
+    UserList,
     check_language,
     check_time_zone,
     resolve_settings,
@@ -63,9 +69,11 @@ SORT_COLUMNS = ("username", "first_name", "last_name", "primary_line", "departme
 """Columns the user list can be sorted by."""
 
 
-@attrs.frozen
-class UserPage:
-    """One page of the user list.
+@attrs.frozen(repr=False)
+class UserPage(Keyed[User]):
+    """One page of the user list: keyed by username like :class:`UserList`.
+
+    In Jupyter it shows as a table of its users; ``page.to_pandas()`` gives a frame.
 
     Args:
         users (tuple[User, ...]): The users on this page.
@@ -89,6 +97,29 @@ class UserPage:
 
     def __len__(self) -> int:
         return len(self.users)
+
+    _columns = USER_COLUMNS
+    _noun = "user"
+
+    def _items(self) -> tuple[User, ...]:
+        return self.users
+
+    def _find(self, key: Any) -> User:
+        return UserList(self.users)._find(key)
+
+    def _key(self, item: User) -> str:
+        return item.username
+
+    def _row(self, item: User) -> dict[str, object]:
+        return item.to_record()
+
+    def _caption(self) -> str:
+        first = (self.page - 1) * self.page_size + 1
+        shown = f"users {first}–{first + len(self.users) - 1}" if self.users else "no users"
+        return f"page {self.page} of {self.pages}: {shown} of {self.total}"
+
+    def __repr__(self) -> str:
+        return f"<UserPage {self.page}/{self.pages}: {', '.join(self.keys()) or 'no users'}>"
 
 
 _PART_NAMES: dict[type[Any], tuple[str, ...]] = {}
@@ -147,8 +178,9 @@ def _check_ranges(
             )
 
 
-def _ranges(values: Iterable[NumberRange | str]) -> tuple[NumberRange, ...]:
-    return tuple(v if isinstance(v, NumberRange) else NumberRange.parse(v) for v in values)
+def _ranges(values: Iterable[NumberRange | str] | NumberRange | str) -> tuple[NumberRange, ...]:
+    items = as_items(values, "number_ranges", (NumberRange,))
+    return tuple(v if isinstance(v, NumberRange) else NumberRange.parse(v) for v in items)
 
 
 def _time_zone(_instance: object, _attribute: attrs.Attribute[str], value: str) -> None:
@@ -220,6 +252,8 @@ class Organization:
     """SIP desk phones: MAC, model, assigned user, key layout."""
     functions: FunctionNumbers = part(FunctionNumbers)  # noqa: RUF009
     """Function numbers (IVR, ACD, hunt, attendant, shared line) and their schedules."""
+    provisioning: ProvisioningDefaults = part(ProvisioningDefaults)  # noqa: RUF009
+    """Provisioning settings: server URL, registrar, password file, inherited phone settings."""
 
     def __attrs_post_init__(self) -> None:
         for item in self.parts():
@@ -266,9 +300,9 @@ class Organization:
     # --- groups --------------------------------------------------------------
 
     @property
-    def groups(self) -> tuple[UserGroup, ...]:
-        """The user groups, highest priority first."""
-        return tuple(self._groups.values())
+    def groups(self) -> GroupList:
+        """The user groups, highest priority first, keyed by name (``org.groups["Sales"]``)."""
+        return GroupList(self._groups.values())
 
     def group(self, name: str) -> UserGroup:
         """The group called ``name``.
@@ -389,9 +423,9 @@ class Organization:
     # --- users ---------------------------------------------------------------
 
     @property
-    def users(self) -> tuple[User, ...]:
-        """All users, in the order they were added."""
-        return tuple(self._users.values())
+    def users(self) -> UserList:
+        """All users, in the order they were added, keyed by username (any case)."""
+        return UserList(self._users.values())
 
     def user(self, username: str) -> User:
         """The user with this username (case-insensitive).
@@ -751,6 +785,35 @@ class Organization:
             f"<Organization {self.name!r} ({self.domain}): {len(self._groups)} groups, "
             f"{len(self._users)} users>"
         )
+
+    def summary(self) -> dict[str, object]:
+        """The organisation at a glance: its header fields and how many of each thing it has."""
+        return {
+            "name": self.name,
+            "domain": self.domain,
+            "country": self.country,
+            "language": self.language,
+            "time zone": self.time_zone,
+            "number ranges": ", ".join(str(r) for r in self.number_ranges),
+            "main number": None if self.main_number is None else self.main_number.international,
+            "user groups": len(self._groups),
+            "users": len(self._users),
+            "phones": len(self.phones),
+            "function numbers": len(self.functions),
+            "voice prompts": len(self.prompts),
+            "contacts": sum(len(self.contacts.at(scope)) for scope in self.contacts.scopes()),
+        }
+
+    def __str__(self) -> str:
+        counts = self.summary()
+        return (
+            f"{self.name} ({self.domain}): {counts['user groups']} groups, {counts['users']} "
+            f"users, {counts['phones']} phones, {counts['function numbers']} function numbers, "
+            f"{counts['voice prompts']} prompts"
+        )
+
+    def _repr_html_(self) -> str:
+        return _html.fields(f"Organisation {self.name}", self.summary())
 
     def source_folder(self) -> Path | None:
         """The folder of the file this organisation was loaded from, if any."""

@@ -13,6 +13,7 @@ from typing import Any
 
 import attrs
 
+from cloudtel._keyed import Keyed
 from cloudtel._part import Part, Reference
 from cloudtel.devices import (
     ExtensionKey,
@@ -39,9 +40,13 @@ def _phone_tuple(values: Iterable[SipPhone]) -> tuple[SipPhone, ...]:
     return tuple(values)
 
 
-@attrs.define
-class Phones(Part):
+@attrs.define(repr=False)
+class Phones(Keyed[SipPhone], Part):
     """The SIP desk phones of an organisation (saved under ``phones`` in the org file).
+
+    Keyed by MAC address in any notation (see :class:`~cloudtel.Keyed`):
+    ``org.phones["08:00:0f:bb:ad:78"]``, ``"08000FBBAD78" in org.phones``; ``org.phones[0]``
+    is the first phone. In Jupyter the phones show as a table.
 
     Invariants, checked on every change: MAC addresses are unique, the assigned user
     exists, every extension key names an existing user, and the layout fits the phone's
@@ -59,6 +64,35 @@ class Phones(Part):
 
     def __len__(self) -> int:
         return len(self.phones)
+
+    _columns = (
+        "mac",
+        "family",
+        "model",
+        "user",
+        "description",
+        "free_seating",
+        "expansion_modules",
+        "keys",
+        "ip_address",
+        "firmware",
+    )
+    _noun = "phone"
+
+    def _items(self) -> tuple[SipPhone, ...]:
+        return self.phones
+
+    def _find(self, key: Any) -> SipPhone:
+        return self.get(key)
+
+    def _key(self, item: SipPhone) -> str:
+        return item.name
+
+    def _row(self, item: SipPhone) -> dict[str, object]:
+        return item.to_record()
+
+    def __repr__(self) -> str:
+        return f"<Phones: {self}>"
 
     def get(self, mac: MacAddress | str) -> SipPhone:
         """The phone with this MAC address (any notation).

@@ -409,6 +409,43 @@ class PhoneDriver:
         )
         return self._files(files, "cloudtel_render_directory")
 
+    def render_shared_directory(
+        self, model: PhoneModel, directory: Directory, context: PhoneContext
+    ) -> tuple[RenderedFile, ...]:
+        """Render a directory many phones of the family share (named by ``directory.name``).
+
+        Args:
+            model: A model of the family (of the first phone that shows it).
+            directory: The entries; its ``name`` names the files.
+            context: The server URL and the links between the phones' directories.
+
+        Returns:
+            The directory file(s).
+
+        Raises:
+            PluginError: When the driver does not answer, or names a file outside
+                ``directory.name``.
+        """
+        self._check(model)
+        files = self._files(
+            _first_answer(
+                "cloudtel_render_directory",
+                phone=None,
+                model=model,
+                directory=directory,
+                context=context,
+            ),
+            "cloudtel_render_directory",
+        )
+        for file in files:
+            if not file.path.startswith(directory.name):
+                raise PluginError(
+                    f"the {self.family} driver named a file of the shared directory "
+                    f"{directory.name!r} {file.path!r}; its files must start with that name",
+                    family=self.family,
+                )
+        return files
+
     def parse_config(self, model: PhoneModel, text: str) -> ParsedConfig:
         """Read a configuration back.
 

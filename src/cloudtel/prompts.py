@@ -26,9 +26,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
 import attrs
 
+from cloudtel import _html
+from cloudtel._keyed import Keyed
 from cloudtel._part import Blob, Part
 from cloudtel.audio import import_audio, read_alaw_wav, wav_to_raw
 from cloudtel.errors import (
@@ -208,6 +211,34 @@ class VoicePrompt:
         """The languages, the default first."""
         return tuple(item.language for item in self.audio)
 
+    def to_record(self) -> dict[str, object]:
+        """The prompt as one plain ``dict`` (a row of the prompt table)."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "languages": ", ".join(self.languages),
+            "default_language": self.default_language,
+            "seconds": round(self.audio[0].duration, 2),
+            "files": ", ".join(item.file for item in self.audio),
+        }
+
+    def __str__(self) -> str:
+        seconds = self.audio[0].duration
+        return f"{self.name!r} ({', '.join(self.languages)}; {seconds:.1f} s)"
+
+    def _repr_html_(self) -> str:
+        rows = [
+            {
+                "language": item.language,
+                "seconds": round(item.duration, 2),
+                "file": item.file,
+                "sha256": item.sha256[:12] + "…",
+            }
+            for item in self.audio
+        ]
+        values = {"description": self.description, "default language": self.default_language}
+        return _html.fields(f"Voice prompt {self.name}", values, extra=_html.table(rows))
+
     def audio_for(self, language: str | None = None) -> PromptAudio:
         """The audio in ``language`` (the default language when None).
 
@@ -238,9 +269,12 @@ def _slug(name: str) -> str:
     return slug[:60].strip("-") or "prompt"
 
 
-@attrs.define
-class PromptLibrary(Part):
+@attrs.define(repr=False)
+class PromptLibrary(Keyed[VoicePrompt], Part):
     """The voice prompts of an organisation (saved under ``prompts`` in the org file).
+
+    Keyed by name (see :class:`~cloudtel.Keyed`): ``org.prompts["Vac greeting"]``,
+    ``"Vac greeting" in org.prompts``, ``org.prompts[0]``; a table in Jupyter.
 
     Invariants, checked on every change: names are unique (ignoring case), each prompt
     has audio in at least one language and no language twice, and a prompt that
@@ -260,8 +294,23 @@ class PromptLibrary(Part):
     def __len__(self) -> int:
         return len(self.prompts)
 
-    def __contains__(self, name: object) -> bool:
-        return any(p.name == name for p in self.prompts)
+    _columns = ("name", "description", "languages", "default_language", "seconds", "files")
+    _noun = "prompt"
+
+    def _items(self) -> tuple[VoicePrompt, ...]:
+        return self.prompts
+
+    def _find(self, key: Any) -> VoicePrompt:
+        return self.get(key)
+
+    def _key(self, item: VoicePrompt) -> str:
+        return item.name
+
+    def _row(self, item: VoicePrompt) -> dict[str, object]:
+        return item.to_record()
+
+    def __repr__(self) -> str:
+        return f"<PromptLibrary: {self}>"
 
     def names(self) -> tuple[str, ...]:
         """The prompts' names, in order."""

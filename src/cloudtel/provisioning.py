@@ -32,20 +32,25 @@ The SIP account written into a phone's file is built from its assigned user by
 from __future__ import annotations
 
 import contextlib
+import difflib
 import errno
+import html
 import json
 import os
 import stat
 import tempfile
+import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from cloudtel import sip
+from cloudtel import _html, sip
 from cloudtel._files import atomic_write
 from cloudtel.devices import (
+    Directory,
+    DirectoryLink,
     MacAddress,
     PhoneContext,
     RenderedFile,
@@ -53,14 +58,16 @@ from cloudtel.devices import (
     SipPhone,
     Transport,
 )
-from cloudtel.directory import colleague_entries, phone_directory
+from cloudtel.directory import SharedDirectories
 from cloudtel.errors import (
+    AccountDisableError,
     CloudtelError,
     FileProblemsError,
     InvalidValueError,
     Problem,
 )
 from cloudtel.plugins import PhoneDriver, get_driver
+from cloudtel.provisioning_defaults import check_server_url
 from cloudtel.users import User
 
 if TYPE_CHECKING:
@@ -68,6 +75,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MANIFEST",
+    "SHARED",
     "FileChange",
     "FileReport",
     "PhoneFiles",
@@ -78,39 +86,25 @@ __all__ = [
     "default_account",
     "phone_context",
     "provision",
+    "read_passwords",
     "render_organization",
     "render_phone",
+    "settings_for",
     "sync_phones",
 ]
 
 MANIFEST = ".cloudtel-provisioning.json"
 """The file in the provisioning folder that lists the files cloudtel wrote there."""
 
-_MANIFEST_VERSION = 1
+_MANIFEST_VERSION = 2
+
+SHARED = "shared"
+"""What :attr:`FileReport.phone` says for a file many phones share (a directory)."""
 
 
 # ---------------------------------------------------------------------------
 # Settings and the SIP account
 # ---------------------------------------------------------------------------
-
-
-def _server_url(value: object) -> str:
-    if value is None or value == "":
-        return ""
-    if not isinstance(value, str) or any(ch.isspace() or ch in "\"'<>#" for ch in value):
-        raise InvalidValueError(
-            f"server_url {value!r} must be a URL without spaces, quotes, '<', '>' or '#', "
-            "e.g. http://prov.example.be/phones/",
-            field="server_url",
-            value=value,
-        )
-    if not value.lower().startswith(("http://", "https://", "tftp://")):
-        raise InvalidValueError(
-            f"server_url {value!r} must start with http://, https:// or tftp://",
-            field="server_url",
-            value=value,
-        )
-    return value if value.endswith("/") else value + "/"
 
 
 AccountFactory = Callable[
@@ -138,6 +132,8 @@ class ProvisioningSettings:
         account_for (AccountFactory | None): Builds a user's SIP account (or ``None``:
             no account) instead of :func:`default_account`, for platforms with their
             own naming or their own store of SIP passwords.
+        passwords_file (str): The file :attr:`sip_passwords` were read from, if any
+            (remembered in the folder's manifest so the next run reads it again).
 
     Raises:
         InvalidValueError: When the server URL is not a plain http(s)/tftp URL.
@@ -146,10 +142,11 @@ class ProvisioningSettings:
     registrar: str = ""
     registrar_port: int = 5060
     transport: Transport = attrs.field(default=Transport.UDP, converter=Transport)
-    server_url: str = attrs.field(default="", converter=_server_url)
+    server_url: str = attrs.field(default="", converter=check_server_url)
     sip_passwords: Mapping[str, str] = attrs.field(factory=dict, hash=False, repr=False)
     directories: bool = True
     account_for: AccountFactory | None = attrs.field(default=None, eq=False, hash=False)
+    passwords_file: str = ""
 
     def registrar_for(self, org: Organization) -> str:
         """The registrar host: :attr:`registrar`, else ``sip.<organisation domain>``.
@@ -161,6 +158,107 @@ class ProvisioningSettings:
             The host name or address.
         """
         return self.registrar or f"sip.{org.domain}"
+
+
+def read_passwords(path: str | os.PathLike[str]) -> dict[str, str]:
+    """Read a SIP password file: TOML ``"user@domain" = "password"`` lines or a JSON object.
+
+    Args:
+        path: The file (``.json`` is read as JSON, anything else as TOML).
+
+    Returns:
+        Password per username (usernames trimmed and in lower case).
+
+    Raises:
+        InvalidValueError: When the file cannot be read or is not such a mapping
+            (the message never shows a password).
+    """
+    source = Path(path)
+    try:
+        raw = source.read_bytes()
+        data = json.loads(raw) if source.suffix == ".json" else tomllib.loads(raw.decode())
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not valid TOML or JSON"
+        raise InvalidValueError(
+            f"{source}: cannot read the SIP passwords ({reason}); write one line per user: "
+            '"user@domain" = "password" (TOML) or a JSON object',
+            path=str(source),
+        ) from exc
+    if not isinstance(data, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in data.items()
+    ):
+        raise InvalidValueError(
+            f"{source}: SIP passwords must map each username to a text password",
+            path=str(source),
+        )
+    return {key.strip().lower(): value for key, value in data.items()}
+
+
+def settings_for(
+    org: Organization,
+    folder: str | os.PathLike[str] | None = None,
+    *,
+    server_url: str | None = None,
+    registrar: str | None = None,
+    passwords: str | os.PathLike[str] | None = None,
+    directories: bool = True,
+) -> ProvisioningSettings:
+    """The settings of a run: what is given, else what the organisation or folder remembers.
+
+    Each of server URL, registrar (with its port and transport) and password file is
+    taken from the argument when given, else from the organisation's ``provisioning``
+    table (:class:`~cloudtel.ProvisioningDefaults`; a relative password file is
+    relative to the org file's folder), else from what the folder's manifest
+    remembers of the last run that wrote it. So a ``sync`` that repeats none of the
+    options writes what the ``provision`` before it wrote.
+
+    Args:
+        org: The organisation.
+        folder: The provisioning folder (its manifest is read when it has one).
+        server_url: Where the folder is served.
+        registrar: The SIP registrar host.
+        passwords: The SIP password file (see :func:`read_passwords`).
+        directories: Also write the phones' directories.
+
+    Returns:
+        The settings, with the passwords read.
+
+    Raises:
+        InvalidValueError: A bad URL or host, an unreadable password file or manifest.
+    """
+    defaults = org.provisioning
+    remembered: Mapping[str, object] = {}
+    if folder is not None and (Path(folder) / MANIFEST).exists():
+        remembered = _read_manifest(Path(folder)).settings
+
+    def pick(given: object, own: object, key: str) -> object:
+        if given not in (None, ""):
+            return given
+        if own not in (None, ""):
+            return own
+        return remembered.get(key) or None
+
+    password_file: str | None
+    if passwords not in (None, ""):
+        password_file = str(Path(os.fspath(passwords)).resolve())
+    elif defaults.passwords:
+        base = org.source_folder() or Path()
+        password_file = str((base / defaults.passwords).resolve())
+    else:
+        value = remembered.get("passwords_file")
+        password_file = value if isinstance(value, str) and value else None
+    own_registrar = bool(defaults.registrar)
+    port = remembered.get("registrar_port") if not own_registrar and not registrar else None
+    transport = remembered.get("transport") if not own_registrar and not registrar else None
+    return ProvisioningSettings(
+        registrar=str(pick(registrar, defaults.registrar, "registrar") or ""),
+        registrar_port=port if isinstance(port, int) else defaults.registrar_port,
+        transport=Transport(transport) if isinstance(transport, str) else defaults.transport,
+        server_url=str(pick(server_url, defaults.server_url, "server_url") or ""),
+        sip_passwords=read_passwords(password_file) if password_file else {},
+        passwords_file=password_file or "",
+        directories=directories,
+    )
 
 
 def default_account(
@@ -210,11 +308,23 @@ class PhoneFiles:
         files (tuple[RenderedFile, ...]): Its configuration file first, then its
             directory file(s).
         warnings (tuple[str, ...]): Things the user should know (e.g. no SIP password).
+        accounts (int): How many SIP accounts the phone's file has (0: it cannot
+            register).
+        shared (frozenset[str]): The paths among ``files`` that many phones share
+            (the shared directories). :func:`render_organization` lists each shared
+            file once, with the first phone that uses it; :func:`render_phone` lists
+            all the phone uses.
     """
 
     phone: SipPhone
     files: tuple[RenderedFile, ...]
     warnings: tuple[str, ...] = ()
+    accounts: int = 0
+    shared: frozenset[str] = frozenset()
+
+
+def _inherited(org: Organization, phone: SipPhone) -> dict[str, object]:
+    return {name: found.value for name, found in org.provisioning.resolve(phone).items()}
 
 
 def phone_context(
@@ -223,14 +333,19 @@ def phone_context(
     settings: ProvisioningSettings | None = None,
     *,
     names: Mapping[str, str] | None = None,
+    directories: Iterable[DirectoryLink] = (),
 ) -> PhoneContext:
-    """What the driver needs besides the phone: its account, colleague names, server URL.
+    """What the driver needs besides the phone: account, names, URLs, inherited settings.
+
+    The firmware URL, NAT keep-alive and backup registrar are resolved organisation →
+    group → phone (:meth:`cloudtel.ProvisioningDefaults.resolve`).
 
     Args:
         org: The organisation.
         phone: The phone.
         settings: Registrar, passwords, server URL; defaults when ``None``.
         names: Display name per username, computed once for many phones (internal).
+        directories: The shared directories the phone shows.
 
     Returns:
         The context; no account for a phone without a user or without a SIP password.
@@ -238,7 +353,18 @@ def phone_context(
     Raises:
         NotFoundError: When the phone's user does not exist.
     """
-    settings = settings or ProvisioningSettings()
+    return _context(org, phone, settings or ProvisioningSettings(), names, directories=directories)
+
+
+def _context(
+    org: Organization,
+    phone: SipPhone,
+    settings: ProvisioningSettings,
+    names: Mapping[str, str] | None,
+    *,
+    directories: Iterable[DirectoryLink],
+    inherited: Mapping[str, object] | None = None,
+) -> PhoneContext:
     accounts: tuple[SipAccount, ...] = ()
     if phone.user is not None:
         user = org.user(phone.user)
@@ -247,7 +373,17 @@ def phone_context(
         accounts = () if account is None else (account,)
     if names is None:
         names = {user.username: user.display_name for user in org.users}
-    return PhoneContext(accounts=accounts, names=names, server_url=settings.server_url)
+    values = _inherited(org, phone) if inherited is None else inherited
+    return PhoneContext(
+        accounts=accounts,
+        names=names,
+        server_url=settings.server_url,
+        directories=directories,
+        firmware_url=str(values["firmware_url"]),
+        nat_keepalive=int(values["nat_keepalive"]),  # type: ignore[call-overload]
+        backup_registrar=str(values["backup_registrar"]),
+        backup_registrar_port=int(values["backup_registrar_port"]),  # type: ignore[call-overload]
+    )
 
 
 class _Renderer:
@@ -257,21 +393,76 @@ class _Renderer:
         self.org = org
         self.settings = settings
         self.names = {user.username: user.display_name for user in org.users}
-        self.colleagues = colleague_entries(org) if settings.directories else ()
+        self.directories = SharedDirectories(org) if settings.directories else None
         self.drivers: dict[str, PhoneDriver] = {}
+        self.rendered: dict[str, tuple[RenderedFile, ...]] = {}
+        defaults = org.provisioning
+        # Without group or phone entries every phone of a model inherits the same values.
+        self.simple = not defaults.groups and not defaults.phones
+        self.inherited: dict[tuple[str, str], Mapping[str, object]] = {}
+        self.links: dict[tuple[str, str], tuple[DirectoryLink, ...]] = {}
 
     def driver(self, family: str) -> PhoneDriver:
         if family not in self.drivers:
             self.drivers[family] = get_driver(family)
         return self.drivers[family]
 
-    def render(self, phone: SipPhone) -> PhoneFiles:
+    def _inherited(self, phone: SipPhone) -> Mapping[str, object]:
+        if not self.simple:
+            return _inherited(self.org, phone)
+        key = (phone.family, phone.model)
+        if key not in self.inherited:
+            self.inherited[key] = _inherited(self.org, phone)
+        return self.inherited[key]
+
+    def _directories(self, phone: SipPhone) -> tuple[Directory, ...]:
+        if self.directories is None:
+            return ()
+        family = phone.family
+        found = [self.directories.shared]
+        own = self.directories.contacts_of(phone.user)
+        if own is not None:
+            found.append(own)
+        prefix = f"directory/{family}-"
+        return tuple(
+            attrs.evolve(d, name=prefix + d.name.removeprefix("directory/")) for d in found
+        )
+
+    def _links(self, family: str, directories: tuple[Directory, ...]) -> tuple[DirectoryLink, ...]:
+        key = (family, directories[-1].name)
+        links = self.links.get(key)
+        if links is None:
+            links = tuple(DirectoryLink(title=d.title, name=d.name) for d in directories)
+            self.links[key] = links
+        return links
+
+    def render(self, phone: SipPhone, *, every_shared: bool = False) -> PhoneFiles:
         driver = self.driver(phone.family)
-        context = phone_context(self.org, phone, self.settings, names=self.names)
+        directories = self._directories(phone)
+        links = self._links(phone.family, directories) if directories else ()
+        context = _context(
+            self.org,
+            phone,
+            self.settings,
+            self.names,
+            directories=links,
+            inherited=self._inherited(phone),
+        )
         files = driver.render_phone(phone, context)
-        if self.settings.directories:
-            directory = phone_directory(self.org, phone, colleagues=self.colleagues)
-            files += driver.render_directory(phone, directory, context)
+        shared: set[str] = set()
+        for directory in directories:
+            done = self.rendered.get(directory.name)
+            if done is None:
+                model = driver.model(phone.model)
+                # Links between directories are the same for every phone sharing them.
+                done = driver.render_shared_directory(
+                    model, directory, PhoneContext(server_url=context.server_url, directories=links)
+                )
+                self.rendered[directory.name] = done
+            elif not every_shared:
+                continue
+            files += done
+            shared.update(file.path for file in done)
         warnings = []
         if phone.user is None:
             warnings.append(f"phone {phone.name} has no user: written without an account")
@@ -279,7 +470,13 @@ class _Renderer:
             warnings.append(
                 f"phone {phone.name}: no SIP password for {phone.user}: written without an account"
             )
-        return PhoneFiles(phone=phone, files=files, warnings=tuple(warnings))
+        return PhoneFiles(
+            phone=phone,
+            files=files,
+            warnings=tuple(warnings),
+            accounts=len(context.accounts),
+            shared=frozenset(shared),
+        )
 
 
 def render_phone(
@@ -287,7 +484,7 @@ def render_phone(
     phone: SipPhone | MacAddress | str,
     settings: ProvisioningSettings | None = None,
 ) -> PhoneFiles:
-    """Render one phone's files through its driver.
+    """Render one phone's files through its driver, with the shared directories it shows.
 
     Args:
         org: The organisation.
@@ -295,7 +492,8 @@ def render_phone(
         settings: Registrar, passwords, server URL; defaults when ``None``.
 
     Returns:
-        The phone and its files.
+        The phone and its files (its configuration first, then every directory file
+        it fetches, listed in :attr:`PhoneFiles.shared`).
 
     Raises:
         NotFoundError: No such phone, user or model.
@@ -305,7 +503,7 @@ def render_phone(
     """
     if not isinstance(phone, SipPhone):
         phone = org.phones.get(phone)
-    return _Renderer(org, settings or ProvisioningSettings()).render(phone)
+    return _Renderer(org, settings or ProvisioningSettings()).render(phone, every_shared=True)
 
 
 def render_organization(
@@ -315,6 +513,11 @@ def render_organization(
     macs: Iterable[MacAddress | str] | None = None,
 ) -> tuple[PhoneFiles, ...]:
     """Render the files of every phone of the organisation (no I/O).
+
+    With directories on (the default), the organisation's shared directory and the
+    users' contacts directories (see :class:`cloudtel.directory.SharedDirectories`)
+    are rendered once per phone family, and listed once, with the first phone that
+    shows them (:attr:`PhoneFiles.shared`).
 
     Args:
         org: The organisation.
@@ -343,11 +546,13 @@ def render_organization(
         except CloudtelError as exc:
             problems.append(Problem(f"phones[{index[phone.mac.hex]}] ({name})", exc.message))
             continue
+        shared = result.shared
         for file in result.files:
-            owner = owners.setdefault(file.path, name)
-            if owner != name:
+            owner = owners.setdefault(file.path, "" if file.path in shared else name)
+            if owner != name and file.path not in shared:
                 where = f"phones[{index[phone.mac.hex]}] ({name})"
-                problems.append(Problem(where, f"file {file.path} is also written for {owner}"))
+                what = f"phone {owner}" if owner else "a shared directory"
+                problems.append(Problem(where, f"file {file.path} is also written for {what}"))
         rendered.append(result)
     if problems:
         raise FileProblemsError(f"phones of {org.name}", problems)
@@ -381,12 +586,54 @@ class FileReport:
     Args:
         path (str): Relative POSIX path in the folder.
         change (str): A :class:`FileChange` value.
-        phone (str): The phone's MAC (upper case) the file belongs to.
+        phone (str): The phone's MAC (upper case) the file belongs to, or
+            :data:`SHARED` for a directory many phones share.
+        before (bytes | None): The file's bytes before (``None`` when it did not exist
+            or was not looked at); kept for :meth:`diff`, neither compared nor shown.
+        after (bytes | None): The bytes written or found unchanged (``None`` for a
+            stale or removed file).
     """
 
     path: str
     change: str
     phone: str
+    before: bytes | None = attrs.field(default=None, eq=False, repr=False)
+    after: bytes | None = attrs.field(default=None, eq=False, repr=False)
+
+    def diff(self, *, context: int = 3) -> str:
+        """What changed in the file, as a unified diff of its text (``""`` when nothing).
+
+        The bytes are decoded as UTF-8 (a byte that is not shows as ``\ufffd``); an
+        added file is a diff from nothing.
+
+        Args:
+            context: Unchanged lines shown around each change.
+
+        Returns:
+            The diff, ``--- a/PATH`` / ``+++ b/PATH`` headers first.
+        """
+        if self.change not in {FileChange.ADDED, FileChange.CHANGED} or self.after is None:
+            return ""
+        old = _lines(self.before)
+        new = _lines(self.after)
+        return "".join(
+            difflib.unified_diff(
+                old,
+                new,
+                fromfile="/dev/null" if self.before is None else f"a/{self.path}",
+                tofile=f"b/{self.path}",
+                n=context,
+            )
+        )
+
+
+def _lines(content: bytes | None) -> list[str]:
+    if content is None:
+        return []
+    lines = content.decode("utf-8", errors="replace").splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n\\ No newline at end of file\n"
+    return lines
 
 
 @attrs.frozen(kw_only=True)
@@ -407,6 +654,10 @@ class PhoneReport:
     def changed(self) -> bool:
         """Whether any of the phone's files was added or changed."""
         return any(f.change in {FileChange.ADDED, FileChange.CHANGED} for f in self.files)
+
+    def diff(self) -> str:
+        """The unified diffs of the phone's added and changed files (``""`` when none)."""
+        return "".join(f.diff() for f in self.files)
 
 
 @attrs.frozen(kw_only=True)
@@ -480,14 +731,71 @@ class ProvisioningReport:
         """
         return [(f.phone, f.path, f.change) for f in self.files]
 
+    def diff(self) -> str:
+        """What changed on the phones: the unified diff of every added and changed file.
 
-def _read_manifest(folder: Path) -> dict[str, str]:
-    """``path → phone`` of the files cloudtel wrote; empty when there is no manifest."""
+        Example: ``print(provision(org, folder).diff())`` after changing a key shows
+        the one line of the phone's configuration that changed.
+
+        Returns:
+            The diffs, file after file, phones in order; ``""`` when nothing changed.
+        """
+        return "".join(p.diff() for p in self.phones)
+
+    def to_records(self) -> list[dict[str, object]]:
+        """One plain ``dict`` per file: phone, path, change, lines added and removed."""
+        records: list[dict[str, object]] = []
+        for report in self.files:
+            lines = report.diff().splitlines()[2:]
+            records.append(
+                {
+                    "phone": report.phone,
+                    "path": report.path,
+                    "change": report.change,
+                    "added": sum(line.startswith("+") for line in lines),
+                    "removed": sum(line.startswith("-") for line in lines),
+                }
+            )
+        return records
+
+    def to_pandas(self) -> Any:
+        """The files as a :class:`pandas.DataFrame` (needs the ``pandas`` extra)."""
+        columns = ("phone", "path", "change", "added", "removed")
+        return _html.records_to_pandas(self.to_records(), columns)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        table = _html.table(self.to_records(), caption=self.summary(), empty="no files")
+        diffs = "".join(
+            f"<details><summary>{html.escape(f.path)} ({html.escape(f.change)})</summary>"
+            f"<pre>{html.escape(f.diff())}</pre></details>"
+            for f in self.files
+            if f.change == FileChange.CHANGED
+        )
+        return table + diffs
+
+
+@attrs.frozen
+class _Manifest:
+    """What the folder's manifest says: files, accounts per phone, last run's settings."""
+
+    files: dict[str, str] = attrs.field(factory=dict)  # path → phone ("" for shared files)
+    accounts: dict[str, int] | None = None  # phone → accounts written; None: not recorded
+    settings: dict[str, object] = attrs.field(factory=dict)
+
+
+_REMEMBERED = ("server_url", "registrar", "registrar_port", "transport", "passwords_file")
+
+
+def _read_manifest(folder: Path) -> _Manifest:
+    """The folder's manifest; empty when there is none."""
     path = folder / MANIFEST
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        return {}
+        return _Manifest()
     except (OSError, ValueError) as exc:
         raise InvalidValueError(
             f"{path}: the provisioning manifest cannot be read ({exc}); "
@@ -495,23 +803,51 @@ def _read_manifest(folder: Path) -> dict[str, str]:
             path=str(path),
         ) from exc
     files = data.get("files") if isinstance(data, dict) else None
-    if not isinstance(files, dict) or data.get("version") != _MANIFEST_VERSION:
+    if not isinstance(files, dict) or data.get("version") not in {1, _MANIFEST_VERSION}:
         raise InvalidValueError(
-            f"{path}: not a version {_MANIFEST_VERSION} provisioning manifest",
+            f"{path}: not a version 1 or {_MANIFEST_VERSION} provisioning manifest",
             path=str(path),
         )
-    return {
-        str(name): str(entry.get("phone", ""))
-        for name, entry in files.items()
-        if isinstance(entry, dict)
+    phones = data.get("phones")
+    accounts = None
+    if isinstance(phones, dict):
+        accounts = {
+            str(name): int(entry.get("accounts", 0))
+            for name, entry in phones.items()
+            if isinstance(entry, dict) and isinstance(entry.get("accounts", 0), int)
+        }
+    settings = data.get("settings")
+    remembered: dict[str, object] = {
+        str(key): value
+        for key, value in (settings.items() if isinstance(settings, dict) else ())
+        if key in _REMEMBERED and isinstance(value, str | int) and not isinstance(value, bool)
     }
+    return _Manifest(
+        files={
+            str(name): str(entry.get("phone", ""))
+            for name, entry in files.items()
+            if isinstance(entry, dict)
+        },
+        accounts=accounts,
+        settings=remembered,
+    )
 
 
-def _manifest_bytes(files: Mapping[str, str]) -> bytes:
+def _manifest_bytes(
+    files: Mapping[str, str], accounts: Mapping[str, int], settings: ProvisioningSettings
+) -> bytes:
     data = {
         "version": _MANIFEST_VERSION,
         "generator": "cloudtel",
         "files": {path: {"phone": phone} for path, phone in sorted(files.items())},
+        "phones": {phone: {"accounts": count} for phone, count in sorted(accounts.items())},
+        "settings": {
+            "server_url": settings.server_url,
+            "registrar": settings.registrar,
+            "registrar_port": settings.registrar_port,
+            "transport": settings.transport.value,
+            "passwords_file": settings.passwords_file,
+        },
     }
     return (json.dumps(data, indent=1, sort_keys=True) + "\n").encode()
 
@@ -648,20 +984,70 @@ class _Batch:
         self.pending.clear()
 
 
+def _had_account(root: Path, result: PhoneFiles) -> bool:
+    """Whether the phone's main file in the folder has an account (read by its driver)."""
+    if not result.files:
+        return False
+    try:
+        text = (root / result.files[0].path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    phone = result.phone
+    try:
+        driver = get_driver(phone.family)
+        parsed = driver.parse_config(driver.model(phone.model), text)
+    except CloudtelError:
+        return False  # a file its driver cannot read: no account cloudtel can see
+    return parsed.account is not None
+
+
+def _refuse_disabling(root: Path, previous: _Manifest, rendered: Iterable[PhoneFiles]) -> None:
+    """Raise when a phone that had an account would be written without one."""
+    problems: list[str] = []
+    for result in rendered:
+        if result.accounts:
+            continue
+        name = result.phone.name
+        if previous.accounts is not None and name in previous.accounts:
+            had = previous.accounts[name] > 0
+        else:
+            had = _had_account(root, result)
+        if had:
+            why = result.warnings[0] if result.warnings else f"phone {name}: no account"
+            problems.append(why)
+    if problems:
+        shown = "\n  ".join(problems[:20])
+        more = f"\n  … and {len(problems) - 20} more" if len(problems) > 20 else ""
+        raise AccountDisableError(
+            f"refusing to write {len(problems)} phone(s) without the SIP account they have "
+            f"now; they would stop registering:\n  {shown}{more}\n"
+            "Give the SIP passwords (--passwords FILE, or passwords = FILE in the org's "
+            "[provisioning] table), or pass --allow-disable (allow_disable=True) if that is "
+            "what you want. Nothing was written.",
+            phones=[p.split(":", 1)[0].removeprefix("phone ") for p in problems],
+        )
+
+
 def provision(
     org: Organization,
     folder: str | os.PathLike[str],
     settings: ProvisioningSettings | None = None,
     *,
     remove_stale: bool = False,
+    allow_disable: bool = False,
 ) -> ProvisioningReport:
     """Render every phone of the organisation into ``folder``.
 
-    Every phone is rendered first; if any cannot be, nothing is written. Then each
-    file is compared byte for byte with the file in the folder and written only when
-    different, atomically (temporary file in the same folder, flushed to disk with one
-    ``os.sync`` for the batch, renamed; then the folder is fsynced). The manifest
-    (:data:`MANIFEST`) is updated the same way.
+    Every phone is rendered first; if any cannot be, nothing is written. A phone whose
+    file in the folder has a SIP account and would now be written without one (no
+    password for its user, no user) stops the run too, unless ``allow_disable``: such
+    a phone would stop registering. Then each file is compared byte for byte with the
+    file in the folder and written only when different, atomically (temporary file in
+    the same folder, flushed to disk with one ``os.sync`` for the batch, renamed; then
+    the folder is fsynced). The manifest (:data:`MANIFEST`) is updated the same way; it
+    remembers the files, each phone's number of accounts and the run's settings (never
+    a password: only the password file's path), which :func:`settings_for` falls back
+    on.
 
     Args:
         org: The organisation.
@@ -669,6 +1055,7 @@ def provision(
         settings: Registrar, passwords, server URL; defaults when ``None``.
         remove_stale: Delete the files cloudtel wrote earlier for phones that are no
             longer in the organisation (otherwise they are only reported).
+        allow_disable: Write phones without the account their file has now.
 
     Returns:
         What was added, changed, left unchanged, stale or removed, per phone.
@@ -676,39 +1063,59 @@ def provision(
     Raises:
         FileProblemsError: When a phone cannot be rendered (see
             :func:`render_organization`); the folder is not touched.
+        AccountDisableError: When phones would lose their account (listing them); the
+            folder is not touched.
         InvalidValueError: When the manifest is unreadable, or a file would land
             outside the folder through a symbolic link.
         OSError: When the folder cannot be written.
     """
+    settings = settings or ProvisioningSettings()
     rendered = render_organization(org, settings)
     root = Path(folder)
     root.mkdir(parents=True, exist_ok=True)
     root = root.resolve()
     previous = _read_manifest(root)
+    if not allow_disable:
+        _refuse_disabling(root, previous, rendered)
     manifest: dict[str, str] = {}
     batch = _Batch(root)
     # First only look: every path is checked and compared before anything is written.
-    planned = [
-        (
-            result,
-            [
-                (file, where, batch.compare(where, file.path, file.content))
-                for file in result.files
-                for where in (batch.target(file.path),)
-            ],
-        )
-        for result in rendered
-    ]
+    seen: set[str] = set()
+    planned = []
+    for result in rendered:
+        files = []
+        for file in result.files:
+            if file.path in seen:  # a shared file (a directory): once per run
+                files.append((file, "", FileChange.UNCHANGED, True))
+                continue
+            seen.add(file.path)
+            where = batch.target(file.path)
+            files.append((file, where, batch.compare(where, file.path, file.content), False))
+        planned.append((result, files))
     phones: list[PhoneReport] = []
     try:
         for result, files in planned:
             name = result.phone.name
             reports = []
-            for file, where, change in files:
+            for file, where, change, repeated in files:
+                if repeated:
+                    continue
+                owner = "" if file.path in result.shared else name
+                before = None
+                if change == FileChange.CHANGED:
+                    before = Path(where).read_bytes()  # for the diff; replaced on commit
                 if change != FileChange.UNCHANGED:
                     batch.write(where, file.content)
-                reports.append(FileReport(path=file.path, change=change, phone=name))
-                manifest[file.path] = name
+                reports.append(
+                    FileReport(
+                        path=file.path,
+                        change=change,
+                        phone=owner or SHARED,
+                        before=file.content if change == FileChange.UNCHANGED else before,
+                        after=file.content,
+                    )
+                )
+                manifest[file.path] = owner
             phones.append(
                 PhoneReport(phone=result.phone, files=tuple(reports), warnings=result.warnings)
             )
@@ -716,7 +1123,7 @@ def provision(
     finally:
         batch.abort()
     stale: list[FileReport] = []
-    for path, phone in sorted(previous.items()):
+    for path, phone in sorted(previous.files.items()):
         if path in manifest:
             continue
         target = _inside(root, path)
@@ -724,15 +1131,21 @@ def provision(
             continue
         if remove_stale:
             target.unlink()
-            stale.append(FileReport(path=path, change=FileChange.REMOVED, phone=phone))
+            stale.append(FileReport(path=path, change=FileChange.REMOVED, phone=phone or SHARED))
         else:
-            stale.append(FileReport(path=path, change=FileChange.STALE, phone=phone))
+            stale.append(FileReport(path=path, change=FileChange.STALE, phone=phone or SHARED))
             manifest[path] = phone
+    accounts = {result.phone.name: result.accounts for result in rendered}
+    if previous.accounts:  # phones not rendered this time keep what they had
+        accounts = {**previous.accounts, **accounts}
+    content = _manifest_bytes(manifest, accounts, settings)
     manifest_path = root / MANIFEST
-    if manifest != previous or not manifest_path.exists():  # else it says this already
-        content = _manifest_bytes(manifest)
-        if not manifest_path.exists() or manifest_path.read_bytes() != content:
-            atomic_write(manifest_path, content)
+    try:
+        same = manifest_path.read_bytes() == content
+    except FileNotFoundError:
+        same = False
+    if not same:
+        atomic_write(manifest_path, content)
     return ProvisioningReport(folder=root, phones=tuple(phones), stale=tuple(stale))
 
 
@@ -770,6 +1183,18 @@ class SyncReport:
         out = [result.describe() for result in self.results]
         out += [f"{phone}: skipped ({reason})" for phone, reason in self.skipped]
         return out
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines()) or "no phone notified"
+
+    def _repr_html_(self) -> str:
+        rows = [
+            {"phone": line.partition(":")[0], "result": line.partition(":")[2].strip()}
+            for line in self.lines()
+        ]
+        verb = "reboot" if self.reboot else "check-sync"
+        caption = f"{verb}: {'all accepted' if self.ok else 'not all accepted'}"
+        return _html.table(rows, caption=caption, empty="no phone notified")
 
 
 def sync_phones(

@@ -29,16 +29,22 @@ from typing import Any, TypeVar
 
 import attrs
 
+from cloudtel import _html
+from cloudtel._items import as_items
+from cloudtel._keyed import KeyedTuple
 from cloudtel.errors import InvalidPhoneNumberError, InvalidValueError
 from cloudtel.numbers import PhoneNumber, to_number
 
 __all__ = [
+    "USER_COLUMNS",
+    "GroupList",
     "GroupRole",
     "MobilePhone",
     "ResolvedSetting",
     "Settings",
     "User",
     "UserGroup",
+    "UserList",
     "Visibility",
     "resolve_settings",
     "roles_of",
@@ -360,6 +366,15 @@ class UserGroup:
     settings: Settings = attrs.field(factory=Settings)
     roles: tuple[GroupRole, ...] = attrs.field(default=(), converter=_roles)
 
+    def __str__(self) -> str:
+        return self.name + (f" ({self.description})" if self.description else "")
+
+    def _repr_html_(self) -> str:
+        values = {"description": self.description, "settings": _settings_text(self.settings)}
+        if self.roles:
+            values["roles"] = ", ".join(role.value for role in self.roles)
+        return _html.fields(f"User group {self.name}", values)
+
 
 def roles_of(groups: Iterable[UserGroup]) -> tuple[GroupRole, ...]:
     """The roles a user has: those of all their groups.
@@ -377,11 +392,9 @@ def _optional_number(value: PhoneNumber | str | None) -> PhoneNumber | None:
     return None if value is None else to_number(value)
 
 
-def _aliases(values: Iterable[PhoneNumber | str]) -> tuple[PhoneNumber, ...]:
-    if isinstance(values, str | PhoneNumber):
-        values = (values,)
+def _aliases(values: Iterable[PhoneNumber | str] | PhoneNumber | str) -> tuple[PhoneNumber, ...]:
     aliases = []
-    for index, value in enumerate(values):
+    for index, value in enumerate(as_items(values, "aliases", (PhoneNumber,))):
         try:
             aliases.append(PhoneNumber.parse(value))
         except InvalidPhoneNumberError as exc:
@@ -403,12 +416,15 @@ def _mobile(index: int, value: object) -> MobilePhone:
     )
 
 
-def _mobiles(values: Iterable[MobilePhone | PhoneNumber | str]) -> tuple[MobilePhone, ...]:
-    return tuple(_mobile(index, value) for index, value in enumerate(values))
+def _mobiles(
+    values: Iterable[MobilePhone | PhoneNumber | str] | MobilePhone | PhoneNumber | str,
+) -> tuple[MobilePhone, ...]:
+    items = as_items(values, "mobile_phones", (PhoneNumber, MobilePhone))
+    return tuple(_mobile(index, value) for index, value in enumerate(items))
 
 
-def _groups(values: Iterable[str]) -> tuple[str, ...]:
-    names = tuple(_group_name(value) for value in values)
+def _groups(values: Iterable[str] | str) -> tuple[str, ...]:
+    names = tuple(_group_name(value) for value in as_items(values, "groups"))
     seen: set[str] = set()
     for name in names:
         if name in seen:
@@ -440,8 +456,9 @@ class User:
         aliases (tuple[PhoneNumber, ...]): Aliases of the primary line, from the ranges:
             calling an alias triggers the call routing rules of the primary line (see
             :meth:`routing_line`). Needs a primary line.
-        mobile_phones (tuple[MobilePhone, ...]): Mobile phones, any valid number (a number alone
-            gets the Standard profile).
+        mobile_phones (tuple[MobilePhone, ...]): Mobile phones, mobile numbers of any
+            country (a number alone gets its profile and options from the user's settings
+            when the organisation adds it).
         settings (Settings): The user's own settings; unset ones are inherited.
     """
 
@@ -503,6 +520,28 @@ class User:
         primary = () if self.primary_line is None else (self.primary_line,)
         return primary + self.aliases
 
+    def __str__(self) -> str:
+        line = "" if self.primary_line is None else f" {self.primary_line.international}"
+        return f"{self.display_name} <{self.username}>{line}"
+
+    def to_record(self) -> dict[str, object]:
+        """The user as one plain ``dict`` (the columns of :data:`USER_COLUMNS`)."""
+        return _user_row(self)
+
+    def _repr_html_(self) -> str:
+        values: dict[str, object] = {
+            "name": self.display_name,
+            **_user_row(self),
+            "mobile_phones": ", ".join(
+                f"{m.number.international} ({m.profile})" for m in self.mobile_phones
+            ),
+            "field_1": self.field_1,
+            "field_2": self.field_2,
+            "field_3": self.field_3,
+            "settings": _settings_text(self.settings),
+        }
+        return _html.fields(f"User {self.username}", values)
+
 
 @attrs.frozen
 class ResolvedSetting:
@@ -545,3 +584,83 @@ def resolve_settings(
         else:
             resolved[name] = ResolvedSetting(default, "default")
     return resolved
+
+
+# --- how users and groups look: text, Jupyter, records ------------------------
+
+
+def _user_row(user: User) -> dict[str, object]:
+    return {
+        "username": user.username,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "department": user.department,
+        "email": user.email,
+        "primary_line": None if user.primary_line is None else user.primary_line.e164,
+        "aliases": ", ".join(a.e164 for a in user.aliases),
+        "mobile_phones": ", ".join(m.number.e164 for m in user.mobile_phones),
+        "groups": ", ".join(user.groups),
+    }
+
+
+USER_COLUMNS: tuple[str, ...] = (
+    "username",
+    "first_name",
+    "last_name",
+    "department",
+    "email",
+    "primary_line",
+    "aliases",
+    "mobile_phones",
+    "groups",
+)
+"""The columns of a user table (:meth:`UserList.to_records`, ``to_pandas``)."""
+
+
+def _settings_text(settings: Settings) -> str:
+    return ", ".join(f"{name}={_html.text(value)}" for name, value in settings.items())
+
+
+class UserList(KeyedTuple[User]):
+    """The users of an organisation (``org.users``): a tuple keyed by username.
+
+    ``org.users["Demo.User@orange.be"]`` finds a user (any case),
+    ``"demo.user@orange.be" in org.users`` asks whether there is one,
+    ``org.users[0]`` is the first; :meth:`~cloudtel.Keyed.to_pandas` gives a data frame.
+    It compares equal to the plain tuple of its users.
+    """
+
+    _columns = USER_COLUMNS
+    _noun = "user"
+
+    def _key(self, item: User) -> str:
+        return item.username
+
+    def _normal(self, key: Any) -> str:
+        return str(key.strip().lower())
+
+    def _row(self, item: User) -> dict[str, object]:
+        return _user_row(item)
+
+
+class GroupList(KeyedTuple[UserGroup]):
+    """The user groups of an organisation (``org.groups``), highest priority first,
+    keyed by name: ``org.groups["Sales"]``, ``"Sales" in org.groups``, ``org.groups[0]``.
+    """
+
+    _columns = ("priority", "name", "description", "settings")
+    _noun = "group"
+
+    def _key(self, item: UserGroup) -> str:
+        return item.name
+
+    def _normal(self, key: Any) -> str:
+        return str(key.strip())
+
+    def _row(self, item: UserGroup) -> dict[str, object]:
+        return {
+            "priority": self.index(item) + 1,
+            "name": item.name,
+            "description": item.description,
+            "settings": _settings_text(item.settings),
+        }

@@ -406,6 +406,39 @@ def test_a_fleet_answers_like_each_schedule(data: st.DataObject, fleet: list[Sch
 
 
 @LAWS
+@given(st.data(), st.lists(schedules(max_events=3), min_size=1, max_size=6))
+def test_a_fleet_compiled_together_answers_like_the_oracle_on_every_day(
+    data: st.DataObject, fleet: list[Schedule]
+) -> None:
+    # fresh schedules: nothing compiled one by one, the fleet compiles them all at once
+    fresh = [Schedule(events=s.events, default=s.default, time_zone=s.time_zone) for s in fleet]
+    prepared = ScheduleFleet(fresh)
+    for _ in range(3):  # several instants, on different days (a new day index each)
+        t = data.draw(instants(fleet[data.draw(st.integers(0, len(fleet) - 1))]))
+        expected = tuple(expected_state(s, t) for s in fleet)
+        assert prepared.states_at(t) == expected, t
+        # the engines share what the fleet compiled and answer alike on their own
+        assert tuple(s.state_at(t) for s in fresh) == expected, t
+
+
+@LAWS
+@given(st.data(), schedules(), st.integers(0, 1))
+def test_a_datetime_in_the_schedules_own_zone_is_read_as_its_instant(
+    data: st.DataObject, schedule: Schedule, fold: int
+) -> None:
+    """Wall times that are repeated (either pass) or skipped by a clock change included."""
+    assert schedule.time_zone is not None
+    zone = ZoneInfo(schedule.time_zone)
+    fresh = Schedule(events=schedule.events, default=schedule.default, time_zone=zone.key)
+    for _ in range(4):
+        wall = datetime.combine(data.draw(days_near(zone.key)), data.draw(times))
+        aware = wall.replace(tzinfo=zone, fold=fold)
+        expected = expected_state(schedule, aware.timestamp())
+        # the first question about a year compiles it, the next ones take the fast path
+        assert [fresh.state_at(aware) for _ in range(2)] == [expected, expected], aware
+
+
+@LAWS
 @given(schedules(), st.sampled_from(list(YEARS)), st.integers(1, 5))
 def test_compiling_a_longer_horizon_changes_nothing_inside_a_shorter_one(
     schedule: Schedule, year: int, more: int

@@ -6,9 +6,6 @@ Registered in :data:`cloudtel.cli.COMMANDS` through :func:`add_phones_commands`.
 from __future__ import annotations
 
 import argparse
-import json
-import tomllib
-from pathlib import Path
 from typing import Any
 
 from cloudtel.cli.table import say as _print
@@ -22,6 +19,7 @@ from cloudtel.provisioning import (
     ProvisioningReport,
     ProvisioningSettings,
     provision,
+    settings_for,
     sync_phones,
 )
 from cloudtel.serialization import load
@@ -93,34 +91,13 @@ def _keys(args: argparse.Namespace) -> int:
     return 0
 
 
-def _passwords(path: str | None) -> dict[str, str]:
-    if not path:
-        return {}
-    source = Path(path)
-    try:
-        raw = source.read_bytes()
-        data = json.loads(raw) if source.suffix == ".json" else tomllib.loads(raw.decode())
-    except (OSError, ValueError) as exc:
-        raise InvalidValueError(
-            f"{path}: cannot read the SIP passwords ({exc}); write one line per user: "
-            '"user@domain" = "password" (TOML) or a JSON object',
-            path=path,
-        ) from exc
-    if not isinstance(data, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in data.items()
-    ):
-        raise InvalidValueError(
-            f"{path}: SIP passwords must map each username to a text password",
-            path=path,
-        )
-    return {key.strip().lower(): value for key, value in data.items()}
-
-
-def _settings(args: argparse.Namespace) -> ProvisioningSettings:
-    return ProvisioningSettings(
-        registrar=args.registrar or "",
-        server_url=args.server_url or "",
-        sip_passwords=_passwords(args.passwords),
+def _settings(args: argparse.Namespace, org: Organization) -> ProvisioningSettings:
+    return settings_for(
+        org,
+        args.out,
+        server_url=args.server_url,
+        registrar=args.registrar,
+        passwords=args.passwords,
         directories=not args.no_directories,
     )
 
@@ -138,7 +115,13 @@ def _show_report(report: ProvisioningReport, *, verbose: bool = True) -> None:
 
 def _provision(args: argparse.Namespace) -> int:
     org = load(args.file)
-    report = provision(org, args.out, _settings(args), remove_stale=args.remove_stale)
+    report = provision(
+        org,
+        args.out,
+        _settings(args, org),
+        remove_stale=args.remove_stale,
+        allow_disable=args.allow_disable,
+    )
     _show_report(report)
     return 0
 
@@ -147,7 +130,13 @@ def _sync(args: argparse.Namespace) -> int:
     org = load(args.file)
     report = None
     if args.out:
-        report = provision(org, args.out, _settings(args), remove_stale=args.remove_stale)
+        report = provision(
+            org,
+            args.out,
+            _settings(args, org),
+            remove_stale=args.remove_stale,
+            allow_disable=args.allow_disable,
+        )
         _show_report(report, verbose=False)
     elif not (args.force or args.macs):
         raise InvalidValueError(
@@ -183,13 +172,19 @@ def _folder_arguments(cmd: Any, *, out_required: bool) -> None:
     cmd.add_argument(
         "--server-url",
         metavar="URL",
-        help="where DIR is served, e.g. http://prov.example.be/phones/ (for directory links)",
+        help="where DIR is served, e.g. http://prov.example.be/phones/ (for directory "
+        "links); default: the org's [provisioning] server_url, else DIR's last run",
     )
-    cmd.add_argument("--registrar", help="SIP registrar host (default: sip.<org domain>)")
+    cmd.add_argument(
+        "--registrar",
+        help="SIP registrar host; default: the org's [provisioning] registrar, else DIR's "
+        "last run, else sip.<org domain>",
+    )
     cmd.add_argument(
         "--passwords",
         metavar="FILE",
-        help='SIP passwords: TOML lines "user@domain" = "password", or a JSON object',
+        help='SIP passwords: TOML lines "user@domain" = "password", or a JSON object; '
+        "default: the org's [provisioning] passwords file, else the one DIR's last run read",
     )
     cmd.add_argument(
         "--no-directories", action="store_true", help="do not write the phones' directories"
@@ -198,6 +193,12 @@ def _folder_arguments(cmd: Any, *, out_required: bool) -> None:
         "--remove-stale",
         action="store_true",
         help="delete files cloudtel wrote for phones that are gone",
+    )
+    cmd.add_argument(
+        "--allow-disable",
+        action="store_true",
+        help="write phones without the SIP account their file has now (they stop "
+        "registering); refused otherwise",
     )
 
 

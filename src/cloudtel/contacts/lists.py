@@ -16,6 +16,7 @@ from typing import Any
 
 import attrs
 
+from cloudtel import _html
 from cloudtel._part import Part
 from cloudtel.access import Principal, require_admin_view, require_self_or_admin_view
 from cloudtel.contacts.model import Contact, ContactKind, HiddenContact, Scope, ScopeKind
@@ -96,6 +97,39 @@ class Contacts(Part):
         found += [Scope.group(name) for name, items in self.groups.items() if items]
         found += [Scope.user(name) for name, items in self.users.items() if items]
         return found
+
+    # --- looking at them --------------------------------------------------------
+
+    _COLUMNS = ("scope", "name", "company", "kind", "numbers", "email", "speed_dial")
+
+    def to_records(self) -> list[dict[str, object]]:
+        """One plain ``dict`` per contact of every scope (the organisation's, then each
+        group's and user's), with its ``scope`` (``org``, ``group:Sales``, ``user:…``)."""
+        records = []
+        for scope in self.scopes():
+            for contact in self._at(scope):
+                record = contact.to_record()
+                records.append(
+                    {"scope": str(scope), "name": contact.name}
+                    | {name: record[name] for name in self._COLUMNS[2:]}
+                )
+        return records
+
+    def to_pandas(self) -> Any:
+        """Every contact as a :class:`pandas.DataFrame` (needs the ``pandas`` extra)."""
+        return _html.records_to_pandas(self.to_records(), self._COLUMNS)
+
+    def __str__(self) -> str:
+        counts = [f"{scope}: {len(self._at(scope))}" for scope in self.scopes()]
+        return f"contact lists ({', '.join(counts) or 'none'})"
+
+    def __repr__(self) -> str:
+        return f"<Contacts {self}>"
+
+    def _repr_html_(self) -> str:
+        records = self.to_records()
+        caption = f"{len(records)} contacts in {len(self.scopes())} lists"
+        return _html.table(records, caption=caption, columns=self._COLUMNS, empty="no contacts")
 
     def hidden_by(self, username: str) -> tuple[HiddenContact, ...]:
         """The inherited contacts ``username`` hid from their list."""

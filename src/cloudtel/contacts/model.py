@@ -16,6 +16,8 @@ from typing import Any, Self
 
 import attrs
 
+from cloudtel import _html
+from cloudtel._items import as_items
 from cloudtel.errors import DuplicateError, InvalidValueError
 from cloudtel.numbers import PhoneNumber, to_number
 
@@ -176,8 +178,8 @@ class PhoneEntry:
         return entry
 
 
-def _phones(values: Iterable[PhoneEntry]) -> tuple[PhoneEntry, ...]:
-    entries = tuple(values)
+def _phones(values: Iterable[PhoneEntry] | PhoneEntry) -> tuple[PhoneEntry, ...]:
+    entries = as_items(values, "phones")
     for entry in entries:
         if not isinstance(entry, PhoneEntry):
             raise InvalidValueError(
@@ -303,6 +305,36 @@ class Contact:
     def numbers(self) -> tuple[PhoneNumber, ...]:
         """The phone numbers, in the order of the entries."""
         return tuple(e.number for e in self.phones)
+
+    def to_record(self) -> dict[str, object]:
+        """The contact as one plain ``dict``: its text fields, kind and numbers."""
+        record: dict[str, object] = {name: getattr(self, name) for name in _TEXT_FIELDS}
+        record["email"] = self.email
+        record["speed_dial"] = self.speed_dial
+        record["kind"] = self.kind.value
+        record["numbers"] = ", ".join(
+            f"{p.number.e164}{' *' if p.preferred else ''} ({p.type.value})" for p in self.phones
+        )
+        return record
+
+    def __str__(self) -> str:
+        numbers = ", ".join(p.number.international for p in self.phones)
+        return f"{self.name or '(no name)'}" + (f" ({numbers})" if numbers else "")
+
+    def _repr_html_(self) -> str:
+        rows = [
+            {
+                "type": p.type.value,
+                "number": p.number.international,
+                "preferred": p.preferred,
+                "abbreviated": p.abbreviated,
+            }
+            for p in self.phones
+        ]
+        record = self.to_record()
+        del record["numbers"]
+        caption = f"Contact {self.name or '(no name)'}"
+        return _html.fields(caption, record, extra=_html.table(rows, empty="no numbers"))
 
     @property
     def preferred(self) -> PhoneEntry | None:

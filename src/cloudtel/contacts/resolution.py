@@ -33,16 +33,16 @@ scope's entries between every user's list; the state it reads is the
 
 from __future__ import annotations
 
-import html
 import operator
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence, Set
 from functools import lru_cache
 from itertools import chain
-from typing import overload
+from typing import Any, overload
 
 import attrs
 
+from cloudtel import _html
 from cloudtel.contacts.model import Contact, ContactKind, HiddenContact, Scope, ScopeKind, _normal
 from cloudtel.numbers import PhoneNumber
 
@@ -264,18 +264,27 @@ class EffectiveList(Sequence[EffectiveContact]):
             rows.append((entry.name, contact.company, numbers, entry.kind.value, entry.provenance))
         return rows
 
+    _COLUMNS = ("name", "company", "numbers", "kind", "from")
+
+    def to_records(self) -> list[dict[str, object]]:
+        """One plain ``dict`` per entry (ordered): name, company, numbers, kind, from."""
+        return [dict(zip(self._COLUMNS, row, strict=True)) for row in self.rows()]
+
+    def to_pandas(self) -> Any:
+        """The entries as a :class:`pandas.DataFrame` (needs the ``pandas`` extra)."""
+        return _html.records_to_pandas(self.to_records(), self._COLUMNS)
+
+    def __str__(self) -> str:
+        names = [entry.name for entry in self.ordered()]
+        shown = ", ".join(names[:5]) + (f", … ({len(names) - 5} more)" if len(names) > 5 else "")
+        return f"contacts of {self.username} ({len(names)}): {shown or 'none'}"
+
+    def __repr__(self) -> str:
+        return f"<EffectiveList {self}>"
+
     def _repr_html_(self) -> str:
-        heads = ("Name", "Company", "Numbers", "Kind", "From")
-        head = "".join(f"<th>{h}</th>" for h in heads)
-        body = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>"
-            for row in self.rows()
-        )
-        caption = html.escape(f"Contacts of {self.username} ({len(self)})")
-        return (
-            f"<table><caption>{caption}</caption><thead><tr>{head}</tr></thead>"
-            f"<tbody>{body}</tbody></table>"
-        )
+        caption = f"Contacts of {self.username} ({len(self)})"
+        return _html.table(self.to_records(), caption=caption, columns=self._COLUMNS)
 
 
 class _Index:

@@ -1,32 +1,37 @@
 """The compiled schedule engine: change instants per UTC year, and binary searches.
 
-How a schedule is compiled for one UTC calendar year ``Y`` (a *chunk*):
+How schedules are compiled for one UTC calendar year ``Y`` (a *chunk*), one or many at a
+time through the same array operations (:class:`_Events`):
 
 1. Every event generates its occurrences as wall-clock intervals ``[start, end)``, in
    *wall seconds* (seconds since 1970-01-01 00:00 of wall-clock time), for the years that
    can reach the chunk. Recurrence bounds were reduced beforehand to a range of allowed
    start days (``after N`` becomes the date of the N-th generated occurrence).
-2. The zone's UTC offset is piecewise constant: segments ``[a, b)`` with offset ``o``.
-   The instants whose wall-clock time lies in ``[ws, we)`` are, per segment,
-   ``[ws - o, we - o) ∩ [a, b)``. This single rule gives the contract's DST behaviour: a
-   skipped wall time matches no instant, a repeated one matches one instant per pass.
-3. The covered UTC intervals of all events cut the chunk into elementary pieces; each piece
-   takes the state of the highest-priority event covering it (``minimum.at`` over event
-   positions), else the default's. Neighbouring pieces with the same state are merged.
+2. The occurrences cut each schedule's wall-clock time line into elementary pieces; each
+   piece takes the state of the highest-priority event covering it (``minimum.at`` over
+   event positions), else the default's (code 0). Neighbouring pieces with the same
+   state are merged.
+3. The zone's UTC offset is piecewise constant: segments ``[a, b)`` with offset ``o``.
+   Over a segment the state at instant ``t`` is the state at wall time ``t + o``, so the
+   UTC chunk is, segment by segment, the wall-clock changes inside ``[a + o, b + o)``
+   moved by ``-o``. This single rule gives the contract's DST behaviour: a skipped wall
+   time matches no instant, a repeated one matches one instant per pass.
 
-A chunk is a sorted array of instants (its first element is the start of the year, the
-others are genuine changes) with the state code from each instant on. Scalar questions
-bisect a Python list copy of it; array questions use :func:`numpy.searchsorted`.
+A chunk is a sorted array of instants (seconds into the year, int32; the first is 0, the
+others are genuine changes) with the state code (int16) from each instant on. Scalar
+questions bisect Python lists built for a year when it is first asked about one instant;
+array questions use :func:`numpy.searchsorted`.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import operator
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -163,8 +168,7 @@ def _segments(zone: ZoneInfo, year: int) -> tuple[tuple[int, int, int], ...]:
 # -- occurrences -------------------------------------------------------------------------
 
 
-@attrs.frozen
-class _Plan:
+class _Plan(NamedTuple):
     """One event's time definition reduced to numbers (zone independent)."""
 
     kind: str
@@ -281,77 +285,15 @@ def _has_day(year: int, month: int, day: int) -> bool:
     )
 
 
-def _occurrences(plan: _Plan, lo: int, hi: int) -> tuple[Int64Array, Int64Array]:
-    """Wall-second intervals of ``plan``'s occurrences that overlap ``[lo, hi)``."""
-    if plan.kind == "once":
-        start, end = plan.once
-        if end > lo and start < hi:
-            return np.array([start], np.int64), np.array([end], np.int64)
-        return _EMPTY, _EMPTY
-    if plan.kind == "weekly":
-        first = lo // _DAY - 1
-        last = hi // _DAY
-        if plan.first_day is not None:
-            first = max(first, plan.first_day)
-        if plan.last_day is not None:
-            last = min(last, plan.last_day)
-        if last < first:
-            return _EMPTY, _EMPTY
-        days = np.arange(first, last + 1, dtype=np.int64)
-        mask = np.array(plan.weekly_mask)[(days + 3) % 7]  # 1970-01-01 was a Thursday
-        starts = days[mask] * _DAY + plan.start_seconds
-        return starts, starts + plan.duration
-    if plan.kind == "easter":
-        return _easter_occurrences(plan, lo, hi)
-    when = plan.yearly
-    if when is None:  # pragma: no cover - every yearly plan has its definition
-        return _EMPTY, _EMPTY
-    (sm, sd, st), (em, ed, et) = when.start, when.end
-    into_next = (em, ed, et) <= (sm, sd, st)
-    starts_list: list[int] = []
-    ends_list: list[int] = []
-    first_year = datetime.fromtimestamp(lo, UTC).year - 2
-    for year in range(first_year, first_year + 5):
-        if not _has_day(year, sm, sd):
-            continue
-        start_day = date(year, sm, sd)
-        day_number = start_day.toordinal() - _EPOCH_ORDINAL
-        if plan.first_day is not None and day_number < plan.first_day:
-            continue
-        if plan.last_day is not None and day_number > plan.last_day:
-            continue
-        start = _wall(start_day, _tod(st))
-        end = _wall(date(year + 1 if into_next else year, em, ed), _tod(et))
-        if end > lo and start < hi:
-            starts_list.append(start)
-            ends_list.append(end)
-    return np.array(starts_list, np.int64), np.array(ends_list, np.int64)
-
-
-def _easter_occurrences(plan: _Plan, lo: int, hi: int) -> tuple[Int64Array, Int64Array]:
-    """Wall-second intervals of an :class:`Easter` plan's occurrences overlapping ``[lo, hi)``."""
-    starts_list: list[int] = []
-    middle = datetime.fromtimestamp((lo + hi) // 2, UTC).year
-    for year in range(max(middle - 1, FIRST_YEAR), min(middle + 1, LAST_YEAR + 1) + 1):
-        day = easter_sunday(year).toordinal() - _EPOCH_ORDINAL + plan.easter_offset
-        if plan.first_day is not None and day < plan.first_day:
-            continue
-        if plan.last_day is not None and day > plan.last_day:
-            continue
-        start = day * _DAY + plan.start_seconds
-        if start + plan.duration > lo and start < hi:
-            starts_list.append(start)
-    starts = np.array(starts_list, np.int64)
-    return starts, starts + plan.duration
-
-
-_EMPTY: Final = np.zeros(0, np.int64)
-
-
 _CUMULATIVE_DAYS: Final = (
     np.array([0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334], np.int64),
     np.array([0, 31, 60, 91, 121, 152, 182, 213, 244, 274, 305, 335], np.int64),
 )
+_NEVER_BEFORE: Final = -(10**9)  # epoch days standing for "no first date" / "no end"
+_NEVER_AFTER: Final = 10**9
+_SHIFT: Final = 25  # keys are ``schedule << 25 | seconds``: a year plus margins is < 2**25
+_LOW_BITS: Final = (1 << _SHIFT) - 1
+_UNCOVERED: Final = np.iinfo(np.int64).max
 
 
 def _is_leap(years: Int64Array) -> np.ndarray[Any, np.dtype[np.bool_]]:
@@ -361,79 +303,294 @@ def _is_leap(years: Int64Array) -> np.ndarray[Any, np.dtype[np.bool_]]:
     return leap
 
 
-class _YearlyTable:
-    """The yearly events of a schedule as columns, expanded per year with numpy."""
+def _day_numbers(years: Int64Array, month: Int64Array, day: Int64Array) -> Int64Array:
+    jan1 = _YEAR_STARTS_ARRAY[years - FIRST_YEAR] // _DAY
+    leap = _is_leap(years)
+    before = np.where(leap, _CUMULATIVE_DAYS[1][month - 1], _CUMULATIVE_DAYS[0][month - 1])
+    result: Int64Array = jan1 + before + day - 1
+    return result
 
-    def __init__(self, plans: list[tuple[int, _Plan]]) -> None:
-        self.size = len(plans)
-        definitions = [plan.yearly for _, plan in plans]
-        self.priority = np.array([p for p, _ in plans], np.int64)
-        self.month = np.array([w.start[0] for w in definitions if w], np.int64)
-        self.day = np.array([w.start[1] for w in definitions if w], np.int64)
-        self.seconds = np.array([_tod(w.start[2]) for w in definitions if w], np.int64)
-        self.end_month = np.array([w.end[0] for w in definitions if w], np.int64)
-        self.end_day = np.array([w.end[1] for w in definitions if w], np.int64)
-        self.end_seconds = np.array([_tod(w.end[2]) for w in definitions if w], np.int64)
-        self.into_next = np.array([w.end <= w.start for w in definitions if w], np.int64)
-        never_before, never_after = -(10**9), 10**9
-        self.first_day = np.array(
-            [never_before if p.first_day is None else p.first_day for _, p in plans], np.int64
-        )
-        self.last_day = np.array(
-            [never_after if p.last_day is None else p.last_day for _, p in plans], np.int64
-        )
 
-    @staticmethod
-    def _day_numbers(years: Int64Array, month: Int64Array, day: Int64Array) -> Int64Array:
-        jan1 = _YEAR_STARTS_ARRAY[years - FIRST_YEAR] // _DAY
-        leap = _is_leap(years)
-        before = np.where(leap, _CUMULATIVE_DAYS[1][month - 1], _CUMULATIVE_DAYS[0][month - 1])
-        result: Int64Array = jan1 + before + day - 1
-        return result
+def _ranges(first: Int64Array, count: Int64Array) -> tuple[Int64Array, Int64Array]:
+    """``first[i] + 0 … count[i]-1`` for every ``i``, concatenated, and each one's rank."""
+    total = int(count.sum())
+    rank: Int64Array = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(count) - count, count)
+    return np.repeat(first, count) + rank, rank
 
-    def occurrences(self, year: int, lo: int, hi: int) -> tuple[Int64Array, Int64Array, Int64Array]:
-        """Wall-second intervals and priorities of the occurrences overlapping ``[lo, hi)``."""
-        first = max(year - 2, FIRST_YEAR)
-        years = np.arange(first, min(year + 2, LAST_YEAR + 1), dtype=np.int64)[:, None]
-        start_day = self._day_numbers(years, self.month, self.day)
-        end_years = np.minimum(years + self.into_next, LAST_YEAR)
-        end_day = self._day_numbers(end_years, self.end_month, self.end_day)
-        start = start_day * _DAY + self.seconds
-        end = end_day * _DAY + self.end_seconds
+
+def _columns(rows: list[tuple[int, ...]], width: int) -> Int64Array:
+    table: Int64Array = np.array(rows, dtype=np.int64).reshape(len(rows), width)
+    return table
+
+
+@attrs.frozen
+class _Compiled:
+    """Several engines' compiled UTC year.
+
+    Engine ``i``'s changes are ``seconds[offsets[i]:offsets[i + 1]]`` (seconds since the
+    start of the year, the first one 0) with the state code from each on. ``days[i, j]``
+    is the position of engine ``i``'s first change after midnight of day ``j`` of the
+    year (so its state at that midnight is the one at the position before).
+    """
+
+    seconds: np.ndarray[Any, np.dtype[np.int32]]
+    codes: CodeArray
+    offsets: Int64Array
+    days: np.ndarray[Any, np.dtype[np.int32]]
+
+
+class _Events:
+    """The events of several engines as numpy columns, compiled together per UTC year.
+
+    Compiling one schedule and compiling ten thousand run the same few array operations;
+    only their length changes (this is what makes a fleet cheap to compile).
+    """
+
+    def __init__(self, engines: Sequence[CompiledSchedule]) -> None:
+        self.size = len(engines)
+        weekly: list[tuple[int, ...]] = []
+        once: list[tuple[int, ...]] = []
+        yearly: list[tuple[int, ...]] = []
+        easter: list[tuple[int, ...]] = []
+        codes: list[int] = []
+        code_start: list[int] = []
+        zones: dict[str, tuple[ZoneInfo, list[int]]] = {}
+        for index, engine in enumerate(engines):
+            weekly.extend((index, *row) for row in engine._weekly_rows)
+            once.extend((index, *row) for row in engine._once_rows)
+            yearly.extend((index, *row) for row in engine._yearly_rows)
+            easter.extend((index, *row) for row in engine._easter_rows)
+            code_start.append(len(codes))
+            codes.extend(engine._code_list)
+            zones.setdefault(engine.zone.key, (engine.zone, []))[1].append(index)
+        self.weekly = _columns(weekly, 7)
+        self.once = _columns(once, 4)
+        self.yearly = _columns(yearly, 11)
+        self.easter = _columns(easter, 7)
+        self.codes = np.array(codes, np.int64)
+        self.code_start = np.array(code_start, np.int64)
+        self.zones = [(zone, np.array(members, np.int64)) for zone, members in zones.values()]
+
+    def _weekly(self, wall_lo: int, wall_hi: int) -> tuple[Int64Array, ...]:
+        sched, prio, first, last, mask, start, duration = self.weekly.T
+        d0, d1 = wall_lo // _DAY - 1, wall_hi // _DAY
+        active = (first <= d1) & (last >= d0)
+        if not active.all():
+            sched, prio, first, last, mask, start, duration = self.weekly[active].T
+        days = np.arange(d0, d1 + 1, dtype=np.int64)
+        bits = np.left_shift(1, (days + 3) % 7)  # 1970-01-01 was a Thursday
+        on = (mask[:, None] & bits[None, :]) != 0
+        bounded = np.flatnonzero((first > d0) | (last < d1))
+        if bounded.size:
+            on[bounded] &= (days >= first[bounded, None]) & (days <= last[bounded, None])
+        plan, day = np.nonzero(on)
+        begin = days[day] * _DAY + start[plan]
+        return sched[plan], prio[plan], begin, begin + duration[plan]
+
+    def _yearly(self, year: int, wall_lo: int, wall_hi: int) -> tuple[Int64Array, ...]:
+        sched, prio, month, day, seconds, end_month, end_day, end_seconds, into_next = self.yearly[
+            :, :9
+        ].T
+        first_day, last_day = self.yearly[:, 9], self.yearly[:, 10]
+        low = max(year - 2, FIRST_YEAR)
+        years = np.arange(low, min(year + 2, LAST_YEAR + 1), dtype=np.int64)[:, None]
+        start_day = _day_numbers(years, month, day)
+        end_years = np.minimum(years + into_next, LAST_YEAR)
+        start = start_day * _DAY + seconds
+        end = _day_numbers(end_years, end_month, end_day) * _DAY + end_seconds
         keep = (
-            ((self.month != 2) | (self.day != 29) | _is_leap(years))
-            & (start_day >= self.first_day)
-            & (start_day <= self.last_day)
-            & (end > lo)
-            & (start < hi)
+            ((month != 2) | (day != 29) | _is_leap(years))
+            & (start_day >= first_day)
+            & (start_day <= last_day)
+            & (end > wall_lo)
+            & (start < wall_hi)
         )
-        priority = np.broadcast_to(self.priority, keep.shape)
-        return start[keep], end[keep], priority[keep]
+        shape = keep.shape
+        return (
+            np.broadcast_to(sched, shape)[keep],
+            np.broadcast_to(prio, shape)[keep],
+            start[keep],
+            end[keep],
+        )
+
+    def _easter(self, year: int, wall_lo: int, wall_hi: int) -> tuple[Int64Array, ...]:
+        sched, prio, first, last, offset, seconds, duration = self.easter.T
+        years = range(max(year - 1, FIRST_YEAR), min(year + 1, LAST_YEAR + 1) + 1)
+        sundays = np.array(
+            [easter_sunday(y).toordinal() - _EPOCH_ORDINAL for y in years], np.int64
+        )[:, None]
+        day = sundays + offset
+        start = day * _DAY + seconds
+        end = start + duration
+        keep = (day >= first) & (day <= last) & (end > wall_lo) & (start < wall_hi)
+        shape = keep.shape
+        return (
+            np.broadcast_to(sched, shape)[keep],
+            np.broadcast_to(prio, shape)[keep],
+            start[keep],
+            end[keep],
+        )
+
+    def compile(self, year: int) -> _Compiled:
+        """Every engine's changes in UTC year ``year`` (see :class:`_Compiled`)."""
+        lo, hi = _year_start(year), _year_start(year + 1)
+        wall_lo, wall_hi = lo - _MARGIN, hi + _MARGIN
+        parts: list[tuple[Int64Array, ...]] = []
+        if len(self.weekly):
+            parts.append(self._weekly(wall_lo, wall_hi))
+        if len(self.once):
+            sched, prio, start, end = self.once.T
+            keep = (end > wall_lo) & (start < wall_hi)
+            parts.append((sched[keep], prio[keep], start[keep], end[keep]))
+        if len(self.yearly):
+            parts.append(self._yearly(year, wall_lo, wall_hi))
+        if len(self.easter):
+            parts.append(self._easter(year, wall_lo, wall_hi))
+        # 1. paint the wall-clock time line of every schedule: each elementary piece takes
+        #    the highest-priority (lowest) event covering it, else the default (code 0)
+        schedules = np.arange(self.size, dtype=np.int64)
+        keys = schedules << _SHIFT
+        if parts:
+            sched, prio, start, end = (
+                np.concatenate(column) for column in zip(*parts, strict=True)
+            )
+            span = wall_hi - wall_lo
+            start = np.clip(start - wall_lo, 0, span)
+            end = np.clip(end - wall_lo, 0, span)
+            keep = start < end
+            sched, prio = sched[keep] << _SHIFT, prio[keep]
+            key_start, key_end = sched | start[keep], sched | end[keep]
+            bounds = np.concatenate((keys, key_start, key_end))
+            bounds.sort()
+            bounds = bounds[np.concatenate(([True], bounds[1:] != bounds[:-1]))]
+            first = np.searchsorted(bounds, key_start)
+            count = np.searchsorted(bounds, key_end) - first
+            pieces, _ = _ranges(first, count)
+            best = np.full(bounds.size, _UNCOVERED, np.int64)
+            np.minimum.at(best, pieces, np.repeat(prio, count))
+            owner = bounds >> _SHIFT
+            covered = best != _UNCOVERED
+            wall_codes = np.zeros(bounds.size, np.int64)
+            wall_codes[covered] = self.codes[self.code_start[owner[covered]] + best[covered]]
+            change = np.empty(bounds.size, bool)
+            change[0] = True
+            np.not_equal(wall_codes[1:], wall_codes[:-1], out=change[1:])
+            change[1:] |= owner[1:] != owner[:-1]
+            keys, wall_codes = bounds[change], wall_codes[change]
+        else:
+            wall_codes = np.zeros(self.size, np.int64)
+        # 2. read it in UTC, period by period of fixed offset: over [a, b) with offset o
+        #    the state at instant t is the state at wall time t + o
+        owners: list[Int64Array] = []
+        queries: list[Int64Array] = []
+        for zone, members in self.zones:
+            segments = np.array(_segments(zone, year), np.int64)
+            a, b, offset = segments.T
+            owners.append(np.repeat(members, len(segments)))
+            queries.append(
+                np.tile(
+                    np.stack(
+                        (a + offset - wall_lo, b + offset - wall_lo, a - lo, wall_lo - offset - lo),
+                        axis=1,
+                    ),
+                    (len(members), 1),
+                )
+            )
+        owner = np.concatenate(owners)
+        query = np.concatenate(queries)
+        if len(self.zones) > 1:
+            order = np.argsort(owner, kind="stable")
+            owner, query = owner[order], query[order]
+        base = owner << _SHIFT
+        after = np.searchsorted(keys, base | query[:, 0], side="right")
+        before = np.searchsorted(keys, base | query[:, 1], side="left")
+        count = before - after + 1
+        source, rank = _ranges(after - 1, count)
+        seconds = (keys[source] & _LOW_BITS) + np.repeat(query[:, 3], count)
+        head = rank == 0
+        seconds[head] = np.repeat(query[:, 2], count)[head]
+        codes = wall_codes[source]
+        owner = np.repeat(owner, count)
+        change = np.empty(codes.size, bool)
+        change[0] = True
+        np.not_equal(codes[1:], codes[:-1], out=change[1:])
+        change[1:] |= owner[1:] != owner[:-1]
+        owner = owner[change]
+        seconds = seconds[change]
+        offsets = np.searchsorted(owner, np.arange(self.size + 1, dtype=np.int64))
+        width = (hi - lo) // _DAY + 1
+        day = (seconds + (_DAY - 1)) // _DAY  # a change in (midnight d-1, midnight d]
+        counts = np.bincount(owner * width + day, minlength=self.size * width)
+        days = np.cumsum(counts.reshape(self.size, width), axis=1)
+        days += offsets[:-1, None]
+        return _Compiled(
+            seconds.astype(np.int32), codes[change].astype(np.int16), offsets, days.astype(np.int32)
+        )
 
 
 # -- compiled chunks ---------------------------------------------------------------------
 
 
-@attrs.frozen
 class _Chunk:
-    """One UTC year: change instants (the first is the year's start) and state codes."""
+    """One UTC year of one schedule: change instants (seconds into the year; the first is
+    0) and the state code from each on. Numpy arrays only (a few bytes a change); the
+    Python lists that make scalar questions fast are built when a scalar question is asked.
+    """
 
-    lo: int
-    hi: int
-    starts: Int64Array
-    codes: CodeArray
-    starts_list: list[float]  # floats: bisecting floats with a float is fastest
-    states_list: list[ScheduleState]
+    __slots__ = (
+        "codes",
+        "hi",
+        "lo",
+        "seconds",
+        "starts_list",
+        "states_list",
+        "wall_bounds",
+        "wall_offsets",
+    )
+
+    def __init__(
+        self, lo: int, hi: int, seconds: np.ndarray[Any, np.dtype[np.int32]], codes: CodeArray
+    ) -> None:
+        self.lo = lo
+        self.hi = hi
+        self.seconds = seconds
+        self.codes = codes
+        self.starts_list: list[float] = []
+        self.states_list: list[ScheduleState] = []
+        # wall seconds -> UTC offset for the fast path of datetimes in the engine's zone;
+        # None where a wall time is repeated, skipped or outside the year
+        self.wall_bounds: list[float] = []
+        self.wall_offsets: list[int | None] = [None]
+
+    @property
+    def starts(self) -> Int64Array:
+        """The change instants as UTC epoch seconds."""
+        starts: Int64Array = self.seconds.astype(np.int64) + self.lo
+        return starts
+
+    def prepare(self, engine: CompiledSchedule, year: int) -> None:
+        """Build the Python lists for scalar questions (once)."""
+        if self.starts_list:
+            return
+        self.states_list = engine._state_objects[self.codes].tolist()
+        wall = [(a + o, b + o, o, True) for a, b, o in _segments(engine.zone, year)]
+        if year > FIRST_YEAR:  # a wall time may also be read in the neighbouring years
+            a, b, o = _segments(engine.zone, year - 1)[-1]
+            wall.append((a + o, b + o, o, False))
+        if year < LAST_YEAR:
+            a, b, o = _segments(engine.zone, year + 1)[0]
+            wall.append((a + o, b + o, o, False))
+        cuts = sorted({edge for start, end, _, _ in wall if start < end for edge in (start, end)})
+        offsets: list[int | None] = []
+        for left, right in itertools.pairwise(cuts):
+            holders = [(o, mine) for start, end, o, mine in wall if start <= left and right <= end]
+            offsets.append(holders[0][0] if len(holders) == 1 and holders[0][1] else None)
+        self.wall_bounds = [float(cut) for cut in cuts]
+        self.wall_offsets = [*offsets, None]
+        self.starts_list = (self.seconds.astype(np.float64) + self.lo).tolist()
 
 
-_NO_CHUNK: Final = _Chunk(
-    lo=0,
-    hi=0,
-    starts=np.zeros(0, np.int64),
-    codes=np.zeros(0, np.int16),
-    starts_list=[],
-    states_list=[],
-)
+_NO_CHUNK: Final = _Chunk(0, 0, np.zeros(0, np.int32), np.zeros(0, np.int16))
 
 
 @attrs.frozen(kw_only=True)
@@ -474,30 +631,50 @@ class CompiledSchedule:
     def __init__(self, schedule: Schedule, zone: ZoneInfo) -> None:
         self.schedule = schedule
         self.zone = zone
-        self.states: tuple[ScheduleState, ...] = schedule.states
-        index = {state: code for code, state in enumerate(self.states)}
+        # the default's state is code 0, then each new state in event order (as
+        # Schedule.states, computed here once per event: a state is built on each access)
+        event_states = [event.state for event in schedule.events]
+        index = {schedule.default.state: 0}
+        for state in event_states:
+            index.setdefault(state, len(index))
+        self.states: tuple[ScheduleState, ...] = tuple(index)
         self._state_objects = np.empty(len(self.states), dtype=object)
         self._state_objects[:] = self.states
         self._plans = [_plan(event.when) for event in schedule.events]
         # priority p (event position; len(events) is the default) -> state code
-        self._code_of = np.array(
-            [index[event.state] for event in schedule.events] + [0], dtype=np.int16
-        )
+        self._code_of = np.array([index[state] for state in event_states] + [0], dtype=np.int16)
         self._action_of: np.ndarray[Any, np.dtype[np.int8]] = np.array(
             [state.action.code for state in self.states], dtype=np.int8
         )
         self._chunks: dict[int, _Chunk] = {}
         self._last: _Chunk = _NO_CHUNK
-        self._weekly = [
-            (p, plan) for p, plan in enumerate(self._plans) if plan.kind in ("weekly", "easter")
-        ]
-        onces = [(p, plan.once) for p, plan in enumerate(self._plans) if plan.kind == "once"]
-        self._once_start = np.array([once[0] for _, once in onces], np.int64)
-        self._once_end = np.array([once[1] for _, once in onces], np.int64)
-        self._once_priority = np.array([p for p, _ in onces], np.int64)
-        self._yearly = _YearlyTable(
-            [(p, plan) for p, plan in enumerate(self._plans) if plan.yearly]
-        )
+        self._wall_epoch = datetime(1970, 1, 1, tzinfo=zone)
+        self._events: _Events | None = None
+        # the events as rows of numbers for the compiler (see _Events)
+        self._code_list: list[int] = self._code_of.tolist()
+        self._weekly_rows: list[tuple[int, ...]] = []
+        self._once_rows: list[tuple[int, ...]] = []
+        self._yearly_rows: list[tuple[int, ...]] = []
+        self._easter_rows: list[tuple[int, ...]] = []
+        for priority, plan in enumerate(self._plans):
+            first = _NEVER_BEFORE if plan.first_day is None else plan.first_day
+            last = _NEVER_AFTER if plan.last_day is None else plan.last_day
+            if plan.kind == "weekly":
+                mask = sum(1 << day for day, on in enumerate(plan.weekly_mask) if on)
+                self._weekly_rows.append(
+                    (priority, first, last, mask, plan.start_seconds, plan.duration)
+                )
+            elif plan.kind == "easter":
+                self._easter_rows.append(
+                    (priority, first, last, plan.easter_offset, plan.start_seconds, plan.duration)
+                )
+            elif plan.kind == "once":
+                self._once_rows.append((priority, *plan.once))
+            elif plan.yearly is not None:
+                (month, day, at), (end_month, end_day, end_at) = plan.yearly.start, plan.yearly.end
+                into_next = (end_month, end_day, end_at) <= (month, day, at)
+                row = (priority, month, day, _tod(at), end_month, end_day, _tod(end_at))
+                self._yearly_rows.append((*row, int(into_next), first, last))
         # the state never changes when no event can show anything but the default's state
         self._constant = all(code == 0 for code in self._code_of)
         bounded = [plan.last_year for plan in self._plans]
@@ -525,85 +702,19 @@ class CompiledSchedule:
         return chunk
 
     def _compile(self, year: int) -> _Chunk:
-        lo, hi = _year_start(year), _year_start(year + 1)
-        wall_lo, wall_hi = lo - _MARGIN, hi + _MARGIN
-        starts: list[Int64Array] = []
-        ends: list[Int64Array] = []
-        priorities: list[Int64Array] = []
-        for priority, plan in self._weekly:
-            if plan.first_year > year or (plan.last_year or LAST_YEAR) < year:
-                continue
-            s, e = _occurrences(plan, wall_lo, wall_hi)
-            if s.size:
-                starts.append(s)
-                ends.append(e)
-                priorities.append(np.full(s.size, priority, np.int64))
-        if self._once_start.size:
-            keep = (self._once_end > wall_lo) & (self._once_start < wall_hi)
-            if keep.any():
-                starts.append(self._once_start[keep])
-                ends.append(self._once_end[keep])
-                priorities.append(self._once_priority[keep])
-        if self._yearly.size:
-            s, e, p = self._yearly.occurrences(year, wall_lo, wall_hi)
-            if s.size:
-                starts.append(s)
-                ends.append(e)
-                priorities.append(p)
-        default = len(self._plans)
-        if not starts:
-            return self._make_chunk(lo, hi, np.array([lo], np.int64), self._code_of[[default]])
-        wall_start = np.concatenate(starts)
-        wall_end = np.concatenate(ends)
-        event_priority = np.concatenate(priorities)
-        # wall-clock intervals -> UTC intervals, segment by segment of fixed offset
-        los: list[Int64Array] = []
-        his: list[Int64Array] = []
-        pris: list[Int64Array] = []
-        for a, b, offset in _segments(self.zone, year):
-            low = np.maximum(wall_start - offset, a)
-            high = np.minimum(wall_end - offset, b)
-            keep = low < high
-            los.append(low[keep])
-            his.append(high[keep])
-            pris.append(event_priority[keep])
-        low = np.concatenate(los)
-        high = np.concatenate(his)
-        pri = np.concatenate(pris)
-        if not low.size:
-            return self._make_chunk(lo, hi, np.array([lo], np.int64), self._code_of[[default]])
-        bounds = np.sort(np.concatenate(([lo, hi], low, high)))
-        bounds = bounds[np.concatenate(([True], bounds[1:] != bounds[:-1]))]
-        pieces = bounds.size - 1
-        first = np.searchsorted(bounds, low)
-        count = np.searchsorted(bounds, high) - first
-        total = int(count.sum())
-        offsets = np.arange(total) - np.repeat(np.cumsum(count) - count, count)
-        piece = np.repeat(first, count) + offsets
-        best = np.full(pieces, default, np.int64)
-        np.minimum.at(best, piece, np.repeat(pri, count))
-        codes = self._code_of[best]
-        keep_piece = np.empty(pieces, bool)
-        keep_piece[0] = True
-        np.not_equal(codes[1:], codes[:-1], out=keep_piece[1:])
-        return self._make_chunk(lo, hi, bounds[:-1][keep_piece], codes[keep_piece])
-
-    def _make_chunk(self, lo: int, hi: int, starts: Int64Array, codes: CodeArray) -> _Chunk:
-        return _Chunk(
-            lo=lo,
-            hi=hi,
-            starts=starts,
-            codes=codes,
-            starts_list=starts.astype(np.float64).tolist(),
-            states_list=self._state_objects[codes].tolist(),
-        )
+        if self._events is None:
+            self._events = _Events([self])
+        compiled = self._events.compile(year)
+        return _Chunk(_year_start(year), _year_start(year + 1), compiled.seconds, compiled.codes)
 
     def _chunk_at(self, t: float) -> _Chunk:
         chunk = self._last
         if not chunk.lo <= t < chunk.hi:
             if not math.isfinite(t):
                 raise ScheduleError(f"instant {t!r} is not a number", field="instant", value=t)
-            chunk = self._chunk(_year_of(t))
+            year = _year_of(t)
+            chunk = self._chunk(year)
+            chunk.prepare(self, year)
             self._last = chunk
         return chunk
 
@@ -655,6 +766,15 @@ class CompiledSchedule:
         kind = type(instant)
         if kind is float or kind is int:
             t: float = instant  # type: ignore[assignment]
+        elif kind is datetime and instant.tzinfo is self.zone:  # type: ignore[union-attr]
+            # a datetime in the schedule's own zone: its wall-clock seconds (a subtraction
+            # within one zone ignores offsets) and the year's offset table beat timestamp()
+            chunk = self._last
+            wall = (instant - self._wall_epoch).total_seconds()  # type: ignore[operator,union-attr]
+            offset = chunk.wall_offsets[bisect_right(chunk.wall_bounds, wall) - 1]
+            if offset is not None:  # else repeated, skipped, or in another year
+                return chunk.states_list[bisect_right(chunk.starts_list, wall - offset) - 1]
+            t = instant.timestamp()  # type: ignore[union-attr]
         elif kind is datetime and type(instant.tzinfo) in _FAST_ZONES:  # type: ignore[union-attr]
             t = instant.timestamp()  # type: ignore[union-attr]
         else:
@@ -674,13 +794,14 @@ class CompiledSchedule:
             return
         year = _year_of(t)
         chunk = self._chunk(year)
-        position = bisect_right(chunk.starts_list, t)
+        position = int(np.searchsorted(chunk.seconds, t - chunk.lo, side="right"))
         current = int(chunk.codes[position - 1])
         horizon = max(year, self._quiet_after) + (_CYCLE_YEARS + 1 if self._runs_forever else 1)
         while True:
             codes = chunk.codes.tolist()
+            seconds = chunk.seconds.tolist()
             for index in range(max(position, 1), len(codes)):
-                yield int(chunk.starts_list[index]), current, codes[index]
+                yield chunk.lo + seconds[index], current, codes[index]
                 current = codes[index]
             year += 1
             if year > min(horizon, LAST_YEAR):
@@ -772,12 +893,13 @@ class CompiledSchedule:
             )
         if low == high:
             chunk = self._chunk(low)
-            out[:] = chunk.codes[np.searchsorted(chunk.starts, flat, side="right") - 1]
+            out[:] = chunk.codes[np.searchsorted(chunk.seconds, flat - chunk.lo, side="right") - 1]
         else:
             for year in np.unique(years).tolist():
                 chunk = self._chunk(year)
                 mask = years == year
-                out[mask] = chunk.codes[np.searchsorted(chunk.starts, flat[mask], side="right") - 1]
+                found = np.searchsorted(chunk.seconds, flat[mask] - chunk.lo, side="right")
+                out[mask] = chunk.codes[found - 1]
         return out.reshape(t.shape)
 
     @property
@@ -910,11 +1032,14 @@ class ScheduleFleet:
         self.zone = None if zone is None else zone_of(zone)
         self.engines = tuple(schedule.compiled(self.zone) for schedule in self.schedules)
         table: dict[ScheduleState, int] = {}
-        self._maps: list[np.ndarray[Any, np.dtype[np.int32]]] = []
+        maps: list[int] = []
+        map_start: list[int] = []
         for engine in self.engines:
-            self._maps.append(
-                np.array([table.setdefault(s, len(table)) for s in engine.states], np.int32)
-            )
+            map_start.append(len(maps))
+            maps.extend(table.setdefault(s, len(table)) for s in engine.states)
+        # fleet code of engine i's code c: _map[_map_start[i] + c]
+        self._map = np.array(maps, np.int32)
+        self._map_start = np.array(map_start, np.int64)
         self.states: tuple[ScheduleState, ...] = tuple(table)
         objects = np.empty(len(self.states), dtype=object)
         objects[:] = self.states
@@ -922,25 +1047,37 @@ class ScheduleFleet:
         self._action_of: np.ndarray[Any, np.dtype[np.int8]] = np.array(
             [s.action.code for s in self.states], np.int8
         )
-        self._years: dict[int, tuple[Int64Array, np.ndarray[Any, np.dtype[np.int32]]]] = {}
+        self._groups: list[_Events] = []
+        self._years: dict[int, _Compiled] = {}
         self._days: dict[int, tuple[Int64Array, np.ndarray[Any, np.dtype[np.int32]]]] = {}
         self._base = np.arange(len(self.schedules), dtype=np.int64) << 26
 
-    def _year(self, year: int) -> tuple[Int64Array, np.ndarray[Any, np.dtype[np.int32]]]:
+    def _year(self, year: int) -> _Compiled:
+        """Every schedule's changes in a UTC year, compiled together, and a day index:
+        ``days[i, j]`` is the position of schedule ``i``'s first change after day ``j``'s
+        midnight (its state at that midnight is the one at the position before)."""
         stacked = self._years.get(year)
         if stacked is None:
-            lo = _year_start(year)
-            keys = []
-            codes = []
-            for index, engine in enumerate(self.engines):
-                chunk = engine._chunk(year)
-                keys.append((chunk.starts - lo) | (index << 26))
-                codes.append(self._maps[index][chunk.codes])
-            if keys:
-                stacked = (np.concatenate(keys), np.concatenate(codes))
-            else:
-                stacked = (np.zeros(0, np.int64), np.zeros(0, np.int32))
+            if not FIRST_YEAR <= year <= LAST_YEAR:
+                raise ScheduleError(
+                    f"year {year} is outside the years {FIRST_YEAR}–{LAST_YEAR} the engine "
+                    "answers for",
+                    field="instant",
+                    value=year,
+                )
+            if not self._groups:
+                self._groups = [
+                    _Events(self.engines[start : start + _GROUP])
+                    for start in range(0, len(self.engines), _GROUP)
+                ]
+            stacked = _stack([group.compile(year) for group in self._groups])
+            lo, hi = _year_start(year), _year_start(year + 1)
+            seconds, codes, offsets = stacked.seconds, stacked.codes, stacked.offsets
             self._years[year] = stacked
+            bounds = offsets.tolist()
+            for engine, start, end in zip(self.engines, bounds, bounds[1:], strict=False):
+                if year not in engine._chunks:  # share the arrays with each engine
+                    engine._chunks[year] = _Chunk(lo, hi, seconds[start:end], codes[start:end])
         return stacked
 
     def _day(self, day: int) -> tuple[Int64Array, np.ndarray[Any, np.dtype[np.int32]]]:
@@ -950,15 +1087,17 @@ class ScheduleFleet:
         if stacked is None:
             t = day * _DAY
             year = _year_of(t)
-            keys, codes = self._year(year)
-            d0 = t - _year_start(year)
-            at_midnight = self._base | d0
-            first = np.searchsorted(keys, at_midnight, side="right") - 1
-            seconds = keys & _SECONDS_MASK
-            inside = np.flatnonzero((seconds > d0) & (seconds < d0 + _DAY))
-            day_keys = np.concatenate((at_midnight, keys[inside]))
-            order = np.argsort(day_keys, kind="stable")
-            stacked = (day_keys[order], np.concatenate((codes[first], codes[inside]))[order])
+            compiled = self._year(year)
+            lo = _year_start(year)
+            column = (t - lo) // _DAY
+            after_midnight = compiled.days[:, column].astype(np.int64)
+            count = compiled.days[:, column + 1] - after_midnight + 1
+            source, rank = _ranges(after_midnight - 1, count)
+            owner = np.repeat(np.arange(len(self.engines), dtype=np.int64), count)
+            seconds = compiled.seconds[source].astype(np.int64)
+            seconds[rank == 0] = t - lo
+            codes = self._map[self._map_start[owner] + compiled.codes[source]]
+            stacked = ((owner << 26) | seconds, codes)
             if len(self._days) >= _DAYS_KEPT:
                 del self._days[next(iter(self._days))]
             self._days[day] = stacked
@@ -1017,8 +1156,29 @@ class ScheduleFleet:
         return tuple(self._objects[self.codes_at(instant)].tolist())
 
 
-_SECONDS_MASK: Final = (1 << 26) - 1
 _DAYS_KEPT: Final = 8
+_GROUP: Final = 64  # schedules compiled together: their arrays stay in the CPU's cache
+
+
+def _stack(parts: list[_Compiled]) -> _Compiled:
+    """Concatenate the compiled years of consecutive groups of engines."""
+    if not parts:
+        return _Compiled(
+            np.zeros(0, np.int32),
+            np.zeros(0, np.int16),
+            np.zeros(1, np.int64),
+            np.zeros((0, 367), np.int32),
+        )
+    starts = np.cumsum([0] + [len(part.seconds) for part in parts])
+    return _Compiled(
+        np.concatenate([part.seconds for part in parts]),
+        np.concatenate([part.codes for part in parts]),
+        np.concatenate(
+            [[0]] + [part.offsets[1:] + start for part, start in zip(parts, starts, strict=False)]
+        ).astype(np.int64),
+        np.concatenate([part.days + start for part, start in zip(parts, starts, strict=False)]),
+    )
+
 
 _FLEETS: list[ScheduleFleet] = []  # most recently built first
 _FLEET_CACHE_SIZE: Final = 4

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
+from cloudtel._items import as_items
 from cloudtel.errors import DuplicateError, NotFoundError, ScheduleError
 from cloudtel.numbers import PhoneNumber
 
@@ -115,9 +116,9 @@ WORKDAYS: Final = _WEEKDAYS[:5]
 """Monday to Friday."""
 
 
-def _to_days(value: Iterable[Weekday | str | int]) -> tuple[Weekday, ...]:
+def _to_days(value: Iterable[Weekday | str | int] | Weekday | str | int) -> tuple[Weekday, ...]:
     days: set[Weekday] = set()
-    for item in value:
+    for item in as_items(value, "days"):
         if isinstance(item, Weekday):
             days.add(item)
         elif isinstance(item, str) and item.lower()[:3] in {d.value for d in _WEEKDAYS}:
@@ -688,8 +689,8 @@ class DefaultEvent:
         )
 
 
-def _to_events(value: Iterable[ScheduleEvent]) -> tuple[ScheduleEvent, ...]:
-    return tuple(value)
+def _to_events(value: Iterable[ScheduleEvent] | ScheduleEvent) -> tuple[ScheduleEvent, ...]:
+    return as_items(value, "events")
 
 
 @attrs.frozen(kw_only=True)
@@ -719,6 +720,9 @@ class Schedule:
     _engines: dict[str, Any] = attrs.field(
         init=False, factory=dict, eq=False, repr=False, hash=False
     )
+    # the organisation's zone, given by the function numbers that keep this schedule:
+    # neither compared nor saved, kept by every edit, used when no zone is passed
+    _org_zone: str | None = attrs.field(init=False, default=None, eq=False, repr=False, hash=False)
 
     def __attrs_post_init__(self) -> None:
         seen: set[str] = set()
@@ -790,6 +794,73 @@ class Schedule:
 
     # -- editing (each returns a new Schedule) -----------------------------------------
 
+    def _evolve(self, **changes: Any) -> Schedule:
+        new = attrs.evolve(self, **changes)
+        object.__setattr__(new, "_org_zone", self._org_zone)
+        return new
+
+    def in_organization_zone(self, zone: str | None) -> Schedule:
+        """This schedule, answering in ``zone`` when neither it nor a question names one.
+
+        The organisation's function numbers give their schedules the organisation's
+        time zone this way (see :meth:`cloudtel.FunctionNumbers.add`), so
+        ``function.schedule.state_at(now)`` works without passing the zone. It is not
+        an override: it is neither saved nor compared, and ``time_zone`` stays ``None``.
+
+        Args:
+            zone (str | None): An IANA time zone name, or ``None`` to forget it.
+
+        Returns:
+            Schedule: An equal schedule that knows the zone (``self`` when it knew it).
+
+        Raises:
+            ScheduleError: An unknown zone.
+        """
+        if zone == self._org_zone:
+            return self
+        if zone is not None:
+            zone_of(zone)
+        new = attrs.evolve(self)
+        object.__setattr__(new, "_org_zone", zone)
+        return new
+
+    def update(self, event: str | int, /, **changes: Any) -> Schedule:
+        """Change some fields of one event, keeping its place.
+
+        Example: ``schedule.update("lunch", action=Action.FORWARD, forward_to=target)``
+        or ``schedule.update(0, when=Weekly(days="mon", start=time(9), end=time(12)))``.
+
+        Args:
+            event (str | int): The event, by name or position.
+            **changes: New values of ``name``, ``when``, ``action``, ``forward_to``,
+                ``instruction``.
+
+        Returns:
+            Schedule: The edited schedule.
+
+        Raises:
+            NotFoundError: No such event.
+            ScheduleError: A field that events do not have, or a combination that does
+                not fit (a forward target without Forward …); names the event.
+            DuplicateError: The new name belongs to another event.
+
+        Changing the action away from Forward drops the forward target with it.
+        """
+        position = self.index(event)
+        old = self.events[position]
+        fields = {f.name for f in attrs.fields(ScheduleEvent)}
+        unknown = sorted(set(changes) - fields)
+        if unknown:
+            raise ScheduleError(
+                f"event {old.name!r} has no field {', '.join(unknown)}; "
+                f"fields are: {', '.join(sorted(fields))}",
+                field=unknown[0],
+                value=changes[unknown[0]],
+            )
+        if changes.get("action") not in (None, Action.FORWARD) and "forward_to" not in changes:
+            changes["forward_to"] = None  # a forward target only goes with Forward
+        return self.replace(position, attrs.evolve(old, **changes))
+
     def insert(self, event: ScheduleEvent, position: int | None = None) -> Schedule:
         """Add an event.
 
@@ -806,7 +877,7 @@ class Schedule:
         """
         events = list(self.events)
         events.insert(len(events) if position is None else position, event)
-        return attrs.evolve(self, events=tuple(events))
+        return self._evolve(events=tuple(events))
 
     def move(self, event: str | int, position: int) -> Schedule:
         """Move an event to another position (the portal's drag).
@@ -833,7 +904,7 @@ class Schedule:
                 value=position,
             )
         events.insert(position % size, moved)
-        return attrs.evolve(self, events=tuple(events))
+        return self._evolve(events=tuple(events))
 
     def replace(self, event: str | int, new: ScheduleEvent) -> Schedule:
         """Replace an event (edit it) at the same position.
@@ -851,7 +922,7 @@ class Schedule:
         """
         events = list(self.events)
         events[self.index(event)] = new
-        return attrs.evolve(self, events=tuple(events))
+        return self._evolve(events=tuple(events))
 
     def remove(self, event: str | int) -> Schedule:
         """Remove an event.
@@ -867,7 +938,7 @@ class Schedule:
         """
         events = list(self.events)
         del events[self.index(event)]
-        return attrs.evolve(self, events=tuple(events))
+        return self._evolve(events=tuple(events))
 
     def set_default(
         self,
@@ -894,7 +965,7 @@ class Schedule:
             if isinstance(action, DefaultEvent)
             else DefaultEvent(action=action, forward_to=forward_to, instruction=instruction)
         )
-        return attrs.evolve(self, default=default)
+        return self._evolve(default=default)
 
     def with_time_zone(self, time_zone: str | None) -> Schedule:
         """Override (or, with ``None``, stop overriding) the organisation's time zone.
@@ -908,7 +979,7 @@ class Schedule:
         Raises:
             ScheduleError: An unknown zone.
         """
-        return attrs.evolve(self, time_zone=time_zone)
+        return self._evolve(time_zone=time_zone)
 
     # -- references --------------------------------------------------------------------
 
@@ -955,6 +1026,7 @@ class Schedule:
         """
         key = self.time_zone
         if key is None:
+            zone = zone if zone is not None else self._org_zone
             if zone is None:
                 raise ScheduleError(
                     "the schedule has no time zone of its own: pass the organisation's zone",
@@ -987,7 +1059,8 @@ class Schedule:
         Raises:
             ScheduleError: A naive datetime, or no time zone known.
         """
-        engine: CompiledSchedule | None = self._engines.get(self.time_zone or zone)  # type: ignore[arg-type]
+        key = self.time_zone or zone or self._org_zone
+        engine: CompiledSchedule | None = self._engines.get(key)  # type: ignore[arg-type]
         if engine is None:
             engine = self.compiled(zone)
         return engine.state_at(instant)

@@ -36,8 +36,10 @@ if TYPE_CHECKING:
 
 __all__ = ["COLOURS", "Stretch", "WeekView", "describe_events", "schedule_html", "week_view"]
 
-COLOURS: Final = {Action.OPEN: "#2e7d32", Action.FORWARD: "#f9a825", Action.CLOSED: "#c62828"}
-"""Fill colour of each action in the picture (the portal's green and red, and amber)."""
+COLOURS: Final = {Action.OPEN: "#bfe6b8", Action.FORWARD: "#c2850c", Action.CLOSED: "#7a1f1f"}
+"""Base colour of each action in the picture: the portal's green, amber and red, chosen
+far apart in lightness (light, middle, dark) so that they read in greyscale too; Forward
+is dotted and Closed hatched on top."""
 
 _LETTERS: Final = {Action.OPEN: "O", Action.FORWARD: "F", Action.CLOSED: "."}
 _DAY_NAMES: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -122,12 +124,15 @@ class WeekView:
         monday (date): The Monday the week starts on.
         stretches (tuple[Stretch, ...]): The week cut where the state changes and at
             every midnight, in time order.
+        title (str): What the schedule belongs to, for the caption, e.g. the function
+            number's label ``IVR 5901 'Nederlands Orange labo'``; empty: "Schedule".
     """
 
     schedule: Schedule
     zone: str
     monday: date
     stretches: tuple[Stretch, ...]
+    title: str = ""
 
     def days(self) -> tuple[tuple[date, tuple[Stretch, ...]], ...]:
         """The week's days, each with its stretches.
@@ -179,8 +184,30 @@ class WeekView:
 
     # --- picture -----------------------------------------------------------------------
 
-    def svg(self, *, hour_height: int = 14, day_width: int = 96) -> str:
-        """The week as an inline SVG picture: days × hours coloured by action.
+    def caption(self) -> str:
+        """What the picture shows: the function number (or "Schedule"), the week, the zone.
+
+        Returns:
+            str: e.g. ``"IVR 5901 'Nederlands Orange labo' · week 49, Mon 30/11 – Sun
+            06/12/2026 · Europe/Brussels"``.
+        """
+        sunday = self.monday + timedelta(days=6)
+        week = self.monday.isocalendar().week
+        return (
+            f"{self.title or 'Schedule'} · week {week}, Mon {self.monday:%d/%m} – "
+            f"Sun {sunday:%d/%m/%Y} · {self.zone}"
+        )
+
+    def svg(self, *, hour_height: int = 18, day_width: int = 112) -> str:
+        """The week as an inline SVG picture: days × hours, one bar per stretch.
+
+        Each action differs in lightness and pattern, so the picture reads in greyscale
+        and for colour-blind readers: Open light and plain, Forward mid-tone and dotted,
+        Closed dark and hatched. Every bar is labelled with its event (``default`` for
+        the default event), its times when there is room, and ``♪`` and the prompt's
+        name when it plays one. A line marks every hour (stronger every three hours)
+        and a dashed line every half hour; the caption names the function number, the
+        week and the time zone.
 
         Args:
             hour_height (int): Pixels per hour.
@@ -189,24 +216,26 @@ class WeekView:
         Returns:
             str: An ``<svg>`` element; each stretch has a ``<title>`` (its tooltip).
         """
-        left, top = 44, 34
+        left, top = 46, 48
         height = 24 * hour_height
-        width = left + 7 * day_width + 8
-        total = top + height + 30
+        right = left + 7 * day_width
+        width = right + 10
+        total = top + height + 34
         parts = [
             f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{total}" '
             f'viewBox="0 0 {width} {total}" font-family="sans-serif" font-size="11" '
-            'role="img">',
-            f"<title>{html.escape(self._caption())}</title>",
-            '<defs><pattern id="cloudtel-prompt" width="8" height="8" '
-            'patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
-            '<rect width="3" height="8" fill="#ffffff" fill-opacity="0.28"/></pattern></defs>',
+            f'role="img" aria-label="{html.escape(self.caption())}">',
+            f"<title>{html.escape(self.caption())}</title>",
+            _PATTERNS,
+            f'<rect x="0" y="0" width="{width}" height="{total}" fill="#ffffff"/>',
+            f'<text x="{left}" y="16" font-size="13" font-weight="bold" '
+            f'class="cloudtel-caption">{html.escape(self.caption())}</text>',
         ]
         for index, (day, stretches) in enumerate(self.days()):
             x = left + index * day_width
             parts.append(
-                f'<text x="{x + day_width / 2:.1f}" y="{top - 8}" text-anchor="middle">'
-                f"{_DAY_NAMES[index]} {day:%d/%m}</text>"
+                f'<text x="{x + day_width / 2:.1f}" y="{top - 8}" text-anchor="middle" '
+                f'font-weight="bold">{_DAY_NAMES[index]} {day:%d/%m}</text>'
             )
             for stretch in stretches:
                 begin, finish = stretch.wall_hours()
@@ -214,63 +243,139 @@ class WeekView:
                     continue
                 y = top + begin * hour_height
                 h = (finish - begin) * hour_height
-                colour = COLOURS[stretch.state.action]
-                parts.append(
-                    f'<rect x="{x + 1}" y="{y:.2f}" width="{day_width - 2}" height="{h:.2f}" '
-                    f'fill="{colour}" data-action="{stretch.state.action.value}">'
-                    f"<title>{html.escape(stretch.label())}</title></rect>"
-                )
-                instruction = stretch.state.instruction
-                if instruction is not None:  # hatched: a prompt is played
-                    parts.append(
-                        f'<rect x="{x + 1}" y="{y:.2f}" width="{day_width - 2}" '
-                        f'height="{h:.2f}" fill="url(#cloudtel-prompt)" pointer-events="none"/>'
-                    )
-                if instruction is not None and h >= 12:
-                    shown = instruction if len(instruction) <= 14 else instruction[:13] + "…"
-                    parts.append(
-                        f'<text x="{x + 5}" y="{y + min(h, 24) / 2 + 4:.2f}" fill="#ffffff" '
-                        f'pointer-events="none">♪ {html.escape(shown)}</text>'
-                    )
-        for hour in range(0, 25, 3):
-            y = top + hour * hour_height
+                parts.append(_bar(stretch, x + 1, y, day_width - 2, h))
+        parts.extend(_grid(left, right, top, hour_height))
+        for index in range(8):  # day separators
+            x = left + index * day_width
             parts.append(
-                f'<line x1="{left - 4}" y1="{y}" x2="{left + 7 * day_width}" y2="{y}" '
-                'stroke="#ffffff" stroke-opacity="0.5" stroke-width="1"/>'
+                f'<line x1="{x}" y1="{top}" x2="{x}" y2="{top + height}" stroke="#444444" '
+                'stroke-width="1"/>'
             )
-            parts.append(f'<text x="{left - 6}" y="{y + 4}" text-anchor="end">{hour:02d}:00</text>')
-        legend_y = top + height + 18
+        for index, (_day, stretches) in enumerate(self.days()):  # labels above the lines
+            x = left + index * day_width
+            for stretch in stretches:
+                begin, finish = stretch.wall_hours()
+                if finish > begin:
+                    parts.append(
+                        _bar_label(
+                            stretch,
+                            x + 1,
+                            top + begin * hour_height,
+                            day_width - 2,
+                            (finish - begin) * hour_height,
+                        )
+                    )
+        legend_y = top + height + 22
         x = left
         for action in Action:
             parts.append(
-                f'<rect x="{x}" y="{legend_y - 10}" width="12" height="12" '
-                f'fill="{COLOURS[action]}"/>'
+                f'<rect x="{x}" y="{legend_y - 11}" width="14" height="14" '
+                f'fill="{_FILLS[action]}" stroke="#444444"/>'
             )
-            parts.append(f'<text x="{x + 16}" y="{legend_y}">{action.value}</text>')
-            x += 80
-        parts.append(
-            f'<rect x="{x}" y="{legend_y - 10}" width="12" height="12" '
-            f'fill="{COLOURS[Action.CLOSED]}"/>'
-            f'<rect x="{x}" y="{legend_y - 10}" width="12" height="12" '
-            'fill="url(#cloudtel-prompt)"/>'
-            f'<text x="{x + 16}" y="{legend_y}">plays a prompt</text>'
-        )
-        parts.append(
-            f'<text x="{left + 7 * day_width}" y="{legend_y}" text-anchor="end">'
-            f"{html.escape(self.zone)}</text>"
-        )
+            parts.append(f'<text x="{x + 19}" y="{legend_y}">{action.value}</text>')
+            x += 86
+        parts.append(f'<text x="{x}" y="{legend_y}">♪ plays a prompt</text>')
         parts.append("</svg>")
         return "".join(parts)
 
     def _caption(self) -> str:
-        return f"Schedule, week of {self.monday} ({self.zone})"
+        return self.caption()
 
     def _repr_html_(self) -> str:
-        return f"<div>{self.svg()}</div>"
+        return f'<div class="cloudtel-week">{self.svg()}</div>'
+
+
+_PATTERNS: Final = (
+    "<defs>"
+    f'<pattern id="cloudtel-closed" width="8" height="8" patternUnits="userSpaceOnUse" '
+    f'patternTransform="rotate(45)"><rect width="8" height="8" fill="{COLOURS[Action.CLOSED]}"/>'
+    '<rect width="3" height="8" fill="#ffffff" fill-opacity="0.35"/></pattern>'
+    f'<pattern id="cloudtel-forward" width="7" height="7" patternUnits="userSpaceOnUse">'
+    f'<rect width="7" height="7" fill="{COLOURS[Action.FORWARD]}"/>'
+    '<circle cx="3.5" cy="3.5" r="1.3" fill="#000000" fill-opacity="0.45"/></pattern>'
+    "</defs>"
+)
+_FILLS: Final = {
+    Action.OPEN: COLOURS[Action.OPEN],
+    Action.FORWARD: "url(#cloudtel-forward)",
+    Action.CLOSED: "url(#cloudtel-closed)",
+}
+_INK: Final = {Action.OPEN: "#10300f", Action.FORWARD: "#000000", Action.CLOSED: "#ffffff"}
+
+
+def _bar(stretch: Stretch, x: float, y: float, width: float, height: float) -> str:
+    action = stretch.state.action
+    return (
+        f'<rect x="{x}" y="{y:.2f}" width="{width}" height="{height:.2f}" '
+        f'fill="{_FILLS[action]}" data-action="{action.value}" '
+        f'data-event="{html.escape(stretch.event or "default")}">'
+        f"<title>{html.escape(stretch.label())}</title></rect>"
+    )
+
+
+def _fit(text: str, width: float) -> str:
+    room = max(1, int((width - 8) / 6.2))  # about 6 pixels a character at 10 px
+    return text if len(text) <= room else text[: room - 1] + "…"
+
+
+def _bar_label(stretch: Stretch, x: float, y: float, width: float, height: float) -> str:
+    """The event's name (and the times and prompt when there is room) on a bar."""
+    if height < 12:
+        return ""
+    action = stretch.state.action
+    begin, finish = stretch.wall_hours()
+    lines = [stretch.event or "default"]
+    if height >= 26:
+        lines.append(f"{_clock(begin)}–{_clock(finish)}")
+    if stretch.state.instruction is not None:
+        if height >= 38:
+            lines.append(f"♪ {stretch.state.instruction}")
+        else:
+            lines[0] = f"♪ {lines[0]}"
+    colour = _INK[action]
+    halo = "#000000" if colour == "#ffffff" else "#ffffff"
+    spans = "".join(
+        f'<tspan x="{x + 4}" dy="{0 if index == 0 else 12}">{html.escape(_fit(line, width))}'
+        "</tspan>"
+        for index, line in enumerate(lines)
+    )
+    return (
+        f'<text x="{x + 4}" y="{y + 12:.2f}" font-size="10" fill="{colour}" '
+        f'stroke="{halo}" stroke-width="2.5" stroke-opacity="0.55" paint-order="stroke" '
+        f'pointer-events="none" class="cloudtel-bar-label">{spans}</text>'
+    )
+
+
+def _grid(left: float, right: float, top: float, hour_height: int) -> list[str]:
+    """Hour lines (stronger every three hours) and dashed half-hour lines, labelled."""
+    parts = []
+    for half in range(49):
+        y = top + half * hour_height / 2
+        if half % 2:
+            parts.append(
+                f'<line x1="{left}" y1="{y:.1f}" x2="{right}" y2="{y:.1f}" stroke="#777777" '
+                'stroke-opacity="0.55" stroke-width="0.6" stroke-dasharray="2 3"/>'
+            )
+            continue
+        hour = half // 2
+        strong = hour % 3 == 0
+        parts.append(
+            f'<line x1="{left - 4}" y1="{y:.1f}" x2="{right}" y2="{y:.1f}" stroke="#555555" '
+            f'stroke-opacity="{0.9 if strong else 0.6}" stroke-width="{1.2 if strong else 0.7}"/>'
+        )
+        parts.append(
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="10">'
+            f"{hour:02d}:00</text>"
+        )
+    return parts
 
 
 def week_view(
-    schedule: Schedule, zone: str | ZoneInfo | None = None, week: date | None = None
+    schedule: Schedule,
+    zone: str | ZoneInfo | None = None,
+    week: date | None = None,
+    *,
+    title: str = "",
 ) -> WeekView:
     """Cut one week of a schedule into stretches of the same state.
 
@@ -279,6 +384,7 @@ def week_view(
         zone (str | ZoneInfo | None): The organisation's time zone (the schedule's own
             wins); ``None`` with a schedule without a zone of its own means UTC.
         week (date | None): Any day of the week wanted; ``None`` is this week.
+        title (str): What the schedule belongs to, named in the picture's caption.
 
     Returns:
         WeekView: Monday to Sunday in the schedule's wall-clock time.
@@ -286,6 +392,8 @@ def week_view(
     Raises:
         ScheduleError: An unknown time zone.
     """
+    if zone is None:
+        zone = schedule._org_zone
     name = schedule.time_zone or (
         "UTC" if zone is None else (zone if isinstance(zone, str) else zone.key)
     )
@@ -298,7 +406,7 @@ def week_view(
     for offset in range(7):
         day = monday + timedelta(days=offset)
         stretches.extend(_day_stretches(schedule, name, tz, day, finder))
-    return WeekView(schedule, name, monday, tuple(stretches))
+    return WeekView(schedule, name, monday, tuple(stretches), title)
 
 
 def _midnight(day: date, tz: ZoneInfo) -> datetime:

@@ -15,11 +15,14 @@ Files it writes:
 
 - ``<mac>.txt`` (MAC in lowercase): a ``#`` header line, account 1 (``account``,
   ``auth`` when it differs, ``password``, ``registrar``, ``port``, ``transport``,
-  ``name``), ``directory`` (the directory's URL, when the server URL is known), then
+  ``name``), ``directory`` (each directory's URL, when the server URL is known),
+  ``firmware``, ``keepalive`` and ``backup registrar`` (when set), then
   one line per key position of the model, ``L1: line 1``, ``L2: extension
   adel@orange.be Adel Al Koubaisy``, ``L3: number +3212341234 Pizza`` or ``L4:
   empty``;
-- ``<mac>-directory.txt``: a ``#`` title line, then ``name: label number, …`` per entry.
+- ``<name>.txt`` for each shared directory (``directory/dummy-org.txt`` …), or
+  ``<mac>-directory.txt`` for one phone's own: a ``#`` title line, then
+  ``name: label number, …`` per entry.
 
 Display text (labels, names) goes through :func:`cloudtel.driverkit.one_line`; in the
 directory a ``:`` or ``,`` in a name or label becomes a space. Credentials, user names,
@@ -200,8 +203,17 @@ def render_config(phone: SipPhone, model: PhoneModel, context: PhoneContext) -> 
     if context.accounts:
         lines += _account_lines(context.accounts[0], name)
     if context.server_url:
-        url = context.server_url + directory_filename(phone)
-        lines.append(f"directory: {_machine(url, 'directory URL', name)}")
+        files = [f"{link.name}.txt" for link in context.directories] or [directory_filename(phone)]
+        for file in files:
+            url = context.server_url + file
+            lines.append(f"directory: {_machine(url, 'directory URL', name)}")
+    if context.firmware_url:
+        lines.append(f"firmware: {_machine(context.firmware_url, 'firmware URL', name)}")
+    if context.nat_keepalive:
+        lines.append(f"keepalive: {context.nat_keepalive}")
+    if context.backup_registrar:
+        backup = check_host(context.backup_registrar, name)
+        lines.append(f"backup registrar: {backup} {context.backup_registrar_port}")
     table = key_table(model, phone.expansion_modules, _key_name, _reset)
     keys = list(table.resets)
     for slot, key_name, key in table.placed(phone.layout):
@@ -220,12 +232,13 @@ def render_config(phone: SipPhone, model: PhoneModel, context: PhoneContext) -> 
 
 
 def render_directory(
-    phone: SipPhone, directory: Directory, context: PhoneContext
+    phone: SipPhone | None, directory: Directory, context: PhoneContext
 ) -> tuple[RenderedFile, ...]:
-    """Render the phone's ``<mac>-directory.txt``: one line per entry.
+    """Render a directory: one line per entry.
 
     Args:
-        phone: The phone.
+        phone: The phone whose own directory it is (``<mac>-directory.txt``), or
+            ``None`` for a shared directory (``<directory.name>.txt``).
         directory: The entries, in order.
         context: Unused (the dummy phone does not page).
 
@@ -243,7 +256,8 @@ def render_directory(
         lines.append(f"{name}: {numbers}")
     lines.append("")
     content = "\n".join(lines).encode()
-    return (RenderedFile(path=directory_filename(phone), content=content),)
+    path = f"{directory.name}.txt" if phone is None else directory_filename(phone)
+    return (RenderedFile(path=path, content=content),)
 
 
 def _key(value: str, number: int, raw: str) -> Key | None:

@@ -8,7 +8,9 @@ Files it writes:
   (``topsoftkeyN type/label/value/line``), every key of each attached expansion module
   (``expmodX keyN …``), unused keys reset to ``none``, and ``directory script``
   pointing at the directory when the server URL is known;
-- ``<MAC>-directory.xml`` (+ ``-2``, ``-3`` … pages): an ``AastraIPPhoneTextMenu``.
+- the shared directories (``directory/mitel-org.xml`` + ``-2``, ``-3`` … pages, and a
+  user's own contacts ``directory/mitel-contacts-<digest>.xml``), or, asked for one
+  phone, ``<MAC>-directory.xml`` (+ pages): ``AastraIPPhoneTextMenu`` objects.
 
 See ``docs/drivers/mitel.md`` for the key types, escaping rules and sources.
 """
@@ -23,6 +25,7 @@ from cloudtel_mitel._config import (
     display_text,
     parse_config,
     render_config,
+    shared_directory_filename,
 )
 from cloudtel_mitel._directory import MAX_OBJECT_BYTES, render_directory
 from cloudtel_mitel._models import MODELS
@@ -39,6 +42,7 @@ __all__ = [
     "parse_config",
     "render_config",
     "render_directory",
+    "shared_directory_filename",
 ]
 
 FAMILY = "mitel"

@@ -58,6 +58,7 @@ __all__ = [
     "display_text",
     "parse_config",
     "render_config",
+    "shared_directory_filename",
 ]
 
 MAX_LABEL = 40
@@ -110,6 +111,12 @@ def directory_filename(phone: SipPhone, page: int = 1) -> str:
     return f"{phone.mac.upper}-directory{suffix}.xml"
 
 
+def shared_directory_filename(name: str, page: int = 1) -> str:
+    """``directory/mitel-org.xml``, then ``…-2.xml`` for later pages of a shared directory."""
+    suffix = "" if page == 1 else f"-{page}"
+    return f"{name}{suffix}.xml"
+
+
 def _key_name(position: KeyPosition) -> str:
     if position.set is KeySet.LINE:
         return f"topsoftkey{position.index}"
@@ -137,6 +144,23 @@ def _account_lines(account: SipAccount, phone: str) -> str:
         f"sip line1 registrar port: {port}\n"
         f"sip transport protocol: {_TRANSPORT_CODES[account.transport]}"
     )
+
+
+def _inherited_lines(context: PhoneContext, phone: str) -> list[str]:
+    """Firmware server and backup registrar, when set (no NAT keep-alive parameter found)."""
+    lines = []
+    if context.firmware_url:
+        lines.append(f"firmware server: {_machine(context.firmware_url, 'firmware URL', phone)}")
+    if context.backup_registrar and context.accounts:
+        host = check_host(context.backup_registrar, phone)
+        port = context.backup_registrar_port
+        lines += [
+            f"sip line1 backup proxy ip: {host}",
+            f"sip line1 backup proxy port: {port}",
+            f"sip line1 backup registrar ip: {host}",
+            f"sip line1 backup registrar port: {port}",
+        ]
+    return lines
 
 
 def _key_lines(name: str, kind: str, label: str, value: str, line: int | str) -> str:
@@ -175,8 +199,16 @@ def render_config(phone: SipPhone, model: PhoneModel, context: PhoneContext) -> 
     if context.accounts:
         parts.append(_account_lines(context.accounts[0], name))
     if context.server_url:
-        url = _machine(context.server_url + directory_filename(phone), "directory URL", name)
+        # A Mitel has one directory script: the user's contacts when they have their own
+        # (its first page links to the organisation's), else the organisation's.
+        target = (
+            shared_directory_filename(context.directories[-1].name)
+            if context.directories
+            else directory_filename(phone)
+        )
+        url = _machine(context.server_url + target, "directory URL", name)
         parts.append(f"directory script: {url}")
+    parts.extend(_inherited_lines(context, name))
     keys = list(table.resets)
     label_for = context.label_for
     machine = _MACHINE.fullmatch

@@ -15,7 +15,7 @@ from __future__ import annotations
 from xml.sax.saxutils import escape
 
 from cloudtel.driverkit import Directory, PhoneContext, RenderedFile, SipPhone
-from cloudtel_mitel._config import directory_filename, display_text
+from cloudtel_mitel._config import directory_filename, display_text, shared_directory_filename
 
 __all__ = ["MAX_OBJECT_BYTES", "render_directory"]
 
@@ -36,19 +36,37 @@ def _item(prompt: str, uri: str) -> str:
 
 
 def render_directory(
-    phone: SipPhone, directory: Directory, context: PhoneContext
+    phone: SipPhone | None, directory: Directory, context: PhoneContext
 ) -> tuple[RenderedFile, ...]:
     """Render the directory as one or more pages of at most :data:`MAX_OBJECT_BYTES`.
 
+    A Mitel has one ``directory script``; a phone whose user has contacts of their own
+    is pointed at those, and their first page starts with one item per other
+    directory the phone shows (the organisation's), which opens it.
+
     Args:
-        phone: The phone (its MAC names the files).
+        phone: The phone whose own directory it is (its MAC names the files), or
+            ``None`` for a shared directory (``directory.name`` names the files:
+            ``<name>.xml``, ``<name>-2.xml`` …).
         directory: The entries, in order.
-        context: ``server_url`` makes the "Next page" links absolute.
+        context: ``server_url`` makes the links absolute; ``directories`` lists the
+            directories of the phones that show this one.
 
     Returns:
         The pages, first page first.
     """
+
+    def filename(page: int) -> str:
+        if phone is None:
+            return shared_directory_filename(directory.name, page)
+        return directory_filename(phone, page)
+
     items: list[str] = []
+    links = context.directories
+    if phone is None and len(links) > 1 and links[-1].name == directory.name:
+        for link in links[:-1]:
+            url = context.server_url + shared_directory_filename(link.name)
+            items.append(_item(link.title, url))
     for entry in directory.entries:
         several = len(entry.numbers) > 1
         for number in entry.numbers:
@@ -70,12 +88,12 @@ def render_directory(
         title = directory.title if total == 1 else f"{directory.title} {index}/{total}"
         parts = [_HEAD, f"<Title>{_text(title)}</Title>\n", *page]
         if index < total:
-            url = context.server_url + directory_filename(phone, index + 1)
+            url = context.server_url + filename(index + 1)
             parts.append(_item("Next page", url))
         parts.append(_TAIL)
         files.append(
             RenderedFile(
-                path=directory_filename(phone, index),
+                path=filename(index),
                 content="".join(parts).encode(),
                 media_type="application/xml",
             )

@@ -10,7 +10,10 @@ Files it writes:
   key of each attached expansion module (``expansion_module.X.key.Y.*``), unused keys
   reset, and the remote phonebook (``remote_phonebook.data.1.url``) when the server URL
   is known;
-- ``<mac>-directory.xml``: a ``YealinkIPPhoneDirectory``.
+- the shared directories (``directory/yealink-org.xml``, paged beyond
+  :data:`PAGE_ENTRIES` entries, and a user's own contacts
+  ``directory/yealink-contacts-<digest>.xml``), or, asked for one phone,
+  ``<mac>-directory.xml``: ``YealinkIPPhoneDirectory`` objects.
 
 See ``docs/drivers/yealink.md`` for the key types, escaping rules and sources.
 """
@@ -26,8 +29,9 @@ from cloudtel_yealink._config import (
     display_text,
     parse_config,
     render_config,
+    shared_directory_filename,
 )
-from cloudtel_yealink._directory import render_directory
+from cloudtel_yealink._directory import PAGE_ENTRIES, render_directory
 from cloudtel_yealink._models import MODELS
 
 __all__ = [
@@ -36,12 +40,14 @@ __all__ = [
     "HEADER",
     "MAX_LABEL",
     "MODELS",
+    "PAGE_ENTRIES",
     "config_filename",
     "directory_filename",
     "display_text",
     "parse_config",
     "render_config",
     "render_directory",
+    "shared_directory_filename",
 ]
 
 FAMILY = "yealink"

@@ -66,6 +66,7 @@ __all__ = [
     "display_text",
     "parse_config",
     "render_config",
+    "shared_directory_filename",
 ]
 
 HEADER = "#!version:1.0.0.1"
@@ -134,6 +135,28 @@ def config_filename(phone: SipPhone) -> str:
 def directory_filename(phone: SipPhone) -> str:
     """``08000fbbad78-directory.xml``."""
     return f"{phone.mac.hex}-directory.xml"
+
+
+def shared_directory_filename(name: str, page: int = 0) -> str:
+    """``directory/yealink-org.xml``; page ``N`` of a paged directory is ``…-N.xml``."""
+    return f"{name}.xml" if page == 0 else f"{name}-{page}.xml"
+
+
+def _inherited_lines(context: PhoneContext, phone: str) -> list[str]:
+    """Firmware URL, NAT keep-alive and backup registrar of account 1, when set."""
+    lines = []
+    if context.firmware_url:
+        lines.append(
+            f"static.firmware.url = {_machine(context.firmware_url, 'firmware URL', phone)}"
+        )
+    if context.accounts and context.nat_keepalive:
+        lines.append("account.1.nat.udp_update_enable = 1")
+        lines.append(f"account.1.nat.udp_update_time = {context.nat_keepalive}")
+    if context.accounts and context.backup_registrar:
+        host = check_host(context.backup_registrar, phone)
+        lines.append(f"account.1.sip_server.2.address = {host}")
+        lines.append(f"account.1.sip_server.2.port = {context.backup_registrar_port}")
+    return lines
 
 
 def _key_prefix(position: KeyPosition) -> str:
@@ -213,11 +236,17 @@ def render_config(phone: SipPhone, model: PhoneModel, context: PhoneContext) -> 
     else:
         parts.append("account.1.enable = 0")
     parts.extend(_disabled(model.max_accounts))
+    parts.extend(_inherited_lines(context, name))
     if context.server_url:
-        url = _machine(context.server_url + directory_filename(phone), "directory URL", name)
         parts.append("features.remote_phonebook.enable = 1")
-        parts.append(f"remote_phonebook.data.1.url = {url}")
-        parts.append("remote_phonebook.data.1.name = Directory")
+        books = [
+            (shared_directory_filename(link.name), display_text(link.title) or "Directory")
+            for link in context.directories[:5]  # the phone takes up to 5
+        ] or [(directory_filename(phone), "Directory")]
+        for number, (file, title) in enumerate(books, start=1):
+            url = _machine(context.server_url + file, "directory URL", name)
+            parts.append(f"remote_phonebook.data.{number}.url = {url}")
+            parts.append(f"remote_phonebook.data.{number}.name = {title}")
     keys = list(table.resets)
     label_for = context.label_for
     machine = _MACHINE.fullmatch

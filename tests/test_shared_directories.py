@@ -1,0 +1,163 @@
+"""Shared directories: the folder grows with phones + users, not phones × users.
+
+Defect (issue 12, item 10): every phone's file listed the whole organisation, so 4 000
+phones took 49 s and 1.5 GB. Now one directory per organisation (per family format),
+fetched by URL and paged, plus a small contacts file only for users whose contacts
+differ from the organisation's.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lxml import etree
+
+import cloudtel_mitel
+import cloudtel_yealink
+from cloudtel import NumberRange, Organization, User, UserGroup
+from cloudtel.contacts import Contact, PhoneEntry
+from cloudtel.devices import SipPhone
+from cloudtel.directory import SharedDirectories
+from cloudtel.provisioning import ProvisioningSettings, provision, render_phone
+
+URL = "http://prov.example.be/"
+
+
+def _org(users: int, phones: int | None = None) -> Organization:
+    org = Organization(
+        name="Acme",
+        domain="acme.example",
+        number_ranges=[NumberRange.parse("+3227800000-+3227809999")],
+    )
+    org.add_group(UserGroup(name="Sales"))
+    for n in range(users):
+        org.add_user(
+            User(
+                username=f"user{n:04d}@acme.example",
+                first_name=f"First{n}",
+                last_name=f"Last{n}",
+                primary_line=f"+322780{n:04d}",
+            )
+        )
+    count = users if phones is None else phones
+    org.phones.phones = tuple(
+        SipPhone(
+            mac=f"{0x080000000000 + n:012x}",
+            family="mitel" if n % 2 == 0 else "yealink",
+            model="6940" if n % 2 == 0 else "T54W",
+            user=f"user{n:04d}@acme.example",
+        )
+        for n in range(count)
+    )
+    return org
+
+
+def _settings(org: Organization) -> ProvisioningSettings:
+    return ProvisioningSettings(
+        server_url=URL, sip_passwords={u.username: "pw-x" for u in org.users}
+    )
+
+
+def _xml(content: bytes) -> etree._Element:
+    return etree.fromstring(content, etree.XMLParser(resolve_entities=False))
+
+
+def _size(folder: Path) -> tuple[int, int]:
+    files = [p for p in folder.rglob("*") if p.is_file()]
+    return len(files), sum(p.stat().st_size for p in files)
+
+
+def test_the_folder_grows_with_phones_plus_users_not_their_product(tmp_path: Path) -> None:
+    small, large = _org(150), _org(300)
+    provision(small, tmp_path / "small", _settings(small))
+    provision(large, tmp_path / "large", _settings(large))
+    _, small_bytes = _size(tmp_path / "small")
+    large_files, large_bytes = _size(tmp_path / "large")
+    # twice the users and twice the phones: about twice the bytes (phones × users: 4×)
+    assert large_bytes < 2.2 * small_bytes
+    # one file per phone, the directories, the manifest: no directory file per phone
+    assert large_files - 300 < 0.1 * 300
+    assert not list((tmp_path / "large").glob("*-directory*.xml"))
+
+
+def test_every_phone_points_at_the_one_shared_directory_of_its_family(tmp_path: Path) -> None:
+    org = _org(40)
+    provision(org, tmp_path, _settings(org))
+    mitel = (tmp_path / "080000000000.cfg").read_text().upper()
+    assert f"DIRECTORY SCRIPT: {URL}DIRECTORY/MITEL-ORG.XML".upper() in mitel
+    for n in (1, 3, 39):
+        yealink = (tmp_path / f"{0x080000000000 + n:012x}.cfg").read_text()
+        assert f"remote_phonebook.data.1.url = {URL}directory/yealink-org.xml" in yealink
+        assert "remote_phonebook.data.2" not in yealink  # nobody has contacts of their own
+    shared = _xml((tmp_path / "directory/yealink-org.xml").read_bytes())
+    names = [e.findtext("Name") for e in shared.iter("DirectoryEntry")]
+    assert len(names) == 40  # every colleague with a line, the phone's own user too
+    assert names == sorted(names, key=str.casefold)
+
+
+def test_a_large_organisation_is_paged_for_both_families(tmp_path: Path) -> None:
+    users = cloudtel_yealink.PAGE_ENTRIES + 200
+    org = _org(users, phones=4)
+    provision(org, tmp_path, _settings(org))
+    # Mitel: objects of at most 10 000 bytes, each but the last linking to the next
+    pages = sorted((tmp_path / "directory").glob("mitel-org*.xml"))
+    assert len(pages) > 10
+    items = 0
+    for page in pages:
+        assert page.stat().st_size <= cloudtel_mitel.MAX_OBJECT_BYTES
+        menu = _xml(page.read_bytes())
+        items += sum(1 for item in menu.iter("MenuItem") if item.findtext("Prompt") != "Next page")
+    assert items == users
+    first = _xml((tmp_path / "directory/mitel-org.xml").read_bytes())
+    assert first.findall("MenuItem")[-1].findtext("URI") == f"{URL}directory/mitel-org-2.xml"
+    # Yealink: a menu of pages, each a phonebook
+    menu = _xml((tmp_path / "directory/yealink-org.xml").read_bytes())
+    assert menu.tag == "YealinkIPPhoneMenu"
+    urls = [item.findtext("URL") for item in menu.iter("MenuItem")]
+    assert urls == [f"{URL}directory/yealink-org-1.xml", f"{URL}directory/yealink-org-2.xml"]
+    entries = 0
+    for number in (1, 2):
+        book = _xml((tmp_path / f"directory/yealink-org-{number}.xml").read_bytes())
+        entries += len(book.findall("DirectoryEntry"))
+    assert entries == users
+    assert menu.findall("MenuItem")[0].findtext("Name").startswith("First0 Last0 - First")
+
+
+def test_only_users_whose_contacts_differ_get_a_contacts_file(tmp_path: Path) -> None:
+    org = _org(6)
+    org.contacts.add("org", Contact(company="Bakkerij", phones=[PhoneEntry(number="+3292230011")]))
+    org.contacts.add(
+        "group:Sales", Contact(company="Garage", phones=[PhoneEntry(number="+3292230022")])
+    )
+    for n in (0, 1, 2, 3):  # two Mitel and two Yealink phones in Sales
+        org.add_member(f"user{n:04d}@acme.example", "Sales")
+    org.contacts.add(
+        "user:user0002@acme.example",
+        Contact(company="Own", phones=[PhoneEntry(number="+3292230033")]),
+    )
+    provision(org, tmp_path, _settings(org))
+    contacts = sorted(p.name for p in (tmp_path / "directory").glob("*-contacts-*.xml"))
+    # Sales members share one file per family; user 2 has their own (Mitel)
+    assert len(contacts) == 3
+    plain = render_phone(org, "080000000004", _settings(org))  # not in Sales
+    assert plain.shared == {"directory/mitel-org.xml"}
+    sales = render_phone(org, "080000000001", _settings(org))
+    (own,) = sales.shared - {"directory/yealink-org.xml"}
+    text = (tmp_path / own).read_text()
+    assert "Garage" in text
+    assert "Bakkerij" in text
+    assert "First" not in text  # colleagues stay in the shared directory
+    two = render_phone(org, "080000000002", _settings(org))
+    assert "Own" in next(f for f in two.files if "-contacts-" in f.path).content.decode()
+    shared = (tmp_path / "directory/mitel-org.xml").read_text()
+    assert "Bakkerij" in shared
+    assert "Garage" not in shared
+
+
+def test_shared_directories_of_a_phone_without_a_user_are_the_organisations() -> None:
+    org = _org(3)
+    assert SharedDirectories(org).contacts_of(None) is None
+    org.phones.update("080000000000", user=None)
+    files = render_phone(org, "080000000000", _settings(org))
+    assert files.shared == {"directory/mitel-org.xml"}
+    assert files.accounts == 0
