@@ -8,11 +8,15 @@ an unknown user, an invalid number) raises a :class:`~cloudtel.CloudtelError`;
 never with a traceback.
 
 The commands live in one module per capability: :mod:`cloudtel.cli.core`
-(validate, users, user, numbers), :mod:`~cloudtel.cli.contacts`,
+(validate, users, numbers), :mod:`~cloudtel.cli.users` (user, group, number,
+mobile), :mod:`~cloudtel.cli.contacts`,
 :mod:`~cloudtel.cli.prompts`, :mod:`~cloudtel.cli.accounts`,
-:mod:`~cloudtel.cli.phones`, :mod:`~cloudtel.cli.schedule`, and
+:mod:`~cloudtel.cli.phones`, :mod:`~cloudtel.cli.functions`,
+:mod:`~cloudtel.cli.schedule` (and :mod:`~cloudtel.cli.schedule_edit`), and
 :mod:`~cloudtel.cli.demo` (the demo and its sections). Their text
-tables all come from :mod:`cloudtel.cli.table`.
+tables all come from :mod:`cloudtel.cli.table`. Every command that changes the
+org file goes through :mod:`cloudtel.cli.edit`: ``--dry-run``, ``--json`` and the
+safe save, the same way for all of them.
 """
 
 from __future__ import annotations
@@ -26,9 +30,11 @@ from cloudtel.cli.accounts import add_accounts_commands
 from cloudtel.cli.contacts import add_contacts_commands
 from cloudtel.cli.core import add_core_commands
 from cloudtel.cli.demo import add_demo_commands
+from cloudtel.cli.functions import add_functions_commands
 from cloudtel.cli.phones import add_phones_commands
 from cloudtel.cli.prompts import add_prompts_commands
 from cloudtel.cli.schedule import add_schedule_commands
+from cloudtel.cli.users import USER_ACTIONS, add_users_commands
 from cloudtel.errors import CloudtelError
 
 __all__ = ["COMMANDS", "build_parser", "main"]
@@ -38,11 +44,13 @@ Command = Callable[[argparse.Namespace], int]
 
 COMMANDS: list[Callable[[Any], None]] = [
     add_core_commands,
+    add_users_commands,
     add_demo_commands,
     add_contacts_commands,
     add_prompts_commands,
     add_accounts_commands,
     add_phones_commands,
+    add_functions_commands,
     add_schedule_commands,
 ]
 """Functions that add subcommands; each capability appends its own."""
@@ -68,7 +76,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv: The arguments (without the program name); default ``sys.argv[1:]``.
     """
     parser = build_parser()
-    args, extra = parser.parse_known_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    if len(words) >= 2 and words[0] == "user" and words[1] not in (*USER_ACTIONS, "-h", "--help"):
+        words.insert(1, "show")  # 'cloudtel user FILE USERNAME' is 'user show'
+    args, extra = parser.parse_known_args(words)
     if extra:
         # argparse cannot take a list of positionals after options (``sync FILE --reboot
         # MAC``); a command that names such a list with ``trailing=`` gets the rest of them

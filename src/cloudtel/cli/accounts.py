@@ -1,5 +1,6 @@
 """The ``cloudtel`` commands of accounts and messages: login-check, reset-password,
-reset-pin, welcome.
+reset-pin, welcome, and the write commands ``password set|reset``, ``pin set|reset``
+and ``photo set|remove`` (through :mod:`cloudtel.cli.edit`).
 
 Registered in :data:`cloudtel.cli.COMMANDS` through :func:`add_accounts_commands`.
 """
@@ -13,7 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from cloudtel.accounts import Channel
+from cloudtel.accounts import Channel, IssuedSecret
+from cloudtel.cli.edit import Outcome, add_edit_command
 from cloudtel.cli.table import say as _print
 from cloudtel.cli.table import table
 from cloudtel.errors import DeliveryError, InvalidValueError
@@ -25,6 +27,7 @@ from cloudtel.messaging import (
     get_transport,
     send_welcome,
 )
+from cloudtel.org import Organization
 from cloudtel.serialization import load, save
 
 __all__ = ["add_accounts_commands"]
@@ -163,8 +166,126 @@ def _transport_arguments(cmd: Any) -> None:
     cmd.add_argument("--portal", help="the user portal's address in messages")
 
 
+# --- password, pin, photo: the write commands ----------------------------------------
+
+
+def _secret_set(org: Organization, args: argparse.Namespace) -> Outcome:
+    kind = args.secret_kind
+    user = org.user(args.user)
+    if args.stdin or not sys.stdin.isatty():
+        secret = sys.stdin.readline().rstrip("\r\n")
+    else:
+        secret = getpass.getpass(f"New {kind} for {user.username}: ")
+        if getpass.getpass(f"The {kind} again: ") != secret:
+            raise InvalidValueError(f"the two {kind}s differ; nothing was changed", field=kind)
+    if kind == "PIN":
+        org.accounts.set_pin(user.username, secret)
+    else:
+        org.accounts.set_password(user.username, secret)
+    return Outcome(f"set the {kind} of {user.username}", {"username": user.username, "kind": kind})
+
+
+def _deliver(org: Organization, issued: IssuedSecret, args: argparse.Namespace) -> list[str]:
+    kind: str = args.secret_kind
+    if issued.channel is None:
+        return [f"new {kind}: {issued.secret}", f"{issued.how} (it is shown only this once)"]
+    status = deliver_secret(org, issued, _transports(args), settings=_message_settings(args))
+    if not status.sent:
+        raise DeliveryError(
+            f"the {kind} of {issued.username} was reset and saved, but the message failed: "
+            f"{status.detail}; run the command again to make and send another",
+            user=issued.username,
+        )
+    return [f"sent {status.detail}"]
+
+
+def _secret_reset(org: Organization, args: argparse.Namespace) -> Outcome:
+    kind = args.secret_kind
+    if kind == "PIN":
+        issued = org.accounts.reset_pin(args.user)
+    else:
+        issued = org.accounts.reset_password(args.user)
+    _transports(args)  # a bad transport is a mistake before anything is saved
+    send = f", to send {issued.how}" if issued.channel is not None else ""
+    return Outcome(
+        f"made a new {kind} for {issued.username}{send}",
+        {
+            "username": issued.username,
+            "kind": kind,
+            "channel": getattr(issued.channel, "value", None),
+        },
+        then=lambda: _deliver(org, issued, args),
+    )
+
+
+def _photo_set(org: Organization, args: argparse.Namespace) -> Outcome:
+    path = Path(args.jpeg)
+    photo = org.accounts.set_photo(args.user, path.read_bytes(), filename=path.name)
+    notice = [photo.notice] if photo.notice else []
+    return Outcome(
+        f"set the photo of {photo.username} ({photo.width}x{photo.height})",
+        {"username": photo.username, "width": photo.width, "height": photo.height},
+        notes=notice,
+    )
+
+
+def _photo_remove(org: Organization, args: argparse.Namespace) -> Outcome:
+    name = org.user(args.user).username
+    org.accounts.remove_photo(name)
+    return Outcome(f"removed the photo of {name}", {"username": name})
+
+
+def _add_secret_commands(sub: Any) -> None:
+    for word, kind in (("password", "password"), ("pin", "PIN")):
+        group = sub.add_parser(
+            word,
+            help=f"set a user's {kind} or reset it (a new one sent by e-mail or SMS)",
+            description=f"A user's {kind}; only its hash is saved.",
+        )
+        actions = group.add_subparsers(dest=f"{word}_command", metavar="ACTION", required=True)
+        cmd = add_edit_command(
+            actions,
+            "set",
+            _secret_set,
+            help=f"set the {kind}: asked twice without echo, or read from standard input",
+            full_name=f"{word} set",
+        )
+        cmd.add_argument("user", help="the username")
+        cmd.add_argument(
+            "--stdin", action="store_true", help=f"read the {kind} from standard input"
+        )
+        cmd.set_defaults(secret_kind=kind)
+        cmd = add_edit_command(
+            actions,
+            "reset",
+            _secret_reset,
+            help=f"make a new random {kind} and send it (after saving) by e-mail or SMS",
+            full_name=f"{word} reset",
+        )
+        cmd.add_argument("user", help="the username")
+        _transport_arguments(cmd)
+        cmd.set_defaults(secret_kind=kind)
+
+    group = sub.add_parser("photo", help="set or remove a user's photo (JPEG)")
+    actions = group.add_subparsers(dest="photo_command", metavar="ACTION", required=True)
+    cmd = add_edit_command(
+        actions,
+        "set",
+        _photo_set,
+        help="set a user's photo from a JPEG file (kept beside the org file)",
+        full_name="photo set",
+    )
+    cmd.add_argument("user", help="the username")
+    cmd.add_argument("jpeg", metavar="JPEG", help="the photo, a JPEG file")
+    cmd = add_edit_command(
+        actions, "remove", _photo_remove, help="remove a user's photo", full_name="photo remove"
+    )
+    cmd.add_argument("user", help="the username")
+
+
 def add_accounts_commands(sub: Any) -> None:
-    """Add ``login-check``, ``reset-password``, ``reset-pin`` and ``welcome`` to ``cloudtel``.
+    """Add ``login-check``, ``reset-password``, ``reset-pin``, ``welcome``, ``password``,
+    ``pin`` and ``photo`` to ``cloudtel``.
 
     Args:
         sub: The subparsers object of the main parser.
@@ -208,3 +329,4 @@ def add_accounts_commands(sub: Any) -> None:
     by.add_argument("--sms", action="store_true", help="send by SMS only")
     _transport_arguments(cmd)
     cmd.set_defaults(run=_welcome)
+    _add_secret_commands(sub)

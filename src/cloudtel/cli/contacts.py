@@ -1,6 +1,8 @@
-"""The ``cloudtel contacts`` commands: a user's list, CSV import, CSV/vCard export.
+"""The ``cloudtel contacts`` commands (a user's list, CSV import, CSV/vCard export) and
+``cloudtel contact add|set|remove`` (one contact at a scope).
 
-Registered in :data:`cloudtel.cli.COMMANDS` through :func:`add_contacts_commands`.
+Registered in :data:`cloudtel.cli.COMMANDS` through :func:`add_contacts_commands`; the
+write commands run through :mod:`cloudtel.cli.edit`.
 """
 
 from __future__ import annotations
@@ -10,10 +12,25 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from cloudtel._files import atomic_write
+from cloudtel.cli.edit import Outcome, add_edit_command
 from cloudtel.cli.table import say as _print
 from cloudtel.cli.table import table
-from cloudtel.contacts import export_csv, export_vcard, import_csv
+from cloudtel.contacts import (
+    Contact,
+    ContactKind,
+    PhoneEntry,
+    PhoneType,
+    Scope,
+    export_csv,
+    export_vcard,
+    import_csv,
+)
+from cloudtel.errors import InvalidValueError, NotFoundError
+from cloudtel.numbers import PhoneNumber
+from cloudtel.org import Organization
 from cloudtel.serialization import load, save
 
 __all__ = ["add_contacts_commands"]
@@ -101,3 +118,234 @@ def add_contacts_commands(sub: Any) -> None:
     cmd.add_argument("--delimiter", choices=(",", ";", "tab"), default=",", help="CSV delimiter")
     cmd.add_argument("--out", help="write the export to this file (default: standard output)")
     cmd.set_defaults(run=_contacts, contacts_parser=cmd)
+    _add_contact_commands(sub)
+
+
+# --- one contact: contact add|set|remove ---------------------------------------
+
+_CONTACT_FIELDS = (
+    "first_name",
+    "last_name",
+    "company",
+    "department",
+    "short_name",
+    "address",
+    "postal_code",
+    "city",
+    "country",
+    "email",
+    "speed_dial",
+)
+
+
+def _contact_data(contact: Contact) -> dict[str, Any]:
+    return {
+        "name": contact.name,
+        **{name: getattr(contact, name) for name in _CONTACT_FIELDS if getattr(contact, name)},
+        "kind": contact.kind.value,
+        "phones": [
+            {
+                "type": e.type.value,
+                "number": e.number.e164,
+                "abbreviated": e.abbreviated,
+                "preferred": e.preferred,
+            }
+            for e in contact.phones
+        ],
+    }
+
+
+def _phone_entries(
+    org: Organization, texts: list[str], preferred: str | None
+) -> tuple[PhoneEntry, ...]:
+    """``[TYPE:]NUMBER[:SHORT]`` texts as phone entries; ``preferred`` names one number."""
+    types = {t.value: t for t in PhoneType}
+    entries: list[PhoneEntry] = []
+    for text in texts:
+        parts = [p.strip() for p in text.split(":")]
+        kind = PhoneType.WORK
+        if parts[0].lower() in types:
+            kind = types[parts.pop(0).lower()]
+        if not parts or len(parts) > 2 or not parts[0]:
+            raise InvalidValueError(
+                f"--phone {text!r} must be [TYPE:]NUMBER[:SHORT], e.g. mobile:0470123456; "
+                f"types are: {', '.join(types)}",
+                field="phone",
+                value=text,
+            )
+        number = PhoneNumber.parse(parts[0], org.country)
+        short = parts[1] if len(parts) == 2 else ""
+        entries.append(PhoneEntry(type=kind, number=number, abbreviated=short))
+    if preferred is not None:
+        wanted = PhoneNumber.parse(preferred, org.country)
+        if wanted not in [e.number for e in entries]:
+            raise InvalidValueError(
+                f"--preferred {preferred} is not one of the contact's numbers",
+                field="preferred",
+                value=preferred,
+            )
+        entries = [attrs.evolve(e, preferred=e.number == wanted) for e in entries]
+    return tuple(entries)
+
+
+def _colleague(org: Organization, username: str) -> dict[str, Any]:
+    """The fields of a contact for a colleague: names, department, e-mail, their lines."""
+    user = org.user(username)
+    phones = [PhoneEntry(type=PhoneType.WORK, number=n) for n in user.lines]
+    phones += [PhoneEntry(type=PhoneType.MOBILE, number=m.number) for m in user.mobile_phones]
+    if not phones:
+        raise InvalidValueError(
+            f"user {user.username} has no line and no mobile to call; give them a number first",
+            field="colleague",
+            value=user.username,
+        )
+    return {
+        "first_name": user.first_name,
+        "last_name": user.last_name or ("" if user.first_name else user.username),
+        "company": org.name,
+        "department": user.department,
+        "email": user.email,
+        "phones": tuple(phones),
+    }
+
+
+def _contact_fields(args: argparse.Namespace) -> dict[str, Any]:
+    fields = {
+        name: getattr(args, name) for name in _CONTACT_FIELDS if getattr(args, name) is not None
+    }
+    if args.kind is not None:
+        fields["kind"] = ContactKind(args.kind)
+    return fields
+
+
+def _find_contact(org: Organization, scope: Scope, key: str) -> Contact:
+    """The contact at ``scope`` named ``key`` (any case) or having the number ``key``."""
+    items = org.contacts.at(scope)
+    found = [c for c in items if c.name.casefold() == key.strip().casefold()]
+    if not found:
+        try:
+            number = PhoneNumber.parse(key, org.country)
+        except InvalidValueError:
+            number = None
+        found = [c for c in items if number is not None and number in c.numbers]
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        names = ", ".join(repr(c.name) for c in items[:20]) or "none"
+        raise NotFoundError(
+            f"{scope.label} has no contact named or numbered {key!r}; its contacts: {names}",
+            kind="contact",
+            name=key,
+        )
+    numbers = "; ".join(", ".join(n.e164 for n in c.numbers) for c in found)
+    raise InvalidValueError(
+        f"{scope.label} has {len(found)} contacts named {key!r}; name one by a number: {numbers}",
+        field="contact",
+        value=key,
+    )
+
+
+def _contact_add(org: Organization, args: argparse.Namespace) -> Outcome:
+    scope = Scope.parse(args.scope)
+    fields = _contact_fields(args)
+    if args.colleague is not None:
+        fields = {**_colleague(org, args.colleague), **fields}
+    if args.phone:
+        fields["phones"] = _phone_entries(org, args.phone, args.preferred)
+    elif args.preferred is not None:
+        fields["phones"] = _phone_entries(
+            org,
+            [f"{e.type.value}:{e.number.e164}" for e in fields.get("phones", ())],
+            args.preferred,
+        )
+    contact = org.contacts.add(scope, Contact(**fields))
+    return Outcome(
+        f"added {contact.kind.value} contact {contact.name!r} to {scope.label}",
+        {"scope": str(scope), "contact": _contact_data(contact)},
+    )
+
+
+def _contact_set(org: Organization, args: argparse.Namespace) -> Outcome:
+    scope = Scope.parse(args.scope)
+    current = _find_contact(org, scope, args.contact)
+    changes = _contact_fields(args)
+    if args.phone:
+        changes["phones"] = _phone_entries(org, args.phone, args.preferred)
+    elif args.preferred is not None:
+        texts = [
+            f"{e.type.value}:{e.number.e164}:{e.abbreviated}".rstrip(":") for e in current.phones
+        ]
+        changes["phones"] = _phone_entries(org, texts, args.preferred)
+    contact = org.contacts.update(scope, current, **changes) if changes else current
+    what = ", ".join(sorted(changes)) or "nothing"
+    return Outcome(
+        f"changed contact {contact.name!r} of {scope.label}: {what}",
+        {"scope": str(scope), "contact": _contact_data(contact)},
+    )
+
+
+def _contact_remove(org: Organization, args: argparse.Namespace) -> Outcome:
+    scope = Scope.parse(args.scope)
+    contact = org.contacts.remove(scope, _find_contact(org, scope, args.contact))
+    return Outcome(
+        f"removed contact {contact.name!r} from {scope.label}",
+        {"scope": str(scope), "contact": _contact_data(contact)},
+    )
+
+
+def _contact_arguments(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("--scope", required=True, help="org, group:NAME or user:USERNAME")
+    for name in _CONTACT_FIELDS:
+        cmd.add_argument("--" + name.replace("_", "-"), dest=name, help=name.replace("_", " "))
+    cmd.add_argument(
+        "--kind",
+        choices=[k.value for k in ContactKind],
+        help="mandatory (users cannot remove it), favourite or external (the default)",
+    )
+    cmd.add_argument(
+        "--phone",
+        action="append",
+        metavar="[TYPE:]NUMBER[:SHORT]",
+        help="a number: type work (default), mobile, home, fax or other, and an abbreviated "
+        "number; repeatable (for set: replaces all numbers)",
+    )
+    cmd.add_argument("--preferred", metavar="NUMBER", help="which of the numbers is preferred")
+
+
+def _add_contact_commands(sub: Any) -> None:
+    contact = sub.add_parser(
+        "contact",
+        help="add, change or remove one contact of the organisation, a group or a user",
+        description="One contact at a scope: org (every user), group:NAME (its members) or "
+        "user:USERNAME. CONTACT names an existing contact by its name (any case) or one of "
+        "its numbers.",
+    )
+    actions = contact.add_subparsers(dest="contact_command", metavar="ACTION", required=True)
+    cmd = add_edit_command(
+        actions,
+        "add",
+        _contact_add,
+        help="add a contact; --colleague makes a user of the organisation one",
+        full_name="contact add",
+    )
+    _contact_arguments(cmd)
+    cmd.add_argument(
+        "--colleague",
+        metavar="USERNAME",
+        help="fill the contact from this user (names, department, e-mail, lines and mobiles); "
+        "with --kind mandatory or favourite",
+    )
+    cmd = add_edit_command(
+        actions, "set", _contact_set, help="change a contact's fields", full_name="contact set"
+    )
+    cmd.add_argument("contact", metavar="CONTACT", help="its name or one of its numbers")
+    _contact_arguments(cmd)
+    cmd = add_edit_command(
+        actions,
+        "remove",
+        _contact_remove,
+        help="delete a contact from its scope (mandatory ones too)",
+        full_name="contact remove",
+    )
+    cmd.add_argument("contact", metavar="CONTACT", help="its name or one of its numbers")
+    cmd.add_argument("--scope", required=True, help="org, group:NAME or user:USERNAME")

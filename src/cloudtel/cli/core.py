@@ -1,4 +1,6 @@
-"""The core ``cloudtel`` commands: validate, users, user, numbers.
+"""The core ``cloudtel`` commands: validate, users, numbers.
+
+``user`` (show and change one user) is in :mod:`cloudtel.cli.users`.
 
 Registered in :data:`cloudtel.cli.COMMANDS` through :func:`add_core_commands`.
 """
@@ -49,27 +51,6 @@ def _users(args: argparse.Namespace) -> int:
     return 0
 
 
-def _user(args: argparse.Namespace) -> int:
-    org = load(args.file)
-    user = org.user(args.username)
-    rows: list[tuple[str, object]] = [
-        ("username", user.username),
-        ("name", f"{user.first_name} {user.last_name}".strip()),
-        ("department", user.department),
-        ("e-mail", user.email),
-        ("groups", ", ".join(user.groups)),
-        ("primary line", user.primary_line or ""),
-        ("aliases", ", ".join(str(a) for a in user.aliases)),
-        ("mobile phones", ", ".join(f"{m.number} ({m.profile})" for m in user.mobile_phones)),
-    ]
-    _print(table(rows, ("Field", "Value")))
-    _print("")
-    settings = org.resolve_settings(user.username)
-    shown = [(name, getattr(r.value, "value", r.value), r.source) for name, r in settings.items()]
-    _print(table(shown, ("Setting", "Value", "From")))
-    return 0
-
-
 def _numbers(args: argparse.Namespace) -> int:
     if args.limit is not None and args.limit < 1:
         raise InvalidValueError(
@@ -92,7 +73,7 @@ def _numbers(args: argparse.Namespace) -> int:
 
 
 def add_core_commands(sub: Any) -> None:
-    """Add ``validate``, ``users``, ``user`` and ``numbers`` to the ``cloudtel`` command.
+    """Add ``validate``, ``users`` and ``numbers`` to the ``cloudtel`` command.
 
     Args:
         sub: The subparsers object of the main parser.
@@ -110,11 +91,6 @@ def add_core_commands(sub: Any) -> None:
     cmd.add_argument("--page", type=int, default=1, help="page number (from 1)")
     cmd.add_argument("--page-size", type=int, default=25, help="users per page")
     cmd.set_defaults(run=_users)
-
-    cmd = sub.add_parser("user", help="show one user with every setting and where it came from")
-    cmd.add_argument("file", help="the org file")
-    cmd.add_argument("username", help="the username, e.g. demo.user@orange.be")
-    cmd.set_defaults(run=_user)
 
     cmd = sub.add_parser("numbers", help="the numbers of the ranges and who holds them")
     cmd.add_argument("file", help="the org file")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from cloudtel.cli.phone_edit import add_phone_edit_commands
 from cloudtel.cli.table import say as _print
 from cloudtel.cli.table import table
 from cloudtel.devices import EmptyKey, ExtensionKey, Key, KeyPosition, LineKey, PhoneNumberKey
@@ -203,7 +204,8 @@ def _folder_arguments(cmd: Any, *, out_required: bool) -> None:
 
 
 def add_phones_commands(sub: Any) -> None:
-    """Add ``phones``, ``keys``, ``provision`` and ``sync`` to the ``cloudtel`` command.
+    """Add ``phones``, ``keys``, ``provision`` and ``sync`` to the ``cloudtel`` command,
+    and the write commands ``phone`` and ``key`` of :mod:`cloudtel.cli.phone_edit`.
 
     Args:
         sub: The subparsers object of the main parser.
@@ -247,3 +249,4 @@ def add_phones_commands(sub: Any) -> None:
         "--timeout", type=float, default=None, help="seconds to wait per phone (max 32)"
     )
     cmd.set_defaults(run=_sync, trailing="macs")
+    add_phone_edit_commands(sub)

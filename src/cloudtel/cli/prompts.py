@@ -1,4 +1,6 @@
-"""The ``cloudtel prompts`` commands: list, import, delete and export voice prompts.
+"""The ``cloudtel prompts`` commands (list, import, delete and export voice prompts) and
+``cloudtel prompt attach`` (a prompt played by a schedule event, through
+:mod:`cloudtel.cli.edit`).
 
 Registered in :data:`cloudtel.cli.COMMANDS` through :func:`add_prompts_commands`.
 """
@@ -10,10 +12,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from cloudtel._files import atomic_write
 from cloudtel.audio import wav_to_raw
+from cloudtel.cli.edit import Outcome, add_edit_command
 from cloudtel.cli.table import say as _print
 from cloudtel.cli.table import table
+from cloudtel.errors import InvalidValueError
+from cloudtel.org import Organization
 from cloudtel.serialization import load, save
 
 __all__ = ["add_prompts_commands"]
@@ -134,3 +141,51 @@ def add_prompts_commands(sub: Any) -> None:
     cmd.add_argument("--language", help="language of the audio (default: the default one)")
     cmd.add_argument("--description", help="what the prompt says (import only)")
     cmd.set_defaults(run=_prompts, prompts_parser=cmd)
+    _add_prompt_commands(sub)
+
+
+# --- prompt attach: a prompt played by a schedule event ----------------------------
+
+
+def _prompt_attach(org: Organization, args: argparse.Namespace) -> Outcome:
+    if (args.event is None) == (not args.default):
+        raise InvalidValueError(
+            "prompt attach takes an EVENT of the schedule, or --default for its default event",
+            field="event",
+        )
+    prompt = org.prompts.get(args.name)
+    function = org.functions.find(args.number)
+    schedule = function.schedule
+    if args.default:
+        default = attrs.evolve(schedule.default, instruction=prompt.name)
+        schedule = schedule.set_default(default)
+        where = "the default event"
+    else:
+        event = schedule.event(args.event)
+        schedule = schedule.replace(event.name, attrs.evolve(event, instruction=prompt.name))
+        where = f"event {event.name!r}"
+    function = org.functions.set_schedule(function.name, schedule)
+    return Outcome(
+        f"{function.label} plays {prompt.name!r} during {where}",
+        {"prompt": prompt.name, "function": function.name, "event": args.event},
+    )
+
+
+def _add_prompt_commands(sub: Any) -> None:
+    group = sub.add_parser(
+        "prompt",
+        help="attach a voice prompt to a schedule event",
+        description="One voice prompt. Import and list them with 'cloudtel prompts'.",
+    )
+    actions = group.add_subparsers(dest="prompt_command", metavar="ACTION", required=True)
+    cmd = add_edit_command(
+        actions,
+        "attach",
+        _prompt_attach,
+        help="play a prompt while a schedule event (or the default event) is in force",
+        full_name="prompt attach",
+    )
+    cmd.add_argument("name", metavar="NAME", help="the prompt's name")
+    cmd.add_argument("number", metavar="NUMBER", help="the function number (name, short number …)")
+    cmd.add_argument("event", metavar="EVENT", nargs="?", help="the event of its schedule")
+    cmd.add_argument("--default", action="store_true", help="the schedule's default event")

@@ -1,5 +1,8 @@
 """The ``cloudtel schedule`` commands: the status list, one schedule's week, the next change.
 
+The commands that change a schedule (``event``, ``default``, ``holidays``,
+``import-ical``) are in :mod:`cloudtel.cli.schedule_edit`.
+
 Registered in :data:`cloudtel.cli.COMMANDS` through :func:`add_schedule_commands`;
 :func:`status_table` is the status list as text, for ``schedule status`` and the demo.
 
@@ -18,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from cloudtel._files import atomic_write
+from cloudtel.cli.schedule_edit import add_schedule_edit_commands
 from cloudtel.cli.table import say as _print
 from cloudtel.cli.table import table
 from cloudtel.errors import InvalidValueError
@@ -178,8 +182,8 @@ def add_schedule_commands(sub: Any) -> None:
     """
     schedule = sub.add_parser(
         "schedule",
-        help="function numbers' schedules: status list, a week, the next change",
-        description="Ask the schedules of the function numbers. NUMBER is a function "
+        help="function numbers' schedules: status list, a week, the next change; edit them",
+        description="Ask and change the schedules of the function numbers. NUMBER is a function "
         "number's name, short number or number in any notation; a time without a UTC "
         "offset is wall-clock time of the organisation (for next: of the function number's zone).",
     )
@@ -207,3 +211,5 @@ def add_schedule_commands(sub: Any) -> None:
     cmd.add_argument("number", metavar="NUMBER", help="name, short number or number")
     cmd.add_argument("-o", "--output", help="the .ics file to write (default: standard output)")
     cmd.set_defaults(run=_export)
+
+    add_schedule_edit_commands(commands)
