@@ -332,7 +332,9 @@ def _add_user_commands(sub: Any) -> None:
     _user_field_arguments(cmd)
     line = cmd.add_mutually_exclusive_group()
     line.add_argument("--line", metavar="NUMBER|free", help="a new primary line")
-    line.add_argument("--no-line", action="store_true", help="free the primary line and its aliases")
+    line.add_argument(
+        "--no-line", action="store_true", help="free the primary line and its aliases"
+    )
     _setting_arguments(cmd, unset=True)
 
     cmd = add_edit_command(
