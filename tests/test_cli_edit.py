@@ -73,6 +73,7 @@ EVERY_WRITE_COMMAND: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
     (("mobile", "add"), (DEMO, "0470 12 34 56")),
     (("mobile", "remove"), (DEMO, "0480 08 00 80")),
     (("contact", "add"), ("--scope", "org", "--company", "Bakkerij", "--phone", "032345678")),
+    (("contact", "add"), ("--scope", "group:CC", "--colleague", DEMO, "--kind", "mandatory")),
     (("contact", "set"), ("Sophie Martin", "--scope", "group:Sales", "--kind", "favourite")),
     (("contact", "remove"), ("Sophie Martin", "--scope", "group:Sales")),
     (("function", "add"), ("Support", "--kind", "acd_group", "--number", "free")),
@@ -474,7 +475,7 @@ def test_contact_add_with_numbers_types_and_preferred(
     ]
 
 
-def test_a_colleague_becomes_a_mandatory_contact_of_a_group(
+def test_a_colleague_becomes_a_mandatory_contact_of_a_group_by_reference(
     capsys: pytest.CaptureFixture[str], org_file: Path
 ) -> None:
     status, out, _ = run(
@@ -489,13 +490,61 @@ def test_a_colleague_becomes_a_mandatory_contact_of_a_group(
         "--kind",
         "mandatory",
     )
-    assert (status, out) == (0, "added mandatory contact 'demo user' to group Sales\n")
-    org = load(org_file)
-    (entry,) = [
-        e for e in org.contacts.effective("adel.alkoubaisy@orange.be") if e.name == "demo user"
-    ]
+    assert (status, out) == (
+        0,
+        f"added mandatory contact 'demo user' to group Sales, following user {DEMO}\n",
+    )
+    adel = "adel.alkoubaisy@orange.be"
+    (entry,) = [e for e in load(org_file).contacts.effective(adel) if e.contact.colleague]
     assert entry.contact.kind is ContactKind.MANDATORY
-    assert [n.e164 for n in entry.contact.numbers] == ["+3227811603", "+3227811653", "+32480080080"]
+    assert [n.e164 for n in entry.contact.numbers] == [
+        "+3227811603",
+        "+3227811653",
+        "+32480080080",
+    ]
+    # the contact follows the user
+    run(capsys, "user", "set", org_file, DEMO, "--last-name", "Gebruiker")
+    run(capsys, "mobile", "remove", org_file, DEMO, "+32480080080")
+    run(capsys, "user", "rename", org_file, DEMO, "demo.g@orange.be")
+    (entry,) = [e for e in load(org_file).contacts.effective(adel) if e.contact.colleague]
+    assert (entry.name, entry.contact.colleague) == ("demo Gebruiker", "demo.g@orange.be")
+    assert [n.e164 for n in entry.contact.numbers] == ["+3227811603", "+3227811653"]
+    run(capsys, "user", "remove", org_file, "demo.g@orange.be")
+    assert not [e for e in load(org_file).contacts.effective(adel) if e.contact.colleague]
+
+
+def test_a_colleagues_names_and_numbers_come_from_the_user(
+    capsys: pytest.CaptureFixture[str], org_file: Path
+) -> None:
+    status, _, err = run(
+        capsys,
+        "contact",
+        "add",
+        org_file,
+        "--scope",
+        "org",
+        "--colleague",
+        DEMO,
+        "--email",
+        "x@orange.be",
+        "--phone",
+        "0470123456",
+    )
+    assert status == 1
+    assert err == (
+        f"cloudtel: --email, --phone: a colleague's contact takes these from the user {DEMO} "
+        "(change the user with 'cloudtel user set' and the contact follows)\n"
+    )
+    run(capsys, "contact", "add", org_file, "--scope", "org", "--colleague", DEMO)
+    status, _, err = run(
+        capsys, "contact", "set", org_file, "demo user", "--scope", "org", "--last-name", "X"
+    )
+    assert status == 1
+    assert err.startswith("cloudtel: --last-name: a colleague's contact takes these")
+    status, out, _ = run(
+        capsys, "contact", "set", org_file, "+3227811603", "--scope", "org", "--kind", "mandatory"
+    )
+    assert (status, out) == (0, "changed contact 'demo user' of organisation: kind\n")
 
 
 def test_contact_set_and_remove_find_a_contact_by_number(

@@ -1,201 +1,410 @@
 """cloudtel: administer a hosted business telephone system from Python.
 
 Import everything from here; what ``__all__`` lists is the public API.
+
+Importing the package imports none of its modules: each public name is imported from
+its module on first use (``cloudtel.Organization``, ``from cloudtel import Schedule``),
+so ``import cloudtel`` stays fast and a script pays only for what it uses (numpy, lxml,
+phonenumbers … come with the modules that need them). Type checkers and the API
+reference read the same imports from the ``TYPE_CHECKING`` block below; a new public
+name goes into that block, into ``_SOURCES`` and into ``__all__`` (a test checks that
+the three agree).
 """
 
 from __future__ import annotations
 
-import importlib.metadata
+import importlib
+from typing import TYPE_CHECKING, Final
 
-from cloudtel._keyed import Keyed
-from cloudtel.accounts import (
-    Accounts,
-    Channel,
-    CredentialPolicy,
-    Credentials,
-    FailureRecord,
-    IssuedSecret,
-    JpegInfo,
-    Photo,
-    Principal,
-    ResetToken,
-    ScryptParams,
-    SecretKind,
-    generate_password,
-    generate_pin,
-    hash_secret,
-    inspect_jpeg,
-    require_admin_view,
-    require_self_or_admin_view,
-    validate_password,
-    validate_pin,
-    verify_secret,
-)
-from cloudtel.audio import (
-    PcmAudio,
-    alaw_decode,
-    alaw_encode,
-    import_audio,
-    read_aiff,
-    read_alaw_wav,
-    read_audio,
-    read_wav,
-    wav_to_raw,
-    write_alaw_wav,
-)
-from cloudtel.contacts import (
-    Contact,
-    ContactKind,
-    Contacts,
-    EffectiveContact,
-    EffectiveList,
-    HiddenContact,
-    ImportReport,
-    PhoneEntry,
-    PhoneType,
-    RejectedRow,
-    Scope,
-    ScopeKind,
-    export_csv,
-    export_vcard,
-    import_csv,
-)
-from cloudtel.devices import (
-    Directory,
-    DirectoryEntry,
-    DirectoryLink,
-    DirectoryNumber,
-    EmptyKey,
-    ExtensionKey,
-    KeyLayout,
-    KeyPosition,
-    KeySet,
-    LineKey,
-    MacAddress,
-    ParsedConfig,
-    PhoneContext,
-    PhoneModel,
-    PhoneNumberKey,
-    RenderedFile,
-    SipAccount,
-    SipPhone,
-)
-from cloudtel.directory import phone_directory
-from cloudtel.errors import (
-    AccessDeniedError,
-    AccountDisableError,
-    AccountLockedError,
-    AudioFormatError,
-    CloudtelError,
-    ConfigParseError,
-    ConflictError,
-    CredentialPolicyError,
-    DeliveryError,
-    DriverNotFoundError,
-    DuplicateError,
-    FileProblemsError,
-    InvalidPhoneNumberError,
-    InvalidValueError,
-    KeyLayoutError,
-    MandatoryContactError,
-    NotFoundError,
-    NumberNotAvailableError,
-    PluginError,
-    Problem,
-    ReferencedError,
-    ScheduleError,
-)
-from cloudtel.functions import (
-    FunctionKind,
-    FunctionNumber,
-    FunctionNumbers,
-    FunctionStatus,
-    StatusList,
-)
-from cloudtel.hookspecs import hookimpl
-from cloudtel.messaging import (
-    DeliveryStatus,
-    HttpSmsTransport,
-    Message,
-    MessageSettings,
-    OutboxTransport,
-    Receipt,
-    SmtpTransport,
-    Transport,
-    Transports,
-    TransportSpec,
-    WelcomeTarget,
-    compose_secret,
-    compose_welcome,
-    deliver_secret,
-    get_transport,
-    send_pending,
-    send_welcome,
-    transport_specs,
-)
-from cloudtel.numbers import NumberRange, PhoneNumber
-from cloudtel.org import Blob, Organization, Part, Reference, UserPage, part
-from cloudtel.phones import Phones
-from cloudtel.prompts import PromptAudio, PromptLibrary, VoicePrompt
-from cloudtel.provisioning import (
-    FileChange,
-    FileReport,
-    PhoneFiles,
-    PhoneReport,
-    ProvisioningReport,
-    ProvisioningSettings,
-    SyncReport,
-    provision,
-    render_organization,
-    sync_phones,
-)
-from cloudtel.provisioning_defaults import (
-    GroupProvisioning,
-    PhoneProvisioning,
-    ProvisioningDefaults,
-)
-from cloudtel.schedules import (
-    Action,
-    Change,
-    CompiledSchedule,
-    DefaultEvent,
-    Easter,
-    ForwardTarget,
-    Once,
-    Recurrence,
-    Schedule,
-    ScheduleEvent,
-    ScheduleFleet,
-    ScheduleState,
-    Weekday,
-    Weekly,
-    Yearly,
-    easter_sunday,
-    states_at_instant,
-)
-from cloudtel.schedules.holidays import (
-    add_public_holidays,
-    holiday_events,
-    holiday_rules,
-    public_holidays,
-)
-from cloudtel.schedules.ical import from_ical as schedule_from_ical
-from cloudtel.schedules.ical import to_ical as schedule_to_ical
-from cloudtel.schedules.view import Stretch, WeekView, week_view
-from cloudtel.serialization import dumps, load, loads, save
-from cloudtel.services import RecordingRequest
-from cloudtel.sip import NotifyOutcome, NotifyResult, SipTarget, check_sync
-from cloudtel.users import (
-    GroupList,
-    GroupRole,
-    MobilePhone,
-    ResolvedSetting,
-    Settings,
-    User,
-    UserGroup,
-    UserList,
-    Visibility,
-)
+if TYPE_CHECKING:
+    from cloudtel._keyed import Keyed
+    from cloudtel.accounts import (
+        Accounts,
+        Channel,
+        CredentialPolicy,
+        Credentials,
+        FailureRecord,
+        IssuedSecret,
+        JpegInfo,
+        Photo,
+        Principal,
+        ResetToken,
+        ScryptParams,
+        SecretKind,
+        generate_password,
+        generate_pin,
+        hash_secret,
+        inspect_jpeg,
+        require_admin_view,
+        require_self_or_admin_view,
+        validate_password,
+        validate_pin,
+        verify_secret,
+    )
+    from cloudtel.audio import (
+        PcmAudio,
+        alaw_decode,
+        alaw_encode,
+        import_audio,
+        read_aiff,
+        read_alaw_wav,
+        read_audio,
+        read_wav,
+        wav_to_raw,
+        write_alaw_wav,
+    )
+    from cloudtel.contacts import (
+        Contact,
+        ContactKind,
+        Contacts,
+        EffectiveContact,
+        EffectiveList,
+        HiddenContact,
+        ImportReport,
+        PhoneEntry,
+        PhoneType,
+        RejectedRow,
+        Scope,
+        ScopeKind,
+        export_csv,
+        export_vcard,
+        import_csv,
+    )
+    from cloudtel.devices import (
+        Directory,
+        DirectoryEntry,
+        DirectoryLink,
+        DirectoryNumber,
+        EmptyKey,
+        ExtensionKey,
+        KeyLayout,
+        KeyPosition,
+        KeySet,
+        LineKey,
+        MacAddress,
+        ParsedConfig,
+        PhoneContext,
+        PhoneModel,
+        PhoneNumberKey,
+        RenderedFile,
+        SipAccount,
+        SipPhone,
+    )
+    from cloudtel.directory import phone_directory
+    from cloudtel.errors import (
+        AccessDeniedError,
+        AccountDisableError,
+        AccountLockedError,
+        AudioFormatError,
+        CloudtelError,
+        ConfigParseError,
+        ConflictError,
+        CredentialPolicyError,
+        DeliveryError,
+        DriverNotFoundError,
+        DuplicateError,
+        FileProblemsError,
+        InvalidPhoneNumberError,
+        InvalidValueError,
+        KeyLayoutError,
+        MandatoryContactError,
+        NotFoundError,
+        NumberNotAvailableError,
+        PluginError,
+        Problem,
+        ReferencedError,
+        ScheduleError,
+    )
+    from cloudtel.functions import (
+        FunctionKind,
+        FunctionNumber,
+        FunctionNumbers,
+        FunctionStatus,
+        StatusList,
+    )
+    from cloudtel.hookspecs import hookimpl
+    from cloudtel.messaging import (
+        DeliveryStatus,
+        HttpSmsTransport,
+        Message,
+        MessageSettings,
+        OutboxTransport,
+        Receipt,
+        SmtpTransport,
+        Transport,
+        Transports,
+        TransportSpec,
+        WelcomeTarget,
+        compose_secret,
+        compose_welcome,
+        deliver_secret,
+        get_transport,
+        send_pending,
+        send_welcome,
+        transport_specs,
+    )
+    from cloudtel.numbers import NumberRange, PhoneNumber
+    from cloudtel.org import Blob, Organization, Part, Reference, UserPage, part
+    from cloudtel.phones import Phones
+    from cloudtel.prompts import PromptAudio, PromptLibrary, VoicePrompt
+    from cloudtel.provisioning import (
+        FileChange,
+        FileReport,
+        PhoneFiles,
+        PhoneReport,
+        ProvisioningReport,
+        ProvisioningSettings,
+        SyncReport,
+        provision,
+        render_organization,
+        sync_phones,
+    )
+    from cloudtel.provisioning_defaults import (
+        GroupProvisioning,
+        PhoneProvisioning,
+        ProvisioningDefaults,
+    )
+    from cloudtel.schedules import (
+        Action,
+        Change,
+        CompiledSchedule,
+        DefaultEvent,
+        Easter,
+        ForwardTarget,
+        Once,
+        Recurrence,
+        Schedule,
+        ScheduleEvent,
+        ScheduleFleet,
+        ScheduleState,
+        Weekday,
+        Weekly,
+        Yearly,
+        easter_sunday,
+        states_at_instant,
+    )
+    from cloudtel.schedules.holidays import (
+        add_public_holidays,
+        holiday_events,
+        holiday_rules,
+        public_holidays,
+    )
+    from cloudtel.schedules.ical import from_ical as schedule_from_ical
+    from cloudtel.schedules.ical import to_ical as schedule_to_ical
+    from cloudtel.schedules.view import Stretch, WeekView, week_view
+    from cloudtel.serialization import dumps, load, loads, save
+    from cloudtel.services import RecordingRequest
+    from cloudtel.sip import NotifyOutcome, NotifyResult, SipTarget, check_sync
+    from cloudtel.users import (
+        GroupList,
+        GroupRole,
+        MobilePhone,
+        ResolvedSetting,
+        Settings,
+        User,
+        UserGroup,
+        UserList,
+        Visibility,
+    )
+
+_SOURCES: Final[dict[str, tuple[str, ...]]] = {
+    "cloudtel._keyed": ("Keyed",),
+    "cloudtel.accounts": (
+        "Accounts",
+        "Channel",
+        "CredentialPolicy",
+        "Credentials",
+        "FailureRecord",
+        "IssuedSecret",
+        "JpegInfo",
+        "Photo",
+        "Principal",
+        "ResetToken",
+        "ScryptParams",
+        "SecretKind",
+        "generate_password",
+        "generate_pin",
+        "hash_secret",
+        "inspect_jpeg",
+        "require_admin_view",
+        "require_self_or_admin_view",
+        "validate_password",
+        "validate_pin",
+        "verify_secret",
+    ),
+    "cloudtel.audio": (
+        "PcmAudio",
+        "alaw_decode",
+        "alaw_encode",
+        "import_audio",
+        "read_aiff",
+        "read_alaw_wav",
+        "read_audio",
+        "read_wav",
+        "wav_to_raw",
+        "write_alaw_wav",
+    ),
+    "cloudtel.contacts": (
+        "Contact",
+        "ContactKind",
+        "Contacts",
+        "EffectiveContact",
+        "EffectiveList",
+        "HiddenContact",
+        "ImportReport",
+        "PhoneEntry",
+        "PhoneType",
+        "RejectedRow",
+        "Scope",
+        "ScopeKind",
+        "export_csv",
+        "export_vcard",
+        "import_csv",
+    ),
+    "cloudtel.devices": (
+        "Directory",
+        "DirectoryEntry",
+        "DirectoryLink",
+        "DirectoryNumber",
+        "EmptyKey",
+        "ExtensionKey",
+        "KeyLayout",
+        "KeyPosition",
+        "KeySet",
+        "LineKey",
+        "MacAddress",
+        "ParsedConfig",
+        "PhoneContext",
+        "PhoneModel",
+        "PhoneNumberKey",
+        "RenderedFile",
+        "SipAccount",
+        "SipPhone",
+    ),
+    "cloudtel.directory": ("phone_directory",),
+    "cloudtel.errors": (
+        "AccessDeniedError",
+        "AccountDisableError",
+        "AccountLockedError",
+        "AudioFormatError",
+        "CloudtelError",
+        "ConfigParseError",
+        "ConflictError",
+        "CredentialPolicyError",
+        "DeliveryError",
+        "DriverNotFoundError",
+        "DuplicateError",
+        "FileProblemsError",
+        "InvalidPhoneNumberError",
+        "InvalidValueError",
+        "KeyLayoutError",
+        "MandatoryContactError",
+        "NotFoundError",
+        "NumberNotAvailableError",
+        "PluginError",
+        "Problem",
+        "ReferencedError",
+        "ScheduleError",
+    ),
+    "cloudtel.functions": (
+        "FunctionKind",
+        "FunctionNumber",
+        "FunctionNumbers",
+        "FunctionStatus",
+        "StatusList",
+    ),
+    "cloudtel.hookspecs": ("hookimpl",),
+    "cloudtel.messaging": (
+        "DeliveryStatus",
+        "HttpSmsTransport",
+        "Message",
+        "MessageSettings",
+        "OutboxTransport",
+        "Receipt",
+        "SmtpTransport",
+        "Transport",
+        "Transports",
+        "TransportSpec",
+        "WelcomeTarget",
+        "compose_secret",
+        "compose_welcome",
+        "deliver_secret",
+        "get_transport",
+        "send_pending",
+        "send_welcome",
+        "transport_specs",
+    ),
+    "cloudtel.numbers": ("NumberRange", "PhoneNumber"),
+    "cloudtel.org": ("Blob", "Organization", "Part", "Reference", "UserPage", "part"),
+    "cloudtel.phones": ("Phones",),
+    "cloudtel.prompts": ("PromptAudio", "PromptLibrary", "VoicePrompt"),
+    "cloudtel.provisioning": (
+        "FileChange",
+        "FileReport",
+        "PhoneFiles",
+        "PhoneReport",
+        "ProvisioningReport",
+        "ProvisioningSettings",
+        "SyncReport",
+        "provision",
+        "render_organization",
+        "sync_phones",
+    ),
+    "cloudtel.provisioning_defaults": (
+        "GroupProvisioning",
+        "PhoneProvisioning",
+        "ProvisioningDefaults",
+    ),
+    "cloudtel.schedules": (
+        "Action",
+        "Change",
+        "CompiledSchedule",
+        "DefaultEvent",
+        "Easter",
+        "ForwardTarget",
+        "Once",
+        "Recurrence",
+        "Schedule",
+        "ScheduleEvent",
+        "ScheduleFleet",
+        "ScheduleState",
+        "Weekday",
+        "Weekly",
+        "Yearly",
+        "easter_sunday",
+        "states_at_instant",
+    ),
+    "cloudtel.schedules.holidays": (
+        "add_public_holidays",
+        "holiday_events",
+        "holiday_rules",
+        "public_holidays",
+    ),
+    "cloudtel.schedules.ical": ("schedule_from_ical=from_ical", "schedule_to_ical=to_ical"),
+    "cloudtel.schedules.view": ("Stretch", "WeekView", "week_view"),
+    "cloudtel.serialization": ("dumps", "load", "loads", "save"),
+    "cloudtel.services": ("RecordingRequest",),
+    "cloudtel.sip": ("NotifyOutcome", "NotifyResult", "SipTarget", "check_sync"),
+    "cloudtel.users": (
+        "GroupList",
+    "GroupRole",
+        "GroupRole",
+        "MobilePhone",
+        "ResolvedSetting",
+        "Settings",
+        "User",
+        "UserGroup",
+        "UserList",
+        "Visibility",
+    ),
+}
+"""Where each public name lives: ``module: names``; ``public=name`` when it is renamed."""
+
+_WHERE: Final = {
+    public: (module, name or public)
+    for module, names in _SOURCES.items()
+    for public, _, name in (item.partition("=") for item in names)
+}
 
 __all__ = [
     "AccessDeniedError",
@@ -242,7 +451,6 @@ __all__ = [
     "FunctionStatus",
     "GroupList",
     "GroupProvisioning",
-    "GroupRole",
     "HiddenContact",
     "HttpSmsTransport",
     "ImportReport",
@@ -382,10 +590,18 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> str:
-    if name == "__version__":
-        return importlib.metadata.version("cloudtel")
-    raise AttributeError(f"module 'cloudtel' has no attribute {name!r}")
+def __getattr__(name: str) -> object:
+    """Import a public name from its module on first use (and keep it here)."""
+    where = _WHERE.get(name)
+    if where is None:
+        if name == "__version__":
+            from importlib.metadata import version  # noqa: PLC0415 - only when asked
+
+            return version("cloudtel")
+        raise AttributeError(f"module 'cloudtel' has no attribute {name!r}")
+    value = getattr(importlib.import_module(where[0]), where[1])
+    globals()[name] = value
+    return value
 
 
 def __dir__() -> list[str]:

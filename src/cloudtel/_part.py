@@ -127,6 +127,9 @@ class Part:
     def rename_user(self, old: str, new: str) -> None:
         """Called after a user's username changed from ``old`` to ``new``."""
 
+    def user_changed(self, username: str) -> None:
+        """Called after a user's fields changed (after :meth:`rename_user` on a rename)."""
+
     def rename_group(self, old: str, new: str) -> None:
         """Called after a group was renamed from ``old`` to ``new``."""
 

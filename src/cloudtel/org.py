@@ -503,6 +503,8 @@ class Organization:
         if new.username != old.username:
             for item in self.parts():
                 item.rename_user(old.username, new.username)
+        for item in self.parts():
+            item.user_changed(new.username)
         return new
 
     def remove_user(self, username: str) -> User:

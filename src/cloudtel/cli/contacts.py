@@ -123,6 +123,8 @@ def add_contacts_commands(sub: Any) -> None:
 
 # --- one contact: contact add|set|remove ---------------------------------------
 
+_FAVOURITE = ContactKind.FAVOURITE
+
 _CONTACT_FIELDS = (
     "first_name",
     "last_name",
@@ -143,6 +145,7 @@ def _contact_data(contact: Contact) -> dict[str, Any]:
         "name": contact.name,
         **{name: getattr(contact, name) for name in _CONTACT_FIELDS if getattr(contact, name)},
         "kind": contact.kind.value,
+        "colleague": contact.colleague or None,
         "phones": [
             {
                 "type": e.type.value,
@@ -188,25 +191,21 @@ def _phone_entries(
     return tuple(entries)
 
 
-def _colleague(org: Organization, username: str) -> dict[str, Any]:
-    """The fields of a contact for a colleague: names, department, e-mail, their lines."""
-    user = org.user(username)
-    phones = [PhoneEntry(type=PhoneType.WORK, number=n) for n in user.lines]
-    phones += [PhoneEntry(type=PhoneType.MOBILE, number=m.number) for m in user.mobile_phones]
-    if not phones:
+_FOLLOWS_THE_USER = ("first_name", "last_name", "department", "email")
+
+
+def _check_not_derived(args: argparse.Namespace, username: str) -> None:
+    """A colleague's names, department, e-mail and numbers are the user's: refuse them."""
+    given = [n for n in _FOLLOWS_THE_USER if getattr(args, n) is not None]
+    if args.phone:
+        given.append("phone")
+    if given:
+        options = ", ".join("--" + n.replace("_", "-") for n in given)
         raise InvalidValueError(
-            f"user {user.username} has no line and no mobile to call; give them a number first",
-            field="colleague",
-            value=user.username,
+            f"{options}: a colleague's contact takes these from the user {username} (change "
+            "the user with 'cloudtel user set' and the contact follows)",
+            field=given[0],
         )
-    return {
-        "first_name": user.first_name,
-        "last_name": user.last_name or ("" if user.first_name else user.username),
-        "company": org.name,
-        "department": user.department,
-        "email": user.email,
-        "phones": tuple(phones),
-    }
 
 
 def _contact_fields(args: argparse.Namespace) -> dict[str, Any]:
@@ -249,15 +248,21 @@ def _contact_add(org: Organization, args: argparse.Namespace) -> Outcome:
     scope = Scope.parse(args.scope)
     fields = _contact_fields(args)
     if args.colleague is not None:
-        fields = {**_colleague(org, args.colleague), **fields}
+        _check_not_derived(args, args.colleague)
+        contact = org.contacts.colleague(args.colleague, kind=fields.pop("kind", _FAVOURITE))
+        if args.preferred is not None:
+            texts = [f"{e.type.value}:{e.number.e164}" for e in contact.phones]
+            fields["phones"] = _phone_entries(org, texts, args.preferred)
+        contact = org.contacts.add(scope, attrs.evolve(contact, **fields))
+        return Outcome(
+            f"added {contact.kind.value} contact {contact.name!r} to {scope.label}, "
+            f"following user {contact.colleague}",
+            {"scope": str(scope), "contact": _contact_data(contact)},
+        )
     if args.phone:
         fields["phones"] = _phone_entries(org, args.phone, args.preferred)
     elif args.preferred is not None:
-        fields["phones"] = _phone_entries(
-            org,
-            [f"{e.type.value}:{e.number.e164}" for e in fields.get("phones", ())],
-            args.preferred,
-        )
+        raise InvalidValueError("--preferred names one of the --phone numbers", field="preferred")
     contact = org.contacts.add(scope, Contact(**fields))
     return Outcome(
         f"added {contact.kind.value} contact {contact.name!r} to {scope.label}",
@@ -268,6 +273,8 @@ def _contact_add(org: Organization, args: argparse.Namespace) -> Outcome:
 def _contact_set(org: Organization, args: argparse.Namespace) -> Outcome:
     scope = Scope.parse(args.scope)
     current = _find_contact(org, scope, args.contact)
+    if current.colleague:
+        _check_not_derived(args, current.colleague)
     changes = _contact_fields(args)
     if args.phone:
         changes["phones"] = _phone_entries(org, args.phone, args.preferred)
@@ -332,8 +339,8 @@ def _add_contact_commands(sub: Any) -> None:
     cmd.add_argument(
         "--colleague",
         metavar="USERNAME",
-        help="fill the contact from this user (names, department, e-mail, lines and mobiles); "
-        "with --kind mandatory or favourite",
+        help="make this colleague (a user) a contact by reference: their names, department, "
+        "e-mail, lines and mobiles follow the user; --kind mandatory or favourite (default)",
     )
     cmd = add_edit_command(
         actions, "set", _contact_set, help="change a contact's fields", full_name="contact set"

@@ -17,9 +17,17 @@ from typing import Any
 import attrs
 
 from cloudtel import _html
-from cloudtel._part import Part
+from cloudtel._part import Part, Reference
 from cloudtel.access import Principal, require_admin_view, require_self_or_admin_view
-from cloudtel.contacts.model import Contact, ContactKind, HiddenContact, Scope, ScopeKind
+from cloudtel.contacts.model import (
+    Contact,
+    ContactKind,
+    HiddenContact,
+    PhoneEntry,
+    PhoneType,
+    Scope,
+    ScopeKind,
+)
 from cloudtel.contacts.resolution import (
     _NO_CONTACTS,
     EffectiveContact,
@@ -463,23 +471,124 @@ class Contacts(Part):
                 seen[key] = contact
         self._store(scope, items)
 
+    # --- colleagues: contacts by reference ---------------------------------------
+
+    def _colleague_fields(self, username: str) -> dict[str, Any]:
+        user = self.org.user(username)
+        phones: dict[str, PhoneEntry] = {}
+        for number in user.lines:
+            phones.setdefault(number.e164, PhoneEntry(type=PhoneType.WORK, number=number))
+        for mobile in user.mobile_phones:
+            entry = PhoneEntry(type=PhoneType.MOBILE, number=mobile.number)
+            phones.setdefault(mobile.number.e164, entry)
+        named = bool(user.first_name or user.last_name)
+        return {
+            "first_name": user.first_name,
+            "last_name": user.last_name if named else user.username,
+            "department": user.department,
+            "email": user.email,
+            "phones": tuple(phones.values()),
+            "colleague": user.username,
+        }
+
+    def colleague(self, username: str, *, kind: ContactKind = ContactKind.FAVOURITE) -> Contact:
+        """A contact that stands for a colleague (by reference), not added anywhere yet.
+
+        Its names, department, e-mail, lines (work numbers) and mobiles are the user's;
+        they follow the user from then on.
+
+        Args:
+            username (str): The colleague, a user of the organisation.
+            kind (ContactKind): Mandatory, favourite (the default) or external.
+
+        Raises:
+            NotFoundError: No such user.
+        """
+        return Contact(kind=kind, **self._colleague_fields(username))
+
+    def add_colleague(
+        self,
+        scope: Scope | str,
+        username: str,
+        *,
+        kind: ContactKind = ContactKind.FAVOURITE,
+        by: Principal | None = None,
+    ) -> Contact:
+        """Make a colleague a contact at a scope, by reference (see :meth:`colleague`).
+
+        When the user changes, the contact follows; renamed, it is renamed; removed,
+        it is removed.
+
+        Raises:
+            NotFoundError: No such user, or no such group or user scope.
+            DuplicateError: The scope has this contact already.
+            AccessDeniedError: ``by`` may not change this scope.
+        """
+        return self.add(scope, self.colleague(username, kind=kind), by=by)
+
+    def _all_scopes(self) -> list[Scope]:
+        return [
+            _ORG,
+            *(Scope.group(name) for name in self.groups),
+            *(Scope(ScopeKind.USER, name) for name in self.users),
+        ]
+
+    def _rewrite_colleagues(self, username: str, change: Any) -> None:
+        """Apply ``change`` (contact → contact or None) to the contacts for ``username``."""
+        for scope in self._all_scopes():
+            items = self._at(scope)
+            if not any(c.colleague == username for c in items):
+                continue
+            changed = [change(c) if c.colleague == username else c for c in items]
+            self._store(scope, tuple(c for c in changed if c is not None))
+            for old in items:
+                if old.colleague == username and old not in changed:
+                    self._drop_lapsed_hides(old)
+
+    def _refreshed(self, contact: Contact) -> Contact:
+        fields = self._colleague_fields(contact.colleague)
+        preferred = {e.number for e in contact.phones if e.preferred}
+        fields["phones"] = tuple(
+            attrs.evolve(e, preferred=e.number in preferred) for e in fields["phones"]
+        )
+        return attrs.evolve(contact, **fields)
+
     # --- part hooks ------------------------------------------------------------
 
     def forget_user(self, username: str) -> None:
-        """Drop the user's own contacts and hides."""
+        """Drop the user's own contacts and hides, and the contacts that stand for them."""
         self.users.pop(username, None)
         self.hidden.pop(username, None)
+        self._rewrite_colleagues(username, lambda _contact: None)
 
     def forget_group(self, name: str) -> None:
         """Drop the group's contacts."""
         self.groups.pop(name, None)
 
     def rename_user(self, old: str, new: str) -> None:
-        """Move the user's contacts and hides to the new username."""
+        """Move the user's contacts and hides to the new username; contacts that stand
+        for the user follow."""
         if old in self.users:
             self.users[new] = self.users.pop(old)
         if old in self.hidden:
             self.hidden[new] = self.hidden.pop(old)
+        self._rewrite_colleagues(old, lambda contact: attrs.evolve(contact, colleague=new))
+
+    def user_changed(self, username: str) -> None:
+        """Refresh the contacts that stand for the user (names, e-mail, numbers)."""
+        self._rewrite_colleagues(username, self._refreshed)
+
+    def references(self) -> Iterable[Reference]:
+        """Contacts that stand for a colleague; removed with the colleague."""
+        for scope in self._all_scopes():
+            for contact in self._at(scope):
+                if contact.colleague:
+                    yield Reference(
+                        "user",
+                        contact.colleague,
+                        f"contact {contact.name!r} of {scope.label}",
+                        blocks_deletion=False,
+                    )
 
     def rename_group(self, old: str, new: str) -> None:
         """Move the group's contacts to the new name."""
@@ -502,6 +611,12 @@ class Contacts(Part):
         for scope, path in scopes:
             seen: dict[tuple[str, str], int] = {}
             for position, contact in enumerate(self._at(scope)):
+                if contact.colleague and not org.has_user(contact.colleague):
+                    yield Problem(
+                        f"{path}[{position}].colleague",
+                        f"contact {contact.name!r} stands for {contact.colleague!r}, who is "
+                        "not a user of the organisation",
+                    )
                 for key in contact.identity():
                     if key in seen and seen[key] != position:
                         yield Problem(

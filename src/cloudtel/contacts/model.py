@@ -196,6 +196,16 @@ def _normal(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
+def _colleague(value: object) -> str:
+    if not isinstance(value, str) or _BREAK.search(value):
+        raise InvalidValueError(
+            f"colleague must be a username, one line of text, not {value!r}",
+            field="colleague",
+            value=value,
+        )
+    return value.strip().lower()
+
+
 def _text(**kwargs: Any) -> Any:
     return attrs.field(default="", converter=_strip, validator=_check_line, **kwargs)
 
@@ -222,6 +232,12 @@ class Contact:
         kind (ContactKind): The contact type: mandatory, favourite or external.
         phones (tuple[PhoneEntry, ...]): The phone numbers, kept in the order of
             :class:`PhoneType` (work first); at most one preferred, no number twice.
+        colleague (str): For a colleague (a user of the organisation) made a contact by
+            reference, their username (stored lower-case); empty for anyone else. Its
+            names, department, e-mail and numbers follow the user: the organisation
+            refreshes them when the user changes, renames it with the user and removes
+            it with the user (see :meth:`Contacts.add_colleague
+            <cloudtel.contacts.Contacts.add_colleague>`).
 
     Raises:
         InvalidValueError: A field breaks its rule; the error names the field.
@@ -241,6 +257,7 @@ class Contact:
     speed_dial: str = attrs.field(default="", converter=_strip, validator=_check_short)
     kind: ContactKind = attrs.field(default=ContactKind.EXTERNAL, converter=_contact_kind)
     phones: tuple[PhoneEntry, ...] = attrs.field(default=(), converter=_phones)
+    colleague: str = attrs.field(default="", converter=_colleague)
 
     @classmethod
     def _of(cls, fields: Mapping[str, Any], phones: tuple[PhoneEntry, ...]) -> Self:
@@ -264,6 +281,7 @@ class Contact:
                     _set(contact, name, text)
                 _set(contact, "kind", kind)
                 _set(contact, "phones", _phones(phones))
+                _set(contact, "colleague", "")
                 contact.__attrs_post_init__()
                 return contact
         return cls(phones=phones, **fields)
@@ -360,7 +378,7 @@ class Contact:
         return not set(self.identity()).isdisjoint(other.identity())
 
 
-if {a.name for a in attrs.fields(Contact)} != {*_TEXT_FIELDS, "kind", "phones"} or [
+if {a.name for a in attrs.fields(Contact)} != {*_TEXT_FIELDS, "kind", "phones", "colleague"} or [
     a.name for a in attrs.fields(PhoneEntry)
 ] != ["type", "number", "abbreviated", "preferred"]:  # pragma: no cover - a field was added
     raise TypeError("Contact._of and PhoneEntry._of must set every field")
