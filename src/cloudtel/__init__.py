@@ -387,7 +387,6 @@ _SOURCES: Final[dict[str, tuple[str, ...]]] = {
     "cloudtel.sip": ("NotifyOutcome", "NotifyResult", "SipTarget", "check_sync"),
     "cloudtel.users": (
         "GroupList",
-    "GroupRole",
         "GroupRole",
         "MobilePhone",
         "ResolvedSetting",
@@ -451,6 +450,7 @@ __all__ = [
     "FunctionStatus",
     "GroupList",
     "GroupProvisioning",
+    "GroupRole",
     "HiddenContact",
     "HttpSmsTransport",
     "ImportReport",
