@@ -7,7 +7,11 @@ spelling).
 
 from __future__ import annotations
 
+import builtins
+import hashlib
+import io
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
@@ -233,3 +237,92 @@ def test_every_service_setting_can_be_set_per_group(org: Organization, name: str
     org.add_member(ADEL, "Sales")
     assert org.resolve_settings(ADEL)[name] == ResolvedSetting(value, "group:Sales")
     assert org.resolve_settings(ALEXANDRA)[name].source != "group:Sales"
+
+
+# --- photos -------------------------------------------------------------------------------
+# "upload van een nieuwe foto in JPEG-formaat, idealiter in het formaat 400x400, om
+#  verkleining te voorkomen."  "The dimensions of the photo should preferrably be
+#  400 x 400 pixels. Then the image will not be scaled."
+
+
+def _photo(width: int, height: int) -> bytes:
+    """A real JPEG: white in the middle square, black in the bands left and right."""
+    from PIL import Image
+
+    image = Image.new("RGB", (width, height), "black")
+    side = min(width, height)
+    left = (width - side) // 2
+    image.paste(Image.new("RGB", (side, side), "white"), (left, (height - side) // 2))
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=95)
+    return out.getvalue()
+
+
+def test_a_photo_that_is_not_400_by_400_is_scaled_and_stored_scaled(
+    org: Organization, tmp_path: Path
+) -> None:
+    from PIL import Image
+
+    uploaded = _photo(1200, 800)
+    photo = org.accounts.set_photo(ADEL, uploaded, filename="adel.jpg")
+    assert (photo.width, photo.height, photo.notice, photo.scaled) == (400, 400, None, False)
+    save(org, tmp_path / "org.toml")
+    stored = (tmp_path / photo.path).read_bytes()
+    assert stored != uploaded
+    with Image.open(io.BytesIO(stored)) as image:
+        assert image.size == (400, 400)
+        # the middle square was kept, undistorted: white from edge to edge
+        assert image.convert("L").getextrema()[0] > 200
+    assert load(tmp_path / "org.toml").accounts.photo(ADEL) == photo
+
+
+def test_a_400_by_400_photo_is_stored_as_uploaded(org: Organization) -> None:
+    uploaded = _photo(400, 400)
+    photo = org.accounts.set_photo(ADEL, uploaded)
+    assert photo.sha256 == hashlib.sha256(uploaded).hexdigest()
+
+
+def test_without_pillow_the_photo_is_kept_and_the_notice_names_the_extra(
+    org: Organization, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cloudtel.accounts import scaling
+
+    def missing() -> None:
+        raise ImportError("No module named 'PIL'")
+
+    monkeypatch.setattr(scaling, "_pillow", missing)
+    uploaded = _photo(640, 480)
+    photo = org.accounts.set_photo(ADEL, uploaded)
+    assert (photo.width, photo.height, photo.scaled) == (640, 480, True)
+    assert photo.sha256 == hashlib.sha256(uploaded).hexdigest()
+    assert photo.notice is not None
+    assert "cloudtel[photos]" in photo.notice
+    monkeypatch.undo()
+    monkeypatch.setattr(builtins, "__import__", _no_pil(builtins.__import__))
+    with pytest.raises(ImportError, match=r"cloudtel\[photos\]"):
+        scaling.scale_photo(uploaded)
+
+
+def _no_pil(real: Any) -> Any:
+    def importer(name: str, *args: Any, **kwargs: Any) -> Any:
+        if name == "PIL" or name.startswith("PIL."):
+            raise ModuleNotFoundError("No module named 'PIL'")
+        return real(name, *args, **kwargs)
+
+    return importer
+
+
+def test_a_jpeg_that_cannot_be_decoded_is_refused_clearly(org: Organization) -> None:
+    # well-formed markers (inspect_jpeg accepts it) but no quantisation table to decode with
+    data = _photo(640, 480)
+    kept, position = bytearray(data[:2]), 2
+    while data[position + 1] != 0xDA:
+        length = int.from_bytes(data[position + 2 : position + 4], "big")
+        if data[position + 1] != 0xDB:
+            kept += data[position : position + 2 + length]
+        position += 2 + length
+    kept += data[position:]
+    with pytest.raises(InvalidValueError, match="cannot be decoded") as caught:
+        org.accounts.set_photo(ADEL, bytes(kept))
+    assert caught.value.context["field"] == "photo"
+    assert org.accounts.photo(ADEL) is None

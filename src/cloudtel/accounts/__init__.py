@@ -25,7 +25,9 @@ the short version:
   an administrator and returns a :class:`Principal` whose admin view expires;
   :func:`require_admin_view` is what admin-only operations call.
 - **Photos**: :func:`inspect_jpeg` reads the JPEG markers itself and refuses
-  anything that is not a well-formed baseline or progressive JPEG.
+  anything that is not a well-formed baseline or progressive JPEG; a photo that is
+  not 400×400 is scaled to it and stored scaled (:func:`scale_photo`, with the
+  optional extra ``photos``).
 
 The domain does no I/O: secrets to deliver are handed out as
 :class:`IssuedSecret` values, and :mod:`cloudtel.messaging` sends them.
@@ -35,6 +37,7 @@ One concept per module; this package only re-exports them:
 - :mod:`cloudtel.accounts.hashing`: scrypt hashes, :class:`ScryptParams`;
 - :mod:`cloudtel.accounts.policy`: :class:`CredentialPolicy`, password and PIN rules;
 - :mod:`cloudtel.accounts.photo`: :func:`inspect_jpeg`, :class:`Photo`;
+- :mod:`cloudtel.accounts.scaling`: :func:`scale_photo` (Pillow, optional);
 - :mod:`cloudtel.accounts.store`: the :class:`Accounts` part and its records;
 - :mod:`cloudtel.access`: :class:`Principal` and the admin-view checks, which
   other capabilities import from there.
@@ -63,6 +66,7 @@ from cloudtel.accounts.policy import (
     validate_password,
     validate_pin,
 )
+from cloudtel.accounts.scaling import scale_photo
 from cloudtel.accounts.store import (
     LOGIN_FAILED_MESSAGE,
     RESET_REQUEST_ANSWER,
@@ -102,6 +106,7 @@ __all__ = [
     "needs_rehash",
     "require_admin_view",
     "require_self_or_admin_view",
+    "scale_photo",
     "validate_password",
     "validate_pin",
     "verify_secret",

@@ -40,6 +40,7 @@ from cloudtel.accounts.policy import (
     validate_password,
     validate_pin,
 )
+from cloudtel.accounts.scaling import pillow_available, scale_photo
 from cloudtel.errors import (
     AccessDeniedError,
     AccountLockedError,
@@ -785,10 +786,15 @@ class Accounts(Part):
         filename: str | None = None,
         by: Principal | None = None,
     ) -> Photo:
-        """Upload a user's photo (JPEG only, see :func:`inspect_jpeg`).
+        """Upload a user's photo (JPEG only, see :func:`inspect_jpeg`), scaled to 400×400.
+
+        A photo that is not 400×400 is scaled and the scaled photo is stored
+        (:func:`cloudtel.accounts.scaling.scale_photo`, with the optional extra ``photos``,
+        Pillow). Without Pillow the photo is stored as uploaded and :attr:`Photo.notice`
+        says it was not scaled and names the extra.
 
         Returns:
-            The photo record; :attr:`Photo.notice` says when it will be scaled.
+            The photo record: 400×400 when scaled; :attr:`Photo.notice` says otherwise.
 
         Raises:
             InvalidValueError: Not an acceptable JPEG (the message says why).
@@ -798,6 +804,8 @@ class Accounts(Part):
         name = self._user(username).username
         self._authorise(by, name, "changing a photo", self_allowed=True)
         info = inspect_jpeg(data, filename=filename)
+        if pillow_available():
+            data, info = scale_photo(data)
         blob = Blob.of(bytes(data))
         record = Photo(username=name, sha256=blob.sha256, width=info.width, height=info.height)
         self._photo_data[blob.sha256] = bytes(data)
