@@ -14,6 +14,7 @@ from tests.strategies import organizations
 from cloudtel import (
     CloudtelError,
     DuplicateError,
+    FileProblemsError,
     InvalidValueError,
     MobilePhone,
     NotFoundError,
@@ -745,3 +746,61 @@ def test_changing_a_user_keeps_their_place_in_the_list(org: Organization) -> Non
     org.update_user(middle, username="renamed@orange.be")
     after = [u.username for u in org.users]
     assert after == [("renamed@orange.be" if n == middle else n) for n in before]
+
+
+def test_loading_asks_the_parts_for_their_numbers_a_fixed_number_of_times(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A load stays linear in the users whatever the number of function numbers (each
+    user check used to ask every function number again, and each function number's
+    check copied every user's lines)."""
+    from cloudtel.functions import FunctionNumbers
+    from cloudtel.serialization import from_data
+
+    def org_file(users: int, functions: int) -> dict[str, object]:
+        lines = [f"+3292470{i:03d}" for i in range(users + functions)]
+        return {
+            "schema_version": 1,
+            "organization": {
+                "name": "Labo",
+                "domain": "labo.be",
+                "number_ranges": ["+3292470000-+3292470999"],
+            },
+            "groups": [{"name": "All"}],
+            "users": [
+                {
+                    "username": f"u{i}@labo.be",
+                    "first_name": "U",
+                    "last_name": f"{i}",
+                    "groups": ["All"],
+                    "primary_line": lines[i],
+                }
+                for i in range(users)
+            ],
+            "functions": {
+                "numbers": [
+                    {"name": f"F{k}", "kind": "hunt_group", "number": lines[users + k]}
+                    for k in range(functions)
+                ]
+            },
+        }
+
+    calls = []
+    original = FunctionNumbers.held_numbers
+
+    def counted(self: FunctionNumbers) -> object:
+        calls.append(1)
+        return original(self)
+
+    monkeypatch.setattr(FunctionNumbers, "held_numbers", counted)
+    for users, functions in ((10, 5), (200, 100)):
+        calls.clear()
+        org = from_data(org_file(users, functions))
+        assert len(org.users) == users
+        assert len(org.functions.numbers) == functions
+        assert len(calls) <= 3, (users, functions, len(calls))
+    # the numbers are still held: a user cannot take a function number's line
+    data = org_file(3, 2)
+    data["users"][0]["primary_line"] = "+3292470003"  # type: ignore[index]
+    with pytest.raises(FileProblemsError, match="held already by function number 'F0'"):
+        from_data(data)

@@ -754,7 +754,8 @@ class FunctionNumbers(Keyed[FunctionNumber], Part):
         org = self.org
         holder = _holder(function)
         current = org.holder_of(function.number)
-        own = {_holder(f) for f in self.numbers if f.number == function.number}
+        e164 = function.number.e164
+        own = {_holder(f) for f in self.numbers if f.number.e164 == e164}
         if previous is not None:
             own.add(_holder(previous))
         if current is not None and current in own:

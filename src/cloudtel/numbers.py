@@ -55,6 +55,12 @@ def _parse_e164(text: str) -> tuple[str, str] | None:
     national = text[1 + len(str(code)) :]
     if not national:
         return None
+    regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE[code]
+    if len(regions) == 1 and national[0] != "0":
+        # one region for the code, so it is the number's region; no leading zero, so
+        # the text is the canonical E.164 form: only the numbering plan check is left
+        only: str = regions[0]
+        return (text, only) if _valid_for_region(code, national, only) else None
     number = phonenumbers.PhoneNumber(country_code=code, national_number=int(national))
     zeros = len(national) - len(national.lstrip("0"))
     if zeros:
@@ -108,6 +114,7 @@ def _plan(country_code: int, region: str) -> tuple[_Desc, tuple[_Desc, ...]] | N
     kinds = [_desc(getattr(metadata, name)) for name in _TYPES]
     if not metadata.same_mobile_and_fixed_line_pattern:
         kinds.append(_desc(metadata.mobile))  # else a mobile number is a fixed line one
+    kinds.reverse()  # the common kinds first (mobile, fixed line): any() stops sooner
     return general, tuple(kind for kind in kinds if kind is not None)
 
 

@@ -21,6 +21,7 @@ holds, what it refers to, and which files it keeps beside the org file.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 from collections.abc import Iterable, Iterator
@@ -239,6 +240,9 @@ class Organization:
     _holders: dict[str, str] = attrs.field(init=False, factory=dict)
     _mobiles: dict[str, str] = attrs.field(init=False, factory=dict)
     """E.164 of each user's mobile numbers → username."""
+    _parts_still: dict[str, str] | None = attrs.field(init=False, default=None, eq=False)
+    """The parts' held numbers while the parts are known not to change (see
+    :meth:`_while_parts_are_still`); ``None`` otherwise."""
     _source: tuple[str, str] | None = attrs.field(init=False, default=None)
     """(path, sha256) of the file this organisation was loaded from or saved to."""
     # --- parts: one field per capability, declared with part(...) ------------
@@ -388,10 +392,10 @@ class Organization:
             item.forget_group(name)
         return group
 
-    def members(self, group: str) -> tuple[User, ...]:
+    def members(self, group: str) -> UserList:
         """The users that are members of ``group`` (the portal's "List users")."""
         self.group(group)
-        return tuple(u for u in self._users.values() if group in u.groups)
+        return UserList(u for u in self._users.values() if group in u.groups)
 
     def roles_of(self, username: str) -> tuple[GroupRole, ...]:
         """The roles a user has through their groups (Schedules admin, ACD Supervisor, …).
@@ -622,7 +626,12 @@ class Organization:
 
     def holder_of(self, number: PhoneNumber | str) -> str | None:
         """Who holds this number of the ranges (a user or a function number), if anyone."""
-        return self._all_holders().get(PhoneNumber.parse(number, self.country).e164)
+        return self._holder(PhoneNumber.parse(number, self.country).e164)
+
+    def _holder(self, e164: str) -> str | None:
+        """``_all_holders().get(e164)`` without copying the users' lines (parts win)."""
+        holder = self._part_holders().get(e164)
+        return self._holders.get(e164) if holder is None else holder
 
     def in_ranges(self, number: PhoneNumber) -> bool:
         """Whether the number is inside one of the organisation's number ranges."""
@@ -652,7 +661,7 @@ class Organization:
                 field=field,
                 value=number.e164,
             )
-        current = self._all_holders().get(number.e164)
+        current = self._holder(number.e164)
         if current is not None and current != holder:
             raise NumberNotAvailableError(
                 f"{field} {number.e164} of {holder} is held already by {current}",
@@ -665,7 +674,20 @@ class Organization:
         holders.update(self._part_holders())
         return holders
 
+    @contextlib.contextmanager
+    def _while_parts_are_still(self) -> Iterator[None]:
+        """Read the parts' held numbers once for many user changes that leave the parts
+        alone (loading a file's users): else every user check would ask every part again,
+        and a load would grow with users × function numbers."""
+        self._parts_still = self._part_holders()
+        try:
+            yield
+        finally:
+            self._parts_still = None
+
     def _part_holders(self) -> dict[str, str]:
+        if self._parts_still is not None:
+            return self._parts_still
         holders: dict[str, str] = {}
         for item in self.parts():
             if item._org is not self:

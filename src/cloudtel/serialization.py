@@ -408,9 +408,11 @@ def from_data(
     if org is None:
         raise FileProblemsError(source, problems)
     _fill(org, groups, org.add_group, problems)
-    _fill(org, users, org.add_user, problems)
-    for item in org.parts():
-        problems.extend(item.problems())
+    with org._while_parts_are_still():  # adding users changes no part
+        _fill(org, users, org.add_user, problems)
+    with org._while_parts_are_still():  # checking changes nothing
+        for item in org.parts():
+            problems.extend(item.problems())
     if problems:
         raise FileProblemsError(source, problems)
     return org

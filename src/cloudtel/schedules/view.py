@@ -314,7 +314,7 @@ def _bar(stretch: Stretch, x: float, y: float, width: float, height: float) -> s
 
 
 def _fit(text: str, width: float) -> str:
-    room = max(1, int((width - 8) / 6.2))  # about 6 pixels a character at 10 px
+    room = max(1, int((width - 8) / 5.6))  # about 5.6 pixels a character at 10 px
     return text if len(text) <= room else text[: room - 1] + "…"
 
 
