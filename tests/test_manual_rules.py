@@ -10,6 +10,7 @@ from __future__ import annotations
 import builtins
 import hashlib
 import io
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,9 @@ import attrs
 import pytest
 
 from cloudtel import (
+    AccessDeniedError,
     Accounts,
+    CredentialPolicy,
     DuplicateError,
     FileProblemsError,
     GroupRole,
@@ -28,6 +31,7 @@ from cloudtel import (
     Organization,
     PhoneNumber,
     ResolvedSetting,
+    ScryptParams,
     Settings,
     User,
     UserGroup,
@@ -326,3 +330,84 @@ def test_a_jpeg_that_cannot_be_decoded_is_refused_clearly(org: Organization) -> 
         org.accounts.set_photo(ADEL, bytes(kept))
     assert caught.value.context["field"] == "photo"
     assert org.accounts.photo(ADEL) is None
+
+
+# --- "Remember me on this computer" (the login page) --------------------------------------
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 12, 4, 9, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def remembering(org: Organization) -> tuple[Accounts, _Clock]:
+    clock = _Clock()
+    accounts: Accounts = org.accounts
+    accounts.policy = CredentialPolicy(scrypt=ScryptParams(n=16, r=1))
+    accounts.clock = clock
+    org.update_user(ADEL, mobile_phones=["+32470123456"])
+    accounts.set_password(ADEL, PASSWORD)
+    return accounts, clock
+
+
+def test_remember_me_logs_in_again_without_the_password_until_it_expires(
+    remembering: tuple[Accounts, _Clock], org: Organization, tmp_path: Path
+) -> None:
+    accounts, clock = remembering
+    plain = accounts.login(ADEL, PASSWORD)
+    assert plain.remember_token is None
+    principal = accounts.login("0470 12 34 56", PASSWORD, remember=True)
+    token = principal.remember_token
+    assert token is not None
+    # only a hash of the token is kept, also in the org file
+    save(org, tmp_path / "org.toml")
+    assert token not in (tmp_path / "org.toml").read_text(encoding="utf-8")
+    clock.now += timedelta(days=29)
+    again = load(tmp_path / "org.toml").accounts.login_remembered(token)
+    assert again.username == ADEL
+    again = accounts.login_remembered(token)
+    assert (again.username, again.authenticated_at) == (ADEL, principal.authenticated_at)
+    assert not again.in_admin_view  # the admin view still asks for the password
+    clock.now += timedelta(days=2)
+    with pytest.raises(AccessDeniedError, match="log in with your username"):
+        accounts.login_remembered(token)
+
+
+def test_a_password_change_or_forgetting_ends_remembered_logins(
+    remembering: tuple[Accounts, _Clock],
+) -> None:
+    accounts, _clock = remembering
+    first = accounts.login(ADEL, PASSWORD, remember=True).remember_token
+    second = accounts.login(ADEL, PASSWORD, remember=True).remember_token
+    assert first is not None
+    assert second is not None
+    assert first != second
+    accounts.forget_computer(first)
+    with pytest.raises(AccessDeniedError):
+        accounts.login_remembered(first)
+    assert accounts.login_remembered(second).username == ADEL
+    accounts.set_password(ADEL, "copper-zebra-orbit-4411")
+    with pytest.raises(AccessDeniedError):
+        accounts.login_remembered(second)
+    third = accounts.login(ADEL, "copper-zebra-orbit-4411", remember=True).remember_token
+    assert third is not None
+    accounts.forget_all_computers(ADEL)
+    for token in (third, "", "x" * 1000):
+        with pytest.raises(AccessDeniedError):
+            accounts.login_remembered(token)
+
+
+def test_at_most_so_many_computers_are_remembered(
+    remembering: tuple[Accounts, _Clock],
+) -> None:
+    accounts, _clock = remembering
+    accounts.policy = attrs.evolve(accounts.policy, max_remembered=2)
+    tokens = [accounts.login(ADEL, PASSWORD, remember=True).remember_token for _ in range(3)]
+    assert all(tokens)
+    with pytest.raises(AccessDeniedError):
+        accounts.login_remembered(str(tokens[0]))  # the oldest made way
+    assert {accounts.login_remembered(str(t)).username for t in tokens[1:]} == {ADEL}

@@ -21,6 +21,10 @@ the short version:
   one-time token is queued for delivery by e-mail or SMS; only its SHA-256 is
   stored, it expires, works once, and is invalidated by a newer request or a
   password change.
+- **Remember me on this computer**: ``login(..., remember=True)`` hands out a
+  random token (only its SHA-256 is stored) that logs in again without the password
+  (:meth:`Accounts.login_remembered`) until it expires or the password changes;
+  the admin view still asks for the password.
 - **Admin view**: :meth:`Accounts.enter_admin_view` re-checks the password of
   an administrator and returns a :class:`Principal` whose admin view expires;
   :func:`require_admin_view` is what admin-only operations call.
@@ -59,6 +63,7 @@ from cloudtel.accounts.photo import (
     inspect_jpeg,
 )
 from cloudtel.accounts.policy import (
+    REMEMBER_DURATION,
     RESET_TOKEN_LIFETIME,
     CredentialPolicy,
     generate_password,
@@ -69,12 +74,14 @@ from cloudtel.accounts.policy import (
 from cloudtel.accounts.scaling import scale_photo
 from cloudtel.accounts.store import (
     LOGIN_FAILED_MESSAGE,
+    REMEMBERED_LOGIN_FAILED_MESSAGE,
     RESET_REQUEST_ANSWER,
     Accounts,
     Channel,
     Credentials,
     FailureRecord,
     IssuedSecret,
+    RememberedLogin,
     ResetToken,
     SecretKind,
 )
@@ -85,6 +92,8 @@ __all__ = [
     "PHOTO_IDEAL_SIZE",
     "PHOTO_MAX_BYTES",
     "PHOTO_MAX_SIDE",
+    "REMEMBERED_LOGIN_FAILED_MESSAGE",
+    "REMEMBER_DURATION",
     "RESET_REQUEST_ANSWER",
     "RESET_TOKEN_LIFETIME",
     "Accounts",
@@ -96,6 +105,7 @@ __all__ = [
     "JpegInfo",
     "Photo",
     "Principal",
+    "RememberedLogin",
     "ResetToken",
     "ScryptParams",
     "SecretKind",
