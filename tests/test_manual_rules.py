@@ -411,3 +411,35 @@ def test_at_most_so_many_computers_are_remembered(
     with pytest.raises(AccessDeniedError):
         accounts.login_remembered(str(tokens[0]))  # the oldest made way
     assert {accounts.login_remembered(str(t)).username for t in tokens[1:]} == {ADEL}
+
+
+# --- the prompt list's date column ----------------------------------------------------
+# "Vac greeting ‘The person you called is currently on vacation 27/05/2020 17:32"
+# "Wrong nr Invalid number. 27/05/2020 17:32"   (name, description, date)
+
+
+def test_the_prompt_list_shows_when_each_prompt_was_imported(
+    org: Organization, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import numpy as np
+    from tests.audio_files import wav_bytes
+
+    from cloudtel.cli import main
+
+    audio = wav_bytes(np.zeros((800, 1), dtype=np.int16))
+    org.prompts.clock = lambda: datetime(2020, 5, 27, 15, 32, tzinfo=UTC)
+    org.prompts.add("Wrong nr", audio, description="Invalid number.")
+    org.prompts.clock = lambda: datetime(2020, 5, 27, 15, 40, 5, tzinfo=UTC)
+    org.prompts.set_audio("Wrong nr", audio, language="fr")
+    prompt = org.prompts.get("Wrong nr")
+    assert prompt.audio_for("nl").imported == datetime(2020, 5, 27, 15, 32, tzinfo=UTC)
+    assert prompt.updated == datetime(2020, 5, 27, 15, 40, 5, tzinfo=UTC)
+    save(org, tmp_path / "org.toml")
+    assert load(tmp_path / "org.toml").prompts.get("Wrong nr") == prompt
+    assert main(["prompts", str(tmp_path / "org.toml")]) == 0
+    out = capsys.readouterr().out
+    header = out.splitlines()[0]
+    assert header.split() == ["Name", "Audio", "(*", "default", "language)", "Description", "Date"]
+    # shown in the organisation's time zone, as the portal does: Brussels is UTC+2 in May
+    (row,) = [line for line in out.splitlines() if line.startswith("Wrong nr")]
+    assert row.rstrip().endswith("Invalid number.  27/05/2020 17:40")

@@ -221,7 +221,7 @@ _SOURCES: Final[dict[str, tuple[str, ...]]] = {
         "Photo",
         "Principal",
         "RememberedLogin",
-    "ResetToken",
+        "ResetToken",
         "ScryptParams",
         "SecretKind",
         "generate_password",

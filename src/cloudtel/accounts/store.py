@@ -16,7 +16,7 @@ import hmac
 import re
 import secrets
 import unicodedata
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -171,6 +171,10 @@ class RememberedLogin:
     expires: datetime = attrs.field(validator=_aware)
 
 
+def _remembered(values: Iterable[RememberedLogin]) -> tuple[RememberedLogin, ...]:
+    return tuple(values)
+
+
 @attrs.frozen(kw_only=True)
 class Credentials:
     """The secrets of one account, as stored: hashes only.
@@ -194,7 +198,9 @@ class Credentials:
     must_change_password: bool = False
     password_changed: datetime | None = attrs.field(default=None, validator=_aware)
     reset_token: ResetToken | None = attrs.field(default=None, repr=False)
-    remembered: tuple[RememberedLogin, ...] = attrs.field(default=(), converter=tuple, repr=False)
+    remembered: tuple[RememberedLogin, ...] = attrs.field(
+        default=(), converter=_remembered, repr=False
+    )
 
 
 @attrs.frozen(kw_only=True)
