@@ -6,7 +6,7 @@ from __future__ import annotations
 from cloudtel import Organization, import_csv
 
 CONTACTS = (
-    'Company;First name;Last name;Address;City;Work\r\n'
+    "Company;First name;Last name;Address;City;Work\r\n"
     '"Bakkerij Peeters\r\nAfdeling levering";An;Peeters;"Kerkstraat 1\nbus 2";Gent;09 247 06 81\r\n'
     "Garage Claes;Tom;Claes;Molenweg 7;Aalst;053 11 22 33\r\n"
 ).encode("cp1252")

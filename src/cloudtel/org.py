@@ -45,6 +45,7 @@ from cloudtel.errors import (
 )
 from cloudtel.functions import FunctionNumbers
 from cloudtel.numbers import DEFAULT_COUNTRY, NumberRange, PhoneNumber, valid_region
+from cloudtel.onboarding import UserImportReport, import_users
 from cloudtel.phones import Phones
 from cloudtel.prompts import PromptLibrary
 from cloudtel.provisioning_defaults import ProvisioningDefaults
@@ -396,6 +397,17 @@ class Organization:
         """The users that are members of ``group`` (the portal's "List users")."""
         self.group(group)
         return UserList(u for u in self._users.values() if group in u.groups)
+
+    def import_users(self, data: bytes | str, **options: Any) -> UserImportReport:
+        """Create or update users from a CSV file, with a row-by-row report.
+
+        See :func:`cloudtel.onboarding.import_users` for the columns and the options
+        (``keep_valid``, ``assign_numbers``, ``welcome``, ``transports``, ``source`` …).
+
+        Returns:
+            UserImportReport: What was imported, or why nothing was.
+        """
+        return import_users(self, data, **options)
 
     def roles_of(self, username: str) -> tuple[GroupRole, ...]:
         """The roles a user has through their groups (Schedules admin, ACD Supervisor, …).
