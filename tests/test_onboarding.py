@@ -139,7 +139,7 @@ def test_no_free_number_left_is_a_row_problem() -> None:
 
 
 def test_a_cell_over_several_lines_is_folded_with_a_warning(org: Organization) -> None:
-    data = (b'Username,First name,Department\r\nan@orange.be,An,"Sales\r\nBenelux"\r\n')
+    data = b'Username,First name,Department\r\nan@orange.be,An,"Sales\r\nBenelux"\r\n'
     report = org.import_users(data)
     assert report.ok
     assert org.user("an@orange.be").department == "Sales Benelux"

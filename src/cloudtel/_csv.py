@@ -127,7 +127,10 @@ def detect_delimiter(text: str, known: Callable[[str], bool]) -> str:
     line = header_line(text)
     best, best_score = ",", (-1, -1)
     for delimiter in DELIMITERS:
-        cells = next(csv.reader([line], delimiter=delimiter), [])
+        try:
+            cells = next(csv.reader([line], delimiter=delimiter), [])
+        except csv.Error:  # a stray quote before a bare CR: not this delimiter's header
+            continue
         if len(cells) < 2 and delimiter != ",":
             continue
         score = (sum(1 for cell in cells if known(cell)), len(cells))

@@ -42,6 +42,7 @@ from typing import Any, ClassVar, TypeAlias
 import attrs
 
 from cloudtel import _html
+from cloudtel._text import check_line
 from cloudtel.errors import InvalidValueError, KeyLayoutError
 from cloudtel.numbers import PhoneNumber
 
@@ -75,16 +76,8 @@ __all__ = [
 ]
 
 
-def _text(value: object, field: str, *, multiline: bool = False) -> str:
-    if not isinstance(value, str):
-        raise InvalidValueError(f"{field} must be text, not {value!r}", field=field, value=value)
-    if "\x00" in value or (not multiline and ("\n" in value or "\r" in value)):
-        raise InvalidValueError(
-            f"{field} {value!r} contains a line break or NUL, which is not allowed",
-            field=field,
-            value=value,
-        )
-    return value
+def _text(value: object, field: str) -> str:
+    return check_line(value, field)
 
 
 # ---------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from cloudtel import _html, plugins
 from cloudtel._items import as_items
 from cloudtel._keyed import Keyed
 from cloudtel._part import Blob, Part, Reference, part
+from cloudtel._text import check_line
 from cloudtel.accounts import Accounts
 from cloudtel.contacts import Contacts
 from cloudtel.errors import (
@@ -136,7 +137,8 @@ def _part_names(cls: type[Any]) -> tuple[str, ...]:
 
 
 def _check_name(_instance: object, attribute: attrs.Attribute[str], value: str) -> None:
-    if not isinstance(value, str) or not value.strip() or "\n" in value:
+    check_line(value, attribute.name, what=f"the organisation's {attribute.name}")
+    if not value.strip():
         raise InvalidValueError(
             f"the organisation's {attribute.name} must be one line of text, not {value!r}",
             field=attribute.name,

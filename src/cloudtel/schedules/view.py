@@ -43,7 +43,6 @@ is dotted and Closed hatched on top."""
 
 _LETTERS: Final = {Action.OPEN: "O", Action.FORWARD: "F", Action.CLOSED: "."}
 _DAY_NAMES: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_UNCOVERED: Final = "\x00uncovered"  # an instruction no real event has
 
 
 @attrs.frozen(kw_only=True)
@@ -451,7 +450,9 @@ class _EventFinder:
         self.zone = zone
         self.probes: list[tuple[ScheduleEvent, Schedule, ScheduleState]] = []
         for event in schedule.events:
-            marker = DefaultEvent(action=Action.CLOSED, instruction=_UNCOVERED)
+            # an instruction that differs from the event's own: its state tells them apart
+            uncovered = f"{event.instruction or ''} (not covered)"
+            marker = DefaultEvent(action=Action.CLOSED, instruction=uncovered)
             probe = Schedule(events=(event,), default=marker, time_zone=schedule.time_zone)
             self.probes.append((event, probe, marker.state))
 
