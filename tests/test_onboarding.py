@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from cloudtel import FileProblemsError, Organization, PhoneNumber, Settings, UserGroup
-from cloudtel.messaging import Transports
+from cloudtel.messaging import Transports, send_welcome
 
 HEADER = "Username;First name;Last name;E-mail;Groups;Primary line;Mobile;Mobile profile;Taal\r\n"
 
@@ -115,15 +115,23 @@ def test_keep_valid_imports_the_good_rows_and_a_second_run_updates(org: Organiza
 
 
 def test_welcome_messages_go_to_the_new_users(org: Organization, tmp_path: Path) -> None:
+    transports = Transports.outbox(tmp_path)
     report = org.import_users(
-        csv("an.peeters@orange.be;An;Peeters;an@orange.be;;;;;"),
-        welcome=["web", "mobile"],
-        transports=Transports.outbox(tmp_path),
+        csv(
+            "an.peeters@orange.be;An;Peeters;an@orange.be;;;;;",
+            "tom.claes@orange.be;Tom;;tom@orange.be;;;;;",
+        ),
+        welcome=lambda name: send_welcome(org, name, ["web", "mobile"], transports),
     )
-    assert [s.sent for s in report.welcome] == [True, True]
-    assert len(list(tmp_path.iterdir())) == 2
-    with pytest.raises(ValueError, match="need transports"):
-        org.import_users(csv(), welcome=["web"])
+    assert [s.sent for s in report.welcome] == [True] * 4
+    assert len(list(tmp_path.iterdir())) == 4
+    # a second import updates: no new user, no message
+    again = org.import_users(
+        csv("an.peeters@orange.be;Anna;;;;;;;"),
+        welcome=lambda name: send_welcome(org, name, ["web"], transports),
+    )
+    assert again.updated == ("an.peeters@orange.be",)
+    assert again.welcome == ()
 
 
 def test_a_file_without_a_username_column_is_refused(org: Organization) -> None:

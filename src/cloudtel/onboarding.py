@@ -1,6 +1,6 @@
 """Onboarding in bulk: users from a spreadsheet (CSV), with a row-by-row report.
 
-:func:`import_users` (also ``org.import_users``, and ``cloudtel users import FILE.csv``)
+:func:`import_users` (also ``org.import_users``, and ``cloudtel users import FILE CSV``)
 reads a CSV file the way the contacts import does (the same decoding, delimiter
 detection and quoting, :mod:`cloudtel._csv`) and creates or updates one user per row:
 
@@ -22,7 +22,10 @@ detection and quoting, :mod:`cloudtel._csv`) and creates or updates one user per
   line and reported as a warning;
 - every problem is reported with line, column, value and reason; all or nothing, unless
   ``keep_valid=True``, which imports the valid rows;
-- welcome messages (web, mobile, softphone) go to the new users when asked.
+- welcome messages (web, mobile, softphone) go to the new users when asked: pass
+  ``welcome=`` a function of the username, e.g.
+  ``lambda name: send_welcome(org, name, ["web"], transports)`` with
+  :func:`cloudtel.messaging.send_welcome` (this module does not send anything itself).
 
 Every row is first tried on a copy of the organisation, so problems that only show in
 combination (two rows with the same mobile or number) are found before anything changes.
@@ -51,7 +54,7 @@ from cloudtel.numbers import PhoneNumber
 from cloudtel.users import MobilePhone, Settings, User
 
 if TYPE_CHECKING:
-    from cloudtel.messaging import DeliveryStatus, MessageSettings, Transports, WelcomeTarget
+    from cloudtel.messaging import DeliveryStatus
     from cloudtel.org import Organization
 
 __all__ = ["USER_HEADERS", "UserImportReport", "import_users"]
@@ -377,9 +380,7 @@ def import_users(
     *,
     keep_valid: bool = False,
     assign_numbers: bool = True,
-    welcome: Iterable[WelcomeTarget | str] = (),
-    transports: Transports | None = None,
-    settings: MessageSettings | None = None,
+    welcome: Callable[[str], Iterable[DeliveryStatus]] | None = None,
     source: str = "<csv>",
     progress: Callable[[int, int], None] | None = None,
 ) -> UserImportReport:
@@ -391,10 +392,9 @@ def import_users(
         keep_valid (bool): Import the valid rows even when some are rejected.
         assign_numbers (bool): Give a new user without a *Primary line* cell the first
             free number of the ranges.
-        welcome (Iterable[WelcomeTarget | str]): Welcome messages to send to every new
-            user: ``"web"``, ``"mobile"``, ``"softphone"`` (none by default).
-        transports (Transports | None): How to send them (needed with ``welcome``).
-        settings (MessageSettings | None): Portal address and sender of the messages.
+        welcome (Callable[[str], Iterable[DeliveryStatus]] | None): Called with the
+            username of each new user once the import is applied, to send the welcome
+            messages; its statuses go into the report. ``None``: no messages.
         source (str): The file name, for the report and messages.
         progress (Callable[[int, int], None] | None): Called with (rows done, rows) as
             the rows are checked, e.g. to draw a progress bar.
@@ -405,14 +405,7 @@ def import_users(
     Raises:
         FileProblemsError: The file cannot be read as a user list (no header, no
             username column, two columns meaning the same, broken quoting).
-        InvalidValueError: Welcome messages without transports, or an unknown target.
     """
-    targets = _welcome_targets(welcome)
-    if targets and transports is None:
-        raise InvalidValueError(
-            "welcome messages need transports (e.g. Transports.outbox('outbox'))",
-            field="transports",
-        )
     if isinstance(data, bytes):
         text, encoding = decode_csv(data, source=source)
     else:
@@ -496,11 +489,9 @@ def import_users(
         outcome, username = _apply(org, row, assign_numbers=assign_numbers)
         outcomes[outcome].append(username)
     statuses: list[DeliveryStatus] = []
-    if targets and transports is not None:
-        from cloudtel.messaging import send_welcome  # noqa: PLC0415 - only when asked
-
+    if welcome is not None:
         for username in outcomes["added"]:
-            statuses += send_welcome(org, username, targets, transports, settings=settings)
+            statuses += welcome(username)
     return attrs.evolve(
         report,
         added=tuple(outcomes["added"]),
@@ -509,21 +500,3 @@ def import_users(
         applied=True,
         welcome=tuple(statuses),
     )
-
-
-def _welcome_targets(welcome: Iterable[WelcomeTarget | str]) -> tuple[WelcomeTarget, ...]:
-    listed = tuple(welcome)
-    if not listed:
-        return ()
-    from cloudtel.messaging import WelcomeTarget  # noqa: PLC0415 - only when asked
-
-    targets = []
-    for item in listed:
-        try:
-            targets.append(item if isinstance(item, WelcomeTarget) else WelcomeTarget(item))
-        except ValueError:
-            allowed = ", ".join(t.value for t in WelcomeTarget)
-            raise InvalidValueError(
-                f"welcome target {item!r} is not one of {allowed}", field="welcome", value=item
-            ) from None
-    return tuple(targets)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from cloudtel.cli.table import say as _print
-from cloudtel.messaging import Transports
+from cloudtel.messaging import DeliveryStatus, Transports, WelcomeTarget, send_welcome
 from cloudtel.onboarding import import_users
 from cloudtel.serialization import load, save
 
@@ -73,18 +73,19 @@ def users_import(args: argparse.Namespace, file: str, csv_file: str) -> int:
     """
     org = load(file)
     path = Path(csv_file)
-    welcome = [w.strip() for w in (args.welcome or "").split(",") if w.strip()]
-    transports = None
-    if welcome:
-        outbox = Path(args.outbox) if args.outbox else Path(file).parent / "outbox"
-        transports = Transports.outbox(outbox)
+    targets = [WelcomeTarget(w.strip()) for w in (args.welcome or "").split(",") if w.strip()]
+    outbox = Path(args.outbox) if args.outbox else Path(file).parent / "outbox"
+    transports = Transports.outbox(outbox)
+
+    def welcome(username: str) -> tuple[DeliveryStatus, ...]:
+        return send_welcome(org, username, targets, transports)
+
     report = import_users(
         org,
         path.read_bytes(),
         keep_valid=args.keep_valid,
         assign_numbers=not args.no_assign,
-        welcome=welcome,
-        transports=transports,
+        welcome=welcome if targets else None,
         source=path.name,
         progress=ProgressBar(label="checking rows"),
     )
