@@ -191,6 +191,14 @@ def _time_zone(_instance: object, _attribute: attrs.Attribute[str], value: str) 
     check_time_zone(value)
 
 
+def _rezone(instance: Organization, attribute: attrs.Attribute[str], value: str) -> str:
+    """A new time zone reaches the schedules of the function numbers at once."""
+    _time_zone(instance, attribute, value)
+    object.__setattr__(instance, attribute.name, value)  # what the schedules will ask
+    instance.functions.attach(instance)
+    return value
+
+
 def _language(_instance: object, _attribute: attrs.Attribute[str], value: str) -> None:
     check_language(value)
 
@@ -228,7 +236,9 @@ class Organization:
     domain: str = attrs.field(validator=_check_name)
     country: str = attrs.field(default=DEFAULT_COUNTRY, converter=_upper, validator=_check_country)
     language: str = attrs.field(default="nl", validator=_language)
-    time_zone: str = attrs.field(default="Europe/Brussels", validator=_time_zone)
+    time_zone: str = attrs.field(
+        default="Europe/Brussels", validator=_time_zone, on_setattr=_rezone
+    )
     number_ranges: tuple[NumberRange, ...] = attrs.field(
         default=(), converter=_ranges, validator=_check_ranges
     )
