@@ -10,7 +10,7 @@ from __future__ import annotations
 import builtins
 import hashlib
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from cloudtel import (
     Organization,
     PhoneNumber,
     ResolvedSetting,
+    ScheduleError,
     ScryptParams,
     Settings,
     User,
@@ -443,3 +444,51 @@ def test_the_prompt_list_shows_when_each_prompt_was_imported(
     # shown in the organisation's time zone, as the portal does: Brussels is UTC+2 in May
     (row,) = [line for line in out.splitlines() if line.startswith("Wrong nr")]
     assert row.rstrip().endswith("Invalid number.  27/05/2020 17:40")
+
+
+# --- a schedule event's instruction per language ----------------------------------------
+# "Instructie [ User unavailable Y| B"  and  "Migiwe instructie toevoegen" (Nieuwe instructie
+# toevoegen: add another instruction) in the schedule event editor.
+
+
+def test_a_schedule_event_plays_a_prompt_per_caller_language(
+    org: Organization, tmp_path: Path
+) -> None:
+    import numpy as np
+    from tests.audio_files import wav_bytes
+
+    from cloudtel import FunctionNumber, ReferencedError
+    from cloudtel.schedules import Action, Schedule, ScheduleEvent, Yearly
+
+    audio = wav_bytes(np.zeros((800, 1), dtype=np.int16))
+    org.number_ranges = (*org.number_ranges, "+3292470680-+3292470689")
+    org.prompts.add("User unavailable", audio, language="nl")
+    org.prompts.add("Utilisateur indisponible", audio, language="fr")
+    newyear = ScheduleEvent(
+        name="newyear",
+        when=Yearly(start=(1, 1, time(0)), end=(1, 2, time(0))),
+        action=Action.CLOSED,
+        instruction="User unavailable",
+        language_instructions={"fr": "Utilisateur indisponible"},
+    )
+    schedule = Schedule(events=(newyear,), time_zone="Europe/Brussels")
+    org.functions.add(
+        FunctionNumber(name="Onthaal", kind="ivr", number="+3292470680", schedule=schedule)
+    )
+    state = schedule.state_at(datetime(2027, 1, 1, 10, tzinfo=UTC))
+    assert state.instruction_for("fr") == "Utilisateur indisponible"
+    assert state.instruction_for("nl") == "User unavailable"
+    assert state.instruction_for(None) == "User unavailable"
+    assert ("event 'newyear' (fr)", "Utilisateur indisponible") in schedule.instructions()
+    with pytest.raises(ReferencedError, match="Onthaal"):
+        org.prompts.remove("Utilisateur indisponible")
+    save(org, tmp_path / "org.toml")
+    loaded = load(tmp_path / "org.toml").functions.get("Onthaal").schedule
+    assert loaded.events[0].language_instructions == (("fr", "Utilisateur indisponible"),)
+    with pytest.raises(ScheduleError, match="language code"):
+        ScheduleEvent(
+            name="x",
+            when=newyear.when,
+            action=Action.CLOSED,
+            language_instructions={"French": "Fermé"},
+        )
