@@ -38,10 +38,10 @@ from typing import Final
 import attrs
 import numpy as np
 
+from cloudtel import services
 from cloudtel.audio import alaw_decode
 from cloudtel.errors import PluginError
 from cloudtel.hookspecs import hookimpl
-from cloudtel.services import RecordingRequest
 
 __all__ = ["SipPromptRecorder"]
 
@@ -76,11 +76,11 @@ class SipPromptRecorder:
     silence_seconds: float = 2.0
 
     @hookimpl
-    def cloudtel_record_prompt(self, request: RecordingRequest) -> bytes | None:
+    def cloudtel_record_prompt(self, request: services.RecordingRequest) -> bytes | None:
         """Call ``request.number`` and return the recording as a PCM WAV file.
 
         Args:
-            request (RecordingRequest): The prompt and the user to call.
+            request (services.RecordingRequest): The prompt and the user to call.
 
         Returns:
             bytes: A 16-bit PCM, 8 kHz, mono WAV file.
