@@ -17,6 +17,7 @@ import importlib
 from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
+    from cloudtel._journal import JournalEntry, read_journal
     from cloudtel._keyed import Keyed
     from cloudtel.accounts import (
         Accounts,
@@ -54,6 +55,7 @@ if TYPE_CHECKING:
         wav_to_raw,
         write_alaw_wav,
     )
+    from cloudtel.changes import ChangeSet, ObjectChange, Risk
     from cloudtel.contacts import (
         Contact,
         ContactKind,
@@ -193,7 +195,7 @@ if TYPE_CHECKING:
     from cloudtel.schedules.ical import from_ical as schedule_from_ical
     from cloudtel.schedules.ical import to_ical as schedule_to_ical
     from cloudtel.schedules.view import Stretch, WeekView, week_view
-    from cloudtel.serialization import dumps, load, loads, save
+    from cloudtel.serialization import dumps, load, loads, merge, save
     from cloudtel.services import RecordingRequest
     from cloudtel.sip import NotifyOutcome, NotifyResult, SipTarget, check_sync
     from cloudtel.users import (
@@ -209,6 +211,7 @@ if TYPE_CHECKING:
     )
 
 _SOURCES: Final[dict[str, tuple[str, ...]]] = {
+    "cloudtel._journal": ("JournalEntry", "read_journal"),
     "cloudtel._keyed": ("Keyed",),
     "cloudtel.accounts": (
         "Accounts",
@@ -283,6 +286,7 @@ _SOURCES: Final[dict[str, tuple[str, ...]]] = {
         "SipAccount",
         "SipPhone",
     ),
+    "cloudtel.changes": ("ChangeSet", "ObjectChange", "Risk"),
     "cloudtel.directory": ("phone_directory",),
     "cloudtel.errors": (
         "AccessDeniedError",
@@ -384,7 +388,7 @@ _SOURCES: Final[dict[str, tuple[str, ...]]] = {
     ),
     "cloudtel.schedules.ical": ("schedule_from_ical=from_ical", "schedule_to_ical=to_ical"),
     "cloudtel.schedules.view": ("Stretch", "WeekView", "week_view"),
-    "cloudtel.serialization": ("dumps", "load", "loads", "save"),
+    "cloudtel.serialization": ("dumps", "load", "loads", "merge", "save"),
     "cloudtel.services": ("RecordingRequest",),
     "cloudtel.sip": ("NotifyOutcome", "NotifyResult", "SipTarget", "check_sync"),
     "cloudtel.users": (
@@ -416,6 +420,7 @@ __all__ = [
     "AudioFormatError",
     "Blob",
     "Change",
+    "ChangeSet",
     "Channel",
     "CloudtelError",
     "CompiledSchedule",
@@ -459,6 +464,7 @@ __all__ = [
     "InvalidPhoneNumberError",
     "InvalidValueError",
     "IssuedSecret",
+    "JournalEntry",
     "JpegInfo",
     "KeyLayout",
     "KeyLayoutError",
@@ -476,6 +482,7 @@ __all__ = [
     "NotifyResult",
     "NumberNotAvailableError",
     "NumberRange",
+    "ObjectChange",
     "Once",
     "Organization",
     "OutboxTransport",
@@ -511,6 +518,7 @@ __all__ = [
     "RenderedFile",
     "ResetToken",
     "ResolvedSetting",
+    "Risk",
     "Schedule",
     "ScheduleError",
     "ScheduleEvent",
@@ -565,6 +573,7 @@ __all__ = [
     "inspect_jpeg",
     "load",
     "loads",
+    "merge",
     "part",
     "phone_directory",
     "provision",
@@ -572,6 +581,7 @@ __all__ = [
     "read_aiff",
     "read_alaw_wav",
     "read_audio",
+    "read_journal",
     "read_wav",
     "render_organization",
     "require_admin_view",
