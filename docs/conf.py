@@ -115,7 +115,7 @@ API_PAGES = (
         "changes",
         "Concurrent editing and change sets",
         "merging concurrent edits, change sets with risk classes, the journal of saves",
-        ("cloudtel.changes", "cloudtel._journal", "cloudtel._merging"),
+        ("cloudtel.changes", "cloudtel._journal", "cloudtel._merging", "cloudtel.history"),
     ),
     (
         "plugins",

@@ -125,6 +125,7 @@ if TYPE_CHECKING:
         FunctionStatus,
         StatusList,
     )
+    from cloudtel.history import revert
     from cloudtel.hookspecs import hookimpl
     from cloudtel.messaging import (
         DeliveryStatus,
@@ -394,6 +395,7 @@ _SOURCES: Final[dict[str, tuple[str, ...]]] = {
     ),
     "cloudtel.schedules.ical": ("schedule_from_ical=from_ical", "schedule_to_ical=to_ical"),
     "cloudtel.schedules.view": ("Stretch", "WeekView", "week_view"),
+    "cloudtel.history": ("revert",),
     "cloudtel.serialization": ("dumps", "load", "loads", "merge", "save"),
     "cloudtel.services": ("RecordingRequest",),
     "cloudtel.sip": ("NotifyOutcome", "NotifyResult", "SipTarget", "check_sync"),
@@ -595,6 +597,7 @@ __all__ = [
     "render_organization",
     "require_admin_view",
     "require_self_or_admin_view",
+    "revert",
     "save",
     "schedule_from_ical",
     "schedule_to_ical",
