@@ -675,3 +675,17 @@ def test_a_file_with_a_third_party_part_needs_the_extension_to_load(tmp_path: Pa
     [problem] = caught.value.problems
     assert problem.path == "billing"
     assert problem.message.startswith("unknown key 'billing'; the keys are: ")
+
+
+def test_json_shows_each_user_on_a_line_of_its_own_and_reads_back() -> None:
+    """Written by the C encoder line by line (indent=2 made saving slower than loading),
+    readable and diff-friendly: one user, group or phone per line."""
+    org = small_org()
+    text = dumps(org, "json")
+    lines = text.splitlines()
+    for user in org.users:
+        assert sum(f'"username": "{user.username}"' in line for line in lines) == 1
+    assert lines[0] == "{"
+    assert lines[-1] == "}"
+    assert text.endswith("}\n")
+    assert loads(text, "json") == org

@@ -255,7 +255,29 @@ def dumps(org: Organization, fmt: Format = "toml") -> str:
     data = to_data(org, fmt)
     if fmt == "toml":
         return tomli_w.dumps(data)
-    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    return _json_text(data)
+
+
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+"""One line of JSON (this encoder, without ``indent``, is the C one: ``indent`` makes
+:mod:`json` fall back to its pure-Python encoder, slower than loading the file)."""
+
+
+def _json_text(data: Any, level: int = 0) -> str:
+    """JSON text for people and diffs: the top two levels of tables indented, and each
+    item of a list there (a user, a phone, a contact …) on one line of its own."""
+    pad = "  " * (level + 1)
+    end = "  " * level
+    if isinstance(data, dict) and data and level < 2:
+        body = ",\n".join(
+            f"{pad}{_COMPACT(key)}: {_json_text(value, level + 1)}" for key, value in data.items()
+        )
+        text = f"{{\n{body}\n{end}}}"
+    elif isinstance(data, list) and data and level < 3:
+        text = "[\n" + ",\n".join(pad + _COMPACT(item) for item in data) + f"\n{end}]"
+    else:
+        text = _COMPACT(data)
+    return text + "\n" if level == 0 else text
 
 
 # --- from data -----------------------------------------------------------------
