@@ -21,9 +21,10 @@ DRIVERS = sorted(p.parent.name for p in Path("drivers").glob("[!_]*/pyproject.to
 EDITABLE = ["-e", ".", *(arg for name in DRIVERS for arg in ("-e", f"drivers/{name}"))]
 
 
-# Tools the tests run on loopback, each with the Debian package that provides it: a real
-# SIP user agent, sox for audio, openssl for the throwaway certificate of the STARTTLS test.
-TEST_TOOLS = {"sipp": "sip-tester", "sox": "sox", "openssl": "openssl"}
+# Tools the tests run, each with the Debian package that provides it: a real SIP user agent
+# (on loopback), sox for audio, openssl for the throwaway certificate of the STARTTLS test,
+# and headless chromium to look at the example notebook's page.
+TEST_TOOLS = {"sipp": "sip-tester", "sox": "sox", "openssl": "openssl", "chromium": "chromium"}
 
 
 class MissingToolsError(Exception):
@@ -74,9 +75,9 @@ def _group(*names: str) -> list[str]:
 def tests(session: nox.Session) -> None:
     """The whole test suite: core, drivers, property tests.
 
-    The Debian tools the tests run (sipp, sox, openssl) are installed first when they
-    are missing and we are root with apt-get; otherwise the session stops at once,
-    saying what to install.
+    The Debian tools the tests run (sipp, sox, openssl, chromium) are installed first
+    when they are missing and we are root with apt-get; otherwise the session stops at
+    once, saying what to install.
     """
     _install_test_tools(session)
     session.install(*EDITABLE, *_group("test"))

@@ -150,9 +150,10 @@ def number_ranges() -> st.SearchStrategy[NumberRange]:
 
 @cache
 def line_texts(max_size: int = 16) -> st.SearchStrategy[str]:
-    """One line of text: any character but line breaks, NUL and lone surrogates."""
+    """One line of text: any character but control characters, line and paragraph
+    separators and lone surrogates (the one text rule of single-line fields)."""
     return st.text(
-        st.characters(codec="utf-8", exclude_characters="\r\n\x00"),
+        st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Zl", "Zp")),
         max_size=max_size,
     )
 

@@ -154,7 +154,7 @@ def test_round_trip_of_every_kind_of_event() -> None:
                 name="leap day, ; \\ special",
                 when=Yearly(start=(2, 29, time(8)), end=(2, 29, time(17))),
                 action=Action.CLOSED,
-                instruction="Line one\nline two; with, commas",
+                instruction="Line one\tline two; with, commas",
             ),
             ScheduleEvent(
                 name="winter break",

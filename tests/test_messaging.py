@@ -124,7 +124,7 @@ def test_welcome_uses_the_settings_addresses(org: Organization) -> None:
 
 
 def test_no_line_breaks_or_bad_addresses_get_into_a_message() -> None:
-    with pytest.raises(InvalidValueError, match="line breaks"):
+    with pytest.raises(InvalidValueError, match="line break"):
         Message(channel=Channel.EMAIL, to="a@b.be", subject="Hi\r\nBcc: x@y.z", body="", kind="x")
     with pytest.raises(InvalidValueError, match="plain e-mail address"):
         Message(channel=Channel.EMAIL, to="a@b.be\r\nBcc: x@y.z", subject="Hi", body="", kind="x")

@@ -124,7 +124,7 @@ def test_names_are_unique_ignoring_case(org: Organization) -> None:
     assert len(org.prompts) == 1
 
 
-@pytest.mark.parametrize("name", ["", "  ", " padded", "tab\there", "x" * 101])
+@pytest.mark.parametrize("name", ["", "  ", " padded", "esc\x1bhere", "two\nlines", "x" * 101])
 def test_bad_names_are_refused(org: Organization, name: str) -> None:
     with pytest.raises(InvalidValueError, match="prompt name"):
         org.prompts.add(name, tone())

@@ -121,7 +121,9 @@ def test_the_picture_colours_every_stretch_and_explains_it_on_hover() -> None:
     assert float(newyear.get("height") or 0) == 24 * 18
     # the instruction is written in the stretch too, shortened to fit the column
     labels = [t.text for t in root.iter(f"{SVG}tspan")]
-    assert "♪ User unavaila…" in labels
+    assert "♪ User unavailable" in labels
+    narrow = etree.fromstring(view.svg(day_width=80).encode())
+    assert "♪ User unav…" in [t.text for t in narrow.iter(f"{SVG}tspan")]
 
 
 def test_a_schedule_shows_itself_in_a_notebook() -> None:

@@ -32,6 +32,7 @@ import attrs
 from cloudtel import _html
 from cloudtel._keyed import Keyed, KeyedTuple
 from cloudtel._part import Part, Reference
+from cloudtel._text import check_line
 from cloudtel.errors import (
     DuplicateError,
     InvalidValueError,
@@ -112,7 +113,8 @@ _LABELS: Final = {
 
 
 def _check_name(_instance: object, _attribute: attrs.Attribute[str], value: str) -> None:
-    if not isinstance(value, str) or not value.strip() or "\n" in value or value != value.strip():
+    check_line(value, "name", what="a function number's name")
+    if not value.strip() or value != value.strip():
         raise InvalidValueError(
             f"a function number's name is one line of text without surrounding spaces, "
             f"not {value!r}",

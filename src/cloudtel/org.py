@@ -30,6 +30,7 @@ from cloudtel import _html, plugins
 from cloudtel._items import as_items
 from cloudtel._keyed import Keyed
 from cloudtel._part import Blob, Part, Reference, part
+from cloudtel._text import check_line
 from cloudtel.accounts import Accounts
 from cloudtel.contacts import Contacts
 from cloudtel.errors import (
@@ -129,7 +130,8 @@ def _part_names(cls: type[Any]) -> tuple[str, ...]:
 
 
 def _check_name(_instance: object, attribute: attrs.Attribute[str], value: str) -> None:
-    if not isinstance(value, str) or not value.strip() or "\n" in value:
+    check_line(value, attribute.name, what=f"the organisation's {attribute.name}")
+    if not value.strip():
         raise InvalidValueError(
             f"the organisation's {attribute.name} must be one line of text, not {value!r}",
             field=attribute.name,
@@ -174,6 +176,14 @@ def _time_zone(_instance: object, _attribute: attrs.Attribute[str], value: str) 
     check_time_zone(value)
 
 
+def _rezone(instance: Organization, attribute: attrs.Attribute[str], value: str) -> str:
+    """A new time zone reaches the schedules of the function numbers at once."""
+    _time_zone(instance, attribute, value)
+    object.__setattr__(instance, attribute.name, value)  # what the schedules will ask
+    instance.functions.attach(instance)
+    return value
+
+
 def _language(_instance: object, _attribute: attrs.Attribute[str], value: str) -> None:
     check_language(value)
 
@@ -211,7 +221,9 @@ class Organization:
     domain: str = attrs.field(validator=_check_name)
     country: str = attrs.field(default=DEFAULT_COUNTRY, converter=_upper, validator=_check_country)
     language: str = attrs.field(default="nl", validator=_language)
-    time_zone: str = attrs.field(default="Europe/Brussels", validator=_time_zone)
+    time_zone: str = attrs.field(
+        default="Europe/Brussels", validator=_time_zone, on_setattr=_rezone
+    )
     number_ranges: tuple[NumberRange, ...] = attrs.field(
         default=(), converter=_ranges, validator=_check_ranges
     )
@@ -376,10 +388,10 @@ class Organization:
             item.forget_group(name)
         return group
 
-    def members(self, group: str) -> tuple[User, ...]:
+    def members(self, group: str) -> UserList:
         """The users that are members of ``group`` (the portal's "List users")."""
         self.group(group)
-        return tuple(u for u in self._users.values() if group in u.groups)
+        return UserList(u for u in self._users.values() if group in u.groups)
 
     def groups_of(self, username: str) -> tuple[UserGroup, ...]:
         """The groups of a user, highest priority first."""

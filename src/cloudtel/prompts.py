@@ -33,6 +33,7 @@ import attrs
 from cloudtel import _html
 from cloudtel._keyed import Keyed
 from cloudtel._part import Blob, Part
+from cloudtel._text import check_line, check_lines
 from cloudtel.audio import import_audio, read_alaw_wav, wav_to_raw
 from cloudtel.errors import (
     AudioFormatError,
@@ -66,11 +67,6 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 _FILE = re.compile(rf"{PROMPT_FOLDER}/[a-z0-9][a-z0-9.-]*\.wav")
 
 
-def _has_control(text: str) -> bool:
-    """Control characters (C0, DEL, C1) and lone surrogates; format characters are fine."""
-    return any(unicodedata.category(c) in ("Cc", "Cs") for c in text)
-
-
 def _check_name(_instance: object, _attribute: object, value: str) -> None:
     if not isinstance(value, str) or not value.strip():
         raise InvalidValueError(
@@ -78,10 +74,11 @@ def _check_name(_instance: object, _attribute: object, value: str) -> None:
             field="name",
             value=value,
         )
-    if value != value.strip() or _has_control(value) or len(value) > MAX_PROMPT_NAME_LENGTH:
+    check_line(value, "name", what="prompt name")
+    if value != value.strip() or len(value) > MAX_PROMPT_NAME_LENGTH:
         raise InvalidValueError(
             f"prompt name {value!r} is not allowed: a name has 1 to {MAX_PROMPT_NAME_LENGTH} "
-            "characters, no leading or trailing spaces and no control characters",
+            "characters and no leading or trailing spaces",
             field="name",
             value=value,
         )
@@ -94,12 +91,7 @@ def _check_description(_instance: object, _attribute: object, value: str) -> Non
             field="description",
             value=value,
         )
-    if _has_control(value.replace("\n", "")):
-        raise InvalidValueError(
-            "prompt description contains control characters; only text and line breaks are allowed",
-            field="description",
-            value=value,
-        )
+    check_lines(value, "description", what="prompt description")
 
 
 def _check_language(_instance: object, _attribute: object, value: str) -> None:

@@ -32,6 +32,7 @@ import functools
 import gc
 import hashlib
 import json
+import re
 import tomllib
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path, PurePosixPath
@@ -300,7 +301,9 @@ def _problems(exc: BaseException, path: str) -> list[Problem]:
         fields.append("")
         if isinstance(error, KeyError):
             return "required field missing"
-        if isinstance(error, AttributeError) and "keys" in str(error):
+        if isinstance(error, AttributeError | TypeError) and (
+            "keys" in str(error) or "not iterable" in str(error)
+        ):
             return "expected a table of keys and values"
         if isinstance(error, ValueError) and str(error):
             allowed = _enum_values(_type)
@@ -332,7 +335,7 @@ def _structure(
     except CloudtelError as exc:
         field = exc.context.get("field")
         problems.append(Problem(f"{path}.{field}" if field else path, str(exc)))
-    except (cattrs.BaseValidationError, ValueError, TypeError, KeyError) as exc:
+    except (cattrs.BaseValidationError, ValueError, TypeError, KeyError, AttributeError) as exc:
         found = _problems(exc, path)
         problems.extend(found)
         if lenient is not None and any(p.message.startswith("extra fields") for p in found):
@@ -341,6 +344,16 @@ def _structure(
             _structure(lenient, data, kind, path, more)
             problems.extend(p for p in more if p not in found)
     return None
+
+
+def _is_table(value: Any, path: str, problems: list[Problem]) -> bool:
+    """Whether ``value`` is a table (a dict); if not, say so at ``path``."""
+    if isinstance(value, dict):
+        return True
+    problems.append(
+        Problem(path, f"expected a table of keys and values, not {type(value).__name__} {value!r}")
+    )
+    return False
 
 
 def _array(data: dict[str, Any], key: str, problems: list[Problem]) -> list[Any]:
@@ -369,6 +382,41 @@ def from_data(
     Raises:
         FileProblemsError: Listing every problem found, each with its path.
     """
+    _refuse_surrogates(data, source)
+    return _from_data(data, source, organization)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _surrogate_paths(value: Any, path: str) -> Iterator[str]:
+    """The paths of the texts (keys and values) in ``value`` holding a lone surrogate."""
+    if isinstance(value, str):
+        if _SURROGATE.search(value):
+            yield path
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            if isinstance(key, str) and _SURROGATE.search(key):
+                yield f"{path}.{key!r}" if path else repr(key)
+            yield from _surrogate_paths(item, where)
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from _surrogate_paths(item, f"{path}[{index}]")
+
+
+def _refuse_surrogates(data: Any, source: str) -> None:
+    """Refuse data holding a lone surrogate: it is not text, and no file can hold it."""
+    problems = [
+        Problem(where, "contains a lone surrogate (like \\ud800), which is not text")
+        for where in _surrogate_paths(data, "")
+    ]
+    if problems:
+        raise FileProblemsError(source, problems)
+
+
+def _from_data(data: Any, source: str, organization: type[Organization]) -> Organization:
     cls = organization
     problems: list[Problem] = []
     if not isinstance(data, dict):
@@ -404,7 +452,7 @@ def from_data(
 
     structured_parts = {}
     for name in parts:
-        if name in data:
+        if name in data and _is_table(data[name], name, problems):
             kind = _part_type(cls, name)
             value = _structure(converter, data[name], kind, name, problems, lenient=lenient)
             if value is not None:
@@ -422,10 +470,12 @@ def from_data(
             _structure(converter, item, UserGroup, f"groups[{i}]", problems, lenient=lenient),
         )
         for i, item in enumerate(_array(data, "groups", problems))
+        if _is_table(item, f"groups[{i}]", problems)
     ]
     users = [
         (f"users[{i}]", _structure(converter, item, User, f"users[{i}]", problems, lenient=lenient))
         for i, item in enumerate(_array(data, "users", problems))
+        if _is_table(item, f"users[{i}]", problems)
     ]
     if org is None:
         raise FileProblemsError(source, problems)
@@ -523,7 +573,11 @@ def loads(
             raise FileProblemsError(source, [Problem("", f"not valid TOML: {exc}")]) from exc
         except json.JSONDecodeError as exc:
             raise FileProblemsError(source, [Problem("", f"not valid JSON: {exc}")]) from exc
-        return from_data(data, source=source, organization=organization)
+        # TOML cannot hold a lone surrogate; JSON can, only as an escape: look for it
+        # in the data only when the text has such an escape (most files have none)
+        if _SURROGATE.search(text) or (fmt == "json" and _SURROGATE_ESCAPE.search(text)):
+            _refuse_surrogates(data, source)
+        return _from_data(data, source, organization)
 
 
 @contextlib.contextmanager

@@ -41,6 +41,7 @@ from collections.abc import Iterable, Sequence
 
 import attrs
 
+from cloudtel._text import check_line
 from cloudtel.errors import DeliveryError, InvalidValueError
 
 __all__ = [
@@ -74,20 +75,11 @@ _HOSTNAME = re.compile(
     r"(?=.{1,253}\Z)(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)*"
     r"[A-Za-z](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.?"
 )
-_FORBIDDEN = re.compile(r"[\r\n\x00]")
 
 
 def _refuse_line_breaks(field: str, value: object) -> str:
-    if not isinstance(value, str):
-        raise InvalidValueError(f"{field} must be text, not {value!r}", field=field, value=value)
-    if _FORBIDDEN.search(value):
-        raise InvalidValueError(
-            f"{field} {value!r} contains a line break (CR/LF) or NUL; a SIP header value "
-            "may not, since it would start another header",
-            field=field,
-            value=value,
-        )
-    return value
+    # a line break would start another SIP header: the one text rule refuses it
+    return check_line(value, field)
 
 
 def _host(value: object) -> str:
@@ -204,7 +196,7 @@ class NotifyResult:
         status (int | None): The final response's status code; ``None`` without one.
         reason (str): The final response's reason phrase, or what went wrong.
         transmissions (int): How often the request was sent (1 + retransmissions).
-        provisional (tuple[int, ...]): Status codes of the 1xx responses seen.
+        provisional (tuple[int, ...]): Status codes of the 1xx responses seen (the first 16).
         elapsed (float): Seconds from the first transmission to the end.
         call_id (str): The request's ``Call-ID``.
     """
@@ -431,6 +423,12 @@ class _Transaction:
     proceeding: bool = False
 
 
+_BATCH = 64
+"""Datagrams read from one phone's socket before the timers are looked at again."""
+_MAX_PROVISIONAL = 16
+"""Provisional statuses kept per phone (a flood of ``100 Trying`` keeps the first)."""
+
+
 def _resolve(target: SipTarget) -> tuple[int, tuple[str, int] | tuple[str, int, int, int]]:
     infos = socket.getaddrinfo(target.host, target.port, type=socket.SOCK_DGRAM)
     family, _type, _proto, _name, address = infos[0]
@@ -567,7 +565,11 @@ def check_sync(
         selector.register(sock, selectors.EVENT_READ, tx)
 
     def receive(tx: _Transaction) -> None:
-        while tx.sock.fileno() in active:
+        # a batch at a time, and never past the deadline: a phone (or anyone who can
+        # reach our port) flooding provisional answers must not hold the loop
+        for _ in range(_BATCH):
+            if tx.sock.fileno() not in active or time.monotonic() >= tx.deadline:
+                return
             try:
                 data = tx.sock.recv(_MAX_DATAGRAM)
             except BlockingIOError:
@@ -584,7 +586,8 @@ def check_sync(
             ):
                 continue  # not ours: a stray or a late answer to something else
             if response.status < 200:
-                tx.provisional.append(response.status)
+                if len(tx.provisional) < _MAX_PROVISIONAL:
+                    tx.provisional.append(response.status)
                 tx.proceeding = True  # Proceeding: Timer E is reset to T2 when it fires
                 continue
             outcome = NotifyOutcome.ACCEPTED if response.status < 300 else NotifyOutcome.REJECTED

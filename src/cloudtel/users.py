@@ -26,6 +26,7 @@ import attrs
 from cloudtel import _html
 from cloudtel._items import as_items
 from cloudtel._keyed import KeyedTuple
+from cloudtel._text import check_line
 from cloudtel.errors import InvalidPhoneNumberError, InvalidValueError
 from cloudtel.numbers import PhoneNumber, to_number
 
@@ -45,8 +46,6 @@ __all__ = [
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9._%+\-']*@[a-z0-9][a-z0-9\-]*(\.[a-z0-9][a-z0-9\-]*)+")
 _EMAIL = _USERNAME
 _LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Z]{2})?")
-_FORBIDDEN = re.compile("[\r\n\x00\ud800-\udfff]")
-"""What one-line text may not hold: line breaks, NUL, lone surrogates (not UTF-8)."""
 
 
 class Visibility(enum.Enum):
@@ -85,19 +84,8 @@ def _check_email(_instance: object, attribute: attrs.Attribute[str], value: str)
 
 
 def _check_text(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is None:
-        return
-    if not isinstance(value, str):
-        raise InvalidValueError(
-            f"{attribute.name} must be text, not {value!r}", field=attribute.name, value=value
-        )
-    if _FORBIDDEN.search(value):
-        raise InvalidValueError(
-            f"{attribute.name} {value!r} contains a line break, NUL or lone surrogate, "
-            "which is not allowed",
-            field=attribute.name,
-            value=value,
-        )
+    if value is not None:
+        check_line(value, attribute.name)
 
 
 def check_language(value: str) -> str:
@@ -213,13 +201,7 @@ def _group_name(value: object) -> str:
         raise InvalidValueError(
             f"a group name must be non-empty text, not {value!r}", field="name", value=value
         )
-    if _FORBIDDEN.search(value):
-        raise InvalidValueError(
-            f"group name {value!r} contains a line break, NUL or lone surrogate",
-            field="name",
-            value=value,
-        )
-    return value.strip()
+    return check_line(value, "name", what="group name").strip()
 
 
 @attrs.frozen(kw_only=True)

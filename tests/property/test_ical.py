@@ -27,9 +27,9 @@ ZONES = ("Europe/Brussels", "America/Santiago", "UTC", "Asia/Kolkata", "Australi
 STAMP = datetime(2025, 1, 1, tzinfo=UTC)
 ROUND_TRIP = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-# text with the characters iCalendar escapes or folds on, and some beyond ASCII
+# one-line text with the characters iCalendar escapes or folds on, and some beyond ASCII
 text = st.text(
-    alphabet=st.sampled_from(list("abcXYZ019 ,;:\\\"'\n\t-/éü€Ω漢")), min_size=1, max_size=40
+    alphabet=st.sampled_from(list("abcXYZ019 ,;:\\\"'\t-/éü€Ω漢")), min_size=1, max_size=40
 ).filter(lambda s: s.strip() != "")
 days = st.dates(min_value=date(1990, 1, 1), max_value=date(2060, 12, 31))
 times = st.one_of(

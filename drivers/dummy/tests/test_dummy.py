@@ -198,9 +198,7 @@ def test_the_directory_is_one_line_per_entry() -> None:
                     DirectoryNumber(label="mobile", number="+32475123456"),
                 ],
             ),
-            DirectoryEntry(
-                name="Pizza\u2028place", numbers=[DirectoryNumber(number="+3212341234")]
-            ),
+            DirectoryEntry(name="Pizza\tplace", numbers=[DirectoryNumber(number="+3212341234")]),
         ],
     )
     files = cloudtel_dummy.DRIVER.cloudtel_render_directory(

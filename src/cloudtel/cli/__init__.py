@@ -34,6 +34,7 @@ from cloudtel.cli.functions import add_functions_commands
 from cloudtel.cli.phones import add_phones_commands
 from cloudtel.cli.prompts import add_prompts_commands
 from cloudtel.cli.schedule import add_schedule_commands
+from cloudtel.cli.table import visible
 from cloudtel.cli.users import USER_ACTIONS, add_users_commands
 from cloudtel.errors import CloudtelError
 
@@ -92,11 +93,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         status: int = args.run(args)
     except CloudtelError as exc:
-        sys.stderr.write(f"cloudtel: {exc}\n")
+        sys.stderr.write(visible(f"cloudtel: {exc}") + "\n")
         return 1
     except OSError as exc:
         where = f" {exc.filename}" if exc.filename else ""
-        sys.stderr.write(f"cloudtel:{where}: {exc.strerror or exc}\n")
+        sys.stderr.write(visible(f"cloudtel:{where}: {exc.strerror or exc}") + "\n")
         return 1
     except KeyboardInterrupt:
         sys.stderr.write("cloudtel: interrupted\n")

@@ -412,7 +412,10 @@ def _detect_delimiter(text: str) -> str:
     line = _header_line(text)
     best, best_score = ",", (-1, -1)
     for delimiter in _DELIMITERS:
-        cells = next(csv.reader([line], delimiter=delimiter), [])
+        try:
+            cells = next(csv.reader([line], delimiter=delimiter), [])
+        except csv.Error:  # a stray quote before a bare CR: not this delimiter's header
+            continue
         if len(cells) < 2 and delimiter != ",":
             continue
         known = sum(1 for cell in cells if _column(cell).field)

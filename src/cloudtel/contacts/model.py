@@ -18,6 +18,7 @@ import attrs
 
 from cloudtel import _html
 from cloudtel._items import as_items
+from cloudtel._text import check_line, unsafe_in_line
 from cloudtel.errors import DuplicateError, InvalidValueError
 from cloudtel.numbers import PhoneNumber, to_number
 
@@ -33,7 +34,6 @@ __all__ = [
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _SHORT = re.compile(r"[0-9*#]{1,10}")
-_BREAK = re.compile("[\r\n\x00]")
 
 
 class ContactKind(enum.Enum):
@@ -76,16 +76,7 @@ _TEXT_FIELDS = (
 
 
 def _check_line(_instance: object, attribute: attrs.Attribute[str], value: object) -> None:
-    if not isinstance(value, str):
-        raise InvalidValueError(
-            f"{attribute.name} must be text, not {value!r}", field=attribute.name, value=value
-        )
-    if _BREAK.search(value) is not None:
-        raise InvalidValueError(
-            f"{attribute.name} {value!r} contains a line break or NUL; it must be one line",
-            field=attribute.name,
-            value=value,
-        )
+    check_line(value, attribute.name)
 
 
 def _strip(value: object) -> object:
@@ -197,7 +188,7 @@ def _normal(text: str) -> str:
 
 
 def _colleague(value: object) -> str:
-    if not isinstance(value, str) or _BREAK.search(value):
+    if not isinstance(value, str) or unsafe_in_line(value) is not None:
         raise InvalidValueError(
             f"colleague must be a username, one line of text, not {value!r}",
             field="colleague",
@@ -270,7 +261,7 @@ class Contact:
             texts = [t.strip() for t in texts]
             email, speed_dial = texts[-2], texts[-1]
             if (
-                _BREAK.search("\x1f".join(texts)) is None
+                unsafe_in_line(" ".join(texts)) is None
                 and (not email or _EMAIL.fullmatch(email) is not None)
                 and (not speed_dial or _SHORT.fullmatch(speed_dial) is not None)
                 and all(type(p) is PhoneEntry for p in phones)

@@ -15,6 +15,7 @@ from typing import Final
 
 import attrs
 
+from cloudtel._text import check_line, check_lines
 from cloudtel.accounts import Channel
 from cloudtel.errors import InvalidValueError
 from cloudtel.numbers import PhoneNumber
@@ -37,17 +38,12 @@ def check_kind(_instance: object, _attribute: attrs.Attribute[str], value: str) 
 
 
 def check_one_line(_instance: object, attribute: attrs.Attribute[str], value: str) -> None:
-    """attrs validator: one line of text (no CR, LF or NUL)."""
-    if not isinstance(value, str) or any(ch in value for ch in "\r\n\x00"):
-        raise InvalidValueError(
-            f"{attribute.name} must be one line of text without line breaks",
-            field=attribute.name,
-        )
+    """attrs validator: one line of text without control characters or lone surrogates."""
+    check_line(value, attribute.name)
 
 
 def _check_body(_instance: object, _attribute: attrs.Attribute[str], value: str) -> None:
-    if not isinstance(value, str) or "\x00" in value:
-        raise InvalidValueError("a message body must be text without NUL", field="body")
+    check_lines(value, "body", what="a message body")
 
 
 def check_address(channel: Channel, address: str) -> str:

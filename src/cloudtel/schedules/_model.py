@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import attrs
 
 from cloudtel._items import as_items
+from cloudtel._text import check_line
 from cloudtel.errors import DuplicateError, NotFoundError, ScheduleError
 from cloudtel.numbers import PhoneNumber
 
@@ -544,7 +545,9 @@ class ForwardTarget:
                 field="forward_to",
                 value=given,
             )
-        if self.user is not None and (not isinstance(self.user, str) or not self.user.strip()):
+        if self.user is not None:
+            check_line(self.user, "user", what="a forward target's user", error=ScheduleError)
+        if self.user is not None and not self.user.strip():
             raise ScheduleError(
                 "a forward target user needs a username", field="user", value=self.user
             )
@@ -585,7 +588,9 @@ def _check_action(
             field="forward_to",
             value=forward_to,
         )
-    if instruction is not None and (not isinstance(instruction, str) or not instruction.strip()):
+    if instruction is not None:
+        check_line(instruction, "instruction", what=f"{where}: instruction", error=ScheduleError)
+    if instruction is not None and not instruction.strip():
         raise ScheduleError(
             f"{where}: instruction is the name of a voice prompt, or None",
             field="instruction",
@@ -642,7 +647,8 @@ class ScheduleEvent:
     instruction: str | None = None
 
     def __attrs_post_init__(self) -> None:
-        if not isinstance(self.name, str) or not self.name.strip():
+        check_line(self.name, "name", what="an event's name", error=ScheduleError)
+        if not self.name.strip():
             raise ScheduleError("an event needs a name", field="name", value=self.name)
         if not isinstance(self.when, Weekly | Yearly | Easter | Once):
             raise ScheduleError(

@@ -2,10 +2,12 @@
 
 :class:`WeekView` cuts one week (Monday to Sunday, wall-clock time of the schedule's
 zone) into the stretches where the state stays the same, and draws them: a column per
-day, 24 hours top to bottom, green for Open, amber for Forward, red for Closed. In a
-notebook a :class:`~cloudtel.schedules.Schedule` (and a :class:`WeekView`) shows itself
-that way; hovering over a stretch shows its times, action, forward target, instruction
-and the event in force.
+day, 24 hours top to bottom, Open light and plain, Forward mid-tone and dotted, Closed
+dark and hatched (distinct in greyscale too), each bar labelled with its event, under a
+caption naming what the schedule belongs to, the week and the zone. In a notebook a
+:class:`~cloudtel.schedules.Schedule` (and a :class:`WeekView`) shows itself that way;
+hovering over a stretch shows its times, action, forward target, instruction and the
+event in force.
 
 On a day the clocks change the column still spans the wall-clock hours 00–24: the hour
 skipped in spring is left blank, and the hour repeated in autumn is drawn with the state
@@ -43,7 +45,6 @@ is dotted and Closed hatched on top."""
 
 _LETTERS: Final = {Action.OPEN: "O", Action.FORWARD: "F", Action.CLOSED: "."}
 _DAY_NAMES: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_UNCOVERED: Final = "\x00uncovered"  # an instruction no real event has
 
 
 @attrs.frozen(kw_only=True)
@@ -314,7 +315,7 @@ def _bar(stretch: Stretch, x: float, y: float, width: float, height: float) -> s
 
 
 def _fit(text: str, width: float) -> str:
-    room = max(1, int((width - 8) / 6.2))  # about 6 pixels a character at 10 px
+    room = max(1, int((width - 8) / 5.6))  # about 5.6 pixels a character at 10 px
     return text if len(text) <= room else text[: room - 1] + "…"
 
 
@@ -451,7 +452,9 @@ class _EventFinder:
         self.zone = zone
         self.probes: list[tuple[ScheduleEvent, Schedule, ScheduleState]] = []
         for event in schedule.events:
-            marker = DefaultEvent(action=Action.CLOSED, instruction=_UNCOVERED)
+            # an instruction that differs from the event's own: its state tells them apart
+            uncovered = f"{event.instruction or ''} (not covered)"
+            marker = DefaultEvent(action=Action.CLOSED, instruction=uncovered)
             probe = Schedule(events=(event,), default=marker, time_zone=schedule.time_zone)
             self.probes.append((event, probe, marker.state))
 

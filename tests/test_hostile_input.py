@@ -1,0 +1,338 @@
+"""Hostile input gets a clear error, never a traceback or a hang (issue 11, part 3).
+
+One regression test per defect that was reproduced: each failed before its fix.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import time
+from collections.abc import Callable
+from datetime import time as clock
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.sip_agents import LOOPBACK, AnsweringPhone, SilentPhone
+
+import cloudtel
+import cloudtel.sip
+from cloudtel import (
+    Action,
+    Contact,
+    FileProblemsError,
+    FunctionNumber,
+    InvalidValueError,
+    Organization,
+    ScheduleError,
+    ScheduleEvent,
+    SipPhone,
+    User,
+    UserGroup,
+    Weekly,
+    loads,
+)
+from cloudtel.cli import main
+from cloudtel.cli.table import visible
+from cloudtel.contacts.csv_files import import_csv
+from cloudtel.messaging.message import Message
+from cloudtel.sip import NotifyOutcome, SipTarget, check_sync
+
+HEADER = (
+    "[organization]\n"
+    'name = "Orange labo"\n'
+    'domain = "orange.be"\n'
+    'number_ranges = ["+3227811600-+3227811699"]\n'
+)
+
+
+def _org_text(top: str) -> str:
+    return f"schema_version = 1\n{top}\n{HEADER}"
+
+
+# --- wrong types at the top level or in a part ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("top", "where", "found"),
+    [
+        ("phones = []", "phones", "list"),
+        ('groups = ["Sales"]', "groups[0]", "str"),
+        ("users = [1]", "users[0]", "int"),
+        ('contacts = "x"', "contacts", "str"),
+        ("prompts = 3", "prompts", "int"),
+        ("functions = []", "functions", "list"),
+        ("accounts = [true]", "accounts", "list"),
+    ],
+)
+def test_a_wrong_type_at_the_top_or_a_part_is_a_problem_not_a_crash(
+    top: str, where: str, found: str
+) -> None:
+    with pytest.raises(FileProblemsError) as caught:
+        loads(_org_text(top))
+    assert [(p.path, found in p.message) for p in caught.value.problems] == [(where, True)]
+    assert "expected a table" in str(caught.value)
+
+
+# --- lone surrogates ---------------------------------------------------------------
+
+
+RANGE = "+3227811600-+3227811699"
+
+
+def _json_org(**extra: Any) -> str:
+    data = {
+        "schema_version": 1,
+        "organization": {
+            "name": "x",
+            "domain": "x.be",
+            "number_ranges": ["+3227811600-+3227811699"],
+        },
+        **extra,
+    }
+    return json.dumps(data)  # escapes a lone surrogate as \ud800, as any JSON writer would
+
+
+def test_a_lone_surrogate_anywhere_in_a_json_file_is_refused_with_its_path() -> None:
+    text = _json_org(
+        users=[{"username": "a@x.be", "first_name": "a\ud800"}],
+        contacts={"organization": [{"first_name": "\udc80"}]},
+    )
+    with pytest.raises(FileProblemsError) as caught:
+        loads(text, "json")
+    assert sorted(p.path for p in caught.value.problems) == [
+        "contacts.organization[0].first_name",
+        "users[0].first_name",
+    ]
+    assert "lone surrogate" in str(caught.value)
+
+
+def test_a_lone_surrogate_given_as_data_is_refused_too() -> None:
+    data = json.loads(_json_org(groups=[{"name": "Sales", "description": "\ud800"}]))
+    with pytest.raises(FileProblemsError, match=r"groups\[0\]\.description: contains a lone"):
+        cloudtel.serialization.from_data(data)
+
+
+def test_a_valid_surrogate_pair_escape_is_text() -> None:
+    org = loads(_json_org(users=[{"username": "a@x.be", "first_name": "Zo\ud83d\ude00"}]), "json")
+    assert org.user("a@x.be").first_name == "Zo😀"
+    assert "😀" in cloudtel.dumps(org)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda t: User(username="a@orange.be", first_name=t),
+        lambda t: UserGroup(name=t),
+        lambda t: Contact(first_name=t),
+        lambda t: FunctionNumber(name=t, kind="ivr", number="+3292470680"),
+        lambda t: SipPhone(mac="08000fbbad78", family="mitel", model="6920", description=t),
+        lambda t: Organization(name=t, domain="x.be", number_ranges=()),
+    ],
+)
+def test_a_lone_surrogate_is_refused_by_every_constructor(make: Callable[[str], object]) -> None:
+    with pytest.raises(InvalidValueError, match=r"lone surrogate \(U\+D800\)"):
+        make("ab\ud800")
+
+
+# --- CSV ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("data", [b'a"b\rc\n', b'\r"', b'x;a"b\rc\n'])
+def test_a_stray_quote_and_a_bare_cr_in_a_csv_is_a_clear_error(
+    example_org: Organization, data: bytes
+) -> None:
+    with pytest.raises(FileProblemsError, match=r"contacts\.csv: line 1"):
+        import_csv(example_org, "org", data, source="contacts.csv")
+
+
+# --- one text rule for single-line fields -------------------------------------------
+
+HOSTILE = ["\n", "\r", "\x00", "\x1b[2J", "\x07", "\x85", "\x7f", "\u2028", "\x0b"]
+
+
+@pytest.mark.parametrize("bad", HOSTILE)
+def test_every_single_line_field_refuses_control_characters_and_line_breaks(bad: str) -> None:
+    text = f"Zoë{bad}x"
+    makers: list[Callable[[], object]] = [
+        lambda: User(username="a@orange.be", first_name=text),
+        lambda: User(username="a@orange.be", department=text),
+        lambda: UserGroup(name=text),
+        lambda: Contact(first_name="a", city=text),
+        lambda: FunctionNumber(name=text, kind="ivr", number="+3292470680"),
+        lambda: SipPhone(mac="08000fbbad78", family="mitel", model="6920", description=text),
+        lambda: Message(channel="email", to="a@b.be", subject=text, body="", kind="x"),
+    ]
+    for make in makers:
+        with pytest.raises(InvalidValueError, match="must be one line of text") as caught:
+            make()
+        assert f"U+{ord(bad[0]):04X}" in str(caught.value)
+
+
+@pytest.mark.parametrize("bad", ["two\nlines", "nul\x00", "esc\x1b", "bell\x07"])
+def test_an_event_name_is_one_line(bad: str) -> None:
+    with pytest.raises(ScheduleError, match="an event's name") as caught:
+        ScheduleEvent(
+            name=bad, when=Weekly(days=("mon",), start=clock(8), end=clock(9)), action=Action.OPEN
+        )
+    assert caught.value.context["field"] == "name"
+
+
+def test_a_message_body_may_span_lines_but_holds_no_control_characters() -> None:
+    assert Message(channel="sms", to="+32475123456", subject="", body="a\nb", kind="x").body
+    with pytest.raises(InvalidValueError, match="message body"):
+        Message(channel="sms", to="+32475123456", subject="", body="a\x1b]0;x\x07", kind="x")
+
+
+def test_tabs_and_format_characters_are_text() -> None:
+    user = User(username="a@orange.be", first_name="\u202eZoë\tvan 👩\u200d💻")
+    assert user.first_name.startswith("\u202e")
+
+
+def test_control_characters_in_an_org_file_are_problems_at_load() -> None:
+    text = _org_text("") + '[[users]]\nusername = "a@orange.be"\nfirst_name = "Zo\\u0085e"\n'
+    with pytest.raises(FileProblemsError, match=r"users\[0\]\.first_name: .*U\+0085"):
+        loads(text)
+
+
+# --- terminal escapes in what the command prints ------------------------------------
+
+RLO = "\u202e"
+
+
+@pytest.fixture
+def bidi_org_file(example_path: Path, tmp_path: Path) -> Path:
+    """The example organisation with a right-to-left override in every name and label."""
+    text = example_path.read_text(encoding="utf-8")
+    for field in ("first_name", "last_name", "description", "label"):
+        text = re.sub(rf'\b({field} = ")', r"\1\\u202e", text)
+    for name in ("newyear", "Francais Orange labo", "Nederlands Orange labo"):
+        text = text.replace(f'name = "{name}"', f'name = "\\u202e{name}"')
+    folder = tmp_path / "org"
+    shutil.copytree(example_path.parent, folder)
+    (folder / example_path.name).write_text(text, encoding="utf-8")
+    org = cloudtel.load(folder / example_path.name)  # the names hold the override
+    assert org.user("adel.alkoubaisy@orange.be").first_name == f"{RLO}Adel"
+    for phone in org.phones:
+        org.phones.update(phone.mac, ip_address=LOOPBACK)
+    cloudtel.save(org, folder / example_path.name)
+    return folder / example_path.name
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("users", "{file}"),
+        ("user", "{file}", "adel.alkoubaisy@orange.be"),
+        ("keys", "{file}", "08000FBBAD78"),
+        ("phones", "{file}"),
+        ("contacts", "{file}", "--user", "demo.user@orange.be"),
+        ("schedule", "status", "{file}", "--at", "2025-03-03T10:00"),
+        ("schedule", "show", "{file}", "5901", "--week", "2025-03-03"),
+    ],
+)
+def test_bidi_overrides_in_names_are_printed_escaped(
+    capsys: pytest.CaptureFixture[str], bidi_org_file: Path, argv: tuple[str, ...]
+) -> None:
+    status = main([arg.format(file=bidi_org_file) for arg in argv])
+    out, err = capsys.readouterr()
+    assert (status, err) == (0, "")
+    assert RLO not in out
+    assert "\\u202e" in out
+
+
+class _OddReasonPhone(AnsweringPhone):
+    """Answers every NOTIFY with a final response whose reason phrase holds escapes."""
+
+    def __init__(self) -> None:
+        super().__init__("200 O\x1b[2J\x07K\u202e")
+
+
+def test_a_reason_phrase_with_terminal_escapes_is_printed_escaped(
+    capsys: pytest.CaptureFixture[str], bidi_org_file: Path
+) -> None:
+    phone = _OddReasonPhone()
+    try:
+        argv = ["sync", str(bidi_org_file), "--force", "--port", str(phone.port)]
+        status = main([*argv, "--timeout", "3"])
+    finally:
+        phone.close()
+    out, err = capsys.readouterr()
+    assert status == 0, err
+    assert "08000FBBAD78: accepted (200 O\\x1b[2J\\x07K\\u202e)" in out
+    assert not set(out) & {"\x1b", "\x07", RLO}
+
+
+def test_an_argument_that_is_not_utf8_is_shown_escaped(
+    capsys: pytest.CaptureFixture[str], example_path: Path
+) -> None:
+    name = os.fsdecode(b"x\xff\x1b@orange.be")  # as Python reads a non-UTF-8 argv
+    status = main(["user", str(example_path), name])
+    _, err = capsys.readouterr()
+    assert status == 1
+    assert err.isprintable() or err.endswith("\n")
+    assert "\x1b" not in err
+    err.encode("utf-8")  # no lone surrogate left to crash the terminal's encoder
+
+
+def test_visible_escapes_only_what_acts_on_a_terminal() -> None:
+    assert visible("Zoë 👩\u200d💻 عربي\n\x1b[31m\ud800") == "Zoë 👩\u200d💻 عربي\n\\x1b[31m\\ud800"
+    assert visible("a\nb", lines=False) == "a\\x0ab"
+
+
+# --- check-sync under a flood of provisional answers ---------------------------------
+
+
+class _TryingFlood(SilentPhone):
+    """Answers a NOTIFY with ``100 Trying`` as fast as it can for ``seconds``, never finally."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        super().__init__()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                data, peer = self.sock.recvfrom(65535)
+            except TimeoutError:
+                continue
+            lines = data.decode("utf-8", "replace").split("\r\n")
+            copied = [
+                line
+                for line in lines[1:]
+                if line.split(":", 1)[0] in {"Via", "From", "To", "Call-ID", "CSeq"}
+            ]
+            answer = ("\r\n".join(["SIP/2.0 100 Trying", *copied, "", ""])).encode()
+            end = time.monotonic() + self.seconds
+            while time.monotonic() < end and not self._stop.is_set():
+                with contextlib.suppress(OSError):
+                    self.sock.sendto(answer, peer)
+            return
+
+
+def test_a_flood_of_100_trying_does_not_hold_check_sync_past_its_timeout(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a busy machine reads answers slower than a phone can send them: make it so here
+    parse = cloudtel.sip.parse_response
+
+    def slow_parse(data: bytes) -> Any:
+        time.sleep(0.0005)
+        return parse(data)
+
+    monkeypatch.setattr(cloudtel.sip, "parse_response", slow_parse)
+    flood = _TryingFlood(seconds=2.5)
+    try:
+        started = time.monotonic()
+        (result,) = check_sync([SipTarget(host=LOOPBACK, port=flood.port)], timeout=0.5)
+        elapsed = time.monotonic() - started
+    finally:
+        flood.close()
+    assert result.outcome is NotifyOutcome.TIMEOUT
+    assert elapsed < 0.5 + 0.35  # the deadline holds (the flood held it for its length)
+    assert result.provisional[:1] == (100,)
+    assert len(result.provisional) <= 16  # and the answers are not all kept
