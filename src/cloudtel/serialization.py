@@ -267,26 +267,70 @@ def dumps(org: Organization, fmt: Format = "toml") -> str:
     return _json_text(data)
 
 
-_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
-"""One line of JSON (this encoder, without ``indent``, is the C one: ``indent`` makes
-:mod:`json` fall back to its pure-Python encoder, slower than loading the file)."""
+def _json_text(data: Any) -> str:
+    """``json.dumps(data, ensure_ascii=False, indent=2)`` and a newline, byte for byte.
+
+    With ``indent``, :mod:`json` falls back to its pure-Python encoder, which made saving
+    slower than loading; this writer walks the plain data (tables, arrays, text,
+    numbers, booleans) directly and escapes text with json's C function.
+    """
+    parts: list[str] = []
+    try:
+        _write_json(data, "\n", parts)
+    except _NotPlainError:
+        return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    parts.append("\n")
+    return "".join(parts)
 
 
-def _json_text(data: Any, level: int = 0) -> str:
-    """JSON text for people and diffs: the top two levels of tables indented, and each
-    item of a list there (a user, a phone, a contact …) on one line of its own."""
-    pad = "  " * (level + 1)
-    end = "  " * level
-    if isinstance(data, dict) and data and level < 2:
-        body = ",\n".join(
-            f"{pad}{_COMPACT(key)}: {_json_text(value, level + 1)}" for key, value in data.items()
-        )
-        text = f"{{\n{body}\n{end}}}"
-    elif isinstance(data, list) and data and level < 3:
-        text = "[\n" + ",\n".join(pad + _COMPACT(item) for item in data) + f"\n{end}]"
+class _NotPlainError(Exception):
+    """A value :func:`_write_json` leaves to :func:`json.dumps`."""
+
+
+_TEXT = json.encoder.encode_basestring  # the C function when available
+_FLOAT = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _write_json(value: Any, newline: str, parts: list[str]) -> None:
+    kind = type(value)
+    if kind is str:
+        parts.append(_TEXT(value))
+    elif kind is dict:
+        if not value:
+            parts.append("{}")
+            return
+        inner = newline + "  "
+        separator = "{" + inner
+        for key, item in value.items():
+            if type(key) is not str:
+                raise _NotPlainError
+            parts.append(separator + _TEXT(key) + ": ")
+            _write_json(item, inner, parts)
+            separator = "," + inner
+        parts.append(newline + "}")
+    elif kind is list:
+        if not value:
+            parts.append("[]")
+            return
+        inner = newline + "  "
+        separator = "[" + inner
+        for item in value:
+            parts.append(separator)
+            _write_json(item, inner, parts)
+            separator = "," + inner
+        parts.append(newline + "]")
+    elif value is True:
+        parts.append("true")
+    elif value is False:
+        parts.append("false")
+    elif value is None:
+        parts.append("null")
+    elif kind is int:
+        parts.append(int.__repr__(value))
+    elif kind is float:
+        parts.append(_FLOAT(value))
     else:
-        text = _COMPACT(data)
-    return text + "\n" if level == 0 else text
+        raise _NotPlainError
 
 
 # --- from data -----------------------------------------------------------------
