@@ -71,7 +71,7 @@ from cloudtel.errors import (
 )
 from cloudtel.phone_clock import check_date_format, check_ntp_server, phone_language, time_rule
 from cloudtel.plugins import PhoneDriver, get_driver
-from cloudtel.provisioning_defaults import check_server_url
+from cloudtel.provisioning_defaults import check_pickup_code, check_server_url
 from cloudtel.users import User
 
 if TYPE_CHECKING:
@@ -112,16 +112,6 @@ SHARED = "shared"
 # ---------------------------------------------------------------------------
 # Settings and the SIP account
 # ---------------------------------------------------------------------------
-
-
-def _pickup_code(value: str) -> str:
-    if value and (not isinstance(value, str) or value.strip("0123456789*#")):
-        raise InvalidValueError(
-            f"pickup_code {value!r} must be digits, '*' and '#', e.g. '*8'",
-            field="pickup_code",
-            value=value,
-        )
-    return value
 
 
 AccountFactory = Callable[
@@ -171,7 +161,7 @@ class ProvisioningSettings:
     directories: bool = True
     account_for: AccountFactory | None = attrs.field(default=None, eq=False, hash=False)
     passwords_file: str = ""
-    pickup_code: str = attrs.field(default="", converter=_pickup_code)
+    pickup_code: str = attrs.field(default="", converter=check_pickup_code)
     ntp_server: str = attrs.field(default="", converter=check_ntp_server)
     date_format: str = attrs.field(default="", converter=check_date_format)
 
@@ -236,7 +226,8 @@ def settings_for(
     taken from the argument when given, else from the organisation's ``provisioning``
     table (:class:`~cloudtel.ProvisioningDefaults`; a relative password file is
     relative to the org file's folder), else from what the folder's manifest
-    remembers of the last run that wrote it. So a ``sync`` that repeats none of the
+    remembers of the last run that wrote it. The time server, date format and pickup
+    code are the organisation's. So a ``sync`` that repeats none of the
     options writes what the ``provision`` before it wrote.
 
     Args:
@@ -285,6 +276,9 @@ def settings_for(
         sip_passwords=read_passwords(password_file) if password_file else {},
         passwords_file=password_file or "",
         directories=directories,
+        ntp_server=defaults.ntp_server,
+        date_format=defaults.date_format,
+        pickup_code=defaults.pickup_code,
     )
 
 
