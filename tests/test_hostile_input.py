@@ -10,7 +10,9 @@ import json
 import os
 import re
 import shutil
+import threading
 import time
+import tracemalloc
 from collections.abc import Callable
 from datetime import time as clock
 from pathlib import Path
@@ -36,6 +38,7 @@ from cloudtel import (
     Weekly,
     loads,
 )
+from cloudtel._files import read_bounded
 from cloudtel.cli import main
 from cloudtel.cli.table import visible
 from cloudtel.contacts.csv_files import import_csv
@@ -336,3 +339,78 @@ def test_a_flood_of_100_trying_does_not_hold_check_sync_past_its_timeout(
     assert elapsed < 0.5 + 0.35  # the deadline holds (the flood held it for its length)
     assert result.provisional[:1] == (100,)
     assert len(result.provisional) <= 16  # and the answers are not all kept
+
+
+# --- CLI file inputs: type and size first, read bounded -----------------------------
+
+INPUTS = {
+    "validate": ("validate", "{input}.toml"),
+    "contacts import": ("contacts", "import", "{org}", "{input}.csv", "--scope", "org"),
+    "prompts import": ("prompts", "import", "{org}", "welcome", "{input}.wav"),
+    "photo set": ("photo", "set", "{org}", "demo.user@orange.be", "{input}.jpg"),
+    "schedule import-ical": ("schedule", "import-ical", "{org}", "5502", "{input}.ics"),
+}
+
+
+def _run_bounded(argv: list[str], seconds: float = 10) -> int:
+    """Run the command in a thread; fail instead of hanging when it does not return."""
+    outcome: list[int] = []
+    worker = threading.Thread(target=lambda: outcome.append(main(argv)), daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert outcome, f"cloudtel {' '.join(argv)} did not return in {seconds} s"
+    return outcome[0]
+
+
+@pytest.fixture
+def org_copy(example_path: Path, tmp_path: Path) -> Path:
+    folder = tmp_path / "org"
+    shutil.copytree(example_path.parent, folder)
+    return folder / example_path.name
+
+
+@pytest.mark.parametrize("command", INPUTS)
+@pytest.mark.parametrize("kind", ["sparse 2 GiB file", "named pipe", "folder"])
+def test_an_input_that_is_huge_a_pipe_or_a_folder_is_refused_before_reading(
+    capsys: pytest.CaptureFixture[str], org_copy: Path, tmp_path: Path, command: str, kind: str
+) -> None:
+    suffix = next(w for w in INPUTS[command] if w.startswith("{input}")).split(".")[1]
+    target = tmp_path / f"input.{suffix}"
+    if kind == "sparse 2 GiB file":
+        with target.open("wb") as stream:
+            stream.truncate(2 << 30)  # takes no disk; reading it whole took 2.1 GiB
+    elif kind == "named pipe":
+        os.mkfifo(target)  # nobody writes: reading it waited for ever
+    else:
+        target.mkdir()
+    before = org_copy.read_bytes()
+    tracemalloc.start()
+    try:
+        argv = [w.format(org=org_copy, input=tmp_path / "input") for w in INPUTS[command]]
+        status = _run_bounded(argv)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    _, err = capsys.readouterr()
+    assert status == 1
+    expected = {"sparse 2 GiB file": "is 2.0 GiB; a", "named pipe": "is a named pipe, not a"}
+    assert f"cloudtel: {target}: {expected.get(kind, 'is a folder, not a')}" in err
+    assert peak < 32 << 20
+    assert org_copy.read_bytes() == before
+
+
+def test_a_device_is_refused_before_reading(capsys: pytest.CaptureFixture[str]) -> None:
+    status = _run_bounded(["validate", os.devnull])
+    assert status == 1
+    assert "unknown file type" in capsys.readouterr().err
+    with pytest.raises(FileProblemsError, match="is a character device, not a regular CSV file"):
+        read_bounded("/dev/zero", what="CSV file")
+
+
+def test_a_regular_input_within_the_limit_is_read_whole(tmp_path: Path) -> None:
+    target = tmp_path / "a.csv"
+    target.write_bytes(b"x" * 1000)
+    assert read_bounded(target, limit=1000) == b"x" * 1000
+    with pytest.raises(FileProblemsError, match="is 1001 bytes; a file may be at most 1000 bytes"):
+        target.write_bytes(b"x" * 1001)
+        read_bounded(target, limit=1000)

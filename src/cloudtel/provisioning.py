@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from cloudtel import _html, sip
-from cloudtel._files import atomic_write
+from cloudtel._files import atomic_write, read_bounded
 from cloudtel.devices import (
     Directory,
     DirectoryLink,
@@ -175,10 +175,14 @@ def read_passwords(path: str | os.PathLike[str]) -> dict[str, str]:
     """
     source = Path(path)
     try:
-        raw = source.read_bytes()
+        raw = read_bounded(source, what="password file")  # not a device, pipe or huge file
         data = json.loads(raw) if source.suffix == ".json" else tomllib.loads(raw.decode())
     except (OSError, ValueError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else "not valid TOML or JSON"
+        reason = "not valid TOML or JSON"
+        if isinstance(exc, FileProblemsError):
+            reason = exc.problems[0].message.removeprefix("cannot read: ")
+        elif isinstance(exc, OSError):
+            reason = str(exc.strerror)
         raise InvalidValueError(
             f"{source}: cannot read the SIP passwords ({reason}); write one line per user: "
             '"user@domain" = "password" (TOML) or a JSON object',

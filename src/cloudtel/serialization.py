@@ -43,7 +43,7 @@ import cattrs
 import tomli_w
 from cattrs.cols import is_any_set, is_sequence
 
-from cloudtel._files import atomic_write
+from cloudtel._files import atomic_write, read_bounded
 from cloudtel.devices import KeyLayout, MacAddress, layout_from_primitive, layout_to_primitive
 from cloudtel.errors import CloudtelError, ConflictError, FileProblemsError, Problem
 from cloudtel.numbers import DEFAULT_COUNTRY, NumberRange, PhoneNumber
@@ -69,6 +69,9 @@ SCHEMA_VERSION = 1
 
 Format = Literal["toml", "json"]
 """A wire format of org files."""
+
+_MAX_ORG_FILE_BYTES = 1024 * 1024 * 1024
+"""The largest org file :func:`load` reads: 1 GiB; a bigger one (or a device) is refused."""
 
 _T = TypeVar("_T")
 _O = TypeVar("_O", bound=Organization)
@@ -617,10 +620,7 @@ def load(path: str | Path, *, organization: type[Organization] = Organization) -
     """
     file = Path(path)
     fmt = _format_of(file)
-    try:
-        raw = file.read_bytes()
-    except OSError as exc:
-        raise FileProblemsError(str(file), [Problem("", f"cannot read: {exc.strerror}")]) from exc
+    raw = read_bounded(file, limit=_MAX_ORG_FILE_BYTES, what="org file")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
