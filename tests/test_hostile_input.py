@@ -411,6 +411,6 @@ def test_a_regular_input_within_the_limit_is_read_whole(tmp_path: Path) -> None:
     target = tmp_path / "a.csv"
     target.write_bytes(b"x" * 1000)
     assert read_bounded(target, limit=1000) == b"x" * 1000
+    target.write_bytes(b"x" * 1001)
     with pytest.raises(FileProblemsError, match="is 1001 bytes; a file may be at most 1000 bytes"):
-        target.write_bytes(b"x" * 1001)
         read_bounded(target, limit=1000)
