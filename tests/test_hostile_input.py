@@ -18,7 +18,11 @@ from datetime import time as clock
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tests.audio_files import sine_ints, wav_bytes
 from tests.sip_agents import LOOPBACK, AnsweringPhone, SilentPhone
 
 import cloudtel
@@ -39,6 +43,7 @@ from cloudtel import (
     loads,
 )
 from cloudtel._files import read_bounded
+from cloudtel.audio import convert_to_alaw, import_audio, read_audio, write_alaw_wav
 from cloudtel.cli import main
 from cloudtel.cli.table import visible
 from cloudtel.contacts.csv_files import import_csv
@@ -414,3 +419,46 @@ def test_a_regular_input_within_the_limit_is_read_whole(tmp_path: Path) -> None:
     target.write_bytes(b"x" * 1001)
     with pytest.raises(FileProblemsError, match="is 1001 bytes; a file may be at most 1000 bytes"):
         read_bounded(target, limit=1000)
+
+
+# --- audio import memory --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rate", "bits", "channels"),
+    [(48000, 24, 2), (44100, 16, 1), (8000, 8, 1), (192000, 8, 1), (22050, 8, 2)],
+)
+def test_importing_a_big_audio_file_takes_at_most_four_times_its_size(
+    rate: int, bits: int, channels: int
+) -> None:
+    # 8 MiB stands for the 64 MiB limit: the pipeline's memory grows with the file
+    # (a 64 MiB 48 kHz 24-bit stereo WAV peaked at 1.3 GiB, 20 times its size)
+    frames = (8 << 20) // (channels * bits // 8)
+    data = wav_bytes(sine_ints(frames, channels, bits), rate=rate, bits=bits)
+    import_audio(wav_bytes(sine_ints(100, channels, bits), rate=rate, bits=bits))  # filter tables
+    tracemalloc.start()
+    try:
+        stored = import_audio(data)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak <= 4 * len(data)
+    assert stored == write_alaw_wav(convert_to_alaw(read_audio(data)))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    rate=st.sampled_from([8000, 11025, 16000, 22050, 32000, 44100, 48000, 96000, 192000]),
+    bits=st.sampled_from([8, 16, 24, 32]),
+    channels=st.integers(1, 3),
+    frames=st.integers(1, 40000),
+    seed=st.integers(0, 2**16),
+)
+def test_importing_a_stretch_at_a_time_gives_the_same_file(
+    rate: int, bits: int, channels: int, frames: int, seed: int
+) -> None:
+    values = np.random.default_rng(seed).integers(
+        -(2 ** (bits - 1)), 2 ** (bits - 1), size=(frames, channels)
+    )
+    data = wav_bytes(values, rate=rate, bits=bits)
+    assert import_audio(data) == write_alaw_wav(convert_to_alaw(read_audio(data)))
