@@ -48,6 +48,7 @@ from cloudtel.cli import main
 from cloudtel.cli.table import visible
 from cloudtel.contacts.csv_files import import_csv
 from cloudtel.messaging.message import Message
+from cloudtel.provisioning import MANIFEST, FileChange, ProvisioningSettings, provision
 from cloudtel.sip import NotifyOutcome, SipTarget, check_sync
 
 HEADER = (
@@ -462,3 +463,72 @@ def test_importing_a_stretch_at_a_time_gives_the_same_file(
     )
     data = wav_bytes(values, rate=rate, bits=bits)
     assert import_audio(data) == write_alaw_wav(convert_to_alaw(read_audio(data)))
+
+
+# --- files stay inside their folder ----------------------------------------------------
+
+
+def _tone() -> bytes:
+    return wav_bytes(sine_ints(4000, 1, 16), rate=8000, bits=16)
+
+
+def test_a_prompts_folder_that_is_a_link_outside_is_refused_on_save_and_load(
+    org_copy: Path, tmp_path: Path
+) -> None:
+    org = cloudtel.load(org_copy)
+    outside = tmp_path / "outside"
+    shutil.copytree(org_copy.parent / "prompts", outside)
+    shutil.rmtree(org_copy.parent / "prompts")
+    (org_copy.parent / "prompts").symlink_to(outside, target_is_directory=True)
+    before = sorted(p.name for p in outside.iterdir())
+    org.prompts.add("Evil", _tone())
+    with pytest.raises(FileProblemsError, match="leads outside the organisation's folder"):
+        cloudtel.save(org, org_copy)
+    assert sorted(p.name for p in outside.iterdir()) == before  # nothing written there
+    with pytest.raises(FileProblemsError) as caught:
+        cloudtel.load(org_copy)
+    assert all("leads outside" in p.message for p in caught.value.problems)
+
+
+def test_remove_stale_never_leaves_the_folder_and_passes_over_odd_entries(
+    example_org: Organization, tmp_path: Path
+) -> None:
+    folder = tmp_path / "prov"
+    settings = ProvisioningSettings(server_url="http://127.0.0.1:8080/prov")
+    provision(example_org, folder, settings)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    (folder / "sub").mkdir()
+    (folder / "link").symlink_to(tmp_path, target_is_directory=True)
+    (folder / "to-victim.cfg").symlink_to(victim)
+    manifest = json.loads((folder / MANIFEST).read_text())
+    odd = [
+        str(victim),  # absolute
+        "../victim.txt",
+        "sub/../../victim.txt",
+        "link/victim.txt",  # through a link to a folder outside
+        "sub",  # a folder
+        "",
+        ".",
+        "nul\x00.cfg",
+        "to-victim.cfg",  # a link itself: removed, never what it names
+    ]
+    for entry in odd:
+        manifest["files"][entry] = {"phone": "08000FBBAD78"}
+    manifest["files"]["42"] = 42  # not even an entry
+    (folder / MANIFEST).write_text(json.dumps(manifest))
+    report = provision(example_org, folder, settings, remove_stale=True)
+    assert [(f.path, f.change) for f in report.stale] == [("to-victim.cfg", FileChange.REMOVED)]
+    assert victim.read_text() == "keep me"
+    assert not (folder / "to-victim.cfg").is_symlink()
+    assert (folder / "sub").is_dir()
+    assert provision(example_org, folder, settings, remove_stale=True).stale == ()
+
+
+@pytest.mark.parametrize("version", ["[1]", "{}", "null"])
+def test_a_manifest_with_an_odd_version_is_a_clear_error(
+    example_org: Organization, tmp_path: Path, version: str
+) -> None:
+    (tmp_path / MANIFEST).write_text(f'{{"version": {version}, "files": {{}}}}')
+    with pytest.raises(InvalidValueError, match="not a version 1 or"):
+        provision(example_org, tmp_path, ProvisioningSettings())

@@ -591,11 +591,31 @@ def _format_of(path: Path) -> Format:
 
 def _safe_relative(name: str) -> PurePosixPath:
     rel = PurePosixPath(name)
-    if rel.is_absolute() or ".." in rel.parts or not rel.parts:
+    if rel.is_absolute() or ".." in rel.parts or not rel.parts or "\x00" in name:
         raise FileProblemsError(
             name, [Problem("", f"file path {name!r} must stay inside the organisation's folder")]
         )
     return rel
+
+
+def _inside(folder: Path, name: str) -> Path:
+    """The file ``name`` of the organisation's folder; refused when it, or a folder on the
+    way (``prompts`` as a symbolic link), leads outside the folder."""
+    target = folder / _safe_relative(name)
+    home = folder.resolve()
+    if not target.resolve().is_relative_to(home):
+        raise FileProblemsError(
+            str(target),
+            [
+                Problem(
+                    "",
+                    f"file path {name!r} leads outside the organisation's folder {home} "
+                    "(through a symbolic link); refusing to read or write it there",
+                )
+            ],
+            path=str(target),
+        )
+    return target
 
 
 @overload
@@ -629,12 +649,15 @@ def load(path: str | Path, *, organization: type[Organization] = Organization) -
     problems: list[Problem] = []
     for name, item in zip(org.part_names(), org.parts(), strict=True):
         for rel, blob in item.blobs().items():
-            target = file.parent / _safe_relative(rel)
             try:
-                digest = hashlib.sha256(target.read_bytes()).hexdigest()
-            except OSError:
-                problems.append(Problem(name, f"file {rel!r} is missing from {file.parent}"))
+                content = read_bounded(_inside(file.parent, rel), limit=_MAX_ORG_FILE_BYTES)
+            except FileProblemsError as exc:
+                found = exc.problems[0].message
+                if found.startswith("cannot read"):
+                    found = f"file {rel!r} is missing from {file.parent}"
+                problems.append(Problem(name, found))
                 continue
+            digest = hashlib.sha256(content).hexdigest()
             if digest != blob.sha256:
                 problems.append(
                     Problem(name, f"file {rel!r} was altered since it was saved (checksum differs)")
@@ -651,8 +674,8 @@ def _source_blob(org: Organization, rel: str, sha256: str) -> bytes | None:
     if folder is None:
         return None
     try:
-        content = (folder / _safe_relative(rel)).read_bytes()
-    except OSError:
+        content = read_bounded(_inside(folder, rel), limit=_MAX_ORG_FILE_BYTES)
+    except FileProblemsError:
         return None
     return content if hashlib.sha256(content).hexdigest() == sha256 else None
 
@@ -681,7 +704,7 @@ def save(org: Organization, path: str | Path, *, overwrite: bool = False) -> Non
     file.parent.mkdir(parents=True, exist_ok=True)
     for item in org.parts():
         for rel, blob in item.blobs().items():
-            target = file.parent / _safe_relative(rel)
+            target = _inside(file.parent, rel)
             content = blob.data
             if content is None:  # on disk already: copy it when saving to another folder
                 if target.exists():
