@@ -10,6 +10,7 @@ import json
 import os
 import re
 import shutil
+import sys
 import threading
 import time
 import tracemalloc
@@ -26,16 +27,21 @@ from tests.audio_files import sine_ints, wav_bytes
 from tests.sip_agents import LOOPBACK, AnsweringPhone, SilentPhone
 
 import cloudtel
+import cloudtel.accounts.store
 import cloudtel.sip
 from cloudtel import (
+    AccessDeniedError,
+    Accounts,
     Action,
     Contact,
+    CredentialPolicy,
     FileProblemsError,
     FunctionNumber,
     InvalidValueError,
     Organization,
     ScheduleError,
     ScheduleEvent,
+    ScryptParams,
     SipPhone,
     User,
     UserGroup,
@@ -532,3 +538,82 @@ def test_a_manifest_with_an_odd_version_is_a_clear_error(
     (tmp_path / MANIFEST).write_text(f'{{"version": {version}, "files": {{}}}}')
     with pytest.raises(InvalidValueError, match="not a version 1 or"):
         provision(example_org, tmp_path, ProvisioningSettings())
+
+
+# --- accounts: no existence leak, no hash that takes seconds ----------------------------
+
+FAST = CredentialPolicy(scrypt=ScryptParams(n=2, r=1))
+DEMO = "demo.user@orange.be"
+
+
+def _fail(accounts: Accounts, identifier: str) -> str:
+    with pytest.raises(AccessDeniedError) as caught:
+        accounts.login(identifier, "wrong-wrong-wrong")
+    return type(caught.value).__name__
+
+
+def test_a_spray_of_unknown_names_lifts_no_lock_and_tells_no_name_apart(
+    example_org: Organization, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cloudtel.accounts.store, "_MAX_TRACKED", 100)  # 10 000 in real life
+    accounts = example_org.accounts
+    accounts.policy = FAST
+    accounts.set_password(DEMO, "blue-kettle-harbour")
+    for name in (DEMO, "nobody@orange.be"):
+        for _ in range(FAST.max_failures):
+            _fail(accounts, name)
+    for sprayed in range(101):  # one more than are kept
+        _fail(accounts, f"spray.{sprayed}@orange.be")
+    # before, the unknown name's lock was forgotten and the real account's kept
+    assert [_fail(accounts, name) for name in (DEMO, "nobody@orange.be")] == [
+        "AccountLockedError",
+        "AccountLockedError",
+    ]
+    assert len(accounts.failures) <= 100
+
+
+def _calls(work: Callable[[], object]) -> int:
+    count = 0
+
+    def profile(_frame: Any, event: str, _arg: Any) -> None:
+        nonlocal count
+        count += event in ("call", "c_call")
+
+    sys.setprofile(profile)
+    try:
+        work()
+    finally:
+        sys.setprofile(None)
+    return count
+
+
+def test_a_reset_request_does_the_same_work_for_a_real_account_and_an_unknown_one(
+    example_org: Organization,
+) -> None:
+    accounts = example_org.accounts
+    real = _calls(lambda: accounts.request_password_reset(DEMO))  # sends a token
+    assert len(accounts.take_outgoing()) == 1
+    unknown = _calls(lambda: accounts.request_password_reset("nobody@orange.be"))
+    again = _calls(lambda: accounts.request_password_reset(DEMO))  # throttled
+    assert accounts.take_outgoing() == ()
+    # counted in function calls, not microseconds: 9.9 µs against 2.9 µs before
+    assert abs(real - unknown) <= unknown // 10
+    assert abs(again - unknown) <= unknown // 10
+
+
+def test_scrypt_parameters_that_make_a_login_take_seconds_are_refused_on_load(
+    example_org: Organization,
+) -> None:
+    accounts = example_org.accounts
+    accounts.policy = FAST
+    accounts.set_password(DEMO, "blue-kettle-harbour")
+    text = cloudtel.dumps(example_org)
+    stored = next(c.password_hash for c in accounts.credentials if c.username == DEMO)
+    assert stored is not None
+    costly = stored.replace("n=2,r=1,p=1", "n=65536,r=32,p=16")  # took 12.6 s per login
+    with pytest.raises(FileProblemsError, match=r"n · r · p ≤ 1048576") as caught:
+        loads(text.replace(stored, costly))
+    assert "accounts" in caught.value.problems[0].path
+    with pytest.raises(InvalidValueError, match="times the work of the defaults"):
+        ScryptParams(n=2**16, r=32, p=16)
+    assert ScryptParams(n=2**15, r=8, p=4)  # four times the defaults: allowed
