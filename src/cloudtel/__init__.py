@@ -17,6 +17,7 @@ import importlib
 from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
+    from cloudtel._journal import JournalEntry, read_journal
     from cloudtel._keyed import Keyed
     from cloudtel.accounts import (
         Accounts,
@@ -53,6 +54,7 @@ if TYPE_CHECKING:
         wav_to_raw,
         write_alaw_wav,
     )
+    from cloudtel.changes import ChangeSet, ObjectChange, Risk
     from cloudtel.contacts import (
         Contact,
         ContactKind,
@@ -192,7 +194,7 @@ if TYPE_CHECKING:
     from cloudtel.schedules.ical import from_ical as schedule_from_ical
     from cloudtel.schedules.ical import to_ical as schedule_to_ical
     from cloudtel.schedules.view import Stretch, WeekView, week_view
-    from cloudtel.serialization import dumps, load, loads, save
+    from cloudtel.serialization import dumps, load, loads, merge, save
     from cloudtel.services import RecordingRequest
     from cloudtel.sip import NotifyOutcome, NotifyResult, SipTarget, check_sync
     from cloudtel.users import (
@@ -207,6 +209,7 @@ if TYPE_CHECKING:
     )
 
 _SOURCES: Final[dict[str, tuple[str, ...]]] = {
+    "cloudtel._journal": ("JournalEntry", "read_journal"),
     "cloudtel._keyed": ("Keyed",),
     "cloudtel.accounts": (
         "Accounts",
@@ -280,6 +283,7 @@ _SOURCES: Final[dict[str, tuple[str, ...]]] = {
         "SipAccount",
         "SipPhone",
     ),
+    "cloudtel.changes": ("ChangeSet", "ObjectChange", "Risk"),
     "cloudtel.directory": ("phone_directory",),
     "cloudtel.errors": (
         "AccessDeniedError",
@@ -381,7 +385,7 @@ _SOURCES: Final[dict[str, tuple[str, ...]]] = {
     ),
     "cloudtel.schedules.ical": ("schedule_from_ical=from_ical", "schedule_to_ical=to_ical"),
     "cloudtel.schedules.view": ("Stretch", "WeekView", "week_view"),
-    "cloudtel.serialization": ("dumps", "load", "loads", "save"),
+    "cloudtel.serialization": ("dumps", "load", "loads", "merge", "save"),
     "cloudtel.services": ("RecordingRequest",),
     "cloudtel.sip": ("NotifyOutcome", "NotifyResult", "SipTarget", "check_sync"),
     "cloudtel.users": (
@@ -412,6 +416,7 @@ __all__ = [
     "AudioFormatError",
     "Blob",
     "Change",
+    "ChangeSet",
     "Channel",
     "CloudtelError",
     "CompiledSchedule",
@@ -454,6 +459,7 @@ __all__ = [
     "InvalidPhoneNumberError",
     "InvalidValueError",
     "IssuedSecret",
+    "JournalEntry",
     "JpegInfo",
     "KeyLayout",
     "KeyLayoutError",
@@ -471,6 +477,7 @@ __all__ = [
     "NotifyResult",
     "NumberNotAvailableError",
     "NumberRange",
+    "ObjectChange",
     "Once",
     "Organization",
     "OutboxTransport",
@@ -505,6 +512,7 @@ __all__ = [
     "RenderedFile",
     "ResetToken",
     "ResolvedSetting",
+    "Risk",
     "Schedule",
     "ScheduleError",
     "ScheduleEvent",
@@ -559,6 +567,7 @@ __all__ = [
     "inspect_jpeg",
     "load",
     "loads",
+    "merge",
     "part",
     "phone_directory",
     "provision",
@@ -566,6 +575,7 @@ __all__ = [
     "read_aiff",
     "read_alaw_wav",
     "read_audio",
+    "read_journal",
     "read_wav",
     "render_organization",
     "require_admin_view",
