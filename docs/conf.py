@@ -91,8 +91,13 @@ API_PAGES = (
     (
         "provisioning",
         "Provisioning and check-sync",
-        "provisioning folders and SIP NOTIFY",
-        ("cloudtel.provisioning", "cloudtel.provisioning_defaults", "cloudtel.sip"),
+        "provisioning folders, the phones' clock and SIP NOTIFY",
+        (
+            "cloudtel.provisioning",
+            "cloudtel.provisioning_defaults",
+            "cloudtel.phone_clock",
+            "cloudtel.sip",
+        ),
     ),
     (
         "messaging",

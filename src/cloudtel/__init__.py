@@ -147,6 +147,7 @@ if TYPE_CHECKING:
     )
     from cloudtel.numbers import NumberRange, PhoneNumber
     from cloudtel.org import Blob, Organization, Part, Reference, UserPage, part
+    from cloudtel.phone_clock import DstChange, TimeRule, time_rule
     from cloudtel.phones import Phones
     from cloudtel.prompts import PromptAudio, PromptLibrary, VoicePrompt
     from cloudtel.provisioning import (
@@ -158,7 +159,9 @@ if TYPE_CHECKING:
         ProvisioningSettings,
         SyncReport,
         provision,
+        render_common_files,
         render_organization,
+        sip_user_name,
         sync_phones,
     )
     from cloudtel.provisioning_defaults import (
@@ -339,6 +342,7 @@ _SOURCES: Final[dict[str, tuple[str, ...]]] = {
     ),
     "cloudtel.numbers": ("NumberRange", "PhoneNumber"),
     "cloudtel.org": ("Blob", "Organization", "Part", "Reference", "UserPage", "part"),
+    "cloudtel.phone_clock": ("DstChange", "TimeRule", "time_rule"),
     "cloudtel.phones": ("Phones",),
     "cloudtel.prompts": ("PromptAudio", "PromptLibrary", "VoicePrompt"),
     "cloudtel.provisioning": (
@@ -350,7 +354,9 @@ _SOURCES: Final[dict[str, tuple[str, ...]]] = {
         "ProvisioningSettings",
         "SyncReport",
         "provision",
+        "render_common_files",
         "render_organization",
+        "sip_user_name",
         "sync_phones",
     ),
     "cloudtel.provisioning_defaults": (
@@ -436,6 +442,7 @@ __all__ = [
     "DirectoryLink",
     "DirectoryNumber",
     "DriverNotFoundError",
+    "DstChange",
     "DuplicateError",
     "Easter",
     "EffectiveContact",
@@ -530,6 +537,7 @@ __all__ = [
     "StatusList",
     "Stretch",
     "SyncReport",
+    "TimeRule",
     "Transport",
     "TransportSpec",
     "Transports",
@@ -577,6 +585,7 @@ __all__ = [
     "read_audio",
     "read_journal",
     "read_wav",
+    "render_common_files",
     "render_organization",
     "require_admin_view",
     "require_self_or_admin_view",
@@ -585,8 +594,10 @@ __all__ = [
     "schedule_to_ical",
     "send_pending",
     "send_welcome",
+    "sip_user_name",
     "states_at_instant",
     "sync_phones",
+    "time_rule",
     "transport_specs",
     "validate_password",
     "validate_pin",

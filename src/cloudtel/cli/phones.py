@@ -110,6 +110,8 @@ def _show_report(report: ProvisioningReport, *, verbose: bool = True) -> None:
     _print(f"{report.folder}: {report.summary()}")
     for warning in report.warnings:
         _print(f"warning: {warning}")
+    for error in report.errors:
+        _print(f"error: {error} (its files were left as they were)")
     if report.count(FileChange.STALE):
         _print("stale files belong to phones no longer in the organisation; --remove-stale deletes")
 
@@ -124,7 +126,7 @@ def _provision(args: argparse.Namespace) -> int:
         allow_disable=args.allow_disable,
     )
     _show_report(report)
-    return 0
+    return 1 if report.failed else 0
 
 
 def _sync(args: argparse.Namespace) -> int:
@@ -160,7 +162,7 @@ def _sync(args: argparse.Namespace) -> int:
     told = len(result.results)
     accepted = sum(r.ok for r in result.results)
     _print(f"{what}: {accepted} of {told} phones accepted, {len(result.skipped)} skipped")
-    return 0 if result.ok else 1
+    return 0 if result.ok and not (report and report.failed) else 1
 
 
 def _folder_arguments(cmd: Any, *, out_required: bool) -> None:
