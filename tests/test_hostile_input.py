@@ -617,3 +617,16 @@ def test_scrypt_parameters_that_make_a_login_take_seconds_are_refused_on_load(
     with pytest.raises(InvalidValueError, match="times the work of the defaults"):
         ScryptParams(n=2**16, r=32, p=16)
     assert ScryptParams(n=2**15, r=8, p=4)  # four times the defaults: allowed
+
+
+def test_a_calendar_that_breaks_the_icalendar_parser_is_a_schedule_error() -> None:
+    from cloudtel.schedules.ical import from_ical
+
+    text = (  # found by fuzzing: icalendar raised AttributeError on a repeated TZID
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//y//EN\r\n"
+        "BEGIN:VTIMEZONE\r\nTZID:A\r\nTZID:B\r\nBEGIN:STANDARD\r\nDTSTART:19700101T000000\r\n"
+        "TZOFFSETFROM:+0100\r\nTZOFFSETTO:+0100\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n"
+        "END:VCALENDAR\r\n"
+    )
+    with pytest.raises(ScheduleError, match="not an iCalendar text"):
+        from_ical(text, "Europe/Brussels")

@@ -67,6 +67,7 @@ from cloudtel.directory import SharedDirectories
 from cloudtel.errors import (
     AccountDisableError,
     CloudtelError,
+    FileProblemsError,
     InvalidValueError,
 )
 from cloudtel.phone_clock import check_date_format, check_ntp_server, phone_language, time_rule

@@ -349,8 +349,10 @@ def from_ical(
     ical = _icalendar()
     try:
         calendar = ical.Calendar.from_ical(text)
-    except ValueError as exc:
-        raise ScheduleError(f"not an iCalendar text: {exc}", field="ical") from exc
+    except Exception as exc:  # the parser raises anything on broken input (found by fuzzing)
+        raise ScheduleError(
+            f"not an iCalendar text: {type(exc).__name__}: {exc}", field="ical"
+        ) from exc
     if calendar.name != "VCALENDAR":
         raise ScheduleError(
             f"expected a VCALENDAR, found {calendar.name}", field="ical", value=calendar.name
