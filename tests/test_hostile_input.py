@@ -630,3 +630,15 @@ def test_a_calendar_that_breaks_the_icalendar_parser_is_a_schedule_error() -> No
     )
     with pytest.raises(ScheduleError, match="not an iCalendar text"):
         from_ical(text, "Europe/Brussels")
+
+
+def test_a_calendar_with_a_property_icalendar_cannot_read_is_a_schedule_error() -> None:
+    from cloudtel.schedules.ical import from_ical
+
+    text = (  # found by fuzzing: reading DTSTART raised BrokenCalendarProperty
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//y//EN\r\n"
+        "BEGIN:VEVENT\r\nSUMMARY:x\r\nDTSTART:20000103      \r\nDTEND:20000104T000000\r\n"
+        "UID:1@x\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    with pytest.raises(ScheduleError, match="cannot be read"):
+        from_ical(text, "Europe/Brussels")
