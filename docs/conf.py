@@ -65,8 +65,8 @@ API_PAGES = (
     (
         "contacts",
         "Contacts",
-        "contact lists, their resolution, CSV and vCard",
-        ("cloudtel.contacts",),
+        "contact lists, their resolution, CSV (read like every import) and vCard",
+        ("cloudtel.contacts", "cloudtel._csv"),
     ),
     ("audio", "Audio", "WAV/AIFF readers, the resampler and G.711", ("cloudtel.audio",)),
     ("prompts", "Voice prompts", "voice prompts and their languages", ("cloudtel.prompts",)),

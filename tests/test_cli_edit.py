@@ -287,6 +287,9 @@ def test_user_set_no_line_frees_the_primary_line(
     org = load(org_file)
     assert org.user(DEMO).primary_line is None
     assert org.holder_of("+3227811603") is None
+    # the alias was attached to the line ("Add an alias to this number"): freed with it
+    assert org.user(DEMO).aliases == ()
+    assert org.holder_of("+3227811653") is None
 
 
 def test_an_unknown_setting_names_the_settings_there_are(

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         JpegInfo,
         Photo,
         Principal,
+        RememberedLogin,
         ResetToken,
         ScryptParams,
         SecretKind,
@@ -203,6 +204,7 @@ if TYPE_CHECKING:
     from cloudtel.sip import NotifyOutcome, NotifyResult, SipTarget, check_sync
     from cloudtel.users import (
         GroupList,
+        GroupRole,
         MobilePhone,
         ResolvedSetting,
         Settings,
@@ -225,6 +227,7 @@ _SOURCES: Final[dict[str, tuple[str, ...]]] = {
         "JpegInfo",
         "Photo",
         "Principal",
+        "RememberedLogin",
         "ResetToken",
         "ScryptParams",
         "SecretKind",
@@ -398,6 +401,7 @@ _SOURCES: Final[dict[str, tuple[str, ...]]] = {
     "cloudtel.sip": ("NotifyOutcome", "NotifyResult", "SipTarget", "check_sync"),
     "cloudtel.users": (
         "GroupList",
+        "GroupRole",
         "MobilePhone",
         "ResolvedSetting",
         "Settings",
@@ -462,6 +466,7 @@ __all__ = [
     "FunctionStatus",
     "GroupList",
     "GroupProvisioning",
+    "GroupRole",
     "HiddenContact",
     "HttpSmsTransport",
     "ImportReport",
@@ -518,6 +523,7 @@ __all__ = [
     "Reference",
     "ReferencedError",
     "RejectedRow",
+    "RememberedLogin",
     "RenderedFile",
     "ResetToken",
     "ResolvedSetting",
