@@ -91,8 +91,13 @@ API_PAGES = (
     (
         "provisioning",
         "Provisioning and check-sync",
-        "provisioning folders and SIP NOTIFY",
-        ("cloudtel.provisioning", "cloudtel.provisioning_defaults", "cloudtel.sip"),
+        "provisioning folders, the provisioning server and SIP NOTIFY",
+        (
+            "cloudtel.provisioning",
+            "cloudtel.provisioning_defaults",
+            "cloudtel.server",
+            "cloudtel.sip",
+        ),
     ),
     (
         "messaging",

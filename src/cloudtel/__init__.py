@@ -193,6 +193,13 @@ if TYPE_CHECKING:
     from cloudtel.schedules.ical import to_ical as schedule_to_ical
     from cloudtel.schedules.view import Stretch, WeekView, week_view
     from cloudtel.serialization import dumps, load, loads, save
+    from cloudtel.server import (
+        FetchRecord,
+        ProvisioningServer,
+        issue_credentials,
+        last_addresses,
+        read_fetches,
+    )
     from cloudtel.services import RecordingRequest
     from cloudtel.sip import NotifyOutcome, NotifyResult, SipTarget, check_sync
     from cloudtel.users import (
@@ -354,6 +361,13 @@ _SOURCES: Final[dict[str, tuple[str, ...]]] = {
         "PhoneProvisioning",
         "ProvisioningDefaults",
     ),
+    "cloudtel.server": (
+        "FetchRecord",
+        "ProvisioningServer",
+        "issue_credentials",
+        "last_addresses",
+        "read_fetches",
+    ),
     "cloudtel.schedules": (
         "Action",
         "Change",
@@ -438,6 +452,7 @@ __all__ = [
     "EmptyKey",
     "ExtensionKey",
     "FailureRecord",
+    "FetchRecord",
     "FileChange",
     "FileProblemsError",
     "FileReport",
@@ -495,6 +510,7 @@ __all__ = [
     "PromptLibrary",
     "ProvisioningDefaults",
     "ProvisioningReport",
+    "ProvisioningServer",
     "ProvisioningSettings",
     "Receipt",
     "RecordingRequest",
@@ -557,6 +573,8 @@ __all__ = [
     "import_audio",
     "import_csv",
     "inspect_jpeg",
+    "issue_credentials",
+    "last_addresses",
     "load",
     "loads",
     "part",
@@ -566,6 +584,7 @@ __all__ = [
     "read_aiff",
     "read_alaw_wav",
     "read_audio",
+    "read_fetches",
     "read_wav",
     "render_organization",
     "require_admin_view",
