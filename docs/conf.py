@@ -112,6 +112,12 @@ API_PAGES = (
         ("cloudtel.serialization",),
     ),
     (
+        "changes",
+        "Concurrent editing and change sets",
+        "merging concurrent edits, change sets with risk classes, the journal of saves",
+        ("cloudtel.changes", "cloudtel._journal", "cloudtel._merging"),
+    ),
+    (
         "plugins",
         "Plugins",
         "what the organisation asks of plugins",

@@ -18,7 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from tests.jpeg_files import jpeg
 
-from cloudtel import load
+from cloudtel import load, save
 from cloudtel.cli import main
 from cloudtel.contacts import ContactKind, Scope
 from cloudtel.schedules import Action, Easter, Once, Weekly
@@ -1157,3 +1157,65 @@ def test_an_easter_event_and_its_bounds(capsys: pytest.CaptureFixture[str], org_
     event = load(org_file).functions.find("5901").schedule.event("goodfriday")
     assert isinstance(event.when, Easter)
     assert (event.when.offset, event.when.recurrence.count) == (-2, 3)
+
+
+@given(
+    last=st.integers(min_value=0, max_value=255),
+    key=st.integers(min_value=1, max_value=19),
+    seated=st.booleans(),
+)
+def test_phone_add_key_set_then_clear_and_remove_leaves_the_file_as_it_was(
+    last: int, key: int, seated: bool
+) -> None:
+    mac = f"00:15:65:00:00:{last:02x}"
+    _law(
+        [
+            ["phone", "add", "FILE", mac, "--family", "yealink", "--model", "T54W"]
+            + ([] if seated else ["--free-seating"]),
+            ["phone", "assign", "FILE", mac, DEMO],
+            ["key", "set", "FILE", mac, f"L{key}", "--extension", STEVEN],
+            ["key", "clear", "FILE", mac, f"L{key}"],
+            ["phone", "remove", "FILE", mac],
+        ]
+    )
+
+
+@given(
+    offset=st.integers(min_value=20, max_value=49),  # numbers nobody holds in the example
+    alias=st.booleans(),
+    notation=st.sampled_from(["+32278116{:02d}", "0278116{:02d}", "+32 2 781 16 {:02d}"]),
+)
+def test_number_assign_then_free_leaves_the_file_as_it_was(
+    offset: int, alias: bool, notation: str
+) -> None:
+    user = DEMO if alias else "new.person@orange.be"
+    number = notation.format(offset)
+    steps = [["number", "assign", "FILE", number, user, *(["--alias"] if alias else [])]]
+    steps.append(["number", "free", "FILE", number])
+    if not alias:  # a user without a primary line, added and removed around it
+        steps = [["user", "add", "FILE", user], *steps, ["user", "remove", "FILE", user]]
+    _law(steps)
+
+
+@given(name=_names)
+def test_user_rename_there_and_back_leaves_the_file_as_it_was(name: str) -> None:
+    _law(
+        [
+            ["contact", "add", "FILE", "--scope", "org", "--colleague", DEMO],
+            ["user", "rename", "FILE", DEMO, f"{name}@orange.be"],
+            ["user", "rename", "FILE", f"{name}@orange.be", DEMO],
+            ["contact", "remove", "FILE", "demo user", "--scope", "org"],
+        ]
+    )
+
+
+def test_a_json_org_file_is_changed_and_shown_as_json(
+    capsys: pytest.CaptureFixture[str], org_file: Path
+) -> None:
+    json_file = org_file.with_suffix(".json")
+    save(load(org_file), json_file)
+    _, out, _ = run(capsys, "user", "set", json_file, DEMO, "--department", "X", "--dry-run")
+    assert '+      "department": "X",' in out.splitlines()
+    run(capsys, "user", "set", json_file, DEMO, "--department", "X")
+    assert load(json_file).user(DEMO).department == "X"
+    assert json.loads(json_file.read_text(encoding="utf-8"))["users"][2]["department"] == "X"

@@ -26,7 +26,7 @@ EXPECTED = {
     ],
     "program-keys.md": [
         "mitel 6940 08000F123456 (demo.user@orange.be)",
-        "L21 extension extension adel.alkoubaisy@orange.be",
+        "L21 extension adel.alkoubaisy@orange.be",
         "L22 number Helpdesk +32 9 247 06 80",
         "expansion module",
     ],

@@ -363,7 +363,12 @@ def test_saving_leaves_no_temporary_files(tmp_path: Path) -> None:
     save(org, path)
     org.update_user("demo.user@orange.be", department="Sales")
     save(org, path)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["organization.toml"]
+    # the org file, its lock file and its journal; no temporary file
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".organization.toml.lock",
+        "organization.toml",
+        "organization.toml.journal",
+    ]
     assert load(path).user("demo.user@orange.be").department == "Sales"
 
 
@@ -385,7 +390,11 @@ def test_a_failing_write_leaves_the_old_file_intact(
     monkeypatch.undo()
 
     assert path.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["organization.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".organization.json.lock",
+        "organization.json",
+        "organization.json.journal",
+    ]
     # the organisation still knows the file as it is on disk: saving again works
     save(org, path)
     assert load(path).user("demo.user@orange.be").department == "Sales"
@@ -423,13 +432,31 @@ def test_a_file_changed_on_disk_since_load_is_not_overwritten(tmp_path: Path) ->
     assert load(path).user("demo.user@orange.be").department == "IT"
 
 
-def test_a_hand_edit_since_load_is_a_conflict(tmp_path: Path) -> None:
+def test_a_hand_edit_of_the_same_object_since_load_is_a_conflict(tmp_path: Path) -> None:
     path = tmp_path / "organization.toml"
     save(small_org(), path)
     org = load(path)
-    path.write_text(path.read_text(encoding="utf-8") + "\n# edited by hand\n", encoding="utf-8")
-    with pytest.raises(ConflictError):
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('first_name = "demo"', 'first_name = "Hand"'), encoding="utf-8")
+    assert load(path).user("demo.user@orange.be").first_name == "Hand"
+    org.update_user("demo.user@orange.be", department="Sales")
+    with pytest.raises(ConflictError, match=r"demo\.user@orange\.be"):
         save(org, path)
+    assert load(path).user("demo.user@orange.be").department == ""
+
+
+def test_a_hand_edit_of_another_object_since_load_is_merged(tmp_path: Path) -> None:
+    path = tmp_path / "organization.toml"
+    save(small_org(), path)
+    org = load(path)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('name = "Orange labo"', 'name = "Orange lab"'), encoding="utf-8")
+    org.update_user("demo.user@orange.be", department="Sales")
+    save(org, path)
+    again = load(path)
+    assert again.name == "Orange lab"
+    assert again.user("demo.user@orange.be").department == "Sales"
+    assert org == again  # the organisation in memory holds the merged state
 
 
 def test_a_new_organisation_does_not_overwrite_an_existing_file(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ import importlib
 from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
+    from cloudtel._journal import JournalEntry, read_journal
     from cloudtel._keyed import Keyed
     from cloudtel.accounts import (
         Accounts,
@@ -53,6 +54,7 @@ if TYPE_CHECKING:
         wav_to_raw,
         write_alaw_wav,
     )
+    from cloudtel.changes import ChangeSet, ObjectChange, Risk
     from cloudtel.contacts import (
         Contact,
         ContactKind,
@@ -192,7 +194,7 @@ if TYPE_CHECKING:
     from cloudtel.schedules.ical import from_ical as schedule_from_ical
     from cloudtel.schedules.ical import to_ical as schedule_to_ical
     from cloudtel.schedules.view import Stretch, WeekView, week_view
-    from cloudtel.serialization import dumps, load, loads, save
+    from cloudtel.serialization import dumps, load, loads, merge, save
     from cloudtel.server import (
         FetchRecord,
         ProvisioningServer,
@@ -214,6 +216,7 @@ if TYPE_CHECKING:
     )
 
 _SOURCES: Final[dict[str, tuple[str, ...]]] = {
+    "cloudtel._journal": ("JournalEntry", "read_journal"),
     "cloudtel._keyed": ("Keyed",),
     "cloudtel.accounts": (
         "Accounts",
@@ -287,6 +290,7 @@ _SOURCES: Final[dict[str, tuple[str, ...]]] = {
         "SipAccount",
         "SipPhone",
     ),
+    "cloudtel.changes": ("ChangeSet", "ObjectChange", "Risk"),
     "cloudtel.directory": ("phone_directory",),
     "cloudtel.errors": (
         "AccessDeniedError",
@@ -395,7 +399,7 @@ _SOURCES: Final[dict[str, tuple[str, ...]]] = {
     ),
     "cloudtel.schedules.ical": ("schedule_from_ical=from_ical", "schedule_to_ical=to_ical"),
     "cloudtel.schedules.view": ("Stretch", "WeekView", "week_view"),
-    "cloudtel.serialization": ("dumps", "load", "loads", "save"),
+    "cloudtel.serialization": ("dumps", "load", "loads", "merge", "save"),
     "cloudtel.services": ("RecordingRequest",),
     "cloudtel.sip": ("NotifyOutcome", "NotifyResult", "SipTarget", "check_sync"),
     "cloudtel.users": (
@@ -426,6 +430,7 @@ __all__ = [
     "AudioFormatError",
     "Blob",
     "Change",
+    "ChangeSet",
     "Channel",
     "CloudtelError",
     "CompiledSchedule",
@@ -469,6 +474,7 @@ __all__ = [
     "InvalidPhoneNumberError",
     "InvalidValueError",
     "IssuedSecret",
+    "JournalEntry",
     "JpegInfo",
     "KeyLayout",
     "KeyLayoutError",
@@ -486,6 +492,7 @@ __all__ = [
     "NotifyResult",
     "NumberNotAvailableError",
     "NumberRange",
+    "ObjectChange",
     "Once",
     "Organization",
     "OutboxTransport",
@@ -521,6 +528,7 @@ __all__ = [
     "RenderedFile",
     "ResetToken",
     "ResolvedSetting",
+    "Risk",
     "Schedule",
     "ScheduleError",
     "ScheduleEvent",
@@ -577,6 +585,7 @@ __all__ = [
     "last_addresses",
     "load",
     "loads",
+    "merge",
     "part",
     "phone_directory",
     "provision",
@@ -585,6 +594,7 @@ __all__ = [
     "read_alaw_wav",
     "read_audio",
     "read_fetches",
+    "read_journal",
     "read_wav",
     "render_organization",
     "require_admin_view",

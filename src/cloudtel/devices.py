@@ -569,7 +569,7 @@ class KeyLayout:
     def to_records(self) -> list[dict[str, object]]:
         """One plain ``dict`` per programmed key: position, kind, what it does."""
         return [
-            {"position": str(position), "kind": key.kind, "target": _key_text(key)}
+            {"position": str(position), "kind": key.kind, "target": _key_target(key)}
             for position, key in self.keys
         ]
 
@@ -586,6 +586,17 @@ class KeyLayout:
         count = len(self.keys)
         caption = f"Key layout: {count} key{'' if count == 1 else 's'} programmed"
         return _html.table(self.to_records(), caption=caption, empty="no keys programmed")
+
+
+def _key_target(key: Key) -> str:
+    """What a key points at: ``account 1``, ``a@b.be``, ``Helpdesk +32 …``."""
+    if isinstance(key, LineKey):
+        return f"account {key.account}"
+    if isinstance(key, ExtensionKey):
+        return key.username
+    if isinstance(key, PhoneNumberKey):
+        return f"{key.label} {key.number.international}"
+    return ""
 
 
 def _key_text(key: Key) -> str:

@@ -21,6 +21,7 @@ import contextlib
 import itertools
 import math
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ from cloudtel._keyed import Keyed
 from cloudtel._part import Blob, Part, Reference, part
 from cloudtel._text import check_line
 from cloudtel.accounts import Accounts
+from cloudtel.changes import ChangeSet, diff
 from cloudtel.contacts import Contacts
 from cloudtel.errors import (
     DuplicateError,
@@ -176,6 +178,14 @@ def _time_zone(_instance: object, _attribute: attrs.Attribute[str], value: str) 
     check_time_zone(value)
 
 
+def _rezone(instance: Organization, attribute: attrs.Attribute[str], value: str) -> str:
+    """A new time zone reaches the schedules of the function numbers at once."""
+    _time_zone(instance, attribute, value)
+    object.__setattr__(instance, attribute.name, value)  # what the schedules will ask
+    instance.functions.attach(instance)
+    return value
+
+
 def _language(_instance: object, _attribute: attrs.Attribute[str], value: str) -> None:
     check_language(value)
 
@@ -213,7 +223,9 @@ class Organization:
     domain: str = attrs.field(validator=_check_name)
     country: str = attrs.field(default=DEFAULT_COUNTRY, converter=_upper, validator=_check_country)
     language: str = attrs.field(default="nl", validator=_language)
-    time_zone: str = attrs.field(default="Europe/Brussels", validator=_time_zone)
+    time_zone: str = attrs.field(
+        default="Europe/Brussels", validator=_time_zone, on_setattr=_rezone
+    )
     number_ranges: tuple[NumberRange, ...] = attrs.field(
         default=(), converter=_ranges, validator=_check_ranges
     )
@@ -231,6 +243,8 @@ class Organization:
     :meth:`_while_parts_are_still`); ``None`` otherwise."""
     _source: tuple[str, str] | None = attrs.field(init=False, default=None)
     """(path, sha256) of the file this organisation was loaded from or saved to."""
+    _base: bytes | None = attrs.field(init=False, default=None)
+    """The content of that file: the base of a three-way merge when saving."""
     # --- parts: one field per capability, declared with part(...) ------------
     contacts: Contacts = part(Contacts)  # noqa: RUF009 - part() declares an attrs field
     """Contact lists of the organisation, its groups and its users."""
@@ -728,6 +742,16 @@ class Organization:
             f"<Organization {self.name!r} ({self.domain}): {len(self._groups)} groups, "
             f"{len(self._users)} users>"
         )
+
+    def diff(self, other: Organization, *, now: datetime | None = None) -> ChangeSet:
+        """The changes that turn this organisation into ``other`` (see :mod:`cloudtel.changes`).
+
+        Args:
+            other (Organization): The state after.
+            now (datetime | None): Start of the 7 days in which schedule outcomes are
+                compared (aware); by default the current time.
+        """
+        return diff(self, other, now=now)
 
     def summary(self) -> dict[str, object]:
         """The organisation at a glance: its header fields and how many of each thing it has."""

@@ -19,8 +19,11 @@ Loading reports *all* problems at once (:class:`~cloudtel.FileProblemsError`),
 each with its path in the file, e.g. ``users[12].mobile_phones[0].number``.
 
 An organisation lives in a folder: the org file plus the files it refers to by
-relative path (prompt audio, photos). :func:`save` writes atomically and refuses
-to overwrite a file that changed on disk since it was loaded.
+relative path (prompt audio, photos). :func:`save` holds the file's lock
+(:mod:`cloudtel._locking`), re-reads the file, merges another edit saved since
+this organisation was loaded (:func:`merge`; overlapping edits raise
+:class:`~cloudtel.ConflictError`), writes atomically and appends an entry to
+the file's journal (:mod:`cloudtel._journal`). See :doc:`/concurrent-editing`.
 """
 
 from __future__ import annotations
@@ -43,7 +46,11 @@ import cattrs
 import tomli_w
 from cattrs.cols import is_any_set, is_sequence
 
+from cloudtel import _journal
 from cloudtel._files import atomic_write
+from cloudtel._locking import clean_temporaries, file_lock
+from cloudtel._merging import describe, merge_data
+from cloudtel.changes import ChangeSet, ObjectKey, ObjectRef, diff, objects_of
 from cloudtel.devices import KeyLayout, MacAddress, layout_from_primitive, layout_to_primitive
 from cloudtel.errors import CloudtelError, ConflictError, FileProblemsError, Problem
 from cloudtel.numbers import DEFAULT_COUNTRY, NumberRange, PhoneNumber
@@ -60,6 +67,7 @@ __all__ = [
     "load",
     "loads",
     "make_converter",
+    "merge",
     "save",
     "to_data",
 ]
@@ -642,6 +650,7 @@ def load(path: str | Path, *, organization: type[Organization] = Organization) -
     if problems:
         raise FileProblemsError(str(file), problems)
     object.__setattr__(org, "_source", (str(file.resolve()), hashlib.sha256(raw).hexdigest()))
+    object.__setattr__(org, "_base", raw)
     return org
 
 
@@ -657,31 +666,74 @@ def _source_blob(org: Organization, rel: str, sha256: str) -> bytes | None:
     return content if hashlib.sha256(content).hexdigest() == sha256 else None
 
 
-def save(org: Organization, path: str | Path, *, overwrite: bool = False) -> None:
-    """Save an organisation atomically, with the files it keeps beside it.
+def merge(base: Organization, ours: _O, theirs: Organization, *, source: str = "<merge>") -> _O:
+    """The organisation with the edits of both ``ours`` and ``theirs`` to ``base``.
 
-    Refuses to overwrite a file this organisation was not loaded from, or one
-    that changed on disk since it was loaded, unless ``overwrite`` is true.
+    A three-way merge object by object (see :mod:`cloudtel._merging` and
+    :doc:`/concurrent-editing`): an object changed on one side only takes that
+    side's version; changed differently on both sides, it is a conflict.
+
+    Args:
+        base (Organization): The state both edits started from.
+        ours (Organization): One edit; the order of arrays follows it.
+        theirs (Organization): The other edit.
+        source (str): The file, for the error message.
 
     Raises:
-        ConflictError: The file exists and is not the one this organisation last
-            loaded or saved (someone else's edit would be lost).
+        ConflictError: Both changed the same object differently (each named;
+            ``context["objects"]`` lists them as ``(kind, key)``), or the two
+            edits break a rule together (``context["problems"]`` lists them).
     """
-    file = Path(path)
-    fmt = _format_of(file)
-    if file.exists() and not overwrite:
-        current = hashlib.sha256(file.read_bytes()).hexdigest()
-        expected = org._source
-        if expected is None or expected[0] != str(file.resolve()) or expected[1] != current:
-            raise ConflictError(
-                f"{file} changed on disk since this organisation was loaded (or was never "
-                "loaded from it); load it again, or save with overwrite=True to replace it",
-                path=str(file),
-            )
-    file.parent.mkdir(parents=True, exist_ok=True)
+    result = merge_data(
+        [objects_of(base), objects_of(ours), objects_of(theirs)],
+        [to_data(base, "json"), to_data(ours, "json"), to_data(theirs, "json")],
+        ours.part_names(),
+    )
+    if result.conflicts:
+        raise ConflictError(
+            f"{source} changed on disk since it was loaded and both edits changed "
+            f"{describe(result.conflicts)}; load it again and redo the edit of "
+            "those objects (or save with overwrite=True to replace the other edit)",
+            path=source,
+            objects=result.conflicts,
+        )
+    try:
+        return from_data(result.data, source=source, organization=type(ours))
+    except FileProblemsError as exc:
+        listed = "; ".join(str(problem) for problem in exc.problems)
+        raise ConflictError(
+            f"{source} changed on disk since it was loaded; the two edits touch different "
+            f"objects but do not fit together: {listed}",
+            path=source,
+            objects=[],
+            problems=exc.problems,
+        ) from exc
+
+
+def _adopt(org: Organization, merged: Organization) -> None:
+    """Make ``org`` hold the state of ``merged`` (after a merge), keeping its services
+    and the accounts' unsent secrets and clock."""
+    old_parts = dict(zip(org.part_names(), org.parts(), strict=True))
+    for field in attrs.fields(type(org)):
+        if field.name in {"services", "_source", "_base"}:
+            continue
+        object.__setattr__(org, field.name, getattr(merged, field.name))
+    for name, item in zip(org.part_names(), org.parts(), strict=True):
+        old = old_parts[name]
+        for kept in ("_outgoing", "clock", "_data", "_photo_data"):
+            if hasattr(old, kept) and hasattr(item, kept) and type(old) is type(item):
+                object.__setattr__(item, kept, getattr(old, kept))
+        item.attach(org)
+
+
+def _write_blobs(org: Organization, folder: Path, wanted: dict[str, str]) -> None:
+    """Write the files ``org`` keeps beside the org file that ``wanted`` (path → sha256)
+    refers to and that are not on disk yet."""
     for item in org.parts():
         for rel, blob in item.blobs().items():
-            target = file.parent / _safe_relative(rel)
+            if wanted.get(rel) != blob.sha256:
+                continue
+            target = folder / _safe_relative(rel)
             content = blob.data
             if content is None:  # on disk already: copy it when saving to another folder
                 if target.exists():
@@ -693,6 +745,156 @@ def save(org: Organization, path: str | Path, *, overwrite: bool = False) -> Non
                 continue
             target.parent.mkdir(parents=True, exist_ok=True)
             atomic_write(target, content)
-    data = dumps(org, fmt).encode("utf-8")
-    atomic_write(file, data)
-    object.__setattr__(org, "_source", (str(file.resolve()), hashlib.sha256(data).hexdigest()))
+
+
+def _blob_map(org: Organization) -> dict[str, str]:
+    return {rel: blob.sha256 for item in org.parts() for rel, blob in item.blobs().items()}
+
+
+def _previous(file: Path, raw: bytes, org: Organization) -> Organization | None:
+    """The organisation in ``raw`` (the file before this save), if it can be read."""
+    try:
+        return loads(
+            raw.decode("utf-8"), _format_of(file), source=str(file), organization=type(org)
+        )
+    except (CloudtelError, UnicodeDecodeError):
+        return None
+
+
+def _record(
+    file: Path,
+    before: Organization | None,
+    after: Organization,
+    *,
+    who: str | None,
+    sha256: str,
+    merged: bool,
+) -> _journal.JournalEntry:
+    who = who or _journal.current_user()
+    if before is None:
+        return _journal.append_entry(
+            file,
+            who=who,
+            sha256=sha256,
+            changes=ChangeSet(),
+            before={},
+            after={},
+            refs={},
+            created=True,
+        )
+    changes = diff(before, after)
+    objects = changes.objects()
+    old_objects, new_objects = objects_of(before), objects_of(after)
+    old_data, new_data = to_data(before, "json"), to_data(after, "json")
+    old_values: dict[ObjectKey, Any] = {}
+    new_values: dict[ObjectKey, Any] = {}
+    refs: dict[ObjectKey, tuple[ObjectRef | None, ObjectRef | None]] = {}
+    for obj in objects:
+        old_ref = old_objects[obj][0] if obj in old_objects else None
+        new_ref = new_objects[obj][0] if obj in new_objects else None
+        old_values[obj] = _object_data(old_data, old_ref, old_objects.get(obj))
+        new_values[obj] = _object_data(new_data, new_ref, new_objects.get(obj))
+        refs[obj] = (old_ref, new_ref)
+    return _journal.append_entry(
+        file,
+        who=who,
+        sha256=sha256,
+        changes=changes,
+        before=old_values,
+        after=new_values,
+        refs=refs,
+        merged=merged,
+    )
+
+
+def _object_data(data: dict[str, Any], ref: ObjectRef | None, found: Any) -> Any:
+    if ref is None:
+        return None
+    if ref.kind == "group order":
+        return list(found[1])
+    value: Any = data
+    for key in ref.path:
+        if not isinstance(value, dict) or key not in value:
+            return None
+        value = value[key]
+    return value if ref.index is None else value[ref.index]
+
+
+def save(
+    org: Organization, path: str | Path, *, overwrite: bool = False, who: str | None = None
+) -> _journal.JournalEntry:
+    """Save an organisation atomically, with the files it keeps beside it.
+
+    While holding the file's lock (``.<name>.lock`` beside it) it removes the
+    temporary files a crashed save left, re-reads the file, and:
+
+    - when the file is as this organisation loaded (or last saved) it, writes it;
+    - when another edit was saved since, merges the two (:func:`merge`), writes
+      the result and makes ``org`` hold it (so ``org`` then shows both edits);
+    - when both edits changed the same object, raises :class:`~cloudtel.ConflictError`
+      naming each such object, and writes nothing.
+
+    Each save appends an entry to the file's journal (``<name>.journal``: who,
+    when, the change set). See :doc:`/concurrent-editing`.
+
+    Args:
+        org (Organization): The organisation.
+        path (str | Path): The org file (``.toml`` or ``.json``).
+        overwrite (bool): Replace the file whatever it holds (no merge).
+        who (str | None): Who saves, for the journal; by default ``$CLOUDTEL_USER``
+            or the login name.
+
+    Returns:
+        JournalEntry: The journal entry of this save (its change set; ``merged``
+        tells whether another edit was merged).
+
+    Raises:
+        ConflictError: The file holds an organisation this one was not loaded
+            from, or the edits overlap (see above).
+    """
+    file = Path(path)
+    fmt = _format_of(file)
+    file.parent.mkdir(parents=True, exist_ok=True)
+    with file_lock(file):
+        ours_blobs = _blob_map(org)
+        clean_temporaries([file, *(file.parent / _safe_relative(rel) for rel in ours_blobs)])
+        try:
+            current: bytes | None = file.read_bytes()
+        except FileNotFoundError:
+            current = None
+        final = org
+        before: Organization | None = None
+        merged = False
+        if current is not None:
+            digest = hashlib.sha256(current).hexdigest()
+            expected = org._source
+            here = expected is not None and expected[0] == str(file.resolve())
+            base_raw: bytes | None = org._base
+            if overwrite or (here and expected is not None and expected[1] == digest):
+                before = _previous(file, current, org)
+            elif not here or base_raw is None:
+                raise ConflictError(
+                    f"{file} holds an organisation this one was not loaded from; load it, "
+                    "or save with overwrite=True to replace it",
+                    path=str(file),
+                )
+            else:
+                theirs = loads(
+                    current.decode("utf-8"), fmt, source=str(file), organization=type(org)
+                )
+                base = loads(
+                    base_raw.decode("utf-8"), fmt, source=str(file), organization=type(org)
+                )
+                final = merge(base, org, theirs, source=str(file))
+                before = theirs
+                merged = True
+        _write_blobs(org, file.parent, _blob_map(final))
+        data = dumps(final, fmt).encode("utf-8")
+        atomic_write(file, data)
+        digest = hashlib.sha256(data).hexdigest()
+        entry = _record(file, before, final, who=who, sha256=digest, merged=merged)
+        if final is not org:
+            _adopt(org, final)
+        object.__setattr__(org, "_source", (str(file.resolve()), digest))
+        object.__setattr__(org, "_base", data)
+    return entry

@@ -32,7 +32,8 @@ def test_load_of_save_is_the_organisation(org: Organization) -> None:
                 assert again.resolve_settings(user.username) == org.resolve_settings(user.username)
             # it can be saved over the file it came from (no conflict), leaving no temp files
             save(again, path)
-            assert [p.name for p in path.parent.iterdir() if p.name.startswith(".")] == []
+            hidden = [p.name for p in path.parent.iterdir() if p.name.startswith(".")]
+            assert hidden == [f".organization.{fmt}.lock"]
 
 
 @given(org=organizations())

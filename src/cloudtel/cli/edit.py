@@ -157,7 +157,7 @@ def add_edit_command(
     cmd: argparse.ArgumentParser = sub.add_parser(
         name, help=help, description=description or help[:1].upper() + help[1:] + "."
     )
-    cmd.add_argument("file", help="the org file (.toml or .json)")
+    cmd.add_argument("file", metavar="FILE", help="the org file (.toml or .json)")
     cmd.add_argument(
         "--dry-run",
         action="store_true",

@@ -329,9 +329,24 @@ def _import_ical(org: Organization, args: argparse.Namespace) -> Outcome:
 
 def _event_arguments(cmd: argparse.ArgumentParser) -> None:
     when = cmd.add_mutually_exclusive_group()
-    when.add_argument("--weekly", nargs=2, metavar=("DAYS", "HH:MM-HH:MM"), help="weekly")
-    when.add_argument("--yearly", nargs=2, metavar=("MM-DD[THH:MM]", "MM-DD[THH:MM]"))
-    when.add_argument("--once", nargs=2, metavar=("START", "END"), help="one date-time to another")
+    when.add_argument(
+        "--weekly",
+        nargs=2,
+        metavar=("DAYS", "HH:MM-HH:MM"),
+        help="every week on these days, e.g. mon-fri 09:00-18:00",
+    )
+    when.add_argument(
+        "--yearly",
+        nargs=2,
+        metavar=("MM-DD[THH:MM]", "MM-DD[THH:MM]"),
+        help="every year, e.g. 12-25 12-26",
+    )
+    when.add_argument(
+        "--once",
+        nargs=2,
+        metavar=("START", "END"),
+        help="once, from a date(-time) to another, e.g. 2026-12-24T12:00 2026-12-25",
+    )
     when.add_argument(
         "--easter", type=int, metavar="DAYS", help="every year, the whole day DAYS after Easter"
     )

@@ -2,10 +2,12 @@
 
 :class:`WeekView` cuts one week (Monday to Sunday, wall-clock time of the schedule's
 zone) into the stretches where the state stays the same, and draws them: a column per
-day, 24 hours top to bottom, green for Open, amber for Forward, red for Closed. In a
-notebook a :class:`~cloudtel.schedules.Schedule` (and a :class:`WeekView`) shows itself
-that way; hovering over a stretch shows its times, action, forward target, instruction
-and the event in force.
+day, 24 hours top to bottom, Open light and plain, Forward mid-tone and dotted, Closed
+dark and hatched (distinct in greyscale too), each bar labelled with its event, under a
+caption naming what the schedule belongs to, the week and the zone. In a notebook a
+:class:`~cloudtel.schedules.Schedule` (and a :class:`WeekView`) shows itself that way;
+hovering over a stretch shows its times, action, forward target, instruction and the
+event in force.
 
 On a day the clocks change the column still spans the wall-clock hours 00–24: the hour
 skipped in spring is left blank, and the hour repeated in autumn is drawn with the state
