@@ -65,8 +65,8 @@ API_PAGES = (
     (
         "contacts",
         "Contacts",
-        "contact lists, their resolution, CSV and vCard",
-        ("cloudtel.contacts",),
+        "contact lists, their resolution, CSV (read like every import) and vCard",
+        ("cloudtel.contacts", "cloudtel._csv"),
     ),
     ("audio", "Audio", "WAV/AIFF readers, the resampler and G.711", ("cloudtel.audio",)),
     ("prompts", "Voice prompts", "voice prompts and their languages", ("cloudtel.prompts",)),
@@ -91,10 +91,11 @@ API_PAGES = (
     (
         "provisioning",
         "Provisioning and check-sync",
-        "provisioning folders, the provisioning server and SIP NOTIFY",
+        "provisioning folders, the provisioning server, the phones' clock and SIP NOTIFY",
         (
             "cloudtel.provisioning",
             "cloudtel.provisioning_defaults",
+            "cloudtel.phone_clock",
             "cloudtel.server",
             "cloudtel.sip",
         ),
@@ -115,7 +116,7 @@ API_PAGES = (
         "changes",
         "Concurrent editing and change sets",
         "merging concurrent edits, change sets with risk classes, the journal of saves",
-        ("cloudtel.changes", "cloudtel._journal", "cloudtel._merging"),
+        ("cloudtel.changes", "cloudtel._journal", "cloudtel._merging", "cloudtel.history"),
     ),
     (
         "plugins",

@@ -58,10 +58,10 @@ def test_an_empty_key_clears_the_position() -> None:
 def test_a_key_outside_the_model_names_phone_position_and_limit() -> None:
     model = find_model("mitel", "6940")
     with pytest.raises(KeyLayoutError) as info:
-        check_layout(KeyLayout({"T25": LineKey()}), model, phone="08000FBBAD78")
+        check_layout(KeyLayout({"T49": LineKey()}), model, phone="08000FBBAD78")
     assert str(info.value) == (
-        "phone 08000FBBAD78 (Mitel 6940): key L25 (line key 25) does not exist: "
-        "the model has 24 line keys"
+        "phone 08000FBBAD78 (Mitel 6940): key L49 (line key 49) does not exist: "
+        "the model has 48 line keys"
     )
     with pytest.raises(KeyLayoutError, match=r"E1.1 .*module the phone does not have"):
         check_layout(KeyLayout({"E1.1": LineKey()}), model, phone="08000FBBAD78")

@@ -64,7 +64,7 @@ def test_keys_shows_the_layout_as_a_table(
     status, out, _ = run(capsys, "keys", str(example_path), "08000FBBAD78", "--all")
     assert status == 0
     assert "L1   line key 1   Empty" in out
-    assert sum(line.startswith("L") for line in out.splitlines()) == 24  # a 6940's line keys
+    assert sum(line.startswith("L") for line in out.splitlines()) == 48  # a 6940's line keys
 
 
 def test_an_unknown_phone_is_one_clear_message(
@@ -88,11 +88,13 @@ def test_provision_writes_the_folder_and_reports(
     assert status == 0
     assert "08000FBBAD78  08000FBBAD78.cfg" in out
     assert "shared        directory/mitel-org.xml" in out
-    assert "2 phones, 6 files: 6 added, 0 changed, 0 unchanged, 0 stale" in out
+    assert "shared        startup.cfg" in out
+    # 6 files of the phones and 3 common ones: startup.cfg, aastra.cfg, y000000000096.cfg
+    assert "2 phones, 9 files: 9 added, 0 changed, 0 unchanged, 0 stale" in out
     assert "warning: phone 249AD8A1B2C3: no SIP password for alexandra.meuwissen@orange.be" in out
     assert "sip line1 password: pw-steven" in (out_dir / "08000FBBAD78.cfg").read_text()
     status, out, _ = run(capsys, *argv)
-    assert "0 added, 0 changed, 6 unchanged" in out
+    assert "0 added, 0 changed, 9 unchanged" in out
 
 
 def test_provision_refuses_a_bad_passwords_file(
@@ -183,7 +185,7 @@ def test_the_demo_section_writes_and_shows_the_phone_files(
 ) -> None:
     text = phones_demo_section(example_org, tmp_path)
     assert text.startswith("== SIP desk phones")
-    assert "2 phones, 6 files: 6 added" in text
+    assert "2 phones, 9 files: 9 added" in text
     assert "sip line1 user name: steven.lathouwers" in text
     assert "provisioned again with nothing changed: 0 files written" in text
     assert (tmp_path / "phones" / "249ad8a1b2c3.cfg").read_text().startswith("#!version")

@@ -35,6 +35,7 @@ from cloudtel.devices import (
     SipAccount,
     SipPhone,
 )
+from cloudtel.driverkit import FamilyDriver
 from cloudtel.errors import DriverNotFoundError, KeyLayoutError, NotFoundError, PluginError
 from cloudtel.hookspecs import hookimpl
 
@@ -177,6 +178,32 @@ def test_a_shared_directory_file_outside_its_name_is_refused(dummy: object) -> N
     shared = Directory(name="directory/dummy-org")
     with pytest.raises(PluginError, match="must start with that name"):
         plugins.get_driver("dummy").render_shared_directory(cloudtel_dummy.D1, shared, CONTEXT)
+
+
+def test_hook_cloudtel_common_files(dummy: object) -> None:
+    context = PhoneContext(language="nl", ntp_server="be.pool.ntp.org")
+    other = PhoneModel(family="acme", name="A1", line_keys=1, sources=cloudtel_dummy.D1.sources)
+    driver = plugins.get_driver("dummy")
+    files = driver.common_files([cloudtel_dummy.D2, other, cloudtel_dummy.D1], context)
+    assert [f.path for f in files] == ["dummy-common.txt"]
+    assert files[0].content == (
+        b"# cloudtel dummy: common\nmodels: D2, D1\nlanguage: nl\ntime server: be.pool.ntp.org\n"
+    )
+    assert driver.common_files([other], context) == ()  # no phone of the family: no file
+    assert cloudtel_dummy.DRIVER.cloudtel_common_files(models=[other], context=context) is None
+
+
+def test_a_driver_without_common_files_writes_none(no_entry_points: None) -> None:
+    bare = FamilyDriver(
+        "dummy",
+        cloudtel_dummy.MODELS,
+        render_config=cloudtel_dummy.render_config,
+        config_filename=cloudtel_dummy.config_filename,
+        render_directory=cloudtel_dummy.render_directory,
+        parse_config=cloudtel_dummy.parse_config,
+    )
+    plugins.register(bare, name="bare")
+    assert plugins.get_driver("dummy").common_files(cloudtel_dummy.MODELS, CONTEXT) == ()
 
 
 def test_hook_cloudtel_parse_config(dummy: object) -> None:

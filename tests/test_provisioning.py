@@ -20,12 +20,14 @@ from tests.sip_agents import LOOPBACK, AnsweringPhone
 from cloudtel import Organization
 from cloudtel.contacts import Contact, PhoneEntry
 from cloudtel.devices import PhoneNumberKey, SipPhone
-from cloudtel.errors import FileProblemsError, InvalidValueError
+from cloudtel.errors import InvalidValueError
+from cloudtel.plugins import driver_for, find_model
 from cloudtel.provisioning import (
     MANIFEST,
     SHARED,
     FileChange,
     ProvisioningSettings,
+    phone_context,
     provision,
     render_organization,
     render_phone,
@@ -67,13 +69,22 @@ def test_every_phone_of_the_example_is_written_with_the_shared_directories(
     example_org: Organization, tmp_path: Path
 ) -> None:
     report = provision(example_org, tmp_path, SETTINGS)
-    assert report.summary() == "2 phones, 6 files: 6 added, 0 changed, 0 unchanged, 0 stale"
+    assert report.summary() == "2 phones, 9 files: 9 added, 0 changed, 0 unchanged, 0 stale"
     files = _files(tmp_path)
     contacts = [f for f in files if "-contacts-" in f]
     # Steven and Alexandra see the contacts of the group Everybody: one file per family
     assert len(contacts) == 2
+    common = ["aastra.cfg", "startup.cfg", "y000000000096.cfg"]  # each family's, once
     assert files == sorted(
-        [MANIFEST, "08000FBBAD78.cfg", "249ad8a1b2c3.cfg", MITEL_ORG, YEALINK_ORG, *contacts]
+        [
+            MANIFEST,
+            "08000FBBAD78.cfg",
+            "249ad8a1b2c3.cfg",
+            MITEL_ORG,
+            YEALINK_ORG,
+            *contacts,
+            *common,
+        ]
     )
     assert [p.name for p in report.changed_phones] == [MITEL, YEALINK]
     mitel = (tmp_path / "08000FBBAD78.cfg").read_text()
@@ -111,7 +122,7 @@ def test_a_second_run_with_nothing_changed_touches_no_file(
     before = _snapshot(tmp_path)
     report = provision(example_org, tmp_path, SETTINGS)
     assert report.written == 0
-    assert report.count(FileChange.UNCHANGED) == 6
+    assert report.count(FileChange.UNCHANGED) == 9
     assert report.changed_phones == ()
     assert _snapshot(tmp_path) == before
 
@@ -221,27 +232,28 @@ def test_files_of_a_removed_phone_are_reported_and_deleted_only_when_asked(
     example_org: Organization, tmp_path: Path
 ) -> None:
     provision(example_org, tmp_path, SETTINGS)
-    (tmp_path / "aastra.cfg").write_text("# the operator's own file\n")
+    (tmp_path / "operator.cfg").write_text("# the operator's own file\n")
     example_org.phones.remove(YEALINK)
     report = provision(example_org, tmp_path, SETTINGS)
     stale = [(f.path, f.change, f.phone) for f in report.stale]
     assert ("249ad8a1b2c3.cfg", FileChange.STALE, YEALINK) in stale
     assert (YEALINK_ORG, FileChange.STALE, SHARED) in stale
-    assert len(stale) == 3  # and the Yealink contacts file
+    assert ("y000000000096.cfg", FileChange.STALE, SHARED) in stale  # no T54W left
+    assert len(stale) == 4  # and the Yealink contacts file
     assert (tmp_path / "249ad8a1b2c3.cfg").exists()
     assert report.summary().endswith("0 stale") is False
     # still reported on the next run: the manifest keeps them until they are deleted
     again = provision(example_org, tmp_path, SETTINGS)
-    assert len(again.stale) == 3
+    assert len(again.stale) == 4
     removed = provision(example_org, tmp_path, SETTINGS, remove_stale=True)
     assert {f.change for f in removed.stale} == {FileChange.REMOVED}
     assert not (tmp_path / "249ad8a1b2c3.cfg").exists()
     assert not (tmp_path / YEALINK_ORG).exists()
-    assert (tmp_path / "aastra.cfg").read_text() == "# the operator's own file\n"
+    assert (tmp_path / "operator.cfg").read_text() == "# the operator's own file\n"
     assert provision(example_org, tmp_path, SETTINGS).stale == ()
     manifest = json.loads((tmp_path / MANIFEST).read_text())
     assert {f for f in manifest["files"] if "yealink" in f or "249ad8" in f} == set()
-    assert "08000FBBAD78.cfg" in manifest["files"]
+    assert {"08000FBBAD78.cfg", "startup.cfg", "aastra.cfg"} <= set(manifest["files"])
 
 
 @pytest.mark.parametrize("content", ["[]", '"files"', "42", '{"version": 1, "files": []}'])
@@ -253,17 +265,117 @@ def test_a_manifest_that_is_not_a_manifest_is_one_clear_error(
         provision(example_org, tmp_path, SETTINGS)
 
 
-def test_a_phone_that_cannot_be_rendered_stops_everything_before_a_file_is_written(
+def test_a_phone_that_cannot_be_rendered_is_reported_and_the_others_are_written(
     example_org: Organization, tmp_path: Path
 ) -> None:
     odd = SipPhone(mac="00:15:65:00:00:01", family="snom", model="D785", user=STEVEN)
     example_org.phones.phones = (*example_org.phones.phones, odd)
-    with pytest.raises(FileProblemsError) as info:
-        provision(example_org, tmp_path / "prov", SETTINGS)
-    (problem,) = info.value.problems
-    assert problem.path == "phones[2] (001565000001)"
-    assert "snom" in problem.message
-    assert not (tmp_path / "prov").exists()
+    report = provision(example_org, tmp_path / "prov", SETTINGS)
+    (error,) = report.errors
+    assert error.startswith("001565000001: ")
+    assert "snom" in error
+    assert [p.name for p in report.changed_phones] == [MITEL, YEALINK]
+    assert (tmp_path / "prov" / "08000FBBAD78.cfg").exists()
+    assert report.summary().endswith(", 1 not written (errors)")
+
+
+def test_one_refused_password_stops_only_that_phone_and_is_never_shown(
+    example_org: Organization, tmp_path: Path
+) -> None:
+    # Issue 12 defect 7: a Mitel takes at most 20 characters; the run used to stop for
+    # the whole organisation and print the password.
+    provision(example_org, tmp_path, SETTINGS)
+    old = (tmp_path / "08000FBBAD78.cfg").read_bytes()
+    secret = "Twenty-one-characters"
+    settings = attrs.evolve(SETTINGS, sip_passwords={**PASSWORDS, STEVEN: secret})
+    report = provision(example_org, tmp_path, settings)
+    (failed,) = report.failed
+    assert failed.phone.name == MITEL
+    assert failed.error == (
+        "phone 08000FBBAD78: the SIP password (21 characters, not shown) cannot be written "
+        "to a Mitel configuration: a Mitel takes at most 20 characters"
+    )
+    assert secret not in repr(report)
+    assert (tmp_path / "08000FBBAD78.cfg").read_bytes() == old  # left as it was
+    assert report.stale == ()  # its files (and directories) are not taken for stale ones
+    yealink = (tmp_path / "249ad8a1b2c3.cfg").read_text()
+    assert "account.1.password = s3cret-Alexandra" in yealink
+
+
+def test_the_cli_reports_a_refused_password_per_phone_and_exits_1(
+    example_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cloudtel.cli import main
+
+    passwords = tmp_path / "sip-passwords.toml"
+    passwords.write_text(
+        f'"{STEVEN}" = "Twenty-one-characters"\n"{ALEXANDRA}" = "s3cret-Alexandra"\n'
+    )
+    argv = ["provision", str(example_path), "--out", str(tmp_path / "prov")]
+    status = main([*argv, "--passwords", str(passwords)])
+    out, err = capsys.readouterr()
+    assert status == 1
+    assert "error: 08000FBBAD78: phone 08000FBBAD78: the SIP password (21 characters" in out
+    assert "Twenty-one-characters" not in out + err
+    assert (tmp_path / "prov" / "249ad8a1b2c3.cfg").exists()
+
+
+def test_common_files_are_written_once_for_the_folder(
+    example_org: Organization, tmp_path: Path
+) -> None:
+    settings = attrs.evolve(
+        SETTINGS, ntp_server="be.pool.ntp.org", date_format="DD-MMM-YY", pickup_code="*8"
+    )
+    report = provision(example_org, tmp_path, settings)
+    assert [(f.path, f.phone) for f in report.common] == [
+        ("startup.cfg", SHARED),
+        ("aastra.cfg", SHARED),
+        ("y000000000096.cfg", SHARED),
+    ]
+    startup = (tmp_path / "startup.cfg").read_text()
+    assert (tmp_path / "aastra.cfg").read_text() == startup
+    # Europe/Brussels, the organisation's zone: a Mitel no longer shows US Eastern time
+    assert "time zone name: Custom\ntime zone minutes: -60\ndst config: 3\n" in startup
+    assert "time server1: be.pool.ntp.org\n" in startup
+    assert "directed call pickup prefix: *8\n" in startup
+    yealink = (tmp_path / "y000000000096.cfg").read_text()
+    assert "local_time.time_zone = +1\n" in yealink
+    assert "local_time.start_time = 3/5/7/2\n" in yealink
+    assert "local_time.ntp_server1 = be.pool.ntp.org\n" in yealink
+    assert "linekey.2.pickup_value = *8\n" in (tmp_path / "249ad8a1b2c3.cfg").read_text()
+
+
+def test_a_blf_key_and_the_watched_colleagues_account_share_one_identity(
+    example_org: Organization, tmp_path: Path
+) -> None:
+    # Issue 12 defect 4: the key watched adel.alkoubaisy@orange.be while Adel's phone
+    # registers as adel.alkoubaisy at sip.orange.be: the lamp never lit.
+    passwords = {**PASSWORDS, "adel.alkoubaisy@orange.be": "s3cret-Adel"}
+    settings = attrs.evolve(SETTINGS, sip_passwords=passwords)
+    adel = SipPhone(
+        mac="08000F000ADE", family="mitel", model="6920", user="adel.alkoubaisy@orange.be"
+    )
+    example_org.phones.add(adel)
+    provision(example_org, tmp_path, settings)
+    adels = (
+        driver_for(adel)
+        .parse_config(find_model("mitel", "6920"), (tmp_path / "08000F000ADE.cfg").read_text())
+        .account
+    )
+    assert adels is not None
+    steven = (tmp_path / "08000FBBAD78.cfg").read_text()
+    assert f"topsoftkey20 value: {adels.username}\n" in steven
+    assert f"sip line1 registrar ip: {adels.registrar}\n" in steven
+
+
+def test_each_phone_speaks_its_users_language(example_org: Organization) -> None:
+    steven = example_org.user(STEVEN)
+    assert phone_context(example_org, example_org.phones.get(MITEL)).language == "nl"  # the org's
+    example_org.update_user(STEVEN, settings=attrs.evolve(steven.settings, language="en"))
+    mitel = phone_context(example_org, example_org.phones.get(MITEL), SETTINGS)
+    yealink = phone_context(example_org, example_org.phones.get(YEALINK), SETTINGS)
+    # Alexandra's Support group says fr
+    assert (mitel.language, yealink.language) == ("en", "fr")
 
 
 def test_a_failed_write_leaves_the_old_file_whole(

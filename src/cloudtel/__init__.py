@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         JpegInfo,
         Photo,
         Principal,
+        RememberedLogin,
         ResetToken,
         ScryptParams,
         SecretKind,
@@ -124,6 +125,7 @@ if TYPE_CHECKING:
         FunctionStatus,
         StatusList,
     )
+    from cloudtel.history import revert
     from cloudtel.hookspecs import hookimpl
     from cloudtel.messaging import (
         DeliveryStatus,
@@ -147,6 +149,7 @@ if TYPE_CHECKING:
     )
     from cloudtel.numbers import NumberRange, PhoneNumber
     from cloudtel.org import Blob, Organization, Part, Reference, UserPage, part
+    from cloudtel.phone_clock import DstChange, TimeRule, time_rule
     from cloudtel.phones import Phones
     from cloudtel.prompts import PromptAudio, PromptLibrary, VoicePrompt
     from cloudtel.provisioning import (
@@ -158,7 +161,9 @@ if TYPE_CHECKING:
         ProvisioningSettings,
         SyncReport,
         provision,
+        render_common_files,
         render_organization,
+        sip_user_name,
         sync_phones,
     )
     from cloudtel.provisioning_defaults import (
@@ -206,6 +211,7 @@ if TYPE_CHECKING:
     from cloudtel.sip import NotifyOutcome, NotifyResult, SipTarget, check_sync
     from cloudtel.users import (
         GroupList,
+        GroupRole,
         MobilePhone,
         ResolvedSetting,
         Settings,
@@ -228,6 +234,7 @@ _SOURCES: Final[dict[str, tuple[str, ...]]] = {
         "JpegInfo",
         "Photo",
         "Principal",
+        "RememberedLogin",
         "ResetToken",
         "ScryptParams",
         "SecretKind",
@@ -346,6 +353,7 @@ _SOURCES: Final[dict[str, tuple[str, ...]]] = {
     ),
     "cloudtel.numbers": ("NumberRange", "PhoneNumber"),
     "cloudtel.org": ("Blob", "Organization", "Part", "Reference", "UserPage", "part"),
+    "cloudtel.phone_clock": ("DstChange", "TimeRule", "time_rule"),
     "cloudtel.phones": ("Phones",),
     "cloudtel.prompts": ("PromptAudio", "PromptLibrary", "VoicePrompt"),
     "cloudtel.provisioning": (
@@ -357,7 +365,9 @@ _SOURCES: Final[dict[str, tuple[str, ...]]] = {
         "ProvisioningSettings",
         "SyncReport",
         "provision",
+        "render_common_files",
         "render_organization",
+        "sip_user_name",
         "sync_phones",
     ),
     "cloudtel.provisioning_defaults": (
@@ -399,11 +409,13 @@ _SOURCES: Final[dict[str, tuple[str, ...]]] = {
     ),
     "cloudtel.schedules.ical": ("schedule_from_ical=from_ical", "schedule_to_ical=to_ical"),
     "cloudtel.schedules.view": ("Stretch", "WeekView", "week_view"),
+    "cloudtel.history": ("revert",),
     "cloudtel.serialization": ("dumps", "load", "loads", "merge", "save"),
     "cloudtel.services": ("RecordingRequest",),
     "cloudtel.sip": ("NotifyOutcome", "NotifyResult", "SipTarget", "check_sync"),
     "cloudtel.users": (
         "GroupList",
+        "GroupRole",
         "MobilePhone",
         "ResolvedSetting",
         "Settings",
@@ -450,6 +462,7 @@ __all__ = [
     "DirectoryLink",
     "DirectoryNumber",
     "DriverNotFoundError",
+    "DstChange",
     "DuplicateError",
     "Easter",
     "EffectiveContact",
@@ -468,6 +481,7 @@ __all__ = [
     "FunctionStatus",
     "GroupList",
     "GroupProvisioning",
+    "GroupRole",
     "HiddenContact",
     "HttpSmsTransport",
     "ImportReport",
@@ -525,6 +539,7 @@ __all__ = [
     "Reference",
     "ReferencedError",
     "RejectedRow",
+    "RememberedLogin",
     "RenderedFile",
     "ResetToken",
     "ResolvedSetting",
@@ -546,6 +561,7 @@ __all__ = [
     "StatusList",
     "Stretch",
     "SyncReport",
+    "TimeRule",
     "Transport",
     "TransportSpec",
     "Transports",
@@ -596,16 +612,20 @@ __all__ = [
     "read_fetches",
     "read_journal",
     "read_wav",
+    "render_common_files",
     "render_organization",
     "require_admin_view",
     "require_self_or_admin_view",
+    "revert",
     "save",
     "schedule_from_ical",
     "schedule_to_ical",
     "send_pending",
     "send_welcome",
+    "sip_user_name",
     "states_at_instant",
     "sync_phones",
+    "time_rule",
     "transport_specs",
     "validate_password",
     "validate_pin",

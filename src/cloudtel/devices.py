@@ -45,6 +45,7 @@ from cloudtel import _html
 from cloudtel._text import check_line
 from cloudtel.errors import InvalidValueError, KeyLayoutError
 from cloudtel.numbers import PhoneNumber
+from cloudtel.phone_clock import TimeRule
 
 __all__ = [
     "Directory",
@@ -942,6 +943,10 @@ def _accounts(values: Iterable[SipAccount]) -> tuple[SipAccount, ...]:
     return tuple(values)
 
 
+def _sip_user(username: str) -> str:
+    return username.split("@", 1)[0]
+
+
 @attrs.frozen(kw_only=True)
 class DirectoryLink:
     """A directory a phone shows, by the name its files are rendered under.
@@ -968,6 +973,11 @@ def _links(values: Iterable[DirectoryLink]) -> tuple[DirectoryLink, ...]:
 class PhoneContext:
     """Everything a driver needs besides the phone and its model.
 
+    The core computes it from the organisation and its provisioning settings
+    (:func:`cloudtel.provisioning.phone_context`); a driver only reads it. For the
+    common files of a folder (:func:`~cloudtel.hookspecs.cloudtel_common_files`) the
+    context has no accounts and the organisation's language.
+
     Args:
         directories (tuple[DirectoryLink, ...]): The shared directories the phone
             shows, the organisation's (or its scope's) first, then the user's own
@@ -984,6 +994,19 @@ class PhoneContext:
         server_url (str): Base URL the provisioning server serves the folder at,
             ending in ``/`` (drivers point the phone's directory setting there); "" when
             unknown, in which case no directory setting is written.
+        sip_users (Mapping[str, str]): The SIP user name each username's account
+            registers with (``adel.alkoubaisy@orange.be`` → ``adel.alkoubaisy``). An
+            extension (BLF) key watches that user at the registrar of the line it is
+            on, so it watches exactly the identity the colleague's phone registers;
+            a username not listed follows the default rule, the part before the ``@``.
+        pickup_code (str): The directed call pickup code the PBX takes before an
+            extension (e.g. ``"*8"``); "" writes none. BLF keys pick up with it.
+        time_rule (TimeRule | None): The organisation's time zone as phones take it;
+            ``None`` writes none (the phone keeps its own).
+        language (str): Two-letter language of the phone's menus (``"nl"``, ``"fr"``,
+            ``"en"``), the user's where set; "" writes none.
+        ntp_server (str): The time server; "" writes none.
+        date_format (str): One of :data:`cloudtel.phone_clock.DATE_FORMATS`; "" writes none.
     """
 
     directories: tuple[DirectoryLink, ...] = attrs.field(default=(), converter=_links)
@@ -994,6 +1017,12 @@ class PhoneContext:
     accounts: tuple[SipAccount, ...] = attrs.field(default=(), converter=_accounts)
     names: Mapping[str, str] = attrs.field(factory=dict, hash=False)
     server_url: str = attrs.field(default="", validator=_single_line)
+    sip_users: Mapping[str, str] = attrs.field(factory=dict, hash=False)
+    pickup_code: str = attrs.field(default="", validator=_single_line)
+    time_rule: TimeRule | None = None
+    language: str = attrs.field(default="", validator=_single_line)
+    ntp_server: str = attrs.field(default="", validator=_single_line)
+    date_format: str = attrs.field(default="", validator=_single_line)
 
     def label_for(self, username: str) -> str:
         """The label of an extension key: the colleague's name, else the username's local part.
@@ -1005,6 +1034,55 @@ class PhoneContext:
             The label text (not yet escaped for any format).
         """
         return self.names.get(username) or username.split("@", 1)[0]
+
+    def sip_user(self, username: str) -> str:
+        """The SIP user an extension key on ``username`` watches (see :attr:`sip_users`).
+
+        Args:
+            username: The colleague's username.
+
+        Returns:
+            The SIP user name their account registers with.
+        """
+        return self.sip_users.get(username) or _sip_user(username)
+
+    def username_for(self, sip_user: str) -> str:
+        """The username whose account registers as ``sip_user`` (the reverse of :meth:`sip_user`).
+
+        Looks in :attr:`sip_users`, then among the usernames of :attr:`names` by the
+        default rule; a SIP user of nobody known comes back unchanged.
+
+        Args:
+            sip_user: A watched SIP user, e.g. read back from a BLF key.
+
+        Returns:
+            The username, or ``sip_user`` when no user is known by it.
+        """
+        for username, user in self.sip_users.items():
+            if user == sip_user:
+                return username
+        for username in self.names:
+            if username not in self.sip_users and _sip_user(username) == sip_user:
+                return username
+        return sip_user
+
+    def resolve_layout(self, layout: KeyLayout) -> KeyLayout:
+        """A layout read back from a file, with each extension key's SIP user made a username.
+
+        Args:
+            layout: From a driver's ``parse_config`` (BLF keys carry SIP users).
+
+        Returns:
+            The same layout with :meth:`username_for` applied to each extension key.
+        """
+        return KeyLayout(
+            [
+                (p, ExtensionKey(username=self.username_for(k.username)))
+                if isinstance(k, ExtensionKey)
+                else (p, k)
+                for p, k in layout.items()
+            ]
+        )
 
 
 @attrs.frozen(kw_only=True)

@@ -20,7 +20,8 @@ re-exports the vocabulary a driver reads and returns (from :mod:`cloudtel.device
 :class:`~cloudtel.devices.Directory` and its entries,
 :class:`~cloudtel.devices.DirectoryLink`, :class:`~cloudtel.devices.KeyLayout`,
 the key positions and key kinds, :class:`~cloudtel.devices.RenderedFile`,
-:class:`~cloudtel.devices.ParsedConfig`), the errors a driver raises
+:class:`~cloudtel.devices.ParsedConfig`, and the time rule of
+:mod:`cloudtel.phone_clock`), the errors a driver raises
 (:class:`~cloudtel.errors.ConfigParseError`, :class:`~cloudtel.errors.InvalidValueError`),
 :class:`~cloudtel.numbers.PhoneNumber` and the :data:`~cloudtel.hookspecs.hookimpl`
 marker. Import them from here, so a driver depends on this module's ``__all__`` only.
@@ -58,6 +59,7 @@ from cloudtel.devices import (
 from cloudtel.errors import ConfigParseError, InvalidValueError
 from cloudtel.hookspecs import hookimpl
 from cloudtel.numbers import PhoneNumber
+from cloudtel.phone_clock import DstChange, TimeRule
 
 __all__ = [
     "BAD_CATEGORIES",
@@ -66,6 +68,7 @@ __all__ = [
     "DirectoryEntry",
     "DirectoryLink",
     "DirectoryNumber",
+    "DstChange",
     "EmptyKey",
     "ExtensionKey",
     "FamilyDriver",
@@ -85,6 +88,7 @@ __all__ = [
     "RenderedFile",
     "SipAccount",
     "SipPhone",
+    "TimeRule",
     "Transport",
     "assignments",
     "check_host",
@@ -110,10 +114,19 @@ _NO_REPLACEMENTS: Mapping[str, str] = {}
 # ---------------------------------------------------------------------------
 
 
+CommonFiles = Callable[[Sequence[PhoneModel], PhoneContext], Sequence[RenderedFile]]
+"""``(models, context) -> files``: a family's files shared by the phones of a folder."""
+
+
+def _no_common_files(models: Sequence[PhoneModel], context: PhoneContext) -> Sequence[RenderedFile]:
+    del models, context
+    return ()
+
+
 class FamilyDriver:
     """The driver hooks of one phone family; for any other family they answer ``None``.
 
-    An instance is the plugin: its four methods carry the :data:`hookimpl` marker, so
+    An instance is the plugin: its five methods carry the :data:`hookimpl` marker, so
     pluggy registers the object itself. The bundled drivers' entry points name it,
     e.g. ``mitel = "cloudtel_mitel:DRIVER"`` in group ``cloudtel.drivers``.
 
@@ -126,6 +139,9 @@ class FamilyDriver:
             (first file first); ``phone`` is ``None`` for a directory many phones
             share, whose files are named from ``directory.name``.
         parse_config: ``(model, text) -> ParsedConfig``: the main file read back.
+        common_files: ``(models, context) -> files`` written once per folder for the
+            family's models in it (e.g. Mitel ``startup.cfg``, Yealink
+            ``y000000000096.cfg``); by default none.
     """
 
     def __init__(
@@ -139,6 +155,7 @@ class FamilyDriver:
             [SipPhone | None, Directory, PhoneContext], Sequence[RenderedFile]
         ],
         parse_config: Callable[[PhoneModel, str], ParsedConfig],
+        common_files: CommonFiles = _no_common_files,
     ) -> None:
         self.family = family
         self.models = tuple(models)
@@ -146,6 +163,7 @@ class FamilyDriver:
         self._config_filename = config_filename
         self._render_directory = render_directory
         self._parse_config = parse_config
+        self._common_files = common_files
 
     def __repr__(self) -> str:
         return f"FamilyDriver({self.family!r})"
@@ -205,6 +223,27 @@ class FamilyDriver:
         return self._render_directory(phone, directory, context)
 
     @hookimpl
+    def cloudtel_common_files(
+        self, models: Sequence[PhoneModel], context: PhoneContext
+    ) -> Sequence[RenderedFile] | None:
+        """The family's files shared by every phone of a folder, for its models among ``models``.
+
+        Args:
+            models: The models of the phones in the folder (any family).
+            context: The organisation's settings (no accounts).
+
+        Returns:
+            The shared files (maybe none), or ``None`` when no model is of this family.
+
+        Raises:
+            InvalidValueError: From ``common_files``, for a value it cannot write.
+        """
+        mine = [model for model in models if model.family == self.family]
+        if not mine:
+            return None
+        return tuple(self._common_files(mine, context))
+
+    @hookimpl
     def cloudtel_parse_config(self, model: PhoneModel, text: str) -> ParsedConfig | None:
         """Read a main file of a model of this family back.
 
@@ -261,7 +300,9 @@ def one_line(text: str, replacements: Mapping[str, str] = _NO_REPLACEMENTS) -> s
     return " ".join("".join(chars).split())
 
 
-def unwritable(phone: str, field: str, value: str, vendor: str, rule: str) -> InvalidValueError:
+def unwritable(
+    phone: str, field: str, value: str, vendor: str, rule: str, *, secret: bool = False
+) -> InvalidValueError:
     """The error for a value a driver refuses to write (never change a credential silently).
 
     Args:
@@ -270,10 +311,19 @@ def unwritable(phone: str, field: str, value: str, vendor: str, rule: str) -> In
         value: The value.
         vendor: The vendor, e.g. ``"Mitel"``.
         rule: What is allowed, e.g. ``"use printable ASCII without spaces"``.
+        secret: The value is a secret (a password): the message and the error's
+            context give its length only, never the value.
 
     Returns:
         An :class:`~cloudtel.errors.InvalidValueError` to raise, naming phone and field.
     """
+    if secret:
+        return InvalidValueError(
+            f"phone {phone}: the {field} ({len(value)} characters, not shown) cannot be "
+            f"written to a {vendor} configuration: {rule}",
+            phone=phone,
+            field=field,
+        )
     return InvalidValueError(
         f"phone {phone}: {field} {value!r} cannot be written to a {vendor} configuration: {rule}",
         phone=phone,

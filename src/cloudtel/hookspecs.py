@@ -51,7 +51,8 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 #
 # A driver handles one phone family (``"mitel"``, ``"yealink"``, …). It lists its
 # models and, for a phone whose model is of its family, renders the configuration
-# files and the directory, and parses a configuration back. A driver answers
+# files and the directory, renders the files its phones share (once per folder), and
+# parses a configuration back. A driver answers
 # ``None`` for a model of another family, so the first driver that answers wins.
 
 
@@ -125,6 +126,34 @@ def cloudtel_render_directory(
     Returns:
         The directory file(s) (several when the format pages); ``None`` when
         ``model.family`` is not this driver's.
+    """
+
+
+@hookspec(firstresult=True)
+def cloudtel_common_files(
+    models: Sequence[PhoneModel], context: PhoneContext
+) -> Sequence[RenderedFile] | None:
+    """Render the files a family's phones share, written once per provisioning folder.
+
+    Some phones fetch a common file before their own (a Mitel asks for ``startup.cfg``
+    or ``aastra.cfg`` and may not go on without it; a Yealink asks for its model's
+    ``y0000000000XX.cfg``). The core calls this once per family present in the folder,
+    with the models of that family's phones, after rendering the phones. The files
+    carry what is the same for every phone: the organisation's time zone, time server,
+    date format and pickup code.
+
+    Args:
+        models: The models of the folder's phones of one family (each once).
+        context: The organisation's settings: no accounts, the organisation's
+            language, ``time_rule``, ``ntp_server``, ``date_format``, ``pickup_code``,
+            ``server_url``.
+
+    Returns:
+        The common files (an empty sequence when the family has none); ``None`` when
+        no model in ``models`` is of this driver's family.
+
+    Raises:
+        InvalidValueError: When a value cannot be written safely in the format.
     """
 
 

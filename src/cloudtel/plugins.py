@@ -409,6 +409,39 @@ class PhoneDriver:
         )
         return self._files(files, "cloudtel_render_directory")
 
+    def common_files(
+        self, models: Sequence[PhoneModel], context: PhoneContext
+    ) -> tuple[RenderedFile, ...]:
+        """The family's files shared by the phones of a folder (written once, not per phone).
+
+        Args:
+            models: The models of the folder's phones (those of other families are left out).
+            context: The organisation's settings (no accounts).
+
+        Returns:
+            The common files; none when the driver has none or does not implement
+            :func:`~cloudtel.hookspecs.cloudtel_common_files`.
+
+        Raises:
+            PluginError: When the driver answers with something other than files.
+            InvalidValueError: From the driver, for a value it cannot write.
+        """
+        mine = tuple(model for model in models if model.family == self.family)
+        if not mine:
+            return ()
+        hook: Any = get_plugin_manager().hook
+        files = hook.cloudtel_common_files(models=mine, context=context)
+        if files is None:
+            return ()
+        result = tuple(files) if isinstance(files, Sequence) else None
+        if result is None or not all(isinstance(f, RenderedFile) for f in result):
+            raise PluginError(
+                f"the {self.family} driver's cloudtel_common_files returned {files!r}; "
+                "expected a sequence of RenderedFile",
+                family=self.family,
+            )
+        return result
+
     def render_shared_directory(
         self, model: PhoneModel, directory: Directory, context: PhoneContext
     ) -> tuple[RenderedFile, ...]:

@@ -8,7 +8,10 @@ configuration points it there, for its directory (``…-directory.xml``).
 Three steps, each usable alone:
 
 1. :func:`render_organization` asks each phone's driver (a plugin, see
-   :mod:`cloudtel.hookspecs`) for the phone's files. It does no I/O. A phone's
+   :mod:`cloudtel.hookspecs`) for the phone's files, and :func:`render_common_files`
+   each family's driver for the files its phones share (a Mitel's ``startup.cfg``, a
+   Yealink model's ``y0000000000XX.cfg``). It does no I/O; a phone that cannot be
+   rendered is reported with why and does not stop the others. A phone's
    directory is built by :func:`cloudtel.directory.phone_directory` from the user's
    effective contact list and their colleagues.
 2. :func:`provision` writes those files into a folder: each one atomically
@@ -32,6 +35,7 @@ The SIP account written into a phone's file is built from its assigned user by
 from __future__ import annotations
 
 import contextlib
+import datetime
 import difflib
 import errno
 import html
@@ -53,6 +57,7 @@ from cloudtel.devices import (
     DirectoryLink,
     MacAddress,
     PhoneContext,
+    PhoneModel,
     RenderedFile,
     SipAccount,
     SipPhone,
@@ -62,10 +67,9 @@ from cloudtel.directory import SharedDirectories
 from cloudtel.errors import (
     AccountDisableError,
     CloudtelError,
-    FileProblemsError,
     InvalidValueError,
-    Problem,
 )
+from cloudtel.phone_clock import check_date_format, check_ntp_server, phone_language, time_rule
 from cloudtel.plugins import PhoneDriver, get_driver
 from cloudtel.provisioning_defaults import check_server_url
 from cloudtel.users import User
@@ -83,13 +87,16 @@ __all__ = [
     "ProvisioningReport",
     "ProvisioningSettings",
     "SyncReport",
+    "common_context",
     "default_account",
     "phone_context",
     "provision",
     "read_passwords",
+    "render_common_files",
     "render_organization",
     "render_phone",
     "settings_for",
+    "sip_user_name",
     "sync_phones",
 ]
 
@@ -105,6 +112,16 @@ SHARED = "shared"
 # ---------------------------------------------------------------------------
 # Settings and the SIP account
 # ---------------------------------------------------------------------------
+
+
+def _pickup_code(value: str) -> str:
+    if value and (not isinstance(value, str) or value.strip("0123456789*#")):
+        raise InvalidValueError(
+            f"pickup_code {value!r} must be digits, '*' and '#', e.g. '*8'",
+            field="pickup_code",
+            value=value,
+        )
+    return value
 
 
 AccountFactory = Callable[
@@ -134,9 +151,16 @@ class ProvisioningSettings:
             own naming or their own store of SIP passwords.
         passwords_file (str): The file :attr:`sip_passwords` were read from, if any
             (remembered in the folder's manifest so the next run reads it again).
+        pickup_code (str): The PBX's directed call pickup code (dialled before the
+            extension, e.g. ``"*8"``); extension (BLF) keys pick up with it. "" writes none.
+        ntp_server (str): The phones' time server, e.g. ``"be.pool.ntp.org"``; "" writes none.
+        date_format (str): One of :data:`cloudtel.phone_clock.DATE_FORMATS`; "" leaves
+            the phone's default.
 
     Raises:
-        InvalidValueError: When the server URL is not a plain http(s)/tftp URL.
+        InvalidValueError: When the server URL is not a plain http(s)/tftp URL, the
+            pickup code is not digits, ``*`` and ``#``, the time server is not a host,
+            or the date format is not one of those phones are given.
     """
 
     registrar: str = ""
@@ -147,6 +171,9 @@ class ProvisioningSettings:
     directories: bool = True
     account_for: AccountFactory | None = attrs.field(default=None, eq=False, hash=False)
     passwords_file: str = ""
+    pickup_code: str = attrs.field(default="", converter=_pickup_code)
+    ntp_server: str = attrs.field(default="", converter=check_ntp_server)
+    date_format: str = attrs.field(default="", converter=check_date_format)
 
     def registrar_for(self, org: Organization) -> str:
         """The registrar host: :attr:`registrar`, else ``sip.<organisation domain>``.
@@ -261,15 +288,32 @@ def settings_for(
     )
 
 
+def sip_user_name(username: str) -> str:
+    """The SIP user a username registers as, by cloudtel's one rule: the part before ``@``.
+
+    The same rule names a user's account (:func:`default_account`) and what an extension
+    (BLF) key on that user watches (:attr:`PhoneContext.sip_users`), at the same
+    registrar: ``adel.alkoubaisy@orange.be`` registers, and is watched, as
+    ``adel.alkoubaisy`` at ``sip.orange.be``.
+
+    Args:
+        username: The user's username.
+
+    Returns:
+        The SIP user name.
+    """
+    return username.split("@", 1)[0]
+
+
 def default_account(
     org: Organization, phone: SipPhone, user: User, settings: ProvisioningSettings
 ) -> SipAccount | None:
     """The SIP account of a phone's user, as cloudtel names it by default.
 
-    The SIP user name (and authentication name) is the part of the username before
-    the ``@`` (``steven.lathouwers@orange.be`` → ``steven.lathouwers``), the display
-    name is the user's first and last name, the password comes from
-    :attr:`ProvisioningSettings.sip_passwords`.
+    The SIP user name (and authentication name) is :func:`sip_user_name`, the part
+    of the username before the ``@`` (``steven.lathouwers@orange.be`` →
+    ``steven.lathouwers``), the display name is the user's first and last name, the
+    password comes from :attr:`ProvisioningSettings.sip_passwords`.
 
     Args:
         org: The organisation (for the default registrar).
@@ -301,7 +345,7 @@ def default_account(
 
 @attrs.frozen(kw_only=True)
 class PhoneFiles:
-    """A phone and the files its driver rendered for it.
+    """A phone and the files its driver rendered for it, or why it could not be rendered.
 
     Args:
         phone (SipPhone): The phone.
@@ -314,6 +358,9 @@ class PhoneFiles:
             (the shared directories). :func:`render_organization` lists each shared
             file once, with the first phone that uses it; :func:`render_phone` lists
             all the phone uses.
+        error (str): Why the phone could not be rendered (no driver, a key that does
+            not fit, a value its driver refuses; never a secret's value); "" when it
+            was. Such a phone has no files.
     """
 
     phone: SipPhone
@@ -321,6 +368,49 @@ class PhoneFiles:
     warnings: tuple[str, ...] = ()
     accounts: int = 0
     shared: frozenset[str] = frozenset()
+    error: str = ""
+
+
+def _language_of(org: Organization, user: User) -> str:
+    """The user's language: their own, else their first group's that sets one, else the org's."""
+    if user.settings.language:
+        return user.settings.language
+    if user.groups:
+        mine = set(user.groups)
+        for group in org.groups:
+            if group.name in mine and group.settings.language:
+                return group.settings.language
+    return org.settings.language or org.language
+
+
+def common_context(
+    org: Organization, settings: ProvisioningSettings | None = None, *, year: int | None = None
+) -> PhoneContext:
+    """The organisation's settings as every phone gets them (no account, no user).
+
+    What the drivers write into the common files of a folder
+    (:func:`render_common_files`) and, with the phone's own account and language,
+    into each phone's file.
+
+    Args:
+        org: The organisation (its time zone and language).
+        settings: Pickup code, time server, date format, server URL; defaults when ``None``.
+        year: Whose daylight-saving dates to write; the current year when ``None``.
+
+    Returns:
+        The context: ``time_rule`` of the organisation's time zone, its language, the
+        time server, date format, pickup code and server URL.
+    """
+    settings = settings or ProvisioningSettings()
+    year = year if year is not None else datetime.datetime.now(tz=datetime.UTC).year
+    return PhoneContext(
+        server_url=settings.server_url,
+        pickup_code=settings.pickup_code,
+        time_rule=time_rule(org.time_zone, year),
+        language=phone_language(org.settings.language or org.language),
+        ntp_server=settings.ntp_server,
+        date_format=settings.date_format,
+    )
 
 
 def _inherited(org: Organization, phone: SipPhone) -> dict[str, object]:
@@ -338,7 +428,11 @@ def phone_context(
     """What the driver needs besides the phone: account, names, URLs, inherited settings.
 
     The firmware URL, NAT keep-alive and backup registrar are resolved organisation →
-    group → phone (:meth:`cloudtel.ProvisioningDefaults.resolve`).
+    group → phone (:meth:`cloudtel.ProvisioningDefaults.resolve`). The organisation's
+    time zone, time server, date format and pickup code come from
+    :func:`common_context`; the language is the phone's user's (their own, else their
+    groups', else the organisation's); every user's SIP user name is given by the
+    same rule as the accounts (:func:`sip_user_name`), for extension keys.
 
     Args:
         org: The organisation.
@@ -353,7 +447,10 @@ def phone_context(
     Raises:
         NotFoundError: When the phone's user does not exist.
     """
-    return _context(org, phone, settings or ProvisioningSettings(), names, directories=directories)
+    settings = settings or ProvisioningSettings()
+    return _context(
+        org, phone, settings, names, directories=directories, common=common_context(org, settings)
+    )
 
 
 def _context(
@@ -364,19 +461,31 @@ def _context(
     *,
     directories: Iterable[DirectoryLink],
     inherited: Mapping[str, object] | None = None,
+    common: PhoneContext,
+    sip_users: Mapping[str, str] | None = None,
 ) -> PhoneContext:
     accounts: tuple[SipAccount, ...] = ()
+    language = common.language
     if phone.user is not None:
         user = org.user(phone.user)
         factory = settings.account_for or default_account
         account = factory(org, phone, user, settings)
         accounts = () if account is None else (account,)
+        language = phone_language(_language_of(org, user))
     if names is None:
         names = {user.username: user.display_name for user in org.users}
+    if sip_users is None:
+        sip_users = {username: sip_user_name(username) for username in names}
     values = _inherited(org, phone) if inherited is None else inherited
     return PhoneContext(
         accounts=accounts,
         names=names,
+        sip_users=sip_users,
+        language=language,
+        pickup_code=common.pickup_code,
+        time_rule=common.time_rule,
+        ntp_server=common.ntp_server,
+        date_format=common.date_format,
         server_url=settings.server_url,
         directories=directories,
         firmware_url=str(values["firmware_url"]),
@@ -393,6 +502,8 @@ class _Renderer:
         self.org = org
         self.settings = settings
         self.names = {user.username: user.display_name for user in org.users}
+        self.sip_users = {username: sip_user_name(username) for username in self.names}
+        self.common = common_context(org, settings)
         self.directories = SharedDirectories(org) if settings.directories else None
         self.drivers: dict[str, PhoneDriver] = {}
         self.rendered: dict[str, tuple[RenderedFile, ...]] = {}
@@ -447,6 +558,8 @@ class _Renderer:
             self.names,
             directories=links,
             inherited=self._inherited(phone),
+            common=self.common,
+            sip_users=self.sip_users,
         )
         files = driver.render_phone(phone, context)
         shared: set[str] = set()
@@ -478,6 +591,26 @@ class _Renderer:
             shared=frozenset(shared),
         )
 
+    def common_files(self, phones: Iterable[SipPhone]) -> tuple[RenderedFile, ...]:
+        """The common files of every family among ``phones``, each family once.
+
+        A phone of a family without a driver, or of a model its driver lacks, counts
+        for none (it is reported when rendered).
+        """
+        models: dict[str, dict[str, PhoneModel]] = {}
+        for phone in phones:
+            found = models.setdefault(phone.family, {})
+            if phone.model.lower() not in found:
+                try:
+                    found[phone.model.lower()] = self.driver(phone.family).model(phone.model)
+                except CloudtelError:
+                    continue
+        files: list[RenderedFile] = []
+        for family, of_family in models.items():
+            if of_family:
+                files += self.driver(family).common_files(tuple(of_family.values()), self.common)
+        return tuple(files)
+
 
 def render_phone(
     org: Organization,
@@ -506,6 +639,35 @@ def render_phone(
     return _Renderer(org, settings or ProvisioningSettings()).render(phone, every_shared=True)
 
 
+def render_common_files(
+    org: Organization,
+    settings: ProvisioningSettings | None = None,
+    *,
+    phones: Iterable[SipPhone] | None = None,
+) -> tuple[RenderedFile, ...]:
+    """Render the files the phones of a folder share (each family's, once).
+
+    A Mitel fetches ``startup.cfg`` or ``aastra.cfg`` before its own file, a Yealink
+    its model's ``y0000000000XX.cfg``: the drivers write the organisation's time zone,
+    time server, date format and pickup code there (see
+    :func:`~cloudtel.hookspecs.cloudtel_common_files`).
+
+    Args:
+        org: The organisation.
+        settings: Pickup code, time server, date format; defaults when ``None``.
+        phones: The phones whose families and models count; every phone when ``None``
+            (a phone without a driver or of an unknown model counts for none).
+
+    Returns:
+        The common files, family by family in the order the phones first name them.
+
+    Raises:
+        InvalidValueError: A value a driver cannot write safely.
+    """
+    renderer = _Renderer(org, settings or ProvisioningSettings())
+    return renderer.common_files(org.phones if phones is None else phones)
+
+
 def render_organization(
     org: Organization,
     settings: ProvisioningSettings | None = None,
@@ -519,6 +681,11 @@ def render_organization(
     are rendered once per phone family, and listed once, with the first phone that
     shows them (:attr:`PhoneFiles.shared`).
 
+    One phone that cannot be rendered does not stop the others: its
+    :class:`PhoneFiles` has no files and an :attr:`~PhoneFiles.error` saying why (no
+    driver, a key that does not fit, a value the driver refuses, a file another phone
+    already writes), which :func:`provision` reports for that phone.
+
     Args:
         org: The organisation.
         settings: Registrar, passwords, server URL; defaults when ``None``.
@@ -528,34 +695,40 @@ def render_organization(
         One :class:`PhoneFiles` per phone, in the organisation's order.
 
     Raises:
-        FileProblemsError: Listing every phone that could not be rendered (no driver,
-            a key that does not fit, a value that cannot be written) and every file
-            two phones would both write; nothing is rendered half.
         NotFoundError: When a MAC in ``macs`` is not a phone of the organisation.
     """
     renderer = _Renderer(org, settings or ProvisioningSettings())
     phones = tuple(org.phones) if macs is None else tuple(org.phones.get(mac) for mac in macs)
-    problems: list[Problem] = []
+    return _render_phones(renderer, phones)
+
+
+def _render_phones(renderer: _Renderer, phones: Iterable[SipPhone]) -> tuple[PhoneFiles, ...]:
     rendered: list[PhoneFiles] = []
     owners: dict[str, str] = {}
-    index = {phone.mac.hex: i for i, phone in enumerate(org.phones)}
     for phone in phones:
         name = phone.name
         try:
             result = renderer.render(phone)
         except CloudtelError as exc:
-            problems.append(Problem(f"phones[{index[phone.mac.hex]}] ({name})", exc.message))
+            rendered.append(PhoneFiles(phone=phone, files=(), error=exc.message))
             continue
         shared = result.shared
+        clash = next(
+            (
+                (file.path, owners[file.path])
+                for file in result.files
+                if file.path not in shared and owners.get(file.path, name) != name
+            ),
+            None,
+        )
+        if clash is not None:
+            what = f"phone {clash[1]}" if clash[1] else "a shared directory"
+            error = f"file {clash[0]} is also written for {what}"
+            rendered.append(PhoneFiles(phone=phone, files=(), error=error))
+            continue
         for file in result.files:
-            owner = owners.setdefault(file.path, "" if file.path in shared else name)
-            if owner != name and file.path not in shared:
-                where = f"phones[{index[phone.mac.hex]}] ({name})"
-                what = f"phone {owner}" if owner else "a shared directory"
-                problems.append(Problem(where, f"file {file.path} is also written for {what}"))
+            owners.setdefault(file.path, "" if file.path in shared else name)
         rendered.append(result)
-    if problems:
-        raise FileProblemsError(f"phones of {org.name}", problems)
     return tuple(rendered)
 
 
@@ -587,7 +760,8 @@ class FileReport:
         path (str): Relative POSIX path in the folder.
         change (str): A :class:`FileChange` value.
         phone (str): The phone's MAC (upper case) the file belongs to, or
-            :data:`SHARED` for a directory many phones share.
+            :data:`SHARED` for a file many phones share (a directory, a common file:
+            :func:`render_common_files`).
         before (bytes | None): The file's bytes before (``None`` when it did not exist
             or was not looked at); kept for :meth:`diff`, neither compared nor shown.
         after (bytes | None): The bytes written or found unchanged (``None`` for a
@@ -642,13 +816,16 @@ class PhoneReport:
 
     Args:
         phone (SipPhone): The phone.
-        files (tuple[FileReport, ...]): Its files.
+        files (tuple[FileReport, ...]): Its files (none when it could not be rendered:
+            its files in the folder were left as they were).
         warnings (tuple[str, ...]): Warnings from rendering.
+        error (str): Why the phone could not be rendered; "" when it was.
     """
 
     phone: SipPhone
     files: tuple[FileReport, ...]
     warnings: tuple[str, ...] = ()
+    error: str = ""
 
     @property
     def changed(self) -> bool:
@@ -669,16 +846,29 @@ class ProvisioningReport:
         phones (tuple[PhoneReport, ...]): One report per phone, in organisation order.
         stale (tuple[FileReport, ...]): Files cloudtel wrote earlier for phones that
             are gone (``stale``, or ``removed`` when asked to delete them).
+        common (tuple[FileReport, ...]): The files the phones share (a Mitel's
+            ``startup.cfg``, a Yealink model's ``y0000000000XX.cfg``).
     """
 
     folder: Path
     phones: tuple[PhoneReport, ...]
     stale: tuple[FileReport, ...] = ()
+    common: tuple[FileReport, ...] = ()
 
     @property
     def files(self) -> tuple[FileReport, ...]:
-        """Every file reported: the phones' files, then the stale ones."""
-        return tuple(f for p in self.phones for f in p.files) + self.stale
+        """Every file reported: the common files, the phones' files, then the stale ones."""
+        return self.common + tuple(f for p in self.phones for f in p.files) + self.stale
+
+    @property
+    def failed(self) -> tuple[PhoneReport, ...]:
+        """The phones that could not be rendered (their :attr:`PhoneReport.error` says why)."""
+        return tuple(p for p in self.phones if p.error)
+
+    @property
+    def errors(self) -> tuple[str, ...]:
+        """One line per phone that could not be rendered: ``08000FBBAD78: why``."""
+        return tuple(f"{p.phone.name}: {p.error}" for p in self.failed)
 
     @property
     def changed_phones(self) -> tuple[SipPhone, ...]:
@@ -719,9 +909,10 @@ class ProvisioningReport:
         stale = self.count(FileChange.STALE)
         removed = self.count(FileChange.REMOVED)
         tail = f", {stale} stale" + (f", {removed} removed" if removed else "")
-        total = sum(len(p.files) for p in self.phones)
+        total = sum(len(p.files) for p in self.phones) + len(self.common)
         noun = "phone" if len(self.phones) == 1 else "phones"
-        return f"{len(self.phones)} {noun}, {total} files: {counts}{tail}"
+        failed = f", {len(self.failed)} not written (errors)" if self.failed else ""
+        return f"{len(self.phones)} {noun}, {total} files: {counts}{tail}{failed}"
 
     def rows(self) -> list[tuple[str, str, str]]:
         """One row per file: phone, path, change (for a table).
@@ -738,9 +929,10 @@ class ProvisioningReport:
         the one line of the phone's configuration that changed.
 
         Returns:
-            The diffs, file after file, phones in order; ``""`` when nothing changed.
+            The diffs, file after file, the common files first, then the phones in
+            order; ``""`` when nothing changed.
         """
-        return "".join(p.diff() for p in self.phones)
+        return "".join(f.diff() for f in self.common) + "".join(p.diff() for p in self.phones)
 
     def to_records(self) -> list[dict[str, object]]:
         """One plain ``dict`` per file: phone, path, change, lines added and removed."""
@@ -1005,7 +1197,7 @@ def _refuse_disabling(root: Path, previous: _Manifest, rendered: Iterable[PhoneF
     """Raise when a phone that had an account would be written without one."""
     problems: list[str] = []
     for result in rendered:
-        if result.accounts:
+        if result.accounts or result.error:  # a phone not written keeps its file
             continue
         name = result.phone.name
         if previous.accounts is not None and name in previous.accounts:
@@ -1036,12 +1228,15 @@ def provision(
     remove_stale: bool = False,
     allow_disable: bool = False,
 ) -> ProvisioningReport:
-    """Render every phone of the organisation into ``folder``.
+    """Render every phone of the organisation, and the files they share, into ``folder``.
 
-    Every phone is rendered first; if any cannot be, nothing is written. A phone whose
-    file in the folder has a SIP account and would now be written without one (no
-    password for its user, no user) stops the run too, unless ``allow_disable``: such
-    a phone would stop registering. Then each file is compared byte for byte with the
+    Every phone is rendered first. A phone that cannot be rendered (a password its
+    driver refuses, a key that does not fit) is reported with its error and its files
+    in the folder are left as they were; the other phones are written. The common
+    files of each family present (:func:`render_common_files`) are written once. A
+    phone whose file in the folder has a SIP account and would now be written without
+    one (no password for its user, no user) stops the run, unless ``allow_disable``:
+    such a phone would stop registering. Then each file is compared byte for byte with the
     file in the folder and written only when different, atomically (temporary file in
     the same folder, flushed to disk with one ``os.sync`` for the batch, renamed; then
     the folder is fsynced). The manifest (:data:`MANIFEST`) is updated the same way; it
@@ -1058,29 +1253,43 @@ def provision(
         allow_disable: Write phones without the account their file has now.
 
     Returns:
-        What was added, changed, left unchanged, stale or removed, per phone.
+        What was added, changed, left unchanged, stale or removed, per phone; the
+        phones that could not be rendered, with why (:attr:`ProvisioningReport.errors`).
 
     Raises:
-        FileProblemsError: When a phone cannot be rendered (see
-            :func:`render_organization`); the folder is not touched.
         AccountDisableError: When phones would lose their account (listing them); the
             folder is not touched.
-        InvalidValueError: When the manifest is unreadable, or a file would land
-            outside the folder through a symbolic link.
+        InvalidValueError: When the manifest is unreadable, a file would land outside
+            the folder through a symbolic link, or a value of the common files cannot be
+            written (nothing is written then).
         OSError: When the folder cannot be written.
     """
     settings = settings or ProvisioningSettings()
-    rendered = render_organization(org, settings)
+    renderer = _Renderer(org, settings)
+    rendered = _render_phones(renderer, org.phones)
+    common = renderer.common_files(result.phone for result in rendered)
     root = Path(folder)
     root.mkdir(parents=True, exist_ok=True)
     root = root.resolve()
     previous = _read_manifest(root)
     if not allow_disable:
         _refuse_disabling(root, previous, rendered)
-    manifest: dict[str, str] = {}
+    failed = {result.phone.name for result in rendered if result.error}
+    # The files of a phone not rendered this time stay as they are, and are not stale;
+    # nor are the shared files (directories) it may show, when any phone failed.
+    manifest = {
+        path: phone
+        for path, phone in previous.files.items()
+        if phone in failed or (failed and not phone)
+    }
     batch = _Batch(root)
     # First only look: every path is checked and compared before anything is written.
-    seen: set[str] = set()
+    shared_files = [
+        (file, where, batch.compare(where, file.path, file.content))
+        for file in common
+        for where in (batch.target(file.path),)
+    ]
+    seen: set[str] = {file.path for file in common}
     planned = []
     for result in rendered:
         files = []
@@ -1093,7 +1302,24 @@ def provision(
             files.append((file, where, batch.compare(where, file.path, file.content), False))
         planned.append((result, files))
     phones: list[PhoneReport] = []
+    common_reports: list[FileReport] = []
     try:
+        for file, where, change in shared_files:
+            before = None
+            if change == FileChange.CHANGED:
+                before = Path(where).read_bytes()  # for the diff; replaced on commit
+            if change != FileChange.UNCHANGED:
+                batch.write(where, file.content)
+            common_reports.append(
+                FileReport(
+                    path=file.path,
+                    change=change,
+                    phone=SHARED,
+                    before=file.content if change == FileChange.UNCHANGED else before,
+                    after=file.content,
+                )
+            )
+            manifest[file.path] = ""
         for result, files in planned:
             name = result.phone.name
             reports = []
@@ -1117,7 +1343,12 @@ def provision(
                 )
                 manifest[file.path] = owner
             phones.append(
-                PhoneReport(phone=result.phone, files=tuple(reports), warnings=result.warnings)
+                PhoneReport(
+                    phone=result.phone,
+                    files=tuple(reports),
+                    warnings=result.warnings,
+                    error=result.error,
+                )
             )
         batch.commit()
     finally:
@@ -1135,7 +1366,7 @@ def provision(
         else:
             stale.append(FileReport(path=path, change=FileChange.STALE, phone=phone or SHARED))
             manifest[path] = phone
-    accounts = {result.phone.name: result.accounts for result in rendered}
+    accounts = {r.phone.name: r.accounts for r in rendered if not r.error}
     if previous.accounts:  # phones not rendered this time keep what they had
         accounts = {**previous.accounts, **accounts}
     content = _manifest_bytes(manifest, accounts, settings)
@@ -1146,7 +1377,9 @@ def provision(
         same = False
     if not same:
         atomic_write(manifest_path, content)
-    return ProvisioningReport(folder=root, phones=tuple(phones), stale=tuple(stale))
+    return ProvisioningReport(
+        folder=root, phones=tuple(phones), stale=tuple(stale), common=tuple(common_reports)
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -1303,15 +1536,3 @@ def _proxy_address(
     if sep and port.isdigit() and "]" not in port:
         return host.removeprefix("[").removesuffix("]"), int(port)
     return proxy, 5060
-
-
-def sip_user_name(username: str) -> str:
-    """The SIP user a username registers as: the part before ``@``.
-
-    Args:
-        username: The user's username, e.g. ``steven.lathouwers@orange.be``.
-
-    Returns:
-        E.g. ``steven.lathouwers``.
-    """
-    return username.split("@", 1)[0]

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
 import cloudtel_mitel
+from cloudtel.devices import check_layout
 from cloudtel.driverkit import (
     ConfigParseError,
     Directory,
@@ -27,6 +29,7 @@ from cloudtel.driverkit import (
     SipAccount,
     SipPhone,
 )
+from cloudtel.phone_clock import time_rule
 from cloudtel.testing import (
     assert_round_trip,
     hostile_text,
@@ -89,7 +92,7 @@ def test_the_manuals_phone() -> None:
     assert "directory script: http://prov.example/orange/08000FBBAD78-directory.xml\n" in text
     assert (
         "topsoftkey20 type: blf\ntopsoftkey20 label: Adel Al Koubaisy\n"
-        "topsoftkey20 value: adel.alkoubaisy@orange.be\ntopsoftkey20 line: 1\n"
+        "topsoftkey20 value: adel.alkoubaisy\ntopsoftkey20 line: 1\ntopsoftkey20 locked: 1\n"
     ) in text
     assert "topsoftkey21 type: line\n" in text
     assert "topsoftkey22 type: speeddial\ntopsoftkey22 label: example\n" in text
@@ -99,8 +102,8 @@ def test_the_manuals_phone() -> None:
 def test_every_unused_key_is_reset() -> None:
     text = _render(_phone(modules=2))
     types = re.findall(r"^(topsoftkey\d+|expmod\d key\d+) type: (\w+)$", text, re.MULTILINE)
-    assert len(types) == 24 + 2 * 84
-    assert sum(1 for _name, kind in types if kind == "none") == 24 + 2 * 84 - 3
+    assert len(types) == 48 + 2 * 84
+    assert sum(1 for _name, kind in types if kind == "none") == 48 + 2 * 84 - 3
     assert "expmod3" not in text  # only attached modules
 
 
@@ -115,8 +118,105 @@ def test_other_families_are_not_answered() -> None:
 
 def test_parse_reads_back_what_render_wrote() -> None:
     parsed = cloudtel_mitel.parse_config(M6940, _render(_phone()))
-    assert parsed.layout == MANUAL_LAYOUT
+    assert parsed.layout["T20"] == ExtensionKey(username="adel.alkoubaisy")  # the SIP user
+    assert CONTEXT.resolve_layout(parsed.layout) == MANUAL_LAYOUT
     assert parsed.account == ACCOUNT
+
+
+# --- issue 12: what a real phone needs ------------------------------------------------
+
+MANUALS_KEYS = KeyLayout(
+    {f"T{n}": ExtensionKey(username=f"user{n}@orange.be") for n in range(20, 28)}
+)
+
+
+def test_the_manuals_keys_t20_to_t27_fit_a_6940() -> None:
+    # The operator manual (section 8) programs T20 … T27 on a mitel6940.
+    check_layout(layout=MANUALS_KEYS, model=M6940, phone="08000FBBAD78")
+    text = _render(_phone(MANUALS_KEYS))
+    assert "topsoftkey25 type: blf\n" in text
+    assert "topsoftkey27 value: user27\n" in text
+    assert "topsoftkey48 type: none\n" in text
+    assert "topsoftkey49" not in text
+    assert "sources" not in M6940.source("line_keys")  # a text, naming where 48 comes from
+    assert "6900_Keymaps" in M6940.source("line_keys")
+
+
+def test_keys_keep_their_position_and_user_changes_do_not_survive_a_reload() -> None:
+    text = _render(_phone())
+    # Collapsing (on by default) would move T20 to the first position.
+    assert "\ncollapsed softkey screen: 0\n" in text
+    assert text.index("collapsed softkey screen: 0") < text.index("topsoftkey1 type")
+    locked = re.findall(r"^topsoftkey(\d+) locked: 1$", text, re.MULTILINE)
+    assert [int(n) for n in locked] == list(range(1, 49))  # every key, used or reset
+    assert "expmod" not in text  # no module attached
+
+
+def test_a_blf_key_watches_the_identity_the_colleague_registers() -> None:
+    text = _render(_phone())
+    assert "topsoftkey20 value: adel.alkoubaisy\n" in text
+    assert "sip line1 registrar ip: sip.orange.be\n" in text  # watched at the same server
+    assert "@orange.be" not in text
+
+
+def test_the_menus_speak_the_users_language() -> None:
+    nl = _render(_phone(), attrs.evolve(CONTEXT, language="nl"))
+    assert "language 1: lang_nl_nl.txt\nlanguage: 1\ninput language: Dutch\n" in nl
+    fr = _render(_phone(), attrs.evolve(CONTEXT, language="fr"))
+    assert "language 1: lang_fr.txt\nlanguage: 1\ninput language: French\n" in fr
+    assert "\nlanguage: 0\n" in _render(_phone(), attrs.evolve(CONTEXT, language="en"))
+
+
+@pytest.mark.parametrize("field", ["password", "username", "auth_name"])
+def test_credentials_longer_than_20_characters_are_refused(field: str) -> None:
+    long = "A" * 20 + "-secret"
+    account = attrs.evolve(ACCOUNT, **{field: long})
+    with pytest.raises(InvalidValueError, match="at most 20 characters") as info:
+        _render(_phone(), attrs.evolve(CONTEXT, accounts=[account]))
+    if field == "password":
+        assert "SIP password (27 characters, not shown)" in str(info.value)
+        assert long not in str(info.value)
+        assert long not in repr(info.value.context)
+    ok = attrs.evolve(ACCOUNT, **{field: "A" * 20})
+    assert "A" * 20 in _render(_phone(), attrs.evolve(CONTEXT, accounts=[ok]))
+
+
+def test_the_common_files_carry_the_organisations_clock_and_pickup_code() -> None:
+    context = PhoneContext(
+        time_rule=time_rule("Europe/Brussels", 2026),
+        ntp_server="be.pool.ntp.org",
+        date_format="DD-MMM-YY",
+        pickup_code="*8",
+    )
+    files = cloudtel_mitel.DRIVER.cloudtel_common_files(models=[M6940], context=context)
+    assert files is not None
+    assert [f.path for f in files] == ["startup.cfg", "aastra.cfg"]
+    assert files[0].content == files[1].content
+    text = files[0].content.decode()
+    assert text.endswith(
+        "time zone name: Custom\n"
+        "time zone minutes: -60\n"
+        "dst config: 3\n"
+        "dst minutes: 60\n"
+        "dst [start|end] relative date: 1\n"
+        "dst start month: 3\n"
+        "dst start week: -1\n"
+        "dst start day: 1\n"
+        "dst start hour: 2\n"
+        "dst end month: 10\n"
+        "dst end week: -1\n"
+        "dst end day: 1\n"
+        "dst end hour: 3\n"
+        "time server disabled: 0\n"
+        "time server1: be.pool.ntp.org\n"
+        "date format: 1\n"
+        "directed call pickup prefix: *8\n"
+    )
+
+
+def test_a_common_file_is_never_empty() -> None:
+    files = cloudtel_mitel.common_files([M6940], PhoneContext())
+    assert all(f.content.startswith(b"# cloudtel: common file") for f in files)
 
 
 def test_parse_a_hand_written_config() -> None:
@@ -149,7 +249,7 @@ def test_parse_a_hand_written_config() -> None:
     [
         ("topsoftkey1 type line", r"line 1: 'topsoftkey1 type line' is not 'parameter: value'"),
         ("\n\ntopsoftkey1 type: dnd", r"line 3: topsoftkey1 has type 'dnd'.*supported types"),
-        ("topsoftkey25 type: line", r"topsoftkey25 is not a key of the Mitel 6940"),
+        ("topsoftkey49 type: line", r"topsoftkey49 is not a key of the Mitel 6940"),
         ("topsoftkey1 type: speeddial\ntopsoftkey1 value: *97", r"line 2: speed dial"),
         ("topsoftkey1 type: blf", r"blf key without a value"),
     ],
@@ -228,8 +328,10 @@ def test_property_no_text_adds_a_line_or_a_parameter(label: str, name: str) -> N
     context = PhoneContext(names={"a@b.be": name})
     layout = layout.with_key("T2", ExtensionKey(username="a@b.be"))
     text = _render(_phone(layout), context)
-    expected = [
-        f"topsoftkey{i} {f}" for i in range(1, 25) for f in ("type", "label", "value", "line")
+    expected = ["collapsed softkey screen"] + [
+        f"topsoftkey{i} {f}"
+        for i in range(1, 49)
+        for f in ("type", "label", "value", "line", "locked")
     ]
     assert parameter_names(text, ":") == expected
     lines = text.splitlines()

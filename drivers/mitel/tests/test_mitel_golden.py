@@ -29,46 +29,60 @@ FULL_TEXT = (
     "sip line1 registrar port: 5060\n"
     "sip transport protocol: 1\n"
     "directory script: http://prov.example/orange/08000FBBAD78-directory.xml\n"
+    "language 1: lang_nl_nl.txt\n"
+    "language: 1\n"
+    "input language: Dutch\n"
+    "collapsed softkey screen: 0\n"
     "topsoftkey1 type: line\n"
     "topsoftkey1 label:\n"
     "topsoftkey1 value:\n"
     "topsoftkey1 line: 1\n"
+    "topsoftkey1 locked: 1\n"
     "topsoftkey2 type: blf\n"
     "topsoftkey2 label: Adel Al Koubaisy\n"
-    "topsoftkey2 value: adel@orange.be\n"
+    "topsoftkey2 value: adel\n"
     "topsoftkey2 line: 1\n"
+    "topsoftkey2 locked: 1\n"
     "topsoftkey3 type: blf\n"
     "topsoftkey3 label: nobody\n"
-    "topsoftkey3 value: nobody@orange.be\n"
+    "topsoftkey3 value: nobody\n"
     "topsoftkey3 line: 1\n"
+    "topsoftkey3 locked: 1\n"
     "topsoftkey4 type: none\n"
     "topsoftkey4 label:\n"
     "topsoftkey4 value:\n"
     "topsoftkey4 line: 1\n"
+    "topsoftkey4 locked: 1\n"
     "topsoftkey5 type: speeddial\n"
     "topsoftkey5 label: Klant 'A' 1 BV\n"
     "topsoftkey5 value: +3212341234\n"
     "topsoftkey5 line: 1\n"
+    "topsoftkey5 locked: 1\n"
     "topsoftkey6 type: none\n"
     "topsoftkey6 label:\n"
     "topsoftkey6 value:\n"
     "topsoftkey6 line: 1\n"
+    "topsoftkey6 locked: 1\n"
     "topsoftkey7 type: none\n"
     "topsoftkey7 label:\n"
     "topsoftkey7 value:\n"
     "topsoftkey7 line: 1\n"
+    "topsoftkey7 locked: 1\n"
     "topsoftkey8 type: none\n"
     "topsoftkey8 label:\n"
     "topsoftkey8 value:\n"
     "topsoftkey8 line: 1\n"
+    "topsoftkey8 locked: 1\n"
     "topsoftkey9 type: none\n"
     "topsoftkey9 label:\n"
     "topsoftkey9 value:\n"
     "topsoftkey9 line: 1\n"
+    "topsoftkey9 locked: 1\n"
     "topsoftkey10 type: none\n"
     "topsoftkey10 label:\n"
     "topsoftkey10 value:\n"
     "topsoftkey10 line: 1\n"
+    "topsoftkey10 locked: 1\n"
 )
 
 
@@ -80,46 +94,46 @@ def corpus_digests_now() -> list[str]:
 CASES = 240
 
 _DIGEST_TABLE = """
-    1245421b110c 0407783720a0 2fd3c84c9292 9d2870aea09e c070e870e80b 201a3209160d
-    79c9baeb8966 529c91f58a15 9a66cd492feb b1e8e1bed02a 41a07c533ff6 23810f21e7da
-    a14eb32c9e62 15274ca4f62a 023f66194009 b5c17ea039c9 adcfc0e79c19 3f38c6b3c0c3
-    38e5d4057d47 51253f30b33c 14a7c29a9644 6457bc61869c d42cd25002f9 f6ca2282ce6e
-    2061528f6748 fd98a35e4529 096fbe272bdb f9407391e9b6 c93c700ca81d 81de8503b840
-    fc592ab1db63 7ac5dc248020 5a32ada9be0d 9db1577af3a3 a33cf93af423 05fe5caf85f0
-    60e7cbd4b667 53b51c9210c2 fc4b5d4ed3c3 948ed4a46afd 2e8b89312d97 cbc174901571
-    ba5f7de59a8b 70f361994e6f e4fba89dfe4b 8b3085c55348 b8677c9d4fda 521a462a5023
-    ae0202475d8e 2d27f76dc3b8 4da99ae7f73f ac4d7bb396fe b84e6f7f7bf8 ec8a04cb92e3
-    8058306e7b09 ef0bc0faf4ed 69c1f9b5e870 13f5c973b177 16e43eb6458b 127edaa7b302
-    53bb28cf3c0b 9ce7e2e19487 31fe1fa6aa2b 7795688e5784 9f5cd150c619 a5b229f69ae9
-    725b6c0b499b b637d8b05f67 32ed4346d574 b880a7e9f822 5ffd5ed0dcfb 0d08e343a80c
-    b2a253d18004 9113f867b0b3 b04ba2a84c4e f88aad2bbf42 d97f96864b2e 75acb166711c
-    ad9eae453fac 56615b04b89e 5c822bf07252 3c1a3993b8ac de9cbcbc6d09 3483e34512a0
-    0e82b21483e0 53ce1e59bb5b 4f71c90bfeb2 9c412f11ccb9 aba7123f6d69 d71c987bb130
-    78788da17d4b 787aa2dc41fb 7d33543c17b8 4b48c4320d91 f7aa9b1fed1a 541cc20641e8
-    8a0c5cf6f6cc 602b796a8c46 73d0e1eac2c8 54891fcf8e7d fadc9ba3b646 517c20f23bbf
-    65281a20399f f6fa12096c8e fa20f8b65ab8 d84d9686315f 718993352455 1ffe893903ff
-    e59981a624d3 d15a293c684f bcfc75cfb921 6643fb7a3c29 ea85654966c4 ee845ca53ebf
-    1ddb5767f88d e1b0db8b46b6 4a62182bbe3e 90246759cd60 c87a27b33983 2dabf6efec30
-    1f310414d4f9 0d920fd87585 78f7119f5f00 3611182729fa 5c76f388f174 6d7b6e2857dc
-    21df3a96a2cb a1410520c5af 3764fd869bb0 e89212f511d6 c161c299ceab 7405264cd7c3
-    c3cb7038e160 5500f0b10fff eb05c40bdf0d 1895dac0be21 1c05d4bb13db f9eaa294e095
-    28bf49e9f46d cd809feeea82 b9f1f473fdff c4cbdde3affa 774dbf675ece 70dfdeaa6c67
-    7a8422af7a3c c69765d36f1b 81139bdef8e5 fc2c477d5f15 e3c421f5fc75 81505c8a9102
-    b281f3e6a8c3 881e0c68a019 8fd11140037c d28023545bf0 2fbfe3deac6d 98fe80e07a9c
-    84e616d1ae37 cd7942424a58 018e5ccf54db 03b5c927c3a3 e001d054a633 f098b0c254c1
-    caa4481cda21 d2b7f5fa5973 0fa36db3b067 95783e3fe86d efbc25815a92 9c685654c46c
-    accac25df5b5 eccfbec25f3d b334254a981f 93d354f9e7bf 88fc275e43c0 ff40676d49c7
-    cf8675c6d712 7ca106925e3a dc40e6f84ffb 4cc4fb006e59 0f5774c8f1f3 3505f981a150
-    b25b5e1497ce b4e45c49533a bead07ffedd0 3c95c2ba23c1 01f27dc919b2 4a2218258365
-    ec5059b5d585 9af2c534f25a 0cbe3e3f7511 a41abdbdbe48 9dd51622e507 36e3ffdcae97
-    b12262d44049 9748c3d0c6a5 1d753716f6d9 4c49e311dcda f90f1913cae1 139e9bfa0763
-    fc5144e767f6 6edf7f97a769 7933c89a6eb9 2674c02889d6 20ea05fd27be bb2addcf8abf
-    852650507f77 383dcfe8b21f 1f0dffa3375b c9c038fb7414 e4a292485b35 0bda65805340
-    dd2a6d3a76ba 589d8ca0cae9 9f5a0ae93fe7 4656f55c190c 7c3d90d04028 254270106fe7
-    2b66dbcf828c 9fb9e85b039f 8d285c9d7fd8 8a29429095f4 2af76010870d 9d19a5ce9592
-    60f701d726b8 7ee37c85935c fb3fde68091a bdeabaec7fed f0c5ad97f604 324ab3d49eb7
-    7ed0619db311 dfb0b24e8e18 bb13fb1ecf8a 4df5c233bc56 c588f93d5c96 678ab23eba2d
-    1aef6c96ba84 59d6545ac38b f31997d8d004 7288584eb618 63f6aab50529 5605ae3ec60e
+    f502ddceab20 b9ed39a35b19 8c19b24f8592 88a367f72ae6 537212646feb 7a0675c1c3bc
+    77b4bd6ecb1c d365f7291dc2 4dd1791e07eb 14360562f666 2ca0b426735c 0b53b7431184
+    cf79dad73775 e3621eb797ff cb6472761172 5dbd8315e24c c20c3715eea6 49d26dc48e65
+    3e244876a860 3927c60724ef 8145890a45b9 17355edb32db 8e89139f4d58 be8415dd66ba
+    ea8017e1b5a7 52d51156424c 3a47d0bec5cd 1d9dbda99075 ca6e511794da ee96803654b6
+    de4c3e3a85fe dedd16b242e2 f030f8ebc6fd 5b85571bae7f ab3505fbd32d d5513ed7e625
+    05a1e2ef5aa1 491ced572214 bcef35d45360 24f45292f3ba 14d103bc60dc 7df89bae69d9
+    2f5ebef8777c 2ff9b4f6d299 74d02d4d1661 c7432a205ac9 588c904a3c46 bd0fb1ea83b2
+    ac109166e8f5 4dd5950fa117 414718b87fb3 65cff67d956c 8131149d8dd6 a7b6df9ff4d0
+    e0b1cd5bd21e 79470cc72dff bf4530c645f9 6c4d4e01c7d6 767cd0aa5844 9e51af36dccc
+    0618511026f9 8283332c04a2 4bf425c9d52d caee56747ffc 0dda20c38c1a 1c46fe36a952
+    647b769424b0 7321dc7db827 ac787b06637c 42115992666c 6276514424ce 0d00ac7567f9
+    7b56b1e88e79 41341a15c887 9fd0f2fc280a bffd640049ee b45d24c93895 55b486730702
+    d9d703d46e09 55a96596bb2a beae1c5e4298 fee3baa729f9 2f56928c888e c7046d443512
+    ed7ad48d1ad7 c921dcaf3201 de8e9fa38e7b be07b3079704 f0c75a9453da 636d54ff50d1
+    51d3a58ad59e b8b3bca068fa 1029c9ad0a86 72de74ab6435 e51d0979eae5 91dd49b3b14c
+    81c1ff99142d c4f2182d85e8 8e3ecaf6e7aa e1233e88e841 aac80e662cb1 c7c1edda2652
+    d0e57f8bb98d 7508ea6c5684 c36d498f934a 2929944da5b8 14559dbaa85d 0b8cfa641ee6
+    f424b7592081 27f7a05af53f 5c808276880b 99ed22dcd964 3e53956b3968 6ba9fe81cbfa
+    c6ef7b7e65b1 834846d1a773 33db7a90bcc9 961f5a61bbb9 874c6cc2a4c3 b2803f3ec54b
+    f3ab9bcb8c61 69208ff774c2 377331026c3e 5e5cdcfcb7dd 17987a0e362d a7070c11ef16
+    7b3f507706b8 d3b5a6aba31b 5a537babd8bd 17d99eaebf4d f80c50c90238 30feadccb39a
+    7a4c25f7e21f 3bb7420fb110 0d1ff6809457 6618a8ffdc85 c95f1be04559 909d94ba4b88
+    375e4774d568 c8ed5e8ba205 b78d67503aa0 1d1966b77e22 d9a3792e233e 1e6119cde0a5
+    9666fa9c5710 f710c7af4b39 da0c5e8a2427 c8c559b58cd2 065627842078 3573e3f3ccef
+    12d8b3ecfcfe 062acc47e326 b1632bb20172 b87c62a86b78 6e8c7cb4e812 0204f1ab449c
+    840027b7aa9c 4041a3b68a3d 5dea6931d927 4031a655506e 6914a9c0c986 4a1be5c7a443
+    cb30a869d30a adb5eb5bb364 6e63aabc0412 91a8571a0cf0 253b521b26d0 8ffb4d9962dc
+    e1b89d772236 220965803fbd fede8113c4be 7112a6f55250 cc20de27e1cc 82e2a2824d82
+    57ac35740d9c cbaeb2e1332d d2647dd048d2 d772c8725c25 5dee3496f066 7fc5bda7a8f7
+    4430effca886 ed9b6d205684 a46db31ae157 90bf4ec395e2 698b2485628d 0a3e2cc947dd
+    975f124dacc1 31a599a53cb8 0876dac070fc 85d48041de9d 2e6eda3cc01e 9f964b5a7aed
+    f20d94f0fb8f 0cca7e7c1255 8856a423bf00 de1c32a2c2fe 2c1327bb283c 8261eeb11dc6
+    b3cca9f55ce2 c1fc668093cb f85baa63010d 396c3a0b41a1 28b186adcc7f 0770d7db3010
+    ee9bbd8cabf3 c9913f50ba0a 69beaad92c8c 8704a5004837 821014f6b5bf 22a8fba82a8a
+    af5c401a0891 cf4fa6d080da 99b4d869325c b226886e3f46 341dcf3c069d 30be291fd77d
+    23b8be2cce4c 51f67aa74025 d3159e696e58 1a4e46d9a839 1de9a6854c56 024ae6df1052
+    e6badf13a428 18e661721cfd 0d1e45f78064 94264ab34944 4650384adce3 9662495bc182
+    013d6b9b3b19 f782f8475645 289c0986752b d9ccbfca9788 68232ffc6fb5 e4f46eca395a
+    69f6c4d96459 469f450b2e6b ff1abbd697ea e92e37183274 07b74373ba8f ba26c4f5ac77
 """
 DIGESTS = _DIGEST_TABLE.split()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -25,6 +26,7 @@ from cloudtel.driverkit import (
     SipPhone,
     Transport,
 )
+from cloudtel.phone_clock import time_rule
 from cloudtel.testing import (
     assert_round_trip,
     hostile_text,
@@ -98,7 +100,7 @@ def test_the_file_a_t54w_receives() -> None:
     )
     assert "linekey.1.type = 15\nlinekey.1.line = 1\n" in text
     assert (
-        "linekey.2.type = 16\nlinekey.2.line = 1\nlinekey.2.value = adel.alkoubaisy@orange.be\n"
+        "linekey.2.type = 16\nlinekey.2.line = 1\nlinekey.2.value = adel.alkoubaisy\n"
         "linekey.2.label = Adel Al Koubaisy\n"
     ) in text
     assert "expansion_module.1.key.60.type = 13\n" in text
@@ -113,8 +115,96 @@ def test_every_unused_key_is_reset() -> None:
 
 def test_parse_reads_back_what_render_wrote() -> None:
     parsed = cloudtel_yealink.parse_config(T54W, _render(_phone()))
-    assert parsed.layout == LAYOUT
+    assert parsed.layout["L2"] == ExtensionKey(username="adel.alkoubaisy")  # the SIP user
+    assert CONTEXT.resolve_layout(parsed.layout) == LAYOUT
     assert parsed.account == ACCOUNT
+
+
+# --- issue 12: what a real phone needs ------------------------------------------------
+
+
+def test_save_and_reload_does_not_reboot_the_phone() -> None:
+    # Yealink's default for sip.notify_reboot_enable is 1: every check-sync reboots.
+    assert "\nsip.notify_reboot_enable = 0\n" in _render(_phone())
+
+
+def test_a_blf_key_watches_the_identity_the_colleague_registers() -> None:
+    # Adel's phone registers as adel.alkoubaisy at sip.orange.be (account 1's server);
+    # the key on line 1 must watch that user, not adel.alkoubaisy@orange.be.
+    context = attrs.evolve(CONTEXT, sip_users={"adel.alkoubaisy@orange.be": "adel.alkoubaisy"})
+    text = _render(_phone(), context)
+    assert "linekey.2.value = adel.alkoubaisy\n" in text
+    assert "@orange.be" not in text
+    assert "account.1.sip_server.1.address = sip.orange.be\n" in text
+
+
+def test_a_blf_key_picks_up_with_the_pickup_code() -> None:
+    text = _render(_phone(), attrs.evolve(CONTEXT, pickup_code="*8"))
+    assert "linekey.2.pickup_value = *8\nlinekey.2.extension = *8\n" in text
+    assert "pickup_value" not in _render(_phone())  # no code: nothing written
+
+
+@pytest.mark.parametrize(
+    ("language", "line"),
+    [("nl", "lang.gui = Dutch\n"), ("fr", "lang.gui = French\n"), ("en", "lang.gui = English\n")],
+)
+def test_the_menus_speak_the_users_language(language: str, line: str) -> None:
+    assert line in _render(_phone(), attrs.evolve(CONTEXT, language=language))
+
+
+def test_each_model_gets_its_common_file_with_the_organisations_clock() -> None:
+    context = PhoneContext(
+        time_rule=time_rule("Europe/Brussels", 2026),
+        ntp_server="be.pool.ntp.org",
+        date_format="DD-MMM-YY",
+    )
+    t53w = next(m for m in cloudtel_yealink.MODELS if m.name == "T53W")
+    files = cloudtel_yealink.DRIVER.cloudtel_common_files(models=[T54W, t53w], context=context)
+    assert files is not None
+    assert [f.path for f in files] == ["y000000000096.cfg", "y000000000095.cfg"]
+    text = files[0].content.decode()
+    assert text.startswith("#!version:1.0.0.1\n")
+    assert (
+        "local_time.time_zone = +1\n"
+        "local_time.summer_time = 1\n"
+        "local_time.dst_time_type = 1\n"
+        "local_time.start_time = 3/5/7/2\n"
+        "local_time.end_time = 10/5/7/3\n"
+        "local_time.offset_time = 60\n"
+        "local_time.ntp_server1 = be.pool.ntp.org\n"
+        "local_time.date_format = 1\n"
+    ) in text
+    assert parameter_names(text, " = ", "#")[0] == "local_time.time_zone"
+
+
+def test_every_model_has_a_common_file_name() -> None:
+    assert set(cloudtel_yealink.COMMON_FILE_CODES) == {m.name for m in cloudtel_yealink.MODELS}
+
+
+def test_a_refused_password_is_never_shown() -> None:
+    secret = "pass word-Secret"
+    account = attrs.evolve(ACCOUNT, password=secret)
+    with pytest.raises(InvalidValueError) as info:
+        _render(_phone(), attrs.evolve(CONTEXT, accounts=[account]))
+    assert "SIP password (16 characters, not shown)" in str(info.value)
+    assert secret not in str(info.value)
+    assert secret not in repr(info.value.context)
+
+
+def test_account_counts_follow_yealinks_table() -> None:
+    counts = {m.name: m.max_accounts for m in cloudtel_yealink.MODELS}
+    assert counts == {
+        "T33G": 4,
+        "T42U": 12,
+        "T43U": 12,
+        "T46U": 16,
+        "T48U": 16,
+        "T53W": 12,
+        "T54W": 16,
+        "T57W": 16,
+    }
+    t53w = next(m for m in cloudtel_yealink.MODELS if m.name == "T53W")
+    assert "T53W/T53/T43U/T42G/T42U/T42S, X=1-12" in t53w.source("max_accounts")
 
 
 def test_parse_a_hand_written_config() -> None:
@@ -226,7 +316,7 @@ def test_property_no_text_adds_a_line_or_a_parameter(label: str, name: str) -> N
     )
     text = _render(_phone(layout, modules=0), PhoneContext(names={"a@b.be": name}))
     fields = ("type", "line", "value", "label")
-    expected = [f"account.{n}.enable" for n in range(1, 17)]
+    expected = [f"account.{n}.enable" for n in range(1, 17)] + ["sip.notify_reboot_enable"]
     expected += [f"linekey.{i}.{f}" for i in range(1, 28) for f in fields]
     assert parameter_names(text, " = ") == expected
     parsed = cloudtel_yealink.parse_config(T54W, text)

@@ -111,6 +111,8 @@ def _show_report(report: ProvisioningReport, *, verbose: bool = True) -> None:
     _print(f"{report.folder}: {report.summary()}")
     for warning in report.warnings:
         _print(f"warning: {warning}")
+    for error in report.errors:
+        _print(f"error: {error} (its files were left as they were)")
     if report.count(FileChange.STALE):
         _print("stale files belong to phones no longer in the organisation; --remove-stale deletes")
 
@@ -125,7 +127,7 @@ def _provision(args: argparse.Namespace) -> int:
         allow_disable=args.allow_disable,
     )
     _show_report(report)
-    return 0
+    return 1 if report.failed else 0
 
 
 def _sync(args: argparse.Namespace) -> int:
@@ -169,7 +171,7 @@ def _sync(args: argparse.Namespace) -> int:
         else f"sent {result.mode} to each phone's registered user"
     )
     _print(f"{what}: {accepted} of {told} phones accepted, {len(result.skipped)} skipped; {how}")
-    return 0 if result.ok else 1
+    return 0 if result.ok and not (report and report.failed) else 1
 
 
 def _folder_arguments(cmd: Any, *, out_required: bool) -> None:

@@ -23,6 +23,8 @@ Files it writes:
 - ``<name>.txt`` for each shared directory (``directory/dummy-org.txt`` …), or
   ``<mac>-directory.txt`` for one phone's own: a ``#`` title line, then
   ``name: label number, …`` per entry.
+- ``dummy-common.txt``, once per folder: the models present and the organisation's
+  time zone, language and time server.
 
 Display text (labels, names) goes through :func:`cloudtel.driverkit.one_line`; in the
 directory a ``:`` or ``,`` in a name or label becomes a space. Credentials, user names,
@@ -34,6 +36,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 
 from cloudtel.driverkit import (
     ConfigParseError,
@@ -64,11 +67,13 @@ from cloudtel.driverkit import (
 )
 
 __all__ = [
+    "COMMON_FILE",
     "D1",
     "D2",
     "DRIVER",
     "FAMILY",
     "MODELS",
+    "common_files",
     "config_filename",
     "directory_filename",
     "display_text",
@@ -345,6 +350,31 @@ def parse_config(model: PhoneModel, text: str) -> ParsedConfig:
     return ParsedConfig(account=_account(fields), layout=KeyLayout(keys))
 
 
+COMMON_FILE = "dummy-common.txt"
+"""The file every dummy phone shares (see :func:`common_files`)."""
+
+
+def common_files(models: Sequence[PhoneModel], context: PhoneContext) -> tuple[RenderedFile, ...]:
+    """The dummy phones' shared file, :data:`COMMON_FILE`.
+
+    Args:
+        models: The dummy models of the folder's phones.
+        context: The organisation's settings.
+
+    Returns:
+        One file: ``models: D1, D2`` and the time zone, language and time server
+        when set.
+    """
+    lines = ["# cloudtel dummy: common", "models: " + ", ".join(m.name for m in models)]
+    if context.time_rule is not None:
+        lines.append(f"time zone: {context.time_rule.zone}")
+    if context.language:
+        lines.append(f"language: {context.language}")
+    if context.ntp_server:
+        lines.append(f"time server: {context.ntp_server}")
+    return (RenderedFile(path=COMMON_FILE, content=("\n".join(lines) + "\n").encode()),)
+
+
 DRIVER = FamilyDriver(
     FAMILY,
     MODELS,
@@ -352,5 +382,6 @@ DRIVER = FamilyDriver(
     config_filename=config_filename,
     render_directory=render_directory,
     parse_config=parse_config,
+    common_files=common_files,
 )
 """The plugin: its hook implementations each answer ``None`` for a model of another family."""

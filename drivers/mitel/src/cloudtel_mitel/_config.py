@@ -16,13 +16,26 @@ Machine values (SIP user name, password, authentication name, registrar, BLF val
     Must be printable ASCII without space, ``#`` or ``"`` (a registrar: a host name
     or IP address); anything else is refused with an :class:`InvalidValueError`
     naming the phone and the field. Nothing is silently changed in a credential.
+    The SIP user name, authentication name and password take at most
+    :data:`MAX_CREDENTIAL` characters (the Aastra administrator guides: "up to 20
+    alphanumeric characters"); a refused password is never shown, only its length.
+
+Keys
+    Every top softkey is written with ``topsoftkeyN locked: 1``: the phone then uses
+    the server's key and ignores a key the user changed on the phone (Aastra
+    Administrator Guide 41-001160-03 p. A-226). ``collapsed softkey screen: 0`` keeps
+    each key at its own position instead of moving programmed keys over unused ones
+    (Mitel 6800i Administrator Guide 41-001561-00 p. 5-112: collapsing is on by default).
+    An extension (BLF) key's value is the SIP user the colleague registers as
+    (:meth:`PhoneContext.sip_user`), watched at the registrar of line 1, the same
+    identity the colleague's own phone registers.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from cloudtel.driverkit import (
     ConfigParseError,
@@ -39,6 +52,7 @@ from cloudtel.driverkit import (
     PhoneModel,
     PhoneNumber,
     PhoneNumberKey,
+    RenderedFile,
     SipAccount,
     SipPhone,
     Transport,
@@ -52,7 +66,10 @@ from cloudtel.driverkit import (
 )
 
 __all__ = [
+    "COMMON_FILES",
+    "MAX_CREDENTIAL",
     "MAX_LABEL",
+    "common_files",
     "config_filename",
     "directory_filename",
     "display_text",
@@ -63,6 +80,30 @@ __all__ = [
 
 MAX_LABEL = 40
 """Longest label or name cloudtel writes (no vendor limit found; the phone shows what fits)."""
+
+MAX_CREDENTIAL = 20
+"""Longest SIP user name, authentication name or password a Mitel takes ("up to 20
+alphanumeric characters": Aastra SIP IP Phone Administrator Guide 41-001343-01 Rev 03,
+p. A-75, and 41-001343-02 REV04 p. 3-36)."""
+
+COMMON_FILES = ("startup.cfg", "aastra.cfg")
+"""The common files a Mitel fetches before ``<MAC>.cfg`` (``startup.cfg`` since firmware
+4.0.0 SP1, ``aastra.cfg`` before: Mitel 6800 R4.2.0 SP2 Administrator Guide p. 1-25);
+cloudtel writes both, with the same content."""
+
+# ISO weekday (1 = Monday … 7 = Sunday) → Aastra "dst start day" (1 = Sunday … 7 = Saturday)
+_WEEKDAYS = {7: 1, 1: 2, 2: 3, 3: 4, 4: 5, 5: 6, 6: 7}
+# Language → (language file, input language), as wazo-provd-plugins' _LOCALE writes them.
+_LANGUAGES = {
+    "nl": ("lang_nl_nl.txt", "Dutch"),
+    "fr": ("lang_fr.txt", "French"),
+    "de": ("lang_de.txt", "German"),
+    "it": ("lang_it.txt", "Italian"),
+    "es": ("lang_es.txt", "Spanish"),
+}
+# Date format → "date format" code (FusionPBX aastra/686x template: 0 = WWW MMM DD,
+# 1 = DD-MMM-YY).
+_DATE_FORMATS = {"WWW MMM DD": "0", "DD-MMM-YY": "1"}
 
 _SAFE_TEXT = re.compile(r"[ !$-~]*")  # printable ASCII without '"' and '#'
 _REPLACEMENTS = {"#": " ", '"': "'"}
@@ -100,6 +141,16 @@ def _machine(value: str, field: str, phone: str) -> str:
     return value
 
 
+def _credential(value: str, field: str, phone: str, *, secret: bool = False) -> str:
+    if _MACHINE.fullmatch(value) is None:
+        rule = "use printable ASCII without spaces, '#' or '\"'"
+        raise unwritable(phone, field, value, "Mitel", rule, secret=secret)
+    if len(value) > MAX_CREDENTIAL:
+        rule = f"a Mitel takes at most {MAX_CREDENTIAL} characters"
+        raise unwritable(phone, field, value, "Mitel", rule, secret=secret)
+    return value
+
+
 def config_filename(phone: SipPhone) -> str:
     """``08000FBBAD78.cfg``: the MAC in uppercase, as the phone requests it."""
     return f"{phone.mac.upper}.cfg"
@@ -126,9 +177,9 @@ def _key_name(position: KeyPosition) -> str:
 
 
 def _account_lines(account: SipAccount, phone: str) -> str:
-    user = _machine(account.username, "SIP user name", phone)
-    auth = _machine(account.effective_auth_name, "SIP authentication name", phone)
-    password = _machine(account.password, "SIP password", phone)
+    user = _credential(account.username, "SIP user name", phone)
+    auth = _credential(account.effective_auth_name, "SIP authentication name", phone)
+    password = _credential(account.password, "SIP password", phone, secret=True)
     host = check_host(account.registrar, phone)
     name = display_text(account.display_name)
     port = account.port
@@ -164,14 +215,24 @@ def _inherited_lines(context: PhoneContext, phone: str) -> list[str]:
 
 
 def _key_lines(name: str, kind: str, label: str, value: str, line: int | str) -> str:
-    """The four lines of one key (no line break after the last)."""
+    """The lines of one key (no line break after the last); a top softkey is locked."""
     label_line = f"{name} label: {label}" if label else f"{name} label:"
     value_line = f"{name} value: {value}" if value else f"{name} value:"
-    return f"{name} type: {kind}\n{label_line}\n{value_line}\n{name} line: {line}"
+    lines = f"{name} type: {kind}\n{label_line}\n{value_line}\n{name} line: {line}"
+    return lines + f"\n{name} locked: 1" if name.startswith("topsoftkey") else lines
 
 
 def _reset(name: str) -> str:
     return _key_lines(name, "none", "", "", 1)
+
+
+def _language_lines(language: str) -> list[str]:
+    if language == "en":
+        return ["language: 0"]
+    if language not in _LANGUAGES:
+        return []
+    path, keyboard = _LANGUAGES[language]
+    return [f"language 1: {path}", "language: 1", f"input language: {keyboard}"]
 
 
 def render_config(phone: SipPhone, model: PhoneModel, context: PhoneContext) -> str:
@@ -186,8 +247,9 @@ def render_config(phone: SipPhone, model: PhoneModel, context: PhoneContext) -> 
         context: Accounts, colleague names, server URL.
 
     Returns:
-        The file's text: account 1, every key of the model (reset when unused) and,
-        with a server URL, the ``directory script`` setting.
+        The file's text: account 1, with a server URL the ``directory script`` setting,
+        the phone's language, ``collapsed softkey screen: 0``, every key of the model
+        (reset when unused; top softkeys locked).
 
     Raises:
         InvalidValueError: For a credential or host that cannot be written safely.
@@ -209,22 +271,20 @@ def render_config(phone: SipPhone, model: PhoneModel, context: PhoneContext) -> 
         url = _machine(context.server_url + target, "directory URL", name)
         parts.append(f"directory script: {url}")
     parts.extend(_inherited_lines(context, name))
+    parts.extend(_language_lines(context.language))
+    parts.append("collapsed softkey screen: 0")
     keys = list(table.resets)
     label_for = context.label_for
+    sip_user = context.sip_user
     machine = _MACHINE.fullmatch
     for slot, key_name, key in table.placed(phone.layout):
         if isinstance(key, ExtensionKey):
             username = key.username
-            if machine(username) is None:
-                _machine(username, "extension key user", name)
+            watched = sip_user(username)
+            if machine(watched) is None:
+                _machine(watched, "extension key user", name)
             label = display_text(label_for(username))
-            keys[slot] = (
-                f"{key_name} type: blf\n{key_name} label: {label}\n"
-                f"{key_name} value: {username}\n{key_name} line: 1"
-                if label
-                else f"{key_name} type: blf\n{key_name} label:\n"
-                f"{key_name} value: {username}\n{key_name} line: 1"
-            )
+            keys[slot] = _key_lines(key_name, "blf", label, watched, 1)
         elif isinstance(key, PhoneNumberKey):
             label = display_text(key.label)
             keys[slot] = _key_lines(key_name, "speeddial", label, key.number.e164, 1)
@@ -233,6 +293,67 @@ def render_config(phone: SipPhone, model: PhoneModel, context: PhoneContext) -> 
     parts.extend(keys)
     parts.append("")
     return "\n".join(parts)
+
+
+def _time_lines(context: PhoneContext) -> list[str]:
+    rule = context.time_rule
+    lines: list[str] = []
+    if rule is not None:
+        # Aastra 41-001343-02 p. 5-16: "Custom" with minutes west of UTC and DST rules.
+        lines += ["time zone name: Custom", f"time zone minutes: {-rule.utc_offset}"]
+        if rule.dst_start is None or rule.dst_end is None:
+            lines.append("dst config: 0")
+        else:
+            lines += [
+                "dst config: 3",
+                f"dst minutes: {rule.dst_offset}",
+                "dst [start|end] relative date: 1",
+            ]
+            for edge, change in (("start", rule.dst_start), ("end", rule.dst_end)):
+                lines += [
+                    f"dst {edge} month: {change.month}",
+                    f"dst {edge} week: {change.week}",
+                    f"dst {edge} day: {_WEEKDAYS[change.weekday]}",
+                    f"dst {edge} hour: {change.hour}",
+                ]
+    if context.ntp_server:
+        server = _machine(context.ntp_server, "time server", "(common file)")
+        lines += ["time server disabled: 0", f"time server1: {server}"]
+    if context.date_format in _DATE_FORMATS:
+        lines.append(f"date format: {_DATE_FORMATS[context.date_format]}")
+    return lines
+
+
+def common_files(models: Sequence[PhoneModel], context: PhoneContext) -> tuple[RenderedFile, ...]:
+    """The files every Mitel of a folder fetches before its own: :data:`COMMON_FILES`.
+
+    Both hold the same text: the organisation's time zone (``time zone name: Custom``
+    with its offset and daylight-saving rule), time server, date format and the
+    directed call pickup prefix that BLF keys pick up with (Aastra Administrator
+    Guide 41-001160-00 p. A-129: "the phone prepends the … value to the designated
+    extension"). Never empty: a Mitel needs the file to exist.
+
+    Args:
+        models: The Mitel models of the folder's phones (named in a comment).
+        context: The organisation's settings.
+
+    Returns:
+        ``startup.cfg`` and ``aastra.cfg``.
+
+    Raises:
+        InvalidValueError: For a time server or pickup code that cannot be written.
+    """
+    names = ", ".join(model.name for model in models)
+    lines = [
+        f"# cloudtel: common file of the Mitel phones ({names})",
+        "# Generated by cloudtel; edits here are overwritten.",
+        *_time_lines(context),
+    ]
+    if context.pickup_code:
+        code = _machine(context.pickup_code, "pickup code", "(common file)")
+        lines.append(f"directed call pickup prefix: {code}")
+    content = ("\n".join(lines) + "\n").encode()
+    return tuple(RenderedFile(path=path, content=content) for path in COMMON_FILES)
 
 
 # ---------------------------------------------------------------------------

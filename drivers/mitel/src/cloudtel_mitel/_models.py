@@ -2,7 +2,9 @@
 
 Vendor-confirmed key counts for the 6900 series were not found (see
 ``docs/drivers/mitel.md``); the counts below follow wazo-provd-plugins, which changed
-them in 2025, and are marked as such.
+them in 2025, and are marked as such. The 6940 keeps wazo's earlier 48: the operator
+manual programs its keys T20-T27, and Mitel says the 6940 pages top softkeys on its
+touch screen, so keys past one screen are valid.
 """
 
 from __future__ import annotations
@@ -15,6 +17,16 @@ _WAZO_TOPSOFTKEYS = (
     "wazo-platform/wazo-provd-plugins plugins/wazo_aastra/common/common.py, AastraModel "
     "nb_topsoftkey (snapshot 2321a3f3, 2026-04-13; changed by commit 757557f1 on 2025-03-04: "
     "6920 8→10, 6930 12→22, 6940 48→24); no Mitel document found that states it"
+)
+_6940_TOPSOFTKEYS = (
+    "48: wazo-platform/wazo-provd-plugins plugins/wazo_aastra/common/common.py AastraModel "
+    "nb_topsoftkey 6940 = 48 until commit 757557f1 (2025-03-04), 24 since; Mitel: 'If more "
+    "softkeys are configured than can fit on the handset's display, they will be paged "
+    "out … (not applicable to the 6940 & 6970 where the touch screen allows navigation "
+    "between pages …)' (https://edocs.mitelcommunicationservice.com/appsuitelatest/"
+    "6900_Keymaps.html); the Orange portal manual (section 8) programs T20-T27 on a "
+    "mitel6940, beyond 24; no Mitel figure found, the larger one is kept so the manual's "
+    "layout works"
 )
 _NO_SOFTKEYS = (
     "cloudtel leaves the 6900 context softkeys below the screen to the phone: Mitel says only "
@@ -36,7 +48,9 @@ MODULE_KEYS = 84
 """Keys on one expansion module (3 pages of 28)."""
 
 
-def _model(name: str, topsoftkeys: int, modules: int) -> PhoneModel:
+def _model(
+    name: str, topsoftkeys: int, modules: int, keys_source: str = _WAZO_TOPSOFTKEYS
+) -> PhoneModel:
     return PhoneModel(
         family="mitel",
         name=name,
@@ -47,7 +61,7 @@ def _model(name: str, topsoftkeys: int, modules: int) -> PhoneModel:
         expansion_module="M695" if modules else "",
         max_accounts=9,
         sources={
-            "line_keys": _WAZO_TOPSOFTKEYS,
+            "line_keys": keys_source,
             "programmable_keys": _NO_SOFTKEYS,
             "expansion_modules": _M695 if modules else _NO_MODULE,
             "expansion_keys": _M695 if modules else _NO_MODULE,
@@ -59,7 +73,7 @@ def _model(name: str, topsoftkeys: int, modules: int) -> PhoneModel:
 MODELS: tuple[PhoneModel, ...] = (
     _model("6920", 10, 3),
     _model("6930", 22, 3),
-    _model("6940", 24, 3),
+    _model("6940", 48, 3, _6940_TOPSOFTKEYS),
     _model("6970", 24, 0),
 )
 """The Mitel 6900 models cloudtel provisions."""

@@ -18,14 +18,27 @@ Machine values (SIP user name, password, authentication name, registrar, BLF val
 directory URL)
     Must be printable ASCII without spaces and not start and end with ``%``;
     anything else is refused with an :class:`InvalidValueError` naming the phone and
-    the field.
+    the field (a refused password is never shown, only its length).
+
+Check-sync
+    ``sip.notify_reboot_enable = 0``: a check-sync NOTIFY makes the phone fetch its
+    files and reboot only when the event says ``reboot=true`` (the default, 1, reboots
+    on every NOTIFY: Yealink T5 Series Administrator Guide, "notify_reboot_enable",
+    values 0, 1, 2, default 1; wazo-provd-plugins writes 0).
+
+Extension (BLF) keys
+    The value is the SIP user the colleague registers as (:meth:`PhoneContext.sip_user`),
+    on line 1, so the phone watches exactly the identity the colleague's phone
+    registers at the same server; with a pickup code, ``pickup_value`` and
+    ``extension`` carry it (FusionPBX and wazo write one each; which one a T5x reads is
+    not confirmed, so both are written).
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from cloudtel.driverkit import (
     ConfigParseError,
@@ -42,6 +55,7 @@ from cloudtel.driverkit import (
     PhoneModel,
     PhoneNumber,
     PhoneNumberKey,
+    RenderedFile,
     SipAccount,
     SipPhone,
     Transport,
@@ -55,12 +69,15 @@ from cloudtel.driverkit import (
 )
 
 __all__ = [
+    "COMMON_FILE_CODES",
     "HEADER",
     "MAX_LABEL",
     "TYPE_BLF",
     "TYPE_LINE",
     "TYPE_NONE",
     "TYPE_SPEED_DIAL",
+    "common_filename",
+    "common_files",
     "config_filename",
     "directory_filename",
     "display_text",
@@ -79,6 +96,34 @@ TYPE_NONE = 0
 TYPE_SPEED_DIAL = 13
 TYPE_LINE = 15
 TYPE_BLF = 16
+
+COMMON_FILE_CODES = {
+    "T33G": "124",
+    "T42U": "116",
+    "T43U": "107",
+    "T46U": "108",
+    "T48U": "109",
+    "T53W": "095",
+    "T54W": "096",
+    "T57W": "097",
+}
+"""The code in each model's common file name, ``y000000000<code>.cfg``, which the phone
+fetches before ``<mac>.cfg`` (fusionpbx/fusionpbx resources/templates/provision/yealink/
+<model>/; T33G from a T33G user agent, ``Yealink SIP-T33G 124.…``)."""
+
+# Language → lang.gui / lang.wui value (wazo-provd-plugins wazo_yealink _LOCALE; "Dutch"
+# follows the same pattern and is not confirmed by a Yealink document).
+_LANGUAGES = {
+    "en": "English",
+    "fr": "French",
+    "de": "German",
+    "it": "Italian",
+    "es": "Spanish",
+    "nl": "Dutch",
+}
+# Date format → local_time.date_format (0 = WWW MMM DD, 1 = DD-MMM-YY: the comments of
+# several published Yealink templates agree; no Yealink value table was found).
+_DATE_FORMATS = {"WWW MMM DD": "0", "DD-MMM-YY": "1"}
 
 _NULL = "%NULL%"
 _SAFE_TEXT = re.compile(r"[ -$&-~]*")  # printable ASCII without '%'
@@ -115,7 +160,7 @@ def _value(text: str) -> str:
     return text or _NULL
 
 
-def _machine(value: str, field: str, phone: str) -> str:
+def _machine(value: str, field: str, phone: str, *, secret: bool = False) -> str:
     if _MACHINE.fullmatch(value) is None or (value.startswith("%") and value.endswith("%")):
         raise unwritable(
             phone,
@@ -123,8 +168,14 @@ def _machine(value: str, field: str, phone: str) -> str:
             value,
             "Yealink",
             "use printable ASCII without spaces, not enclosed in '%'",
+            secret=secret,
         )
     return value
+
+
+def common_filename(model: PhoneModel) -> str:
+    """``y000000000096.cfg`` for a T54W: the model's common file (see :data:`COMMON_FILE_CODES`)."""
+    return f"y000000000{COMMON_FILE_CODES[model.name]}.cfg"
 
 
 def config_filename(phone: SipPhone) -> str:
@@ -172,7 +223,7 @@ def _account_lines(account: SipAccount, phone: str) -> str:
     name = _value(display_text(account.display_name))
     auth = _machine(account.effective_auth_name, "SIP auth name", phone)
     user = _machine(account.username, "SIP user name", phone)
-    password = _machine(account.password, "SIP password", phone)
+    password = _machine(account.password, "SIP password", phone, secret=True)
     return (
         "account.1.enable = 1\n"
         f"account.1.label = {name}\n"
@@ -216,9 +267,10 @@ def render_config(phone: SipPhone, model: PhoneModel, context: PhoneContext) -> 
         context: Accounts, colleague names, server URL.
 
     Returns:
-        The file's text: the version header, account 1 (accounts 2… disabled), the remote
-        phonebook when the server URL is known, and every line key and expansion-module
-        key (unused ones reset to type 0).
+        The file's text: the version header, account 1 (accounts 2… disabled),
+        ``sip.notify_reboot_enable = 0``, the user's language, the remote phonebook when
+        the server URL is known, and every line key and expansion-module key (unused
+        ones reset to type 0).
 
     Raises:
         InvalidValueError: For a credential or host that cannot be written safely.
@@ -237,6 +289,10 @@ def render_config(phone: SipPhone, model: PhoneModel, context: PhoneContext) -> 
         parts.append("account.1.enable = 0")
     parts.extend(_disabled(model.max_accounts))
     parts.extend(_inherited_lines(context, name))
+    parts.append("sip.notify_reboot_enable = 0")
+    if context.language in _LANGUAGES:
+        language = _LANGUAGES[context.language]
+        parts.append(f"lang.gui = {language}\nlang.wui = {language}")
     if context.server_url:
         parts.append("features.remote_phonebook.enable = 1")
         books = [
@@ -249,17 +305,23 @@ def render_config(phone: SipPhone, model: PhoneModel, context: PhoneContext) -> 
             parts.append(f"remote_phonebook.data.{number}.name = {title}")
     keys = list(table.resets)
     label_for = context.label_for
+    sip_user = context.sip_user
     machine = _MACHINE.fullmatch
+    pickup = ""
+    if context.pickup_code:
+        code = _machine(context.pickup_code, "pickup code", name)
+        pickup = f"\n{{prefix}}.pickup_value = {code}\n{{prefix}}.extension = {code}"
     for slot, prefix, key in table.placed(phone.layout):
         if isinstance(key, ExtensionKey):
             username = key.username
-            if machine(username) is None or (username[0] == "%" and username[-1] == "%"):
-                _machine(username, "extension key user", name)
+            watched = sip_user(username)
+            if machine(watched) is None or (watched[0] == "%" and watched[-1] == "%"):
+                _machine(watched, "extension key user", name)
             label = display_text(label_for(username)) or _NULL
             keys[slot] = (
                 f"{prefix}.type = {TYPE_BLF}\n{prefix}.line = 1\n"
-                f"{prefix}.value = {username}\n{prefix}.label = {label}"
-            )
+                f"{prefix}.value = {watched}\n{prefix}.label = {label}"
+            ) + pickup.format(prefix=prefix)
         elif isinstance(key, PhoneNumberKey):
             label = display_text(key.label) or _NULL
             keys[slot] = _key_lines(prefix, TYPE_SPEED_DIAL, "1", key.number.e164, label)
@@ -268,6 +330,74 @@ def render_config(phone: SipPhone, model: PhoneModel, context: PhoneContext) -> 
     parts.extend(keys)
     parts.append("")
     return "\n".join(parts)
+
+
+def _time_zone(minutes: int) -> str:
+    sign = "-" if minutes < 0 else "+"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"{sign}{hours}" + (f":{rest:02d}" if rest else "")
+
+
+def _time_lines(context: PhoneContext, where: str) -> list[str]:
+    rule = context.time_rule
+    lines: list[str] = []
+    if rule is not None:
+        lines.append(f"local_time.time_zone = {_time_zone(rule.utc_offset)}")
+        if rule.dst_start is None or rule.dst_end is None:
+            lines.append("local_time.summer_time = 0")
+        else:
+            # By week: month/week of month (5 = the last)/day of week (1 = Monday)/hour.
+            start, end = (
+                f"{c.month}/{5 if c.week < 0 else c.week}/{c.weekday}/{c.hour}"
+                for c in (rule.dst_start, rule.dst_end)
+            )
+            lines += [
+                "local_time.summer_time = 1",
+                "local_time.dst_time_type = 1",
+                f"local_time.start_time = {start}",
+                f"local_time.end_time = {end}",
+                f"local_time.offset_time = {rule.dst_offset}",
+            ]
+    if context.ntp_server:
+        server = _machine(context.ntp_server, "time server", where)
+        lines.append(f"local_time.ntp_server1 = {server}")
+    if context.date_format in _DATE_FORMATS:
+        lines.append(f"local_time.date_format = {_DATE_FORMATS[context.date_format]}")
+    return lines
+
+
+def common_files(models: Sequence[PhoneModel], context: PhoneContext) -> tuple[RenderedFile, ...]:
+    """Each model's common file, ``y000000000<code>.cfg`` (see :data:`COMMON_FILE_CODES`).
+
+    The phone fetches it before ``<mac>.cfg`` (Yealink T2/T4/T5 Administrator Guide,
+    auto provisioning: "the common CFG file and MAC-Oriented CFG file in sequence").
+    It holds the organisation's time zone as an offset with a daylight-saving rule
+    by week (``local_time.*``), the time server and the date format.
+
+    Args:
+        models: The Yealink models of the folder's phones.
+        context: The organisation's settings.
+
+    Returns:
+        One file per model.
+
+    Raises:
+        InvalidValueError: For a time server that cannot be written.
+    """
+    lines = _time_lines(context, "(common file)")
+    files = []
+    for model in models:
+        text = "\n".join(
+            [
+                HEADER,
+                f"## cloudtel: common file of the {model.title}",
+                "## Generated by cloudtel; edits here are overwritten.",
+                *lines,
+                "",
+            ]
+        )
+        files.append(RenderedFile(path=common_filename(model), content=text.encode()))
+    return tuple(files)
 
 
 # ---------------------------------------------------------------------------

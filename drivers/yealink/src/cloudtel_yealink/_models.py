@@ -27,6 +27,11 @@ _WAZO_ACCOUNTS = "wazo-provd-plugins plugins/wazo_yealink/v86/common.py _NB_SIP_
 _FUSION_ACCOUNTS = (
     "fusionpbx resources/templates/provision/yealink/t46u/y000000000108.cfg account comment"
 )
+_YEALINK_ACCOUNTS = (
+    "Yealink SIP-T2/T4/T5/CP920 Administrator Guide, account.X footnote: 'For T57W/T54W/"
+    "T48U/T48S/T48G/T46U/T46S/T46G/T29G, X=1-16; for T53W/T53/T43U/T42G/T42U/T42S, "
+    "X=1-12' (https://manualshive.com/ru/manual/yealink/sip-t5-series/3909785?page=500)"
+)
 _EXP = (
     "wazo-provd-plugins v86/common.py: {module} has 60 keys × 3 modules; "
     "fusionpbx t46u/y000000000108.cfg comment: expansion_module X 1-3, Y 1-60"
@@ -73,16 +78,19 @@ MODELS: tuple[PhoneModel, ...] = (
         line_keys=12,
         line_source=f"{_WAZO_KEYS}; {_FUSION_KEYS} (T33G/T33P 12): agree",
         accounts=4,
-        account_source=f"{_WAZO_ACCOUNTS} and {_FUSION_ACCOUNTS}: agree on 4",
+        account_source=(
+            f"{_WAZO_ACCOUNTS} and {_FUSION_ACCOUNTS}: agree on 4 (the T33G is not in "
+            "Yealink's account table)"
+        ),
     ),
     _model(
         "T42U",
         line_keys=15,
         line_source=f"{_WAZO_KEYS}; {_FUSION_KEYS} (T41U/T42U 15): agree",
-        accounts=6,
+        accounts=12,
         account_source=(
-            f"{_FUSION_ACCOUNTS} says 6 for T41U/T42U; {_WAZO_ACCOUNTS} says 12: "
-            "conflict, the lower figure is used"
+            f"{_YEALINK_ACCOUNTS}; {_WAZO_ACCOUNTS} agrees (12); {_FUSION_ACCOUNTS} says 6 "
+            "for T41U/T42U, which Yealink's table contradicts"
         ),
     ),
     _model(
@@ -92,7 +100,7 @@ MODELS: tuple[PhoneModel, ...] = (
             f"{_WAZO_KEYS} says 15; {_FUSION_KEYS} says 21: conflict, the lower figure is used"
         ),
         accounts=12,
-        account_source=f"{_WAZO_ACCOUNTS} and {_FUSION_ACCOUNTS}: agree on 12",
+        account_source=f"{_YEALINK_ACCOUNTS}; {_WAZO_ACCOUNTS} and {_FUSION_ACCOUNTS} agree",
         module="EXP43",
     ),
     _model(
@@ -100,7 +108,7 @@ MODELS: tuple[PhoneModel, ...] = (
         line_keys=27,
         line_source=f"{_WAZO_KEYS}; {_FUSION_KEYS}: agree on 27",
         accounts=16,
-        account_source=f"{_WAZO_ACCOUNTS} and {_FUSION_ACCOUNTS}: agree on 16",
+        account_source=f"{_YEALINK_ACCOUNTS}; {_WAZO_ACCOUNTS} and {_FUSION_ACCOUNTS} agree",
         module="EXP43",
     ),
     _model(
@@ -108,7 +116,7 @@ MODELS: tuple[PhoneModel, ...] = (
         line_keys=29,
         line_source=f"{_WAZO_KEYS}; {_FUSION_KEYS}: agree on 29",
         accounts=16,
-        account_source=f"{_WAZO_ACCOUNTS} and {_FUSION_ACCOUNTS}: agree on 16",
+        account_source=f"{_YEALINK_ACCOUNTS}; {_WAZO_ACCOUNTS} and {_FUSION_ACCOUNTS} agree",
         module="EXP43",
     ),
     _model(
@@ -118,8 +126,11 @@ MODELS: tuple[PhoneModel, ...] = (
             f"{_WAZO_KEYS} says 21 (T53/T53W); {_FUSION_KEYS} says 27 and {_NETHVOICE} says 27 "
             "(T53): conflict, the lower figure is used"
         ),
-        accounts=16,
-        account_source=f"{_FUSION_ACCOUNTS} (16 for T5x); not listed by wazo",
+        accounts=12,
+        account_source=(
+            f"{_YEALINK_ACCOUNTS}; {_WAZO_ACCOUNTS} agrees (12); {_FUSION_ACCOUNTS} says "
+            "16 for all T5x, which Yealink's table contradicts for the T53W"
+        ),
         module="EXP50",
     ),
     _model(
@@ -127,7 +138,7 @@ MODELS: tuple[PhoneModel, ...] = (
         line_keys=27,
         line_source=f"{_WAZO_KEYS}; {_FUSION_KEYS}; {_NETHVOICE} (T54): all 27",
         accounts=16,
-        account_source=f"{_WAZO_ACCOUNTS} and {_FUSION_ACCOUNTS}: agree on 16",
+        account_source=f"{_YEALINK_ACCOUNTS}; {_WAZO_ACCOUNTS} and {_FUSION_ACCOUNTS} agree",
         module="EXP50",
     ),
     _model(
@@ -135,7 +146,7 @@ MODELS: tuple[PhoneModel, ...] = (
         line_keys=29,
         line_source=f"{_WAZO_KEYS}; {_FUSION_KEYS}; {_NETHVOICE} (T57): all 29",
         accounts=16,
-        account_source=f"{_WAZO_ACCOUNTS} and {_FUSION_ACCOUNTS}: agree on 16",
+        account_source=f"{_YEALINK_ACCOUNTS}; {_WAZO_ACCOUNTS} and {_FUSION_ACCOUNTS} agree",
         module="EXP50",
     ),
 )
