@@ -154,6 +154,28 @@ def test_every_save_appends_who_when_and_the_change_set(
     assert (folder / "organization.toml.journal").exists()
 
 
+def test_the_journal_sees_every_kind_of_edit_made_after_load(folder: Path) -> None:
+    """The save compares with a snapshot taken at load: later edits must not reach it."""
+    path = folder / "organization.toml"
+    org = load(path)
+    org.contacts.add("group:Sales", cloudtel.Contact(first_name="Nieuw", last_name="Contact"))
+    org.contacts.add("org", cloudtel.Contact(company="Firma"))
+    phone = org.phones.phones[0]
+    org.phones.set_key(phone.mac, "L21", cloudtel.EmptyKey())
+    org.remove_group("Sales")
+    org.update_user("adel.alkoubaisy@orange.be", department="Moved")
+    entry = save(org, path)
+    objects = set(entry.changes.objects())
+    assert ("contact", "organization: Firma") in objects
+    assert ("phone", str(phone.mac)) in objects
+    assert ("group", "Sales") in objects
+    assert ("user", "adel.alkoubaisy@orange.be") in objects
+    # and a second save compares with the state the first one wrote
+    org.update_user("adel.alkoubaisy@orange.be", department="Again")
+    assert save(org, path).changes.objects() == [("user", "adel.alkoubaisy@orange.be")]
+    assert not save(org, path).changes
+
+
 def test_a_journal_line_torn_by_a_crash_is_skipped_and_the_next_entry_is_whole(
     folder: Path,
 ) -> None:

@@ -31,7 +31,7 @@ from cloudtel.devices import (
     SipPhone,
     normalize_search,
 )
-from cloudtel.users import Visibility
+from cloudtel.users import SETTING_DEFAULTS, Visibility
 
 if TYPE_CHECKING:
     from cloudtel.org import Organization
@@ -60,10 +60,24 @@ def colleague_entries(org: Organization) -> tuple[tuple[str, DirectoryEntry], ..
         ``colleagues``.
     """
     found: list[tuple[str, DirectoryEntry]] = []
+    # The visibility resolved as Organization.resolve_settings does (user, their groups
+    # in priority order, the organisation, the default), for this one setting only.
+    group_values = {
+        g.name: g.settings.directory_visibility
+        for g in org.groups
+        if g.settings.directory_visibility is not None
+    }
+    ranked = [name for name in (g.name for g in org.groups) if name in group_values]
+    fallback = org.settings.directory_visibility or Visibility(
+        SETTING_DEFAULTS["directory_visibility"]
+    )
     for user in org.users:
         if not user.lines:
             continue
-        visibility = org.resolve_settings(user.username)["directory_visibility"].value
+        visibility = user.settings.directory_visibility
+        if visibility is None:
+            mine = user.groups
+            visibility = next((group_values[name] for name in ranked if name in mine), fallback)
         if visibility is Visibility.HIDDEN:
             continue
         numbers = _directory_numbers(("work", line) for line in user.lines)
@@ -157,6 +171,7 @@ class SharedDirectories:
         )
         self._groups_with_contacts = {name for name, found in contacts.groups.items() if found}
         self._cache: dict[tuple[str, ...], Directory | None] = {}
+        self._by_groups: dict[tuple[str, ...], Directory | None] = {}
 
     def contacts_of(self, username: str | None) -> Directory | None:
         """The user's own contacts directory, or ``None`` when the shared one has them all.
@@ -174,13 +189,18 @@ class SharedDirectories:
         contacts = self.org.contacts
         user = self.org.user(username)
         groups = tuple(g for g in user.groups if g in self._groups_with_contacts)
-        if (
-            not groups
-            and not contacts.users.get(user.username)
-            and not contacts.hidden_by(user.username)
-        ):
+        personal = bool(contacts.users.get(user.username) or contacts.hidden_by(user.username))
+        if not groups and not personal:
             return None
-        entries = _sorted_unique(_contact_entries(self.org, user.username))
+        if not personal:  # the list is the organisation's and these groups': once per set
+            scope = ("", *sorted(groups))
+            if scope not in self._by_groups:
+                self._by_groups[scope] = self._directory(user.username)
+            return self._by_groups[scope]
+        return self._directory(user.username)
+
+    def _directory(self, username: str) -> Directory | None:
+        entries = _sorted_unique(_contact_entries(self.org, username))
         if entries == self._org_contacts:
             return None
         key = tuple(_entry_key(entry) for entry in entries)

@@ -22,6 +22,7 @@ holds, what it refers to, and which files it keeps beside the org file.
 from __future__ import annotations
 
 import contextlib
+import copy
 import itertools
 import math
 from collections.abc import Iterable, Iterator
@@ -262,6 +263,8 @@ class Organization:
     """(path, sha256) of the file this organisation was loaded from or saved to."""
     _base: bytes | None = attrs.field(init=False, default=None)
     """The content of that file: the base of a three-way merge when saving."""
+    _base_org: Organization | None = attrs.field(init=False, default=None, eq=False, repr=False)
+    """A snapshot of the organisation as in that file (see :func:`snapshot`)."""
     # --- parts: one field per capability, declared with part(...) ------------
     contacts: Contacts = part(Contacts)  # noqa: RUF009 - part() declares an attrs field
     """Contact lists of the organisation, its groups and its users."""
@@ -880,3 +883,38 @@ class Organization:
     def source_folder(self) -> Path | None:
         """The folder of the file this organisation was loaded from, if any."""
         return None if self._source is None else Path(self._source[0]).parent
+
+
+def snapshot(org: Organization) -> Organization:
+    """A copy of ``org`` that its later changes do not reach, made in O(users).
+
+    Users, groups and the parts' values are immutable; the containers holding them
+    (the organisation's dicts, the parts' dicts and lists) are copied, the parts'
+    caches and pending state start empty. :func:`cloudtel.save` keeps one of the
+    organisation as loaded, the base of its change set and of a merge.
+    """
+    clone: Organization = _shallow(org, reset_private=False)
+    object.__setattr__(clone, "_base_org", None)
+    for name in org.part_names():
+        copied = _shallow(getattr(org, name), reset_private=True)
+        object.__setattr__(copied, "_org", clone)
+        object.__setattr__(clone, name, copied)
+    return clone
+
+
+def _shallow(obj: Any, *, reset_private: bool) -> Any:
+    new = object.__new__(type(obj))
+    for field in attrs.fields(type(obj)):
+        value = getattr(obj, field.name)
+        default: Any = field.default
+        if (
+            reset_private
+            and not field.init
+            and isinstance(default, attrs.Factory)  # type: ignore[arg-type]
+            and not default.takes_self
+        ):
+            value = default.factory()
+        elif isinstance(value, dict | list | set):
+            value = copy.copy(value)
+        object.__setattr__(new, field.name, value)
+    return new
