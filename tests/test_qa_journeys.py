@@ -1,0 +1,111 @@
+"""Defects found by trying cloudtel as its users would (a notebook user, an admin on
+the command line): each test fails without its fix."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import time
+from pathlib import Path
+
+import pytest
+
+from cloudtel import load
+from cloudtel.cli import main
+from cloudtel.errors import CloudtelError
+from cloudtel.schedules import Action, ForwardTarget, Weekday, Weekly
+
+EXAMPLE_DIR = Path(__file__).resolve().parents[1] / "examples" / "orange-labo"
+DEMO = "demo.user@orange.be"
+
+
+@pytest.fixture
+def org_file(tmp_path: Path) -> Path:
+    shutil.copytree(EXAMPLE_DIR, tmp_path / "org")
+    return tmp_path / "org" / "organization.toml"
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str | Path) -> tuple[int, str, str]:
+    status = main([str(a) for a in argv])
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+# --- weekdays: a word is a day only when it is one -----------------------------------
+
+
+@pytest.mark.parametrize("text", ["mon,tue", "mon tue", "Montag", "sunshine", "friday!", "th"])
+def test_weekly_refuses_text_that_only_starts_like_a_day(text: str) -> None:
+    # was: "mon,tue" silently became Monday alone, "sunshine" Sunday
+    with pytest.raises(CloudtelError, match="is not a weekday") as caught:
+        Weekly(days=text, start=time(9), end=time(17))
+    assert isinstance(caught.value, ValueError)
+
+
+def test_the_error_for_several_days_in_one_text_says_to_give_a_list() -> None:
+    with pytest.raises(CloudtelError, match=r"a list for several days"):
+        Weekly(days="mon,tue", start=time(9), end=time(17))
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [("mon", Weekday.MONDAY), ("Monday", Weekday.MONDAY), (" SAT ", Weekday.SATURDAY)],
+)
+def test_weekly_takes_a_short_or_full_day_name_alone(text: str, day: Weekday) -> None:
+    assert Weekly(days=text, start=time(9), end=time(17)).days == (day,)
+
+
+def test_cli_weekly_refuses_a_word_that_only_starts_like_a_day(
+    org_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = org_file.read_bytes()
+    status, out, err = run(
+        capsys, "schedule", "event", "add", org_file, "5502", "x", "--weekly", "monkey-fri",
+        "09:00-17:00",
+    )  # fmt: skip
+    assert (status, out) == (1, "")
+    assert err == (
+        "cloudtel: --weekly 'monkey-fri' is not days like mon-fri, sat,sun or mon-wed,fri\n"
+    )
+    assert org_file.read_bytes() == before
+
+
+def test_cli_weekly_takes_full_day_names(
+    org_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, _, err = run(
+        capsys, "schedule", "event", "add", org_file, "5502", "x", "--weekly", "monday-wednesday",
+        "09:00-17:00", "--action", "open",
+    )  # fmt: skip
+    assert (status, err) == (0, "")
+    event = load(org_file).functions["5502"].schedule.events[-1]
+    assert isinstance(event.when, Weekly)
+    assert event.when.days == (Weekday.MONDAY, Weekday.TUESDAY, Weekday.WEDNESDAY)
+
+
+# --- schedule event --to: a username is a user ---------------------------------------
+
+
+def test_cli_forward_to_a_bare_username_forwards_to_that_user(
+    org_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # was: "cloudtel: 'demo.user@orange.be' is not a phone number (...)"
+    status, _, err = run(
+        capsys, "schedule", "event", "add", org_file, "5502", "lunch", "--weekly", "mon-fri",
+        "12:00-13:00", "--action", "forward", "--to", DEMO.upper(),
+    )  # fmt: skip
+    assert (status, err) == (0, "")
+    event = load(org_file).functions["5502"].schedule.events[-1]
+    assert event.action is Action.FORWARD
+    assert event.forward_to == ForwardTarget(user=DEMO)
+
+
+def test_cli_forward_to_an_unknown_username_names_it(
+    org_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, _, err = run(
+        capsys, "schedule", "event", "add", org_file, "5502", "lunch", "--weekly", "mon-fri",
+        "12:00-13:00", "--action", "forward", "--to", "nobody@orange.be",
+    )  # fmt: skip
+    assert status == 1
+    assert err.startswith("cloudtel: no user 'nobody@orange.be'")
+    assert err.count("\n") == 1
