@@ -487,8 +487,21 @@ def _layout_keys(
     value: Mapping[KeyPosition | str, Key] | Iterable[tuple[KeyPosition | str, Key]],
 ) -> tuple[tuple[KeyPosition, Key], ...]:
     items = value.items() if isinstance(value, Mapping) else value
+    if isinstance(items, str | bytes) or not isinstance(items, Iterable):
+        raise KeyLayoutError(
+            f"a key layout is a mapping of positions to keys, e.g. "
+            f"{{'L20': LineKey(account=1)}}, not {value!r}",
+            value=value,
+        )
     keys: dict[KeyPosition, Key] = {}
-    for raw_position, key in items:
+    for item in items:
+        if not isinstance(item, tuple) or len(item) != 2:
+            raise KeyLayoutError(
+                f"a key layout is a mapping of positions to keys, e.g. "
+                f"{{'L20': LineKey(account=1)}}; {item!r} is not a (position, key) pair",
+                value=item,
+            )
+        raw_position, key = item
         position = KeyPosition.parse(raw_position)
         if not isinstance(key, _KEY_TYPES):
             raise KeyLayoutError(
@@ -587,6 +600,19 @@ class KeyLayout:
         count = len(self.keys)
         caption = f"Key layout: {count} key{'' if count == 1 else 's'} programmed"
         return _html.table(self.to_records(), caption=caption, empty="no keys programmed")
+
+
+def _to_layout(value: object) -> KeyLayout:
+    """``layout=``: a :class:`KeyLayout`, or a mapping of positions to keys."""
+    if isinstance(value, KeyLayout):
+        return value
+    if isinstance(value, Mapping):
+        return KeyLayout(value)
+    raise KeyLayoutError(
+        f"layout must be a KeyLayout or a mapping of positions to keys, not {value!r}",
+        field="layout",
+        value=value,
+    )
 
 
 def _key_target(key: Key) -> str:
@@ -856,7 +882,8 @@ class SipPhone:
         free_seating (bool): ``True`` for a free-seating phone (users log in with
             their PIN); ``False`` for a seated phone, the portal's default.
         expansion_modules (int): Expansion modules attached (0 when none).
-        layout (KeyLayout): The programmed keys.
+        layout (KeyLayout): The programmed keys (a mapping such as
+            ``{"L20": LineKey(account=1)}`` is taken too).
     """
 
     mac: MacAddress = attrs.field(converter=_to_mac)
@@ -868,7 +895,7 @@ class SipPhone:
     ip_address: str = attrs.field(default="", converter=_ip)
     free_seating: bool = False
     expansion_modules: int = attrs.field(default=0, validator=_count)
-    layout: KeyLayout = attrs.field(factory=KeyLayout)
+    layout: KeyLayout = attrs.field(factory=KeyLayout, converter=_to_layout)
 
     @property
     def name(self) -> str:

@@ -172,6 +172,27 @@ class Settings:
                 yield field.name, value
 
 
+def _to_settings(value: object) -> Settings:
+    """``settings=``: a :class:`Settings`, or a mapping of setting names to values."""
+    if isinstance(value, Settings):
+        return value
+    if isinstance(value, Mapping):
+        names = [field.name for field in attrs.fields(Settings)]
+        for name in value:
+            if name not in names:
+                raise InvalidValueError(
+                    f"there is no setting {name!r}; settings are: {', '.join(names)}",
+                    field="settings",
+                    value=name,
+                )
+        return Settings(**value)
+    raise InvalidValueError(
+        f"settings must be a Settings or a mapping of setting names to values, not {value!r}",
+        field="settings",
+        value=value,
+    )
+
+
 SETTING_DEFAULTS: Mapping[str, object] = {
     "language": "nl",
     "time_zone": "Europe/Brussels",
@@ -211,12 +232,13 @@ class UserGroup:
     Args:
         name (str): Unique in the organisation, e.g. ``"Sales"``.
         description (str): What the group is for.
-        settings (Settings): Settings its members inherit.
+        settings (Settings): Settings its members inherit (a mapping such as
+            ``{"language": "fr"}`` is taken too).
     """
 
     name: str = attrs.field(converter=_group_name)
     description: str = attrs.field(default="", validator=_check_text)
-    settings: Settings = attrs.field(factory=Settings)
+    settings: Settings = attrs.field(factory=Settings, converter=_to_settings)
 
     def __str__(self) -> str:
         return self.name + (f" ({self.description})" if self.description else "")
@@ -292,7 +314,8 @@ class User:
         aliases (tuple[PhoneNumber, ...]): Other personal lines, from the ranges.
         mobile_phones (tuple[MobilePhone, ...]): Mobile phones, any valid number (a number alone
             gets the Standard profile).
-        settings (Settings): The user's own settings; unset ones are inherited.
+        settings (Settings): The user's own settings; unset ones are inherited (a mapping
+            such as ``{"language": "fr"}`` is taken too).
     """
 
     username: str = attrs.field(converter=_username)
@@ -307,7 +330,7 @@ class User:
     primary_line: PhoneNumber | None = attrs.field(default=None, converter=_optional_number)
     aliases: tuple[PhoneNumber, ...] = attrs.field(default=(), converter=_aliases)
     mobile_phones: tuple[MobilePhone, ...] = attrs.field(default=(), converter=_mobiles)
-    settings: Settings = attrs.field(factory=Settings)
+    settings: Settings = attrs.field(factory=Settings, converter=_to_settings)
 
     @property
     def display_name(self) -> str:

@@ -1,0 +1,94 @@
+"""Everyday objects built the way a notebook user writes them: a plain mapping where
+the SDK has a class (settings, a key layout) is taken, and a wrong kind of value is
+refused at once with a clear error, never left to break a later save."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import attrs
+import pytest
+
+from cloudtel import (
+    CloudtelError,
+    KeyLayout,
+    KeyLayoutError,
+    LineKey,
+    Settings,
+    SipPhone,
+    User,
+    UserGroup,
+    load,
+    save,
+)
+
+EXAMPLE_DIR = Path(__file__).resolve().parents[1] / "examples" / "orange-labo"
+
+
+@pytest.fixture
+def org_file(tmp_path: Path) -> Path:
+    shutil.copytree(EXAMPLE_DIR, tmp_path / "org")
+    return tmp_path / "org" / "organization.toml"
+
+
+def test_a_group_and_a_user_with_settings_as_a_mapping_save_and_inherit(org_file: Path) -> None:
+    # was: the dict was kept as is; resolve_settings and every later save of the whole
+    # organisation failed with AttributeError: 'dict' object has no attribute 'language'
+    org = load(org_file)
+    org.add_group(UserGroup(name="Onthaal", settings={"language": "fr"}))
+    org.add_user(User(username="lotte@orange.be", groups="Onthaal", settings={"cost_centre": "R1"}))
+    assert org.group("Onthaal").settings == Settings(language="fr")
+    resolved = org.resolve_settings("lotte@orange.be")
+    assert (resolved["language"].value, resolved["cost_centre"].value) == ("fr", "R1")
+    save(org, org_file)
+    again = load(org_file)
+    assert again.group("Onthaal").settings == Settings(language="fr")
+    assert again.user("lotte@orange.be").settings == Settings(cost_centre="R1")
+
+
+def test_a_user_changed_with_settings_as_a_mapping_gets_settings() -> None:
+    user = User(username="a@orange.be")
+    assert attrs.evolve(user, settings={"softphone": True}).settings == Settings(softphone=True)
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"langauge": "fr"}, "there is no setting 'langauge'; settings are: language, "),
+        ("fr", "settings must be a Settings or a mapping"),
+        ({"time_zone": "Mars/Base"}, "Mars/Base"),
+    ],
+)
+def test_bad_settings_are_refused_when_the_object_is_made(settings: object, message: str) -> None:
+    with pytest.raises(CloudtelError, match=message) as caught:
+        UserGroup(name="G", settings=settings)  # type: ignore[arg-type]
+    assert isinstance(caught.value, ValueError)
+    with pytest.raises(CloudtelError, match=message):
+        User(username="a@orange.be", settings=settings)  # type: ignore[arg-type]
+
+
+def test_a_phone_with_its_layout_as_a_mapping_is_added_and_saved(org_file: Path) -> None:
+    # was: TypeError: 'builtin_function_or_method' object is not iterable
+    org = load(org_file)
+    org.phones.add(
+        SipPhone(
+            mac="08000f000001",
+            family="mitel",
+            model="6940",
+            user="demo.user@orange.be",
+            layout={"L20": LineKey(account=1)},  # type: ignore[arg-type]
+        )
+    )
+    assert org.phones["08000F000001"].layout == KeyLayout({"L20": LineKey(account=1)})
+    save(org, org_file)
+    assert load(org_file).phones["08000F000001"].layout["L20"] == LineKey(account=1)
+
+
+@pytest.mark.parametrize("layout", ["L20", 20, ["L20"], [("L20",)]])
+def test_a_layout_that_is_not_positions_to_keys_is_refused_clearly(layout: object) -> None:
+    # was: ValueError: not enough values to unpack / TypeError
+    with pytest.raises(KeyLayoutError, match="a key layout is a mapping of positions to keys"):
+        KeyLayout(layout)  # type: ignore[arg-type]
+    with pytest.raises(KeyLayoutError):
+        SipPhone(mac="08000f000001", family="mitel", model="6940", layout=layout)  # type: ignore[arg-type]
