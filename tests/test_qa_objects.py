@@ -92,3 +92,45 @@ def test_a_layout_that_is_not_positions_to_keys_is_refused_clearly(layout: objec
         KeyLayout(layout)  # type: ignore[arg-type]
     with pytest.raises(KeyLayoutError):
         SipPhone(mac="08000f000001", family="mitel", model="6940", layout=layout)  # type: ignore[arg-type]
+
+
+def test_a_change_set_and_a_journal_entry_show_short_and_as_tables(org_file: Path) -> None:
+    # was: the attrs dump of every change (and of every object before and after, for
+    # the entry save returns), a few KB for one edit
+    org = load(org_file)
+    before = load(org_file)
+    org.update_user("demo.user@orange.be", department="Finance")
+    org.remove_user("adel.alkoubaisy@orange.be")
+    changes = before.diff(org)
+    assert (
+        repr(changes)
+        == f"<ChangeSet: {len(changes)} changes to {len(changes)} objects, worst: destructive>"
+    )
+    lines = str(changes).splitlines()
+    assert lines[0] == f"{len(changes)} changes to {len(changes)} objects, worst: destructive"
+    assert "  changed user demo.user@orange.be: department '' → 'Finance' (cosmetic)" in lines
+    assert any(
+        line.startswith("  removed user adel.alkoubaisy@orange.be (destructive") for line in lines
+    )
+    records = changes.to_records()
+    assert {"risk", "action", "kind", "key", "field", "old", "new", "reason"} == set(records[0])
+    html = changes._repr_html_()
+    assert html.startswith("<table")
+    assert "Finance" in html
+    assert "destructive" in html
+    assert str(before.diff(before)) == "no changes"
+
+    entry = save(org, org_file)
+    assert repr(entry).startswith(f"<JournalEntry entry {entry.entry} by {entry.who} at ")
+    assert len(repr(entry)) < 200
+    assert "department '' → 'Finance'" in str(entry)
+    assert "Finance" in entry._repr_html_()
+
+
+def test_a_change_set_escapes_what_people_typed_in_its_table(org_file: Path) -> None:
+    org = load(org_file)
+    before = load(org_file)
+    org.update_user("demo.user@orange.be", department="<b>R&D</b>")
+    html = before.diff(org)._repr_html_()
+    assert "<b>R&D</b>" not in html
+    assert "&lt;b&gt;R&amp;D&lt;/b&gt;" in html
