@@ -1,26 +1,32 @@
-"""Render 10 000 phones (half Mitel 6940, half Yealink T54W, 20 keys each).
+"""Provision 100 000 phones (half Mitel 6940, half Yealink T54W, 20 keys each) of an
+organisation of 100 000 users, with directories on (the command line's default).
+
+What it prints, for 10 000, 50 000 and 100 000 phones (as many users):
+
+- the time to render every file with cloudtel's drivers, and with the baseline;
+- the time and bytes of a first :func:`cloudtel.provisioning.provision` into an empty
+  folder, and how many files a second run with nothing changed writes (must be 0);
+- ratios: cloudtel against the baseline, and per phone at 50k and 100k against 10k
+  (linear in phones means ≈ 1.0).
 
 Baseline: the same files produced with Jinja2 templates, the method of the open-source
-provisioning servers (a template per family, values prepared in Python, no autoescape),
-written here with the drivers' own escaping functions as filters so the output is
-byte-identical (checked for every phone).
+provisioning servers (a template per family and file kind, values prepared in Python, no
+autoescape), with the drivers' own escaping functions as filters so that the output is
+byte-identical (checked for every file, directories included). The directories are
+rendered once per family by both: the baseline gets the same shared directory
+(:class:`cloudtel.directory.SharedDirectories`) and pages it the same way (Mitel objects
+of at most 10 000 bytes, Yealink menus of 1 000-entry pages), the page breaks computed in
+Python, the pages rendered by the templates.
 
-Prints the time of each and the ratio (target: cloudtel ≥ 3× faster), then writes the
-folder twice with :func:`cloudtel.provisioning.provision` and prints how many files the
-second run, with nothing changed, wrote (must be 0).
-
-The two renderers run alternately, three times each, and the best wall-clock and CPU
-time of each count (the load average is printed: on a busy machine single runs vary).
-Before every run the drivers' label-escaping caches are emptied, since the baseline's
-filters are the same functions.
-
-Run: ``python bench/bench_provisioning.py`` (about a minute). Directories are
-left out: each phone's directory lists every colleague, so 10 000 of them would be
-10 000² entries, which measures the directory format rather than the rendering.
+The two renderers run alternately (best of ``REPEATS``), each with the drivers'
+label-escaping caches emptied first; the load average is printed: on a busy machine single
+runs vary. Run: ``python bench/bench_provisioning.py [PHONES ...]`` (several minutes for
+the default sizes; it needs ``jinja2``, in the ``bench`` dependency group).
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import tempfile
@@ -28,11 +34,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 import jinja2
 
 from cloudtel import NumberRange, Organization, User
 from cloudtel.devices import (
+    Directory,
     ExtensionKey,
     Key,
     KeyLayout,
@@ -41,56 +49,72 @@ from cloudtel.devices import (
     PhoneNumberKey,
     SipPhone,
 )
+from cloudtel.directory import SharedDirectories
 from cloudtel.plugins import find_model
-from cloudtel.provisioning import ProvisioningSettings, provision, render_organization
+from cloudtel.provisioning import (
+    ProvisioningSettings,
+    provision,
+    render_common_files,
+    render_organization,
+)
+from cloudtel_mitel import MAX_OBJECT_BYTES
 from cloudtel_mitel import display_text as mitel_text
+from cloudtel_yealink import PAGE_ENTRIES
 from cloudtel_yealink import display_text as yealink_text
 
-PHONES = 10_000
+SIZES = (10_000, 50_000, 100_000)
+# The language lines of the bench's language (the organisation's, "nl"), as the drivers
+# write them; the baseline prepares them in Python, like the other values.
+MITEL_LANGUAGE = {
+    "en": ("language: 0",),
+    "nl": ("language 1: lang_nl_nl.txt", "language: 1", "input language: Dutch"),
+}
+YEALINK_LANGUAGE = {"en": "English", "nl": "Dutch"}
 KEYS = 20
-REPEATS = 3
+REPEATS = 2
 
 
-def build_org() -> tuple[Organization, ProvisioningSettings]:
+def build_org(phones: int) -> tuple[Organization, ProvisioningSettings]:
+    """An organisation of ``phones`` users, each with a phone of 20 keys."""
     org = Organization(
         name="Bench",
         domain="bench.example",
-        number_ranges=[NumberRange.parse("+3227800000-+3227809999")],
+        number_ranges=[NumberRange.parse("+3227800000-+3227999999")],
     )
-    for n in range(PHONES):
+    for n in range(phones):
         org.add_user(
             User(
-                username=f"user{n:05d}@bench.example",
+                username=f"user{n:06d}@bench.example",
                 first_name=f"First{n}",
                 last_name=f"Lâst{n}" if n % 10 == 0 else f"Last{n}",  # 1 in 10 accented
-                primary_line=f"+322780{n:04d}",
+                primary_line=f"+32278{n:05d}",
             )
         )
-    phones = []
-    for n in range(PHONES):
+    built = []
+    for n in range(phones):
         mitel = n % 2 == 0
         keys: list[tuple[KeyPosition, Key]] = [(KeyPosition.parse("L1"), LineKey(account=1))]
         for k in range(2, 12):
-            colleague = f"user{(n + k) % PHONES:05d}@bench.example"
+            colleague = f"user{(n + k) % phones:06d}@bench.example"
             keys.append((KeyPosition.parse(f"L{k}"), ExtensionKey(username=colleague)))
         for k in range(12, KEYS + 1):
             number = f"+329247{(n * 7 + k) % 10000:04d}"
             label = f"Speed {k} & Co" if k % 2 else f"Klant {n % 1000}"
             keys.append((KeyPosition.parse(f"L{k}"), PhoneNumberKey(label=label, number=number)))
-        phones.append(
+        built.append(
             SipPhone(
                 mac=f"{0x080000000000 + n:012x}",
                 family="mitel" if mitel else "yealink",
                 model="6940" if mitel else "T54W",
                 description=f"desk {n}",
-                user=f"user{n:05d}@bench.example",
+                user=f"user{n:06d}@bench.example",
                 layout=KeyLayout(keys),
             )
         )
-    org.phones.phones = tuple(phones)
+    org.phones.phones = tuple(built)
     passwords = {u.username: f"pw-{i}-x" for i, u in enumerate(org.users)}
     settings = ProvisioningSettings(
-        server_url="http://prov.bench.example/", sip_passwords=passwords, directories=False
+        server_url="http://prov.bench.example/", sip_passwords=passwords
     )
     return org, settings
 
@@ -111,8 +135,12 @@ sip line1 registrar port: {{ account.port }}
 sip transport protocol: 1
 {% endif %}
 {% if server_url %}
-directory script: {{ server_url }}{{ phone.mac.upper }}-directory.xml
+directory script: {{ server_url }}directory/mitel-org.xml
 {% endif %}
+{% for line in mitel_language %}
+{{ line }}
+{% endfor %}
+collapsed softkey screen: 0
 {% for n in range(1, model.line_keys + 1) %}
 {% set key = keys.get(n) %}
 {% if key is none %}
@@ -120,17 +148,20 @@ topsoftkey{{ n }} type: none
 topsoftkey{{ n }} label:
 topsoftkey{{ n }} value:
 topsoftkey{{ n }} line: 1
+topsoftkey{{ n }} locked: 1
 {% elif key.kind == "line" %}
 topsoftkey{{ n }} type: line
 topsoftkey{{ n }} label:
 topsoftkey{{ n }} value:
 topsoftkey{{ n }} line: {{ key.account }}
+topsoftkey{{ n }} locked: 1
 {% else %}
 {% set label = key.label|mitel_text %}
 topsoftkey{{ n }} type: {{ "blf" if key.kind == "extension" else "speeddial" }}
 topsoftkey{{ n }} label:{{ (" " ~ label) if label else "" }}
 topsoftkey{{ n }} value: {{ key.value }}
 topsoftkey{{ n }} line: 1
+topsoftkey{{ n }} locked: 1
 {% endif %}
 {% endfor %}
 """
@@ -157,10 +188,15 @@ account.1.enable = 0
 {% for n in range(2, model.max_accounts + 1) %}
 account.{{ n }}.enable = 0
 {% endfor %}
+sip.notify_reboot_enable = 0
+{% if yealink_language %}
+lang.gui = {{ yealink_language }}
+lang.wui = {{ yealink_language }}
+{% endif %}
 {% if server_url %}
 features.remote_phonebook.enable = 1
-remote_phonebook.data.1.url = {{ server_url }}{{ phone.mac.hex }}-directory.xml
-remote_phonebook.data.1.name = Directory
+remote_phonebook.data.1.url = {{ server_url }}directory/yealink-org.xml
+remote_phonebook.data.1.name = {{ org_name|yealink_text }}
 {% endif %}
 {% for n in range(1, model.line_keys + 1) %}
 {% set key = keys.get(n) %}
@@ -184,7 +220,54 @@ linekey.{{ n }}.label = {{ (key.label|yealink_text) or "%NULL%" }}
 """
 
 
-def jinja_render(org: Organization, settings: ProvisioningSettings) -> dict[str, bytes]:
+MITEL_DIRECTORY_TEMPLATE = """\
+<?xml version="1.0" encoding="UTF-8"?>
+<AastraIPPhoneTextMenu destroyOnExit="yes">
+<Title>{{ title|mitel_xml }}</Title>
+{% for prompt, uri in items %}
+<MenuItem><Prompt>{{ prompt|mitel_xml }}</Prompt><URI>{{ uri|xml }}</URI></MenuItem>
+{% endfor %}
+{% if next_url %}
+<MenuItem><Prompt>Next page</Prompt><URI>{{ next_url|xml }}</URI></MenuItem>
+{% endif %}
+</AastraIPPhoneTextMenu>
+"""
+
+YEALINK_DIRECTORY_TEMPLATE = """\
+<?xml version="1.0" encoding="UTF-8"?>
+<YealinkIPPhoneDirectory>
+{% for name, numbers in entries %}
+<DirectoryEntry><Name>{{ name|yealink_xml }}</Name>
+{%- for number in numbers %}<Telephone>{{ number }}</Telephone>{% endfor -%}
+</DirectoryEntry>
+{% endfor %}
+</YealinkIPPhoneDirectory>
+"""
+
+YEALINK_MENU_TEMPLATE = """\
+<?xml version="1.0" encoding="UTF-8"?>
+<YealinkIPPhoneMenu>
+{% for name, url in pages %}
+<MenuItem><Name>{{ name|xml }}</Name><URL>{{ url|xml }}</URL></MenuItem>
+{% endfor %}
+</YealinkIPPhoneMenu>
+"""
+
+_MITEL_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<AastraIPPhoneTextMenu destroyOnExit="yes">\n'
+)
+_MITEL_TAIL = "</AastraIPPhoneTextMenu>\n"
+
+
+def _mitel_xml(text: str) -> str:
+    return escape(mitel_text(text), {'"': "&quot;"})
+
+
+def _yealink_xml(text: str) -> str:
+    return escape(yealink_text(text))
+
+
+def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         autoescape=False,  # noqa: S701 - configuration files, not HTML (as the baseline does)
         trim_blocks=True,
@@ -193,6 +276,64 @@ def jinja_render(org: Organization, settings: ProvisioningSettings) -> dict[str,
     )
     env.filters["mitel_text"] = mitel_text
     env.filters["yealink_text"] = yealink_text
+    env.filters["mitel_xml"] = _mitel_xml
+    env.filters["yealink_xml"] = _yealink_xml
+    env.filters["xml"] = escape
+    return env
+
+
+def _mitel_pages(directory: Directory, server_url: str, template: Any) -> dict[str, bytes]:
+    """The Mitel pages: break where the next item would pass 10 000 bytes."""
+    items: list[tuple[str, str]] = []
+    for entry in directory.entries:
+        several = len(entry.numbers) > 1
+        for number in entry.numbers:
+            prompt = f"{entry.name} ({number.label})" if several and number.label else entry.name
+            items.append((prompt, f"Dial:{number.number.e164}"))
+    budget = MAX_OBJECT_BYTES - len(_MITEL_HEAD) - len(_MITEL_TAIL) - 600
+    pages: list[list[tuple[str, str]]] = [[]]
+    used = 0
+    for prompt, uri in items:
+        size = len(
+            f"<MenuItem><Prompt>{_mitel_xml(prompt)}</Prompt><URI>{escape(uri)}</URI>"
+            "</MenuItem>\n".encode()
+        )
+        if pages[-1] and used + size > budget:
+            pages.append([])
+            used = 0
+        pages[-1].append((prompt, uri))
+        used += size
+    name = "directory/mitel-org"
+    total = len(pages)
+    out = {}
+    for index, page in enumerate(pages, start=1):
+        path = f"{name}.xml" if index == 1 else f"{name}-{index}.xml"
+        next_url = f"{server_url}{name}-{index + 1}.xml" if index < total else ""
+        title = directory.title if total == 1 else f"{directory.title} {index}/{total}"
+        out[path] = template.render(title=title, items=page, next_url=next_url).encode()
+    return out
+
+
+def _yealink_pages(directory: Directory, server_url: str, book: Any, menu: Any) -> dict[str, bytes]:
+    """The Yealink phonebook: one file, or a menu of 1 000-entry pages."""
+    entries = [(e.name, [n.number.e164 for n in e.numbers]) for e in directory.entries]
+    name = "directory/yealink-org"
+    if len(entries) <= PAGE_ENTRIES:
+        return {f"{name}.xml": book.render(entries=entries).encode()}
+    out: dict[str, bytes] = {}
+    links = []
+    for number, start in enumerate(range(0, len(entries), PAGE_ENTRIES), start=1):
+        page = entries[start : start + PAGE_ENTRIES]
+        path = f"{name}-{number}.xml"
+        first, last = yealink_text(page[0][0]), yealink_text(page[-1][0])
+        links.append((f"{first} - {last}", server_url + path))
+        out[path] = book.render(entries=page).encode()
+    return {f"{name}.xml": menu.render(pages=links).encode(), **out}
+
+
+def jinja_render(org: Organization, settings: ProvisioningSettings) -> dict[str, bytes]:
+    """Every file of the folder, rendered by the Jinja2 templates."""
+    env = _environment()
     templates = {
         "mitel": env.from_string(MITEL_TEMPLATE),
         "yealink": env.from_string(YEALINK_TEMPLATE),
@@ -200,7 +341,9 @@ def jinja_render(org: Organization, settings: ProvisioningSettings) -> dict[str,
     models = {"mitel": find_model("mitel", "6940"), "yealink": find_model("yealink", "T54W")}
     names = {u.username: u.display_name for u in org.users}
     registrar = settings.registrar_for(org)
+    server_url = settings.server_url
     out: dict[str, bytes] = {}
+    language = org.settings.language or org.language  # the bench's users set none
     for phone in org.phones:
         user = org.user(phone.user or "")
         local = user.username.split("@", 1)[0]
@@ -218,7 +361,11 @@ def jinja_render(org: Organization, settings: ProvisioningSettings) -> dict[str,
                 keys[position.index] = {"kind": "line", "account": key.account}
             elif isinstance(key, ExtensionKey):
                 label = names.get(key.username) or key.username.split("@", 1)[0]
-                keys[position.index] = {"kind": "extension", "label": label, "value": key.username}
+                keys[position.index] = {
+                    "kind": "extension",
+                    "label": label,
+                    "value": key.username.split("@", 1)[0],  # the SIP user it registers as
+                }
             elif isinstance(key, PhoneNumberKey):
                 keys[position.index] = {
                     "kind": "number",
@@ -230,11 +377,34 @@ def jinja_render(org: Organization, settings: ProvisioningSettings) -> dict[str,
             model=models[phone.family],
             account=account,
             keys=keys,
-            server_url=settings.server_url,
+            server_url=server_url,
+            org_name=org.name,
+            mitel_language=MITEL_LANGUAGE.get(language, ()),
+            yealink_language=YEALINK_LANGUAGE.get(language, ""),
         )
         name = phone.mac.upper if phone.family == "mitel" else phone.mac.hex
         out[f"{name}.cfg"] = text.encode()
+    # The few files every phone of a family shares (startup.cfg, y000000000096.cfg …):
+    # the same handful whatever the number of phones, taken from cloudtel for both.
+    out.update((f.path, f.content) for f in render_common_files(org, settings))
+    shared = SharedDirectories(org).shared
+    out.update(_mitel_pages(shared, server_url, env.from_string(MITEL_DIRECTORY_TEMPLATE)))
+    out.update(
+        _yealink_pages(
+            shared,
+            server_url,
+            env.from_string(YEALINK_DIRECTORY_TEMPLATE),
+            env.from_string(YEALINK_MENU_TEMPLATE),
+        )
+    )
     return out
+
+
+def cloudtel_render(org: Organization, settings: ProvisioningSettings) -> dict[str, bytes]:
+    """Every file of the folder, rendered by cloudtel's drivers."""
+    files = {f.path: f.content for r in render_organization(org, settings) for f in r.files}
+    files.update((f.path, f.content) for f in render_common_files(org, settings))
+    return files
 
 
 def _timed(render: Callable[[], object]) -> tuple[float, float]:
@@ -245,59 +415,106 @@ def _timed(render: Callable[[], object]) -> tuple[float, float]:
     """
     mitel_text.cache_clear()
     yealink_text.cache_clear()
+    gc.collect()
     started, cpu = time.perf_counter(), time.process_time()
     render()
     return time.perf_counter() - started, time.process_time() - cpu
 
 
-def main() -> int:
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
-    print(f"load average before the run: {load} ({os.cpu_count()} CPUs)")
+def _load() -> str:
+    if not hasattr(os, "getloadavg"):
+        return "?"
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def measure(phones: int) -> dict[str, float]:
+    """Render, compare and provision an organisation of ``phones`` phones and users."""
+    print(f"\n--- {phones} phones, {phones} users (load average {_load()}) ---")
     started = time.perf_counter()
-    org, settings = build_org()
-    built = time.perf_counter() - started
-    print(f"built an organisation of {PHONES} users and phones in {built:.1f} s")
-
-    rendered = render_organization(org, settings)
-    files = {f.path: f.content for r in rendered for f in r.files}
-    same = files == jinja_render(org, settings)
-
-    # Alternate the two, best of REPEATS each: a busy machine slows single runs unevenly.
-    ours: list[tuple[float, float]] = []
-    theirs: list[tuple[float, float]] = []
-    for _ in range(REPEATS):
-        ours.append(_timed(lambda: render_organization(org, settings)))
-        theirs.append(_timed(lambda: jinja_render(org, settings)))
-    wall, cpu = min(w for w, _c in ours), min(c for _w, c in ours)
-    base_wall, base_cpu = min(w for w, _c in theirs), min(c for _w, c in theirs)
-
-    print(f"best of {REPEATS} alternating runs, each with cold escaping caches:")
-    print(f"{'':28}{'wall s':>8}{'per phone':>12}{'CPU s':>8}{'per phone':>12}")
-    for name, w, c in (
+    org, settings = build_org(phones)
+    print(f"built the organisation in {time.perf_counter() - started:.1f} s")
+    ours = cloudtel_render(org, settings)
+    theirs = jinja_render(org, settings)
+    same = ours == theirs
+    files, size = len(ours), sum(len(content) for content in ours.values())
+    del ours, theirs
+    print(
+        f"byte-identical output for all {files} files ({size / 1e6:.0f} MB): "
+        f"{'yes' if same else 'NO'}"
+    )
+    cloudtel_runs, jinja_runs = [], []
+    for _ in range(REPEATS):  # alternate: a busy machine slows single runs unevenly
+        cloudtel_runs.append(_timed(lambda: cloudtel_render(org, settings)))
+        jinja_runs.append(_timed(lambda: jinja_render(org, settings)))
+    wall, cpu = min(w for w, _ in cloudtel_runs), min(c for _, c in cloudtel_runs)
+    base_wall, base_cpu = min(w for w, _ in jinja_runs), min(c for _, c in jinja_runs)
+    print(f"{'render, best of ' + str(REPEATS):30}{'wall s':>8}{'µs/phone':>10}{'CPU s':>8}")
+    for label, w, c in (
         ("cloudtel drivers", wall, cpu),
         ("Jinja2 templates (baseline)", base_wall, base_cpu),
     ):
-        print(f"{name:28}{w:8.2f}{w / PHONES * 1e3:9.3f} ms{c:8.2f}{c / PHONES * 1e3:9.3f} ms")
+        print(f"{label:30}{w:8.2f}{w / phones * 1e6:10.1f}{c:8.2f}")
     print(
-        f"ratio: cloudtel is {base_wall / wall:.2f}x the speed of Jinja2 by wall clock, "
+        f"ratio: cloudtel renders {base_wall / wall:.2f}x as fast as Jinja2 by wall clock, "
         f"{base_cpu / cpu:.2f}x by CPU time (target >= 3x)"
     )
-    print(f"byte-identical output for all {len(files)} files: {'yes' if same else 'NO'}")
-
     with tempfile.TemporaryDirectory(prefix="bench-prov-") as folder:
+        gc.collect()
         started = time.perf_counter()
         first = provision(org, Path(folder), settings)
         write = time.perf_counter() - started
+        written = sum(p.stat().st_size for p in Path(folder).rglob("*") if p.is_file())
         started = time.perf_counter()
         second = provision(org, Path(folder), settings)
         again = time.perf_counter() - started
-    print(f"provision, first run:  {first.written} files written in {write:.2f} s")
     print(
-        f"provision, nothing changed: {second.written} files written in {again:.2f} s "
+        f"provision, first run: {first.written} files, {written / 1e6:.0f} MB written in "
+        f"{write:.1f} s ({written / phones / 1e3:.2f} kB and {write / phones * 1e6:.0f} µs "
+        "per phone)"
+    )
+    print(
+        f"provision, nothing changed: {second.written} files written in {again:.1f} s "
         f"(rendering included, {second.count('unchanged')} files compared)"
     )
-    return 0 if same and second.written == 0 else 1
+    return {
+        "phones": phones,
+        "same": float(same),
+        "wall": wall,
+        "cpu": cpu,
+        "base_wall": base_wall,
+        "base_cpu": base_cpu,
+        "write": write,
+        "bytes": written,
+        "second_written": second.written,
+    }
+
+
+def main(argv: list[str]) -> int:
+    sizes = tuple(int(arg) for arg in argv) or SIZES
+    print(f"load average before the run: {_load()} ({os.cpu_count()} CPUs)")
+    results = [measure(n) for n in sizes]
+    base = results[0]
+    print(f"\n=== summary (per phone, against {base['phones']:.0f} phones) ===")
+    print(
+        f"{'phones':>8}{'vs Jinja2 (wall)':>18}{'vs Jinja2 (CPU)':>17}"
+        f"{'render/phone':>14}{'write/phone':>13}{'bytes/phone':>13}{'2nd run':>9}"
+    )
+    for r in results:
+        n = r["phones"]
+        print(
+            f"{n:8.0f}{r['base_wall'] / r['wall']:17.2f}x{r['base_cpu'] / r['cpu']:16.2f}x"
+            f"{(r['wall'] / n) / (base['wall'] / base['phones']):13.2f}x"
+            f"{(r['write'] / n) / (base['write'] / base['phones']):12.2f}x"
+            f"{(r['bytes'] / n) / (base['bytes'] / base['phones']):12.2f}x"
+            f"{r['second_written']:9.0f}"
+        )
+    print(
+        "(render/phone, write/phone, bytes/phone: 1.00x = linear in phones; 2nd run: files "
+        "written with nothing changed)"
+    )
+    ok = all(r["same"] and r["second_written"] == 0 for r in results)
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

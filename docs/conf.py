@@ -65,8 +65,8 @@ API_PAGES = (
     (
         "contacts",
         "Contacts",
-        "contact lists, their resolution, CSV and vCard",
-        ("cloudtel.contacts",),
+        "contact lists, their resolution, CSV (read like every import) and vCard",
+        ("cloudtel.contacts", "cloudtel._csv"),
     ),
     ("audio", "Audio", "WAV/AIFF readers, the resampler and G.711", ("cloudtel.audio",)),
     ("prompts", "Voice prompts", "voice prompts and their languages", ("cloudtel.prompts",)),
@@ -115,7 +115,7 @@ API_PAGES = (
         "changes",
         "Concurrent editing and change sets",
         "merging concurrent edits, change sets with risk classes, the journal of saves",
-        ("cloudtel.changes", "cloudtel._journal", "cloudtel._merging"),
+        ("cloudtel.changes", "cloudtel._journal", "cloudtel._merging", "cloudtel.history"),
     ),
     (
         "plugins",

@@ -65,8 +65,11 @@ class Sipp:
 
 
 @contextmanager
-def sipp_uas(scenario: str, folder: Path, *, calls: int = 1) -> Iterator[Sipp]:
-    """Run sipp as a UAS on a free loopback port until ``calls`` calls are done."""
+def sipp_uas(scenario: str, folder: Path, *, calls: int = 1, media: bool = False) -> Iterator[Sipp]:
+    """Run sipp as a UAS on a free loopback port until ``calls`` calls are done.
+
+    With ``media`` sipp also sends and receives RTP on loopback (``-mi``).
+    """
     binary = shutil.which("sipp")
     assert binary, "sipp is not installed: apt-get install sip-tester (Debian's SIPp)"
     port = free_udp_port()
@@ -85,6 +88,7 @@ def sipp_uas(scenario: str, folder: Path, *, calls: int = 1) -> Iterator[Sipp]:
             "-timeout",
             "30s",
             "-nostdin",
+            *(["-mi", LOOPBACK] if media else []),
             "-trace_msg",
             "-message_file",
             str(trace),

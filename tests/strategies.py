@@ -29,7 +29,7 @@ properties generate a hundred organisations per test.
 from __future__ import annotations
 
 import string
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from functools import cache
 from typing import cast
 
@@ -37,6 +37,7 @@ import phonenumbers
 from hypothesis import strategies as st
 
 from cloudtel import (
+    GroupRole,
     MobilePhone,
     NumberRange,
     Organization,
@@ -183,6 +184,9 @@ def settings() -> st.SearchStrategy[Settings]:
         directory_visibility=st.none() | st.sampled_from(Visibility),
         softphone=st.none() | st.booleans(),
         mobile_profile=st.none() | st.sampled_from(("Standard", "Advanced", "Twinning")),
+        mobile_client_licence=st.none() | st.booleans(),
+        full_caller_id=st.none() | st.booleans(),
+        pbx_integration=st.none() | st.booleans(),
     )
 
 
@@ -200,6 +204,7 @@ def user_groups(names: st.SearchStrategy[str] | None = None) -> st.SearchStrateg
         name=group_names() if names is None else names,
         description=line_texts(),
         settings=settings(),
+        roles=st.lists(st.sampled_from(GroupRole)).map(tuple),
     )
 
 
@@ -209,7 +214,10 @@ def mobile_phones() -> st.SearchStrategy[MobilePhone]:
     return st.builds(
         MobilePhone,
         number=mobile_numbers(),
-        profile=st.sampled_from(("Standard", "Advanced", "Twinning")),
+        profile=st.none() | st.sampled_from(("Standard", "Advanced", "Twinning")),
+        client_licence=st.none() | st.booleans(),
+        full_caller_id=st.none() | st.booleans(),
+        pbx_integration=st.none() | st.booleans(),
     )
 
 
@@ -218,7 +226,7 @@ def _emails() -> st.SearchStrategy[str]:
     return st.just("") | usernames("example.com")
 
 
-_MOBILE_LISTS = st.lists(mobile_phones(), max_size=2)
+_MOBILE_LISTS = st.lists(mobile_phones(), max_size=2, unique_by=lambda m: m.number)
 
 
 @st.composite
@@ -241,8 +249,13 @@ def users(
 
 
 def _draw_user(
-    draw: st.DrawFn, username: str, groups: Sequence[str], lines: Sequence[PhoneNumber]
+    draw: st.DrawFn,
+    username: str,
+    groups: Sequence[str],
+    lines: Sequence[PhoneNumber],
+    taken: Collection[PhoneNumber] = (),
 ) -> User:
+    """A user; ``taken`` are mobile numbers of other users (a mobile belongs to one user)."""
     return User(
         username=username,
         first_name=draw(line_texts()),
@@ -255,7 +268,7 @@ def _draw_user(
         groups=tuple(groups[i] for i in draw(_indexes(len(groups)))) if groups else (),
         primary_line=lines[0] if lines else None,
         aliases=tuple(lines[1:]),
-        mobile_phones=tuple(draw(_MOBILE_LISTS)),
+        mobile_phones=tuple(m for m in draw(_MOBILE_LISTS) if m.number not in taken),
         settings=draw(settings()),
     )
 
@@ -330,7 +343,8 @@ def organizations(
     for username in draw(st.lists(usernames(org.domain), max_size=max_users, unique=True)):
         free = list(org.available_numbers())
         lines = [free[i] for i in draw(_indexes(len(free), 3))] if free else []
-        org.add_user(_draw_user(draw, username, names, lines))
+        taken = {m.number for user in org.users for m in user.mobile_phones}
+        org.add_user(_draw_user(draw, username, names, lines, taken))
     if parts:
         for name, builder in PART_BUILDERS.items():
             if name in org.part_names():

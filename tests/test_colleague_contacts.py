@@ -124,6 +124,8 @@ def test_after_any_changes_the_contact_is_the_colleague_as_they_are_now(
     org = load(EXAMPLE)
     org.contacts.add_colleague("group:CC", DEMO, kind=ContactKind.MANDATORY)
     for change in changes:
-        org.update_user(DEMO, **change)
+        freed = "primary_line" in change and change["primary_line"] is None
+        # the aliases are attached to the line: they go with it
+        org.update_user(DEMO, **({**change, "aliases": ()} if freed else change))
     (contact,) = [c for c in org.contacts.at("group:CC") if c.colleague == DEMO]
     assert contact == org.contacts.colleague(DEMO, kind=ContactKind.MANDATORY)

@@ -35,6 +35,7 @@ EDGE = (
     "cloudtel.hookspecs",  # the other half of the plugin room: pluggy's markers
     "cloudtel.provisioning",
     "cloudtel.sip",
+    "cloudtel.sip_recording",  # SIP and RTP: a backend of the prompt-recording hook
     "cloudtel.messaging*",
     "cloudtel.serialization",
     "cloudtel.testing",

@@ -43,6 +43,7 @@ from cloudtel.messaging import (
     send_welcome,
     transport_specs,
 )
+from cloudtel.messaging.message import DEFAULT_SENDER
 from cloudtel.plugins import get_plugin_manager
 
 DEMO = "demo.user@orange.be"  # e-mail and mobile +32480080080, language nl
@@ -601,3 +602,42 @@ def test_outbox_writes_whole_files_with_names_free_of_user_text(tmp_path: Path) 
     mail = read_mail(path)
     assert mail.get_content().replace("\r\n", "\n") == "héllo\n"
     assert os.listdir(tmp_path) == [path.name]
+
+
+# --- the sender address --------------------------------------------------------------
+# The manual: "(u hebt dit ontvangen in een e-mail van noreply.cloudtelephony@services.orange.be)"
+
+ORANGE_NOREPLY = "noreply.cloudtelephony@services.orange.be"
+
+
+def test_the_default_sender_is_configurable_in_the_message_settings(
+    org: Organization, tmp_path: Path, smtp_server: tuple[Mailbox, int]
+) -> None:
+    settings = MessageSettings(sender=ORANGE_NOREPLY)
+    (status,) = send_welcome(org, DEMO, ["web"], Transports.outbox(tmp_path), settings=settings)
+    assert status.sent
+    (written,) = tmp_path.iterdir()
+    assert read_mail(written)["From"] == ORANGE_NOREPLY
+    # an SMTP transport without a sender of its own sends from the same address
+    mailbox, port = smtp_server
+    smtp = SmtpTransport(host="127.0.0.1", port=port, timeout=5)
+    (status,) = send_welcome(org, DEMO, ["web"], Transports(email=smtp), settings=settings)
+    assert status.sent, status
+    ((mail_from, _rcpt, content),) = mailbox.received
+    assert mail_from == ORANGE_NOREPLY
+    assert f"From: {ORANGE_NOREPLY}".encode() in content
+
+
+def test_a_transport_sender_wins_and_without_any_the_default_is_used(
+    org: Organization, tmp_path: Path
+) -> None:
+    settings = MessageSettings(sender=ORANGE_NOREPLY)
+    own = Transports.outbox(tmp_path / "own", sender="pbx@example.com")
+    send_welcome(org, DEMO, ["web"], own, settings=settings)
+    (written,) = (tmp_path / "own").iterdir()
+    assert read_mail(written)["From"] == "pbx@example.com"
+    send_welcome(org, DEMO, ["web"], Transports.outbox(tmp_path / "plain"))
+    (written,) = (tmp_path / "plain").iterdir()
+    assert read_mail(written)["From"] == DEFAULT_SENDER
+    with pytest.raises(InvalidValueError, match="e-mail address"):
+        MessageSettings(sender="not an address")

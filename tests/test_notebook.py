@@ -56,7 +56,12 @@ def test_one_group_given_as_text_is_one_group_not_its_letters() -> None:
 
 
 def test_one_mobile_phone_or_alias_given_as_text_is_one_number() -> None:
-    user = User(username="a@x.be", mobile_phones="0475 11 22 33", aliases="+3227811605")
+    user = User(
+        username="a@x.be",
+        mobile_phones="0475 11 22 33",
+        primary_line="+3227811604",  # an alias is attached to a line
+        aliases="+3227811605",
+    )
     assert [m.number.e164 for m in user.mobile_phones] == ["+32475112233"]
     assert [a.e164 for a in user.aliases] == ["+3227811605"]
 

@@ -309,7 +309,13 @@ def test_lines_must_come_from_the_ranges(org: Organization) -> None:
     with pytest.raises(NumberNotAvailableError, match="not in the organisation's number ranges"):
         org.add_user(User(username="new@orange.be", primary_line="+3233001000"))
     with pytest.raises(NumberNotAvailableError) as caught:
-        org.add_user(User(username="new@orange.be", aliases=("+3227811610", "+32480080080")))
+        org.add_user(
+            User(
+                username="new@orange.be",
+                primary_line="+3227811690",
+                aliases=("+3227811610", "+32480080080"),
+            )
+        )
     assert caught.value.context == {"field": "aliases[1]", "value": "+32480080080"}
     assert "new@orange.be" in str(caught.value)
     assert not org.has_user("new@orange.be")
@@ -320,7 +326,7 @@ def test_lines_must_come_from_the_ranges(org: Organization) -> None:
     [
         ({"primary_line": "+3227811601"}, "primary_line"),  # Adel's primary line
         ({"primary_line": "+3227811652"}, "primary_line"),  # Alexandra's alias
-        ({"aliases": ("+3227811620", "+3227811602")}, "aliases[1]"),
+        ({"primary_line": "+3227811690", "aliases": ("+3227811620", "+3227811602")}, "aliases[1]"),
     ],
 )
 def test_a_number_is_assigned_once(org: Organization, lines: dict[str, object], field: str) -> None:
@@ -363,7 +369,7 @@ def test_function_numbers_held_by_a_part_cannot_be_given_to_users() -> None:
     assert n("+3292470681") not in list(org.available_numbers())
     assert org.holder_of("+3292470681") == "function number +3292470681"
     with pytest.raises(NumberNotAvailableError, match="held already by function number"):
-        org.add_user(User(username="a@x.be", aliases=("+3292470681",)))
+        org.add_user(User(username="a@x.be", primary_line="+3292470682", aliases=("+3292470681",)))
     org.check_line_number(n("+3292470682"), "function number +3292470682", field="number")
     org.check_line_number(n("+3292470681"), "function number +3292470681", field="number")
     with pytest.raises(NumberNotAvailableError, match="held already"):
@@ -468,6 +474,9 @@ def test_resolved_settings_of_a_user_say_where_each_value_came_from(org: Organiz
         "directory_visibility": ResolvedSetting(Visibility.ALWAYS, "default"),
         "softphone": ResolvedSetting(False, "group:Everybody"),  # Everybody has priority here
         "mobile_profile": ResolvedSetting("Twinning", "group:Everybody"),
+        "mobile_client_licence": ResolvedSetting(False, "default"),
+        "full_caller_id": ResolvedSetting(False, "default"),
+        "pbx_integration": ResolvedSetting(False, "default"),
     }
     org.move_group("Support", 0)
     resolved = org.resolve_settings("alexandra.meuwissen@orange.be")

@@ -393,3 +393,21 @@ def _small_org() -> Organization:
     org.add_user(User(username="ann@small.example", first_name="Ann", groups=("Sales",)))
     org.phones.add(SipPhone(mac=MITEL, family="mitel", model="6940", user="ann@small.example"))
     return org
+
+
+def test_the_renderers_shared_contexts_equal_one_phones_context(
+    example_org: Organization,
+) -> None:
+    from cloudtel.provisioning import _Renderer  # the many-phone path against the public one
+
+    example_org.provisioning.nat_keepalive = 20
+    group = example_org.groups_of(STEVEN)[0].name
+    example_org.provisioning.set_group(group, backup_registrar="sip3.orange.be")
+    settings = ProvisioningSettings(sip_passwords={STEVEN: "pw-s"}, server_url=URL)
+    renderer = _Renderer(example_org, settings)
+    for phone in example_org.phones:
+        _directories, links = renderer._shown(phone)
+        fast = renderer._context(phone, links)
+        assert fast == phone_context(example_org, phone, settings, directories=links)
+    again = renderer._context(example_org.phones.get(MITEL), links=())
+    assert again.accounts[0].password == "pw-s"

@@ -129,7 +129,16 @@ def test_json_is_written_for_machines() -> None:
     text = dumps(small_org(), "json")
     data = json.loads(text)
     assert data == to_data(small_org(), "json")
-    assert data["users"][0]["mobile_phones"] == [{"number": "+32480080080"}]
+    # a mobile is stored with the profile and options it got from its user's settings
+    assert data["users"][0]["mobile_phones"] == [
+        {
+            "number": "+32480080080",
+            "profile": "Standard",
+            "client_licence": False,
+            "full_caller_id": False,
+            "pbx_integration": False,
+        }
+    ]
     assert data["groups"][1]["settings"] == {"language": "fr"}
     assert loads(text, "json") == small_org()
 

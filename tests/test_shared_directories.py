@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hypothesis import given
+from hypothesis import strategies as st
 from lxml import etree
 
 import cloudtel_mitel
@@ -17,8 +19,9 @@ import cloudtel_yealink
 from cloudtel import NumberRange, Organization, User, UserGroup
 from cloudtel.contacts import Contact, PhoneEntry
 from cloudtel.devices import SipPhone
-from cloudtel.directory import SharedDirectories
+from cloudtel.directory import SharedDirectories, colleague_entries
 from cloudtel.provisioning import ProvisioningSettings, provision, render_phone
+from cloudtel.users import Settings, Visibility
 
 URL = "http://prov.example.be/"
 
@@ -161,3 +164,47 @@ def test_shared_directories_of_a_phone_without_a_user_are_the_organisations() ->
     files = render_phone(org, "080000000000", _settings(org))
     assert files.shared == {"directory/mitel-org.xml"}
     assert files.accounts == 0
+
+
+_visibility = st.none() | st.sampled_from(list(Visibility))
+
+
+@given(
+    org_value=_visibility,
+    group_values=st.lists(_visibility, min_size=3, max_size=3),
+    users=st.lists(
+        st.tuples(_visibility, st.sets(st.sampled_from(["G0", "G1", "G2"]))),
+        min_size=1,
+        max_size=6,
+    ),
+)
+def test_the_shared_directory_hides_exactly_whom_resolve_settings_hides(
+    org_value: Visibility | None,
+    group_values: list[Visibility | None],
+    users: list[tuple[Visibility | None, set[str]]],
+) -> None:
+    org = Organization(
+        name="Acme",
+        domain="acme.example",
+        number_ranges=[NumberRange.parse("+3227800000-+3227809999")],
+        settings=Settings(directory_visibility=org_value),
+    )
+    for index, value in enumerate(group_values):
+        org.add_group(UserGroup(name=f"G{index}", settings=Settings(directory_visibility=value)))
+    for n, (value, groups) in enumerate(users):
+        org.add_user(
+            User(
+                username=f"u{n}@acme.example",
+                first_name=f"U{n}",
+                primary_line=f"+322780{n:04d}",
+                groups=tuple(sorted(groups)),
+                settings=Settings(directory_visibility=value),
+            )
+        )
+    shown = {username for username, _entry in colleague_entries(org)}
+    expected = {
+        u.username
+        for u in org.users
+        if org.resolve_settings(u.username)["directory_visibility"].value is not Visibility.HIDDEN
+    }
+    assert shown == expected

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         JpegInfo,
         Photo,
         Principal,
+        RememberedLogin,
         ResetToken,
         ScryptParams,
         SecretKind,
@@ -124,6 +125,7 @@ if TYPE_CHECKING:
         FunctionStatus,
         StatusList,
     )
+    from cloudtel.history import revert
     from cloudtel.hookspecs import hookimpl
     from cloudtel.messaging import (
         DeliveryStatus,
@@ -202,6 +204,7 @@ if TYPE_CHECKING:
     from cloudtel.sip import NotifyOutcome, NotifyResult, SipTarget, check_sync
     from cloudtel.users import (
         GroupList,
+        GroupRole,
         MobilePhone,
         ResolvedSetting,
         Settings,
@@ -224,6 +227,7 @@ _SOURCES: Final[dict[str, tuple[str, ...]]] = {
         "JpegInfo",
         "Photo",
         "Principal",
+        "RememberedLogin",
         "ResetToken",
         "ScryptParams",
         "SecretKind",
@@ -391,11 +395,13 @@ _SOURCES: Final[dict[str, tuple[str, ...]]] = {
     ),
     "cloudtel.schedules.ical": ("schedule_from_ical=from_ical", "schedule_to_ical=to_ical"),
     "cloudtel.schedules.view": ("Stretch", "WeekView", "week_view"),
+    "cloudtel.history": ("revert",),
     "cloudtel.serialization": ("dumps", "load", "loads", "merge", "save"),
     "cloudtel.services": ("RecordingRequest",),
     "cloudtel.sip": ("NotifyOutcome", "NotifyResult", "SipTarget", "check_sync"),
     "cloudtel.users": (
         "GroupList",
+        "GroupRole",
         "MobilePhone",
         "ResolvedSetting",
         "Settings",
@@ -460,6 +466,7 @@ __all__ = [
     "FunctionStatus",
     "GroupList",
     "GroupProvisioning",
+    "GroupRole",
     "HiddenContact",
     "HttpSmsTransport",
     "ImportReport",
@@ -516,6 +523,7 @@ __all__ = [
     "Reference",
     "ReferencedError",
     "RejectedRow",
+    "RememberedLogin",
     "RenderedFile",
     "ResetToken",
     "ResolvedSetting",
@@ -589,6 +597,7 @@ __all__ = [
     "render_organization",
     "require_admin_view",
     "require_self_or_admin_view",
+    "revert",
     "save",
     "schedule_from_ical",
     "schedule_to_ical",

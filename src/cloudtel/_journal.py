@@ -213,8 +213,11 @@ def append_entry(
         merged=merged,
     )
     line = json.dumps(entry.to_json(), ensure_ascii=False, separators=(",", ":")) + "\n"
-    handle = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    handle = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
     try:
+        size = os.fstat(handle).st_size
+        if size and os.pread(handle, 1, size - 1) != b"\n":
+            line = "\n" + line  # end a line torn by a crash, so this entry is whole
         os.write(handle, line.encode("utf-8"))
         os.fsync(handle)
     finally:
@@ -233,7 +236,11 @@ def _entries(path: Path) -> Iterator[JournalEntry]:
         if not line.strip():
             continue
         try:
-            yield JournalEntry.from_json(json.loads(line))
+            data = json.loads(line)
+        except ValueError:
+            continue  # a line torn by a crash while appending (that save's file was written)
+        try:
+            yield JournalEntry.from_json(data)
         except (ValueError, KeyError, TypeError) as exc:
             raise FileProblemsError(
                 str(path), [Problem(f"line {number}", f"not a journal entry: {exc}")]
@@ -243,8 +250,10 @@ def _entries(path: Path) -> Iterator[JournalEntry]:
 def read_journal(file: str | os.PathLike[str]) -> list[JournalEntry]:
     """The journal entries of the org file ``file``, oldest first (none when no journal).
 
+    A line that is not JSON (torn by a crash while appending) is skipped.
+
     Raises:
-        FileProblemsError: A line is not a journal entry (names the line).
+        FileProblemsError: A line is JSON but not a journal entry (names the line).
     """
     return list(_entries(journal_path(Path(file))))
 

@@ -71,6 +71,9 @@ class Principal:
         must_change_password (bool): The password was made by a reset.
         clock (Callable[[], datetime]): The clock the admin view expiry is checked against.
         seal (str): Proof that :class:`Accounts` made it.
+        remember_token (str | None): After a login with "Remember me on this computer":
+            the secret to keep on that computer (e.g. in a cookie) and give to
+            :meth:`Accounts.login_remembered` next time; shown once, only its hash is kept.
     """
 
     username: str
@@ -80,6 +83,7 @@ class Principal:
     must_change_password: bool = False
     clock: Callable[[], datetime] = attrs.field(default=_utcnow, eq=False, repr=False)
     seal: str = attrs.field(default="", eq=False, repr=False)
+    remember_token: str | None = attrs.field(default=None, eq=False, repr=False)
 
     @classmethod
     def _issue(
@@ -91,6 +95,7 @@ class Principal:
         admin_view_until: datetime | None,
         must_change_password: bool,
         clock: Callable[[], datetime],
+        remember_token: str | None = None,
     ) -> Principal:
         return cls(
             username=username,
@@ -100,6 +105,7 @@ class Principal:
             must_change_password=must_change_password,
             clock=clock,
             seal=_seal(username, admin, authenticated_at, admin_view_until),
+            remember_token=remember_token,
         )
 
     @property

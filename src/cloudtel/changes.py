@@ -509,7 +509,9 @@ def _risk(raw: _Raw, context: _Context) -> tuple[Risk, str]:
         freed, _moved = context.numbers_moved(numbers)
         suffix = f"; frees {', '.join(freed)}" if freed else ""
         return Risk.DESTRUCTIVE, f"deletes {kind} {key}{suffix}"
-    numbers = _numbers(old) if field in {"primary_line", "aliases", "number"} else set()
+    numbers = (
+        _numbers(old) | _numbers(new) if field in {"primary_line", "aliases", "number"} else set()
+    )
     if numbers:
         freed, moved = context.numbers_moved(numbers)
         if freed:
@@ -575,8 +577,11 @@ def diff(old: Organization, new: Organization, *, now: dt.datetime | None = None
             add("added", kind, key, None, None, now_value)
         elif was != now_value:
             if kind == "group order":
-                add("changed", kind, key, "order", was, now_value)
-                continue
+                old_order, new_order = list(was or ()), list(now_value or ())
+                common = set(old_order) & set(new_order)
+                if [g for g in old_order if g in common] != [g for g in new_order if g in common]:
+                    add("changed", kind, key, "order", was, now_value)
+                continue  # a group added or removed is its own change
             old_fields, new_fields = _fields(was), _fields(now_value)
             for name in [*old_fields, *(n for n in new_fields if n not in old_fields)]:
                 a, b = old_fields.get(name), new_fields.get(name)

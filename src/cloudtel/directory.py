@@ -31,7 +31,7 @@ from cloudtel.devices import (
     SipPhone,
     normalize_search,
 )
-from cloudtel.users import Visibility
+from cloudtel.users import SETTING_DEFAULTS, Visibility
 
 if TYPE_CHECKING:
     from cloudtel.org import Organization
@@ -60,10 +60,24 @@ def colleague_entries(org: Organization) -> tuple[tuple[str, DirectoryEntry], ..
         ``colleagues``.
     """
     found: list[tuple[str, DirectoryEntry]] = []
+    # The visibility resolved as Organization.resolve_settings does (user, their groups
+    # in priority order, the organisation, the default), for this one setting only.
+    group_values = {
+        g.name: g.settings.directory_visibility
+        for g in org.groups
+        if g.settings.directory_visibility is not None
+    }
+    ranked = [name for name in (g.name for g in org.groups) if name in group_values]
+    fallback = org.settings.directory_visibility or Visibility(
+        SETTING_DEFAULTS["directory_visibility"]
+    )
     for user in org.users:
         if not user.lines:
             continue
-        visibility = org.resolve_settings(user.username)["directory_visibility"].value
+        visibility = user.settings.directory_visibility
+        if visibility is None:
+            mine = user.groups
+            visibility = next((group_values[name] for name in ranked if name in mine), fallback)
         if visibility is Visibility.HIDDEN:
             continue
         numbers = _directory_numbers(("work", line) for line in user.lines)

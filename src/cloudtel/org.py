@@ -6,7 +6,11 @@ and checks its invariants on every change, not only when a file is loaded:
 - usernames and group names are unique;
 - a user's groups exist;
 - a number is held once: a primary line, an alias or a function number; lines come
-  from the organisation's number ranges (mobile numbers may be any valid number);
+  from the organisation's number ranges;
+- a mobile number is a mobile of one user only (users log in with it) and never one of
+  the organisation's own numbers (an office line is not a mobile); a mobile added
+  without a profile or options gets those its user's settings resolve to (the group's
+  mobile profile, …);
 - deleting a group removes its memberships; deleting a user frees their numbers.
 
 Every other capability (contacts, voice prompts, function numbers and their
@@ -18,6 +22,7 @@ holds, what it refers to, and which files it keeps beside the org file.
 from __future__ import annotations
 
 import contextlib
+import copy
 import itertools
 import math
 from collections.abc import Iterable, Iterator
@@ -44,6 +49,7 @@ from cloudtel.errors import (
 )
 from cloudtel.functions import FunctionNumbers
 from cloudtel.numbers import DEFAULT_COUNTRY, NumberRange, PhoneNumber, valid_region
+from cloudtel.onboarding import UserImportReport, import_users
 from cloudtel.phones import Phones
 from cloudtel.prompts import PromptLibrary
 from cloudtel.provisioning_defaults import ProvisioningDefaults
@@ -51,6 +57,7 @@ from cloudtel.services import PluginServices
 from cloudtel.users import (
     USER_COLUMNS,
     GroupList,
+    GroupRole,
     ResolvedSetting,
     Settings,
     User,
@@ -59,6 +66,7 @@ from cloudtel.users import (
     check_language,
     check_time_zone,
     resolve_settings,
+    roles_of,
 )
 
 __all__ = ["Blob", "Organization", "Part", "Reference", "UserPage", "part"]
@@ -167,6 +175,14 @@ def _check_ranges(
                 field="number_ranges",
                 value=e164,
             )
+    for e164, username in instance._mobiles.items():
+        if any(PhoneNumber(e164) in r for r in value):
+            raise NumberNotAvailableError(
+                f"cannot change the number ranges: {e164}, the mobile of user {username}, "
+                "would be inside them",
+                field="number_ranges",
+                value=e164,
+            )
 
 
 def _ranges(values: Iterable[NumberRange | str] | NumberRange | str) -> tuple[NumberRange, ...]:
@@ -238,6 +254,8 @@ class Organization:
     _groups: dict[str, UserGroup] = attrs.field(init=False, factory=dict)
     _users: dict[str, User] = attrs.field(init=False, factory=dict)
     _holders: dict[str, str] = attrs.field(init=False, factory=dict)
+    _mobiles: dict[str, str] = attrs.field(init=False, factory=dict)
+    """E.164 of each user's mobile numbers → username."""
     _parts_still: dict[str, str] | None = attrs.field(init=False, default=None, eq=False)
     """The parts' held numbers while the parts are known not to change (see
     :meth:`_while_parts_are_still`); ``None`` otherwise."""
@@ -245,6 +263,8 @@ class Organization:
     """(path, sha256) of the file this organisation was loaded from or saved to."""
     _base: bytes | None = attrs.field(init=False, default=None)
     """The content of that file: the base of a three-way merge when saving."""
+    _base_org: Organization | None = attrs.field(init=False, default=None, eq=False, repr=False)
+    """A snapshot of the organisation as in that file (see :func:`snapshot`)."""
     # --- parts: one field per capability, declared with part(...) ------------
     contacts: Contacts = part(Contacts)  # noqa: RUF009 - part() declares an attrs field
     """Contact lists of the organisation, its groups and its users."""
@@ -397,6 +417,25 @@ class Organization:
         self.group(group)
         return UserList(u for u in self._users.values() if group in u.groups)
 
+    def import_users(self, data: bytes | str, **options: Any) -> UserImportReport:
+        """Create or update users from a CSV file, with a row-by-row report.
+
+        See :func:`cloudtel.onboarding.import_users` for the columns and the options
+        (``keep_valid``, ``assign_numbers``, ``welcome``, ``transports``, ``source`` …).
+
+        Returns:
+            UserImportReport: What was imported, or why nothing was.
+        """
+        return import_users(self, data, **options)
+
+    def roles_of(self, username: str) -> tuple[GroupRole, ...]:
+        """The roles a user has through their groups (Schedules admin, ACD Supervisor, …).
+
+        Raises:
+            NotFoundError: No such user.
+        """
+        return roles_of(self.groups_of(username))
+
     def groups_of(self, username: str) -> tuple[UserGroup, ...]:
         """The groups of a user, highest priority first."""
         mine = set(self.user(username).groups)
@@ -457,6 +496,7 @@ class Organization:
                 value=user.username,
             )
         self._check_user(user, previous=None)
+        user = self._complete_mobiles(user)
         self._users[user.username] = user
         self._hold(user)
         return user
@@ -485,6 +525,7 @@ class Organization:
                 value=new.username,
             )
         self._check_user(new, previous=old)
+        new = self._complete_mobiles(new)
         self._release(old)
         if new.username == old.username:
             self._users[old.username] = new
@@ -526,13 +567,31 @@ class Organization:
         The user's own value wins, then their groups in priority order, then the
         organisation, then the built-in default.
         """
-        user = self.user(username)
+        return self._resolve(self.user(username))
+
+    def _resolve(self, user: User) -> dict[str, ResolvedSetting]:
         org_settings = attrs.evolve(
             self.settings,
             language=self.settings.language or self.language,
             time_zone=self.settings.time_zone or self.time_zone,
         )
-        return resolve_settings(user, self.groups_of(username), org_settings)
+        mine = set(user.groups)
+        groups = [g for g in self._groups.values() if g.name in mine]
+        return resolve_settings(user, groups, org_settings)
+
+    def _complete_mobiles(self, user: User) -> User:
+        """The user with every mobile's unset profile and options filled in."""
+        incomplete = [
+            m
+            for m in user.mobile_phones
+            if None in (m.profile, m.client_licence, m.full_caller_id, m.pbx_integration)
+        ]
+        if not incomplete:
+            return user
+        resolved = self._resolve(user)
+        return attrs.evolve(
+            user, mobile_phones=tuple(m.completed(resolved) for m in user.mobile_phones)
+        )
 
     def find_users(
         self,
@@ -704,6 +763,40 @@ class Organization:
                     field=field,
                     value=number.e164,
                 )
+        self._check_mobiles(user, previous)
+
+    def _check_mobiles(self, user: User, previous: User | None) -> None:
+        mine = {user.username} | (set() if previous is None else {previous.username})
+        seen: set[str] = set()
+        for index, mobile in enumerate(user.mobile_phones):
+            field = f"mobile_phones[{index}]"
+            e164 = mobile.number.e164
+            if e164 in seen:
+                raise DuplicateError(
+                    f"{field} {e164} of user {user.username!r} is listed twice",
+                    field=field,
+                    value=e164,
+                )
+            seen.add(e164)
+            if self.in_ranges(mobile.number):
+                holder = self._all_holders().get(e164)
+                whose = f"held by {holder}" if holder is not None else "a free number"
+                raise NumberNotAvailableError(
+                    f"{field} {e164} of user {user.username!r} is an office line of the "
+                    f"organisation ({whose}), not a mobile; a mobile phone is the user's own "
+                    "mobile number, an office line goes in primary_line or aliases",
+                    field=field,
+                    value=e164,
+                )
+            owner = self._mobiles.get(e164)
+            if owner is not None and owner not in mine:
+                raise DuplicateError(
+                    f"{field} {e164} of user {user.username!r} is the mobile of user "
+                    f"{owner!r} already; a mobile number belongs to one user (users log in "
+                    "with it and get their password reset by SMS on it)",
+                    field=field,
+                    value=e164,
+                )
 
     @staticmethod
     def _lines(user: User) -> Iterator[tuple[str, PhoneNumber]]:
@@ -715,10 +808,15 @@ class Organization:
     def _hold(self, user: User) -> None:
         for _field, number in self._lines(user):
             self._holders[number.e164] = f"user {user.username}"
+        for mobile in user.mobile_phones:
+            self._mobiles[mobile.number.e164] = user.username
 
     def _release(self, user: User) -> None:
         for _field, number in self._lines(user):
             self._holders.pop(number.e164, None)
+        for mobile in user.mobile_phones:
+            if self._mobiles.get(mobile.number.e164) == user.username:
+                del self._mobiles[mobile.number.e164]
 
     # --- comparison ----------------------------------------------------------
 
@@ -785,3 +883,38 @@ class Organization:
     def source_folder(self) -> Path | None:
         """The folder of the file this organisation was loaded from, if any."""
         return None if self._source is None else Path(self._source[0]).parent
+
+
+def snapshot(org: Organization) -> Organization:
+    """A copy of ``org`` that its later changes do not reach, made in O(users).
+
+    Users, groups and the parts' values are immutable; the containers holding them
+    (the organisation's dicts, the parts' dicts and lists) are copied, the parts'
+    caches and pending state start empty. :func:`cloudtel.save` keeps one of the
+    organisation as loaded, the base of its change set and of a merge.
+    """
+    clone: Organization = _shallow(org, reset_private=False)
+    object.__setattr__(clone, "_base_org", None)
+    for name in org.part_names():
+        copied = _shallow(getattr(org, name), reset_private=True)
+        object.__setattr__(copied, "_org", clone)
+        object.__setattr__(clone, name, copied)
+    return clone
+
+
+def _shallow(obj: Any, *, reset_private: bool) -> Any:
+    new = object.__new__(type(obj))
+    for field in attrs.fields(type(obj)):
+        value = getattr(obj, field.name)
+        default: Any = field.default
+        if (
+            reset_private
+            and not field.init
+            and isinstance(default, attrs.Factory)  # type: ignore[arg-type]
+            and not default.takes_self
+        ):
+            value = default.factory()
+        elif isinstance(value, dict | list | set):
+            value = copy.copy(value)
+        object.__setattr__(new, field.name, value)
+    return new

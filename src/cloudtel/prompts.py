@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 import attrs
@@ -126,6 +127,21 @@ def _check_samples(_instance: object, _attribute: object, value: int) -> None:
         )
 
 
+def _check_imported(_instance: object, _attribute: object, value: datetime | None) -> None:
+    if value is not None and (
+        not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None
+    ):
+        raise InvalidValueError(
+            f"imported must be an aware date-time (UTC), not {value!r}",
+            field="imported",
+            value=value,
+        )
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
 @attrs.frozen(kw_only=True)
 class PromptAudio:
     """The audio of one prompt in one language: an A-law 8 kHz mono WAV file.
@@ -136,12 +152,16 @@ class PromptAudio:
             e.g. ``"prompts/vac-greeting.nl.wav"``.
         sha256 (str): SHA-256 of the file's content (checked on load).
         samples (int): Number of A-law samples (8000 per second).
+        imported (datetime | None): When this audio was imported or recorded (aware,
+            UTC); the date column of the portal's prompt list. ``None`` for audio from
+            files written before cloudtel kept it.
     """
 
     language: str = attrs.field(validator=_check_language)
     file: str = attrs.field(validator=_check_file)
     sha256: str = attrs.field(validator=_check_sha256)
     samples: int = attrs.field(validator=_check_samples)
+    imported: datetime | None = attrs.field(default=None, validator=_check_imported)
 
     @property
     def duration(self) -> float:
@@ -203,6 +223,13 @@ class VoicePrompt:
         """The languages, the default first."""
         return tuple(item.language for item in self.audio)
 
+    @property
+    def updated(self) -> datetime | None:
+        """When audio of the prompt was last imported or recorded (the portal's date
+        column, e.g. ``27/05/2020 17:32``); ``None`` when no audio says."""
+        known = [item.imported for item in self.audio if item.imported is not None]
+        return max(known) if known else None
+
     def to_record(self) -> dict[str, object]:
         """The prompt as one plain ``dict`` (a row of the prompt table)."""
         return {
@@ -212,6 +239,7 @@ class VoicePrompt:
             "default_language": self.default_language,
             "seconds": round(self.audio[0].duration, 2),
             "files": ", ".join(item.file for item in self.audio),
+            "updated": None if self.updated is None else self.updated.isoformat(),
         }
 
     def __str__(self) -> str:
@@ -279,6 +307,8 @@ class PromptLibrary(Keyed[VoicePrompt], Part):
     prompts: tuple[VoicePrompt, ...] = attrs.field(default=(), converter=_prompt_tuple)
     _data: dict[str, bytes] = attrs.field(init=False, factory=dict, eq=False, repr=False)
     """Audio imported in this session, by file path, until ``save`` writes it."""
+    clock: Callable[[], datetime] = attrs.field(init=False, default=_utcnow, eq=False, repr=False)
+    """Gives the import time of new audio (aware, UTC); not saved. Tests set a fixed one."""
 
     def __iter__(self) -> Iterator[VoicePrompt]:
         return iter(self.prompts)
@@ -286,7 +316,15 @@ class PromptLibrary(Keyed[VoicePrompt], Part):
     def __len__(self) -> int:
         return len(self.prompts)
 
-    _columns = ("name", "description", "languages", "default_language", "seconds", "files")
+    _columns = (
+        "name",
+        "description",
+        "languages",
+        "default_language",
+        "seconds",
+        "files",
+        "updated",
+    )
     _noun = "prompt"
 
     def _items(self) -> tuple[VoicePrompt, ...]:
@@ -590,7 +628,11 @@ class PromptLibrary(Keyed[VoicePrompt], Part):
         file = self._file_for(name, language)
         self._data[file] = wav
         return PromptAudio(
-            language=language, file=file, sha256=blob.sha256, samples=read_alaw_wav(wav).size
+            language=language,
+            file=file,
+            sha256=blob.sha256,
+            samples=read_alaw_wav(wav).size,
+            imported=self.clock(),
         )
 
     def _replace(self, old: VoicePrompt, new: VoicePrompt) -> VoicePrompt:

@@ -512,6 +512,9 @@ class _Renderer:
         self.simple = not defaults.groups and not defaults.phones
         self.inherited: dict[tuple[str, str], Mapping[str, object]] = {}
         self.links: dict[tuple[str, str], tuple[DirectoryLink, ...]] = {}
+        self.named: dict[tuple[str, str], Directory] = {}
+        self.shown: dict[tuple[str, str], tuple[Directory, ...]] = {}
+        self.contexts: dict[tuple[object, ...], PhoneContext] = {}
 
     def driver(self, family: str) -> PhoneDriver:
         if family not in self.drivers:
@@ -530,14 +533,22 @@ class _Renderer:
         if self.directories is None:
             return ()
         family = phone.family
-        found = [self.directories.shared]
         own = self.directories.contacts_of(phone.user)
-        if own is not None:
-            found.append(own)
-        prefix = f"directory/{family}-"
-        return tuple(
-            attrs.evolve(d, name=prefix + d.name.removeprefix("directory/")) for d in found
-        )
+        key = (family, "" if own is None else own.name)
+        found = self.shown.get(key)
+        if found is None:
+            kinds = (self.directories.shared,) if own is None else (self.directories.shared, own)
+            found = self.shown[key] = tuple(self._named(family, d) for d in kinds)
+        return found
+
+    def _named(self, family: str, directory: Directory) -> Directory:
+        """The directory named for the family's files (computed once per family)."""
+        key = (family, directory.name)
+        named = self.named.get(key)
+        if named is None:
+            name = f"directory/{family}-{directory.name.removeprefix('directory/')}"
+            named = self.named[key] = attrs.evolve(directory, name=name)
+        return named
 
     def _links(self, family: str, directories: tuple[Directory, ...]) -> tuple[DirectoryLink, ...]:
         key = (family, directories[-1].name)
@@ -547,22 +558,61 @@ class _Renderer:
             self.links[key] = links
         return links
 
+    def _shown(self, phone: SipPhone) -> tuple[tuple[Directory, ...], tuple[DirectoryLink, ...]]:
+        """The directories the phone shows, and their links (computed once per kind)."""
+        directories = self._directories(phone)
+        if not directories:
+            return (), ()
+        return directories, self._links(phone.family, directories)
+
+    def _context(self, phone: SipPhone, links: tuple[DirectoryLink, ...]) -> PhoneContext:
+        """The phone's context: what phones of its kind share, with its own account.
+
+        The same as :func:`_context` gives. Everything but the account is the same for
+        every phone with the same language, directories and inherited settings, so that
+        part is built (and checked) once per kind and each phone's context is a copy
+        with its account (a :class:`~cloudtel.devices.SipAccount`, checked when made).
+        """
+        org, settings = self.org, self.settings
+        accounts: tuple[SipAccount, ...] = ()
+        language = self.common.language
+        if phone.user is not None:
+            user = org.user(phone.user)
+            account = (settings.account_for or default_account)(org, phone, user, settings)
+            accounts = () if account is None else (account,)
+            language = phone_language(_language_of(org, user))
+        inherited = self._inherited(phone)
+        key = (language, links, tuple(inherited.values()))
+        shared = self.contexts.get(key)
+        if shared is None:
+            shared = self.contexts[key] = attrs.evolve(
+                _context(
+                    org,
+                    phone,
+                    settings,
+                    self.names,
+                    directories=links,
+                    inherited=inherited,
+                    common=self.common,
+                    sip_users=self.sip_users,
+                ),
+                accounts=(),
+                language=language,
+            )
+        if not accounts:
+            return shared
+        context: PhoneContext = object.__new__(PhoneContext)
+        for name in _CONTEXT_FIELDS:
+            object.__setattr__(context, name, getattr(shared, name))
+        object.__setattr__(context, "accounts", accounts)
+        return context
+
     def render(self, phone: SipPhone, *, every_shared: bool = False) -> PhoneFiles:
         driver = self.driver(phone.family)
-        directories = self._directories(phone)
-        links = self._links(phone.family, directories) if directories else ()
-        context = _context(
-            self.org,
-            phone,
-            self.settings,
-            self.names,
-            directories=links,
-            inherited=self._inherited(phone),
-            common=self.common,
-            sip_users=self.sip_users,
-        )
+        directories, links = self._shown(phone)
+        context = self._context(phone, links)
         files = driver.render_phone(phone, context)
-        shared: set[str] = set()
+        shared: frozenset[str] = _NO_PATHS
         for directory in directories:
             done = self.rendered.get(directory.name)
             if done is None:
@@ -575,20 +625,17 @@ class _Renderer:
             elif not every_shared:
                 continue
             files += done
-            shared.update(file.path for file in done)
-        warnings = []
+            shared = shared.union(file.path for file in done)
+        accounts = len(context.accounts)
+        warnings: tuple[str, ...] = ()
         if phone.user is None:
-            warnings.append(f"phone {phone.name} has no user: written without an account")
-        elif not context.accounts:
-            warnings.append(
-                f"phone {phone.name}: no SIP password for {phone.user}: written without an account"
+            warnings = (f"phone {phone.name} has no user: written without an account",)
+        elif not accounts:
+            warnings = (
+                f"phone {phone.name}: no SIP password for {phone.user}: written without an account",
             )
         return PhoneFiles(
-            phone=phone,
-            files=files,
-            warnings=tuple(warnings),
-            accounts=len(context.accounts),
-            shared=frozenset(shared),
+            phone=phone, files=files, warnings=warnings, accounts=accounts, shared=shared
         )
 
     def common_files(self, phones: Iterable[SipPhone]) -> tuple[RenderedFile, ...]:
@@ -610,6 +657,10 @@ class _Renderer:
             if of_family:
                 files += self.driver(family).common_files(tuple(of_family.values()), self.common)
         return tuple(files)
+
+
+_NO_PATHS: frozenset[str] = frozenset()
+_CONTEXT_FIELDS = tuple(field.name for field in attrs.fields(PhoneContext))
 
 
 def render_phone(
@@ -1367,8 +1418,10 @@ def provision(
             stale.append(FileReport(path=path, change=FileChange.STALE, phone=phone or SHARED))
             manifest[path] = phone
     accounts = {r.phone.name: r.accounts for r in rendered if not r.error}
-    if previous.accounts:  # phones not rendered this time keep what they had
-        accounts = {**previous.accounts, **accounts}
+    if previous.accounts:  # a phone whose files are still listed keeps what it had
+        owners = set(manifest.values())
+        kept = {name: n for name, n in previous.accounts.items() if name in owners}
+        accounts = {**kept, **accounts}
     content = _manifest_bytes(manifest, accounts, settings)
     manifest_path = root / MANIFEST
     try:

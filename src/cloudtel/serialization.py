@@ -54,7 +54,7 @@ from cloudtel.changes import ChangeSet, ObjectKey, ObjectRef, diff, objects_of
 from cloudtel.devices import KeyLayout, MacAddress, layout_from_primitive, layout_to_primitive
 from cloudtel.errors import CloudtelError, ConflictError, FileProblemsError, Problem
 from cloudtel.numbers import DEFAULT_COUNTRY, NumberRange, PhoneNumber
-from cloudtel.org import Organization
+from cloudtel.org import Organization, snapshot
 from cloudtel.schedules._serialize import configure_schedule_converter
 from cloudtel.services import PluginServices
 from cloudtel.users import User, UserGroup
@@ -229,9 +229,8 @@ def _part_type(cls: type[Organization], name: str) -> type[Any]:
     return factory if isinstance(factory, type) else type(factory())
 
 
-def to_data(org: Organization, fmt: Format = "json") -> dict[str, Any]:
-    """The organisation as plain data (dicts, lists, text) for ``fmt``."""
-    converter = _shared_converter(fmt, org.country)
+def to_data_header(org: Organization, converter: cattrs.Converter) -> dict[str, Any]:
+    """The ``[organization]`` table of the organisation: its fields not at their default."""
     header: dict[str, Any] = {}
     for field in _header_fields(type(org)):
         value = getattr(org, field.name)
@@ -240,6 +239,14 @@ def to_data(org: Organization, fmt: Format = "json") -> dict[str, Any]:
             default = default.factory()
         if value != default or default is attrs.NOTHING:
             header[field.name] = converter.unstructure(value)
+    cleaned: dict[str, Any] = _drop_none(header)
+    return cleaned
+
+
+def to_data(org: Organization, fmt: Format = "json") -> dict[str, Any]:
+    """The organisation as plain data (dicts, lists, text) for ``fmt``."""
+    converter = _shared_converter(fmt, org.country)
+    header = to_data_header(org, converter)
     data: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "organization": header}
     data["groups"] = [converter.unstructure(g, UserGroup) for g in org.groups]
     data["users"] = [converter.unstructure(u, User) for u in org.users]
@@ -651,6 +658,7 @@ def load(path: str | Path, *, organization: type[Organization] = Organization) -
         raise FileProblemsError(str(file), problems)
     object.__setattr__(org, "_source", (str(file.resolve()), hashlib.sha256(raw).hexdigest()))
     object.__setattr__(org, "_base", raw)
+    object.__setattr__(org, "_base_org", snapshot(org))
     return org
 
 
@@ -715,7 +723,7 @@ def _adopt(org: Organization, merged: Organization) -> None:
     and the accounts' unsent secrets and clock."""
     old_parts = dict(zip(org.part_names(), org.parts(), strict=True))
     for field in attrs.fields(type(org)):
-        if field.name in {"services", "_source", "_base"}:
+        if field.name in {"services", "_source", "_base", "_base_org"}:
             continue
         object.__setattr__(org, field.name, getattr(merged, field.name))
     for name, item in zip(org.part_names(), org.parts(), strict=True):
@@ -784,17 +792,19 @@ def _record(
         )
     changes = diff(before, after)
     objects = changes.objects()
-    old_objects, new_objects = objects_of(before), objects_of(after)
-    old_data, new_data = to_data(before, "json"), to_data(after, "json")
+    old_objects = objects_of(before) if objects else {}
+    new_objects = objects_of(after) if objects else {}
     old_values: dict[ObjectKey, Any] = {}
     new_values: dict[ObjectKey, Any] = {}
     refs: dict[ObjectKey, tuple[ObjectRef | None, ObjectRef | None]] = {}
     for obj in objects:
-        old_ref = old_objects[obj][0] if obj in old_objects else None
-        new_ref = new_objects[obj][0] if obj in new_objects else None
-        old_values[obj] = _object_data(old_data, old_ref, old_objects.get(obj))
-        new_values[obj] = _object_data(new_data, new_ref, new_objects.get(obj))
-        refs[obj] = (old_ref, new_ref)
+        old_found, new_found = old_objects.get(obj), new_objects.get(obj)
+        old_values[obj] = _object_data(before, old_found)
+        new_values[obj] = _object_data(after, new_found)
+        refs[obj] = (
+            None if old_found is None else old_found[0],
+            None if new_found is None else new_found[0],
+        )
     return _journal.append_entry(
         file,
         who=who,
@@ -807,17 +817,17 @@ def _record(
     )
 
 
-def _object_data(data: dict[str, Any], ref: ObjectRef | None, found: Any) -> Any:
-    if ref is None:
+def _object_data(org: Organization, found: tuple[ObjectRef, Any] | None) -> Any:
+    """One object's data as :func:`to_data` (JSON) writes it, without writing the rest."""
+    if found is None:
         return None
+    ref, value = found
     if ref.kind == "group order":
-        return list(found[1])
-    value: Any = data
-    for key in ref.path:
-        if not isinstance(value, dict) or key not in value:
-            return None
-        value = value[key]
-    return value if ref.index is None else value[ref.index]
+        return list(value)
+    converter = _shared_converter("json", org.country)
+    if ref.path == ("organization",):
+        return to_data_header(org, converter)
+    return _drop_none(converter.unstructure(value, type(value)))
 
 
 def save(
@@ -870,7 +880,10 @@ def save(
             expected = org._source
             here = expected is not None and expected[0] == str(file.resolve())
             base_raw: bytes | None = org._base
-            if overwrite or (here and expected is not None and expected[1] == digest):
+            unchanged = here and expected is not None and expected[1] == digest
+            if unchanged and org._base_org is not None:
+                before = org._base_org  # the file as loaded: no need to read it again
+            elif overwrite or unchanged:
                 before = _previous(file, current, org)
             elif not here or base_raw is None:
                 raise ConflictError(
@@ -882,7 +895,7 @@ def save(
                 theirs = loads(
                     current.decode("utf-8"), fmt, source=str(file), organization=type(org)
                 )
-                base = loads(
+                base = org._base_org or loads(
                     base_raw.decode("utf-8"), fmt, source=str(file), organization=type(org)
                 )
                 final = merge(base, org, theirs, source=str(file))
@@ -897,4 +910,5 @@ def save(
             _adopt(org, final)
         object.__setattr__(org, "_source", (str(file.resolve()), digest))
         object.__setattr__(org, "_base", data)
+        object.__setattr__(org, "_base_org", snapshot(org))
     return entry

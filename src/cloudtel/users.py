@@ -6,11 +6,17 @@ invariants (unique usernames, numbers held once, …). Change a user with
 :meth:`Organization.update_user`.
 
 Settings (language, time zone, cost centre, directory visibility, softphone,
-mobile profile) can be set on the user, on any of their groups, or on the
-organisation. :func:`resolve_settings` says which value wins and where it came
-from: the user's own value, else the first of their groups in the
-organisation's priority order that sets it, else the organisation's, else the
-built-in default.
+mobile profile, mobile client licence, full caller ID, PBX integration) can be set
+on the user, on any of their groups, or on the organisation. :func:`resolve_settings`
+says which value wins and where it came from: the user's own value, else the first of
+their groups in the organisation's priority order that sets it, else the
+organisation's, else the built-in default. A mobile phone added without a profile or
+options gets the values its user resolves to (:meth:`MobilePhone.completed`), so "adding a
+user to a group gives them the group's configuration" holds for new mobiles too.
+
+A user group also carries roles (:class:`GroupRole`: Schedules admin, ACD Supervisor,
+Federated), the check boxes of the portal's user group list; a user has the roles of all
+their groups (:func:`roles_of`).
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ import enum
 import re
 import zoneinfo
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -33,6 +39,7 @@ from cloudtel.numbers import PhoneNumber, to_number
 __all__ = [
     "USER_COLUMNS",
     "GroupList",
+    "GroupRole",
     "MobilePhone",
     "ResolvedSetting",
     "Settings",
@@ -41,11 +48,13 @@ __all__ = [
     "UserList",
     "Visibility",
     "resolve_settings",
+    "roles_of",
 ]
 
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9._%+\-']*@[a-z0-9][a-z0-9\-]*(\.[a-z0-9][a-z0-9\-]*)+")
 _EMAIL = _USERNAME
 _LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Z]{2})?")
+_T = TypeVar("_T")
 
 
 class Visibility(enum.Enum):
@@ -142,6 +151,15 @@ def _visibility(value: object) -> Visibility | None:
         ) from None
 
 
+def _optional_bool(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None and not isinstance(value, bool):
+        raise InvalidValueError(
+            f"{attribute.name} must be true, false or unset, not {value!r}",
+            field=attribute.name,
+            value=value,
+        )
+
+
 @attrs.frozen(kw_only=True)
 class Settings:
     """Settings a user inherits from their groups and the organisation.
@@ -155,6 +173,12 @@ class Settings:
         directory_visibility (Visibility | None): Shown in the directory or not.
         softphone (bool | None): Softphone enabled.
         mobile_profile (str | None): Mobile profile given to new mobile phones.
+        mobile_client_licence (bool | None): New mobile phones get a mobile client licence
+            (the portal's "Mobile client licence" column).
+        full_caller_id (bool | None): New mobile phones show the full caller ID of incoming
+            calls ("Full caller ID for incoming calls").
+        pbx_integration (bool | None): New mobile phones are integrated with the PBX
+            ("PBX integration").
     """
 
     language: str | None = attrs.field(default=None, validator=_optional(check_language))
@@ -163,6 +187,9 @@ class Settings:
     directory_visibility: Visibility | None = attrs.field(default=None, converter=_visibility)
     softphone: bool | None = None
     mobile_profile: str | None = attrs.field(default=None, validator=_check_text)
+    mobile_client_licence: bool | None = attrs.field(default=None, validator=_optional_bool)
+    full_caller_id: bool | None = attrs.field(default=None, validator=_optional_bool)
+    pbx_integration: bool | None = attrs.field(default=None, validator=_optional_bool)
 
     def items(self) -> Iterator[tuple[str, object]]:
         """Yield ``(name, value)`` for the settings that are set here."""
@@ -200,21 +227,81 @@ SETTING_DEFAULTS: Mapping[str, object] = {
     "directory_visibility": Visibility.ALWAYS,
     "softphone": False,
     "mobile_profile": "Standard",
+    "mobile_client_licence": False,
+    "full_caller_id": False,
+    "pbx_integration": False,
 }
 """Built-in values of every setting, used when no level sets it."""
 
 
+def _mobile_number(value: PhoneNumber | str) -> PhoneNumber:
+    number = to_number(value)
+    if not number.is_mobile:
+        raise InvalidPhoneNumberError(
+            f"{number.e164} is not a mobile number (the numbering plan of {number.region} "
+            "says it is a fixed line or a service number); a mobile phone needs a mobile "
+            "number such as +32 470 12 34 56, an office line goes in primary_line or aliases",
+            field="number",
+            value=number.e164,
+        )
+    return number
+
+
 @attrs.frozen(kw_only=True)
 class MobilePhone:
-    """A mobile phone where the user can be reached.
+    """A mobile phone where the user can be reached: a row of the portal's "Mobile phones".
+
+    The profile and the three options left unset (``None``) are filled in from the user's
+    resolved settings when the organisation adds the mobile (see :meth:`completed`), so a
+    new mobile gets its group's mobile profile.
 
     Args:
-        number (PhoneNumber): Any valid number in any country (text is parsed).
-        profile (str): The mobile profile, e.g. ``"Standard"``.
+        number (PhoneNumber): A mobile number of any country (text is parsed in any
+            notation); the numbering plan must say it is a mobile number.
+        profile (str | None): The mobile profile, e.g. ``"Standard"``; ``None``: the
+            user's resolved ``mobile_profile``.
+        client_licence (bool | None): Has a mobile client licence ("Mobile client
+            licence"); ``None``: the resolved ``mobile_client_licence``.
+        full_caller_id (bool | None): Shows the full caller ID of incoming calls;
+            ``None``: the resolved ``full_caller_id``.
+        pbx_integration (bool | None): Integrated with the PBX ("PBX integration");
+            ``None``: the resolved ``pbx_integration``.
+
+    Raises:
+        InvalidPhoneNumberError: Not a valid number, or not a mobile number.
     """
 
-    number: PhoneNumber = attrs.field(converter=to_number)
-    profile: str = attrs.field(default="Standard", validator=_check_text)
+    number: PhoneNumber = attrs.field(converter=_mobile_number)
+    profile: str | None = attrs.field(default=None, validator=_check_text)
+    client_licence: bool | None = attrs.field(default=None, validator=_optional_bool)
+    full_caller_id: bool | None = attrs.field(default=None, validator=_optional_bool)
+    pbx_integration: bool | None = attrs.field(default=None, validator=_optional_bool)
+
+    def completed(self, resolved: Mapping[str, ResolvedSetting]) -> MobilePhone:
+        """The mobile with every unset field taken from its user's resolved settings.
+
+        Args:
+            resolved (Mapping[str, ResolvedSetting]): :func:`resolve_settings` of the user.
+
+        Returns:
+            MobilePhone: The same mobile with profile and options all set.
+        """
+        return attrs.evolve(
+            self,
+            profile=_given(self.profile, resolved["mobile_profile"].value, str),
+            client_licence=_given(
+                self.client_licence, resolved["mobile_client_licence"].value, bool
+            ),
+            full_caller_id=_given(self.full_caller_id, resolved["full_caller_id"].value, bool),
+            pbx_integration=_given(self.pbx_integration, resolved["pbx_integration"].value, bool),
+        )
+
+
+def _given(own: _T | None, resolved: object, kind: type[_T]) -> _T:
+    if own is not None:
+        return own
+    assert isinstance(resolved, kind)  # noqa: S101 - resolve_settings gives every setting
+    return resolved
 
 
 def _group_name(value: object) -> str:
@@ -225,27 +312,84 @@ def _group_name(value: object) -> str:
     return check_line(value, "name", what="group name").strip()
 
 
+class GroupRole(enum.Enum):
+    """A role a user group gives its members: a check box of the portal's user group list."""
+
+    SCHEDULES_ADMIN = "Schedules admin"
+    """May manage the schedules of the function numbers."""
+    ACD_SUPERVISOR = "ACD Supervisor"
+    """Supervises ACD groups (sees their queues and agents)."""
+    FEDERATED = "Federated"
+    """Members are federated: their presence is shared with federated partners."""
+
+
+def _roles(values: Iterable[GroupRole | str]) -> tuple[GroupRole, ...]:
+    if isinstance(values, str | GroupRole):
+        values = (values,)
+    roles: set[GroupRole] = set()
+    for value in values:
+        if isinstance(value, GroupRole):
+            roles.add(value)
+            continue
+        found = [
+            role
+            for role in GroupRole
+            if isinstance(value, str)
+            and value.strip().casefold() in (role.value.casefold(), role.name.casefold())
+        ]
+        if not found:
+            allowed = ", ".join(repr(role.value) for role in GroupRole)
+            raise InvalidValueError(
+                f"role {value!r} is not a user group role; roles are {allowed}",
+                field="roles",
+                value=value,
+            )
+        roles.add(found[0])
+    order = list(GroupRole)
+    return tuple(sorted(roles, key=order.index))
+
+
 @attrs.frozen(kw_only=True)
 class UserGroup:
-    """A user group: members inherit its settings.
+    """A user group: members inherit its settings and have its roles.
 
     Args:
         name (str): Unique in the organisation, e.g. ``"Sales"``.
         description (str): What the group is for.
         settings (Settings): Settings its members inherit (a mapping such as
             ``{"language": "fr"}`` is taken too).
+        roles (tuple[GroupRole, ...]): Roles of its members (given as GroupRole or their
+            names, e.g. ``"ACD Supervisor"``), stored in the portal's column order.
+
+    Raises:
+        InvalidValueError: An empty name or an unknown role.
     """
 
     name: str = attrs.field(converter=_group_name)
     description: str = attrs.field(default="", validator=_check_text)
     settings: Settings = attrs.field(factory=Settings, converter=_to_settings)
+    roles: tuple[GroupRole, ...] = attrs.field(default=(), converter=_roles)
 
     def __str__(self) -> str:
         return self.name + (f" ({self.description})" if self.description else "")
 
     def _repr_html_(self) -> str:
         values = {"description": self.description, "settings": _settings_text(self.settings)}
+        if self.roles:
+            values["roles"] = ", ".join(role.value for role in self.roles)
         return _html.fields(f"User group {self.name}", values)
+
+
+def roles_of(groups: Iterable[UserGroup]) -> tuple[GroupRole, ...]:
+    """The roles a user has: those of all their groups.
+
+    Args:
+        groups (Iterable[UserGroup]): The user's groups.
+
+    Returns:
+        tuple[GroupRole, ...]: In the portal's column order, each once.
+    """
+    return _roles(role for group in groups for role in group.roles)
 
 
 def _optional_number(value: PhoneNumber | str | None) -> PhoneNumber | None:
@@ -309,11 +453,16 @@ class User:
         field_2 (str): Free field 2.
         field_3 (str): Free field 3.
         groups (tuple[str, ...]): Names of the groups the user is a member of.
-        primary_line (PhoneNumber | None): The primary published number, from the
-            organisation's ranges.
-        aliases (tuple[PhoneNumber, ...]): Other personal lines, from the ranges.
-        mobile_phones (tuple[MobilePhone, ...]): Mobile phones, any valid number (a number alone
-            gets the Standard profile).
+        primary_line (PhoneNumber | None): The primary published number ("single number
+            reach"), from the organisation's ranges.
+        line_type (str | None): The primary line's line type as the operator set it, e.g.
+            ``"Mobile VPN"``; ``None`` when not known. Needs a primary line.
+        aliases (tuple[PhoneNumber, ...]): Aliases of the primary line, from the ranges:
+            calling an alias triggers the call routing rules of the primary line (see
+            :meth:`routing_line`). Needs a primary line.
+        mobile_phones (tuple[MobilePhone, ...]): Mobile phones, mobile numbers of any
+            country (a number alone gets its profile and options from the user's settings
+            when the organisation adds it).
         settings (Settings): The user's own settings; unset ones are inherited (a mapping
             such as ``{"language": "fr"}`` is taken too).
     """
@@ -328,9 +477,41 @@ class User:
     field_3: str = attrs.field(default="", validator=_check_text)
     groups: tuple[str, ...] = attrs.field(default=(), converter=_groups)
     primary_line: PhoneNumber | None = attrs.field(default=None, converter=_optional_number)
+    line_type: str | None = attrs.field(default=None, validator=_check_text)
     aliases: tuple[PhoneNumber, ...] = attrs.field(default=(), converter=_aliases)
     mobile_phones: tuple[MobilePhone, ...] = attrs.field(default=(), converter=_mobiles)
     settings: Settings = attrs.field(factory=Settings, converter=_to_settings)
+
+    def __attrs_post_init__(self) -> None:
+        if self.primary_line is None and self.aliases:
+            raise InvalidValueError(
+                f"user {self.username!r} has aliases but no primary line: an alias is "
+                'attached to a line ("Add an alias to this number"); set primary_line first',
+                field="aliases",
+                value=tuple(alias.e164 for alias in self.aliases),
+            )
+        if self.primary_line is None and self.line_type is not None:
+            raise InvalidValueError(
+                f"user {self.username!r} has a line type but no primary line; the line type "
+                "belongs to the primary line",
+                field="line_type",
+                value=self.line_type,
+            )
+
+    def routing_line(self, number: PhoneNumber | str) -> PhoneNumber | None:
+        """The personal line whose call routing rules a call to ``number`` triggers.
+
+        The primary line for itself and for each of its aliases.
+
+        Args:
+            number (PhoneNumber | str): The number called (any notation).
+
+        Returns:
+            PhoneNumber | None: The primary line, or ``None`` when the number is not one of
+            the user's lines.
+        """
+        called = PhoneNumber.parse(number)
+        return self.primary_line if called in self.lines else None
 
     @property
     def display_name(self) -> str:

@@ -100,6 +100,13 @@ def states(draw: st.DrawFn) -> tuple[Action, ForwardTarget | None, str | None]:
     return action, target, draw(st.none() | text)
 
 
+language_maps = st.dictionaries(
+    st.sampled_from(["nl", "fr", "en", "de", "nl-BE"]),
+    text.filter(lambda s: "\n" not in s and "\r" not in s),
+    max_size=2,
+)
+
+
 @st.composite
 def schedules(draw: st.DrawFn) -> Schedule:
     names = draw(st.lists(text, max_size=6, unique=True))
@@ -113,10 +120,16 @@ def schedules(draw: st.DrawFn) -> Schedule:
                 action=action,
                 forward_to=target,
                 instruction=instruction,
+                language_instructions=draw(language_maps),
             )
         )
     action, target, instruction = draw(states())
-    default = DefaultEvent(action=action, forward_to=target, instruction=instruction)
+    default = DefaultEvent(
+        action=action,
+        forward_to=target,
+        instruction=instruction,
+        language_instructions=draw(language_maps),
+    )
     return Schedule(
         events=events, default=default, time_zone=draw(st.none() | st.sampled_from(ZONES))
     )

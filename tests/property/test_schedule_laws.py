@@ -135,6 +135,9 @@ def states(draw: st.DrawFn) -> ScheduleState:
         action=action,
         forward_to=draw(targets) if action is Action.FORWARD else None,
         instruction=draw(st.sampled_from([None, None, "User unavailable", "Lunch"])),
+        language_instructions=draw(
+            st.sampled_from([(), (), (("fr", "Fermé"),), (("en", "Closed"), ("fr", "Fermé"))])
+        ),
     )
 
 
@@ -145,12 +148,16 @@ def event_of(name: str, when: TimeDefinition, state: ScheduleState) -> ScheduleE
         action=state.action,
         forward_to=state.forward_to,
         instruction=state.instruction,
+        language_instructions=state.language_instructions,
     )
 
 
 def default_of(state: ScheduleState) -> DefaultEvent:
     return DefaultEvent(
-        action=state.action, forward_to=state.forward_to, instruction=state.instruction
+        action=state.action,
+        forward_to=state.forward_to,
+        instruction=state.instruction,
+        language_instructions=state.language_instructions,
     )
 
 

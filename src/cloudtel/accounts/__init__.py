@@ -21,11 +21,17 @@ the short version:
   one-time token is queued for delivery by e-mail or SMS; only its SHA-256 is
   stored, it expires, works once, and is invalidated by a newer request or a
   password change.
+- **Remember me on this computer**: ``login(..., remember=True)`` hands out a
+  random token (only its SHA-256 is stored) that logs in again without the password
+  (:meth:`Accounts.login_remembered`) until it expires or the password changes;
+  the admin view still asks for the password.
 - **Admin view**: :meth:`Accounts.enter_admin_view` re-checks the password of
   an administrator and returns a :class:`Principal` whose admin view expires;
   :func:`require_admin_view` is what admin-only operations call.
 - **Photos**: :func:`inspect_jpeg` reads the JPEG markers itself and refuses
-  anything that is not a well-formed baseline or progressive JPEG.
+  anything that is not a well-formed baseline or progressive JPEG; a photo that is
+  not 400×400 is scaled to it and stored scaled (:func:`scale_photo`, with the
+  optional extra ``photos``).
 
 The domain does no I/O: secrets to deliver are handed out as
 :class:`IssuedSecret` values, and :mod:`cloudtel.messaging` sends them.
@@ -35,6 +41,7 @@ One concept per module; this package only re-exports them:
 - :mod:`cloudtel.accounts.hashing`: scrypt hashes, :class:`ScryptParams`;
 - :mod:`cloudtel.accounts.policy`: :class:`CredentialPolicy`, password and PIN rules;
 - :mod:`cloudtel.accounts.photo`: :func:`inspect_jpeg`, :class:`Photo`;
+- :mod:`cloudtel.accounts.scaling`: :func:`scale_photo` (Pillow, optional);
 - :mod:`cloudtel.accounts.store`: the :class:`Accounts` part and its records;
 - :mod:`cloudtel.access`: :class:`Principal` and the admin-view checks, which
   other capabilities import from there.
@@ -56,6 +63,7 @@ from cloudtel.accounts.photo import (
     inspect_jpeg,
 )
 from cloudtel.accounts.policy import (
+    REMEMBER_DURATION,
     RESET_TOKEN_LIFETIME,
     CredentialPolicy,
     generate_password,
@@ -63,14 +71,17 @@ from cloudtel.accounts.policy import (
     validate_password,
     validate_pin,
 )
+from cloudtel.accounts.scaling import scale_photo
 from cloudtel.accounts.store import (
     LOGIN_FAILED_MESSAGE,
+    REMEMBERED_LOGIN_FAILED_MESSAGE,
     RESET_REQUEST_ANSWER,
     Accounts,
     Channel,
     Credentials,
     FailureRecord,
     IssuedSecret,
+    RememberedLogin,
     ResetToken,
     SecretKind,
 )
@@ -81,6 +92,8 @@ __all__ = [
     "PHOTO_IDEAL_SIZE",
     "PHOTO_MAX_BYTES",
     "PHOTO_MAX_SIDE",
+    "REMEMBERED_LOGIN_FAILED_MESSAGE",
+    "REMEMBER_DURATION",
     "RESET_REQUEST_ANSWER",
     "RESET_TOKEN_LIFETIME",
     "Accounts",
@@ -92,6 +105,7 @@ __all__ = [
     "JpegInfo",
     "Photo",
     "Principal",
+    "RememberedLogin",
     "ResetToken",
     "ScryptParams",
     "SecretKind",
@@ -102,6 +116,7 @@ __all__ = [
     "needs_rehash",
     "require_admin_view",
     "require_self_or_admin_view",
+    "scale_photo",
     "validate_password",
     "validate_pin",
     "verify_secret",

@@ -67,6 +67,17 @@ def _scaling_notice(width: int, height: int) -> str | None:
     return f"the photo is {width}×{height}, not {ideal}: it will be scaled"
 
 
+def _kept_notice(width: int, height: int) -> str | None:
+    if (width, height) == PHOTO_IDEAL_SIZE:
+        return None
+    ideal = "×".join(str(side) for side in PHOTO_IDEAL_SIZE)
+    return (
+        f"the photo is {width}×{height}, not {ideal}, and was kept as uploaded: install "
+        "the optional extra 'photos' (pip install 'cloudtel[photos]', Pillow) to have "
+        f"cloudtel scale it, or upload a {ideal} photo"
+    )
+
+
 @attrs.frozen(kw_only=True)
 class JpegInfo:
     """What :func:`inspect_jpeg` found in a JPEG file.
@@ -288,10 +299,11 @@ class Photo:
 
     @property
     def scaled(self) -> bool:
-        """Whether the portal scales it (it is not 400×400)."""
+        """Whether the stored photo still needs scaling (it is not 400×400: Pillow was
+        missing when it was uploaded)."""
         return (self.width, self.height) != PHOTO_IDEAL_SIZE
 
     @property
     def notice(self) -> str | None:
-        """What to tell the user about scaling, or ``None`` when it is 400×400."""
-        return _scaling_notice(self.width, self.height)
+        """Why the stored photo is not 400×400 and what to do, or ``None`` when it is."""
+        return _kept_notice(self.width, self.height)

@@ -25,6 +25,7 @@ from cloudtel.accounts.hashing import ScryptParams
 from cloudtel.errors import CredentialPolicyError, InvalidValueError
 
 __all__ = [
+    "REMEMBER_DURATION",
     "RESET_TOKEN_LIFETIME",
     "CredentialPolicy",
     "generate_password",
@@ -34,6 +35,8 @@ __all__ = [
 ]
 
 RESET_TOKEN_LIFETIME: Final = timedelta(minutes=30)
+REMEMBER_DURATION: Final = timedelta(days=30)
+"""How long "Remember me on this computer" keeps a user logged in by default."""
 """How long a forgotten-password token works after it was sent."""
 
 
@@ -62,6 +65,10 @@ class CredentialPolicy:
         reset_request_interval (timedelta): At most one reset message per account
             in this time (1 minute); requests in between are answered but send nothing.
         admin_view_duration (timedelta): How long the admin view stays open (15 minutes).
+        remember_duration (timedelta): How long a "Remember me on this computer" login
+            works without the password (30 days).
+        max_remembered (int): Remembered computers per account (10); a new one beyond that
+            replaces the oldest.
     """
 
     scrypt: ScryptParams = attrs.field(factory=ScryptParams)
@@ -78,6 +85,8 @@ class CredentialPolicy:
     reset_token_lifetime: timedelta = RESET_TOKEN_LIFETIME
     reset_request_interval: timedelta = timedelta(minutes=1)
     admin_view_duration: timedelta = ADMIN_VIEW_DURATION
+    remember_duration: timedelta = REMEMBER_DURATION
+    max_remembered: int = attrs.field(default=10, validator=between(1, 100))
 
     def __attrs_post_init__(self) -> None:
         if self.pin_min_length > self.pin_max_length:

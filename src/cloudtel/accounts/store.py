@@ -16,7 +16,7 @@ import hmac
 import re
 import secrets
 import unicodedata
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -40,6 +40,7 @@ from cloudtel.accounts.policy import (
     validate_password,
     validate_pin,
 )
+from cloudtel.accounts.scaling import pillow_available, scale_photo
 from cloudtel.errors import (
     AccessDeniedError,
     AccountLockedError,
@@ -51,12 +52,14 @@ from cloudtel.numbers import DEFAULT_COUNTRY, PhoneNumber
 
 __all__ = [
     "LOGIN_FAILED_MESSAGE",
+    "REMEMBERED_LOGIN_FAILED_MESSAGE",
     "RESET_REQUEST_ANSWER",
     "Accounts",
     "Channel",
     "Credentials",
     "FailureRecord",
     "IssuedSecret",
+    "RememberedLogin",
     "ResetToken",
     "SecretKind",
 ]
@@ -67,6 +70,9 @@ def _utcnow() -> datetime:
 
 
 LOGIN_FAILED_MESSAGE: Final = "wrong username, mobile number or password"
+REMEMBERED_LOGIN_FAILED_MESSAGE: Final = (
+    "this computer is no longer remembered: log in with your username or mobile number and password"
+)
 """The one message of every failed login, whatever the reason."""
 
 RESET_REQUEST_ANSWER: Final = (
@@ -151,6 +157,25 @@ class ResetToken:
 
 
 @attrs.frozen(kw_only=True)
+class RememberedLogin:
+    """A computer where the user ticked "Remember me on this computer": only a hash is kept.
+
+    Args:
+        digest (str): Hex SHA-256 of the token kept on that computer.
+        issued (datetime): When the user logged in with the password (aware).
+        expires (datetime): When it stops working (aware).
+    """
+
+    digest: str = attrs.field(validator=sha256_digest)
+    issued: datetime = attrs.field(validator=_aware)
+    expires: datetime = attrs.field(validator=_aware)
+
+
+def _remembered(values: Iterable[RememberedLogin]) -> tuple[RememberedLogin, ...]:
+    return tuple(values)
+
+
+@attrs.frozen(kw_only=True)
 class Credentials:
     """The secrets of one account, as stored: hashes only.
 
@@ -162,6 +187,8 @@ class Credentials:
         must_change_password (bool): The password was made by a reset and must be changed.
         password_changed (datetime | None): When the password was last set.
         reset_token (ResetToken | None): The pending forgotten-password token, if any.
+        remembered (tuple[RememberedLogin, ...]): Computers that log in without the
+            password ("Remember me on this computer"), oldest first.
     """
 
     username: str
@@ -171,6 +198,9 @@ class Credentials:
     must_change_password: bool = False
     password_changed: datetime | None = attrs.field(default=None, validator=_aware)
     reset_token: ResetToken | None = attrs.field(default=None, repr=False)
+    remembered: tuple[RememberedLogin, ...] = attrs.field(
+        default=(), converter=_remembered, repr=False
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -390,6 +420,7 @@ class Accounts(Part):
             must_change_password=must_change,
             password_changed=self._now(),
             reset_token=None,  # a password change invalidates a pending reset
+            remembered=(),  # and every remembered computer
         )
 
     def reset_password(self, username: str, *, by: Principal | None = None) -> IssuedSecret:
@@ -570,7 +601,7 @@ class Accounts(Part):
             self._put(record)
         return record
 
-    def login(self, identifier: str, password: str) -> Principal:
+    def login(self, identifier: str, password: str, *, remember: bool = False) -> Principal:
         """Log in with a username or mobile number (any notation) and a password.
 
         Args:
@@ -578,6 +609,10 @@ class Accounts(Part):
                 ``+32 470 12 34 56`` or ``0470/12.34.56`` (national numbers in the
                 organisation's country).
             password (str): The password.
+            remember (bool): The login page's "Remember me on this computer": the
+                principal carries a :attr:`~Principal.remember_token` that logs in again
+                without the password (:meth:`login_remembered`) for
+                :attr:`CredentialPolicy.remember_duration`; only its hash is stored.
 
         Returns:
             A :class:`Principal` without the admin view open.
@@ -588,14 +623,92 @@ class Accounts(Part):
         """
         subject, username, _mobile = self._resolve(identifier)
         record = self._check_password(subject, username, password)
+        now = self._now()
+        token = None
+        if remember:
+            token = secrets.token_urlsafe(32)
+            fresh = RememberedLogin(
+                digest=_token_digest(token),
+                issued=now,
+                expires=now + self.policy.remember_duration,
+            )
+            current = self._record(record.username) or record
+            kept = [r for r in current.remembered if r.expires > now]
+            room = self.policy.max_remembered - 1  # the oldest make way for the new one
+            kept = kept[len(kept) - room :] if len(kept) > room else kept
+            self._change(record.username, remembered=(*kept, fresh))
         return Principal._issue(
             username=record.username,
             admin=record.admin,
-            authenticated_at=self._now(),
+            authenticated_at=now,
             admin_view_until=None,
             must_change_password=record.must_change_password,
             clock=self.clock,
+            remember_token=token,
         )
+
+    def login_remembered(self, token: str) -> Principal:
+        """Log in again on a computer where the user ticked "Remember me on this computer".
+
+        The admin view still asks for the password (:meth:`enter_admin_view`).
+
+        Args:
+            token (str): The :attr:`Principal.remember_token` kept on that computer.
+
+        Returns:
+            A :class:`Principal` without the admin view open; ``authenticated_at`` is
+            when the password was checked.
+
+        Raises:
+            AccessDeniedError: Unknown, expired or forgotten token, or the password has
+                changed since (one message: log in with the password).
+        """
+        now = self._now()
+        well_formed = isinstance(token, str) and 0 < len(token) <= 256
+        digest = _token_digest(token if well_formed else "")
+        for record in self.credentials:
+            for remembered in record.remembered:
+                if (
+                    well_formed
+                    and hmac.compare_digest(remembered.digest, digest)
+                    and now < remembered.expires
+                    and self.org.has_user(record.username)
+                    and record.password_hash is not None
+                ):
+                    return Principal._issue(
+                        username=record.username,
+                        admin=record.admin,
+                        authenticated_at=remembered.issued,
+                        admin_view_until=None,
+                        must_change_password=record.must_change_password,
+                        clock=self.clock,
+                    )
+        raise AccessDeniedError(REMEMBERED_LOGIN_FAILED_MESSAGE)
+
+    def forget_computer(self, token: str) -> None:
+        """Log out for good on one computer: its remember token stops working.
+
+        Args:
+            token (str): The :attr:`Principal.remember_token` kept there (an unknown one
+                changes nothing).
+        """
+        digest = _token_digest(token if isinstance(token, str) else "")
+        for record in self.credentials:
+            kept = tuple(r for r in record.remembered if r.digest != digest)
+            if kept != record.remembered:
+                self._put(attrs.evolve(record, remembered=kept))
+
+    def forget_all_computers(self, username: str, *, by: Principal | None = None) -> None:
+        """Stop every "Remember me" login of a user (a lost laptop).
+
+        Raises:
+            NotFoundError: No such user.
+            AccessDeniedError: ``by`` is another user without the admin view.
+        """
+        name = self._user(username).username
+        self._authorise(by, name, "forgetting remembered computers", self_allowed=True)
+        if self._record(name) is not None:
+            self._change(name, remembered=())
 
     def verify_pin(self, username: str, pin: str) -> None:
         """Check a PIN (free seating, DECT), with the same lockout as logins.
@@ -785,10 +898,15 @@ class Accounts(Part):
         filename: str | None = None,
         by: Principal | None = None,
     ) -> Photo:
-        """Upload a user's photo (JPEG only, see :func:`inspect_jpeg`).
+        """Upload a user's photo (JPEG only, see :func:`inspect_jpeg`), scaled to 400×400.
+
+        A photo that is not 400×400 is scaled and the scaled photo is stored
+        (:func:`cloudtel.accounts.scaling.scale_photo`, with the optional extra ``photos``,
+        Pillow). Without Pillow the photo is stored as uploaded and :attr:`Photo.notice`
+        says it was not scaled and names the extra.
 
         Returns:
-            The photo record; :attr:`Photo.notice` says when it will be scaled.
+            The photo record: 400×400 when scaled; :attr:`Photo.notice` says otherwise.
 
         Raises:
             InvalidValueError: Not an acceptable JPEG (the message says why).
@@ -798,6 +916,8 @@ class Accounts(Part):
         name = self._user(username).username
         self._authorise(by, name, "changing a photo", self_allowed=True)
         info = inspect_jpeg(data, filename=filename)
+        if pillow_available():
+            data, info = scale_photo(data)
         blob = Blob.of(bytes(data))
         record = Photo(username=name, sha256=blob.sha256, width=info.width, height=info.height)
         self._photo_data[blob.sha256] = bytes(data)

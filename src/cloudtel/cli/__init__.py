@@ -27,6 +27,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from cloudtel.cli.accounts import add_accounts_commands
+from cloudtel.cli.changes import add_changes_commands
 from cloudtel.cli.contacts import add_contacts_commands
 from cloudtel.cli.core import add_core_commands
 from cloudtel.cli.demo import add_demo_commands
@@ -53,6 +54,7 @@ COMMANDS: list[Callable[[Any], None]] = [
     add_phones_commands,
     add_functions_commands,
     add_schedule_commands,
+    add_changes_commands,
 ]
 """Functions that add subcommands; each capability appends its own."""
 

@@ -73,10 +73,13 @@ def _transports(args: argparse.Namespace) -> Transports:
 
 
 def _message_settings(args: argparse.Namespace) -> MessageSettings:
+    sender = getattr(args, "sender", None) or None
     if not args.portal:
-        return MessageSettings()
+        return MessageSettings(sender=sender)
     return MessageSettings(
-        portal_url=args.portal, softphone_url=args.portal.rstrip("/") + "/downloads"
+        portal_url=args.portal,
+        softphone_url=args.portal.rstrip("/") + "/downloads",
+        sender=sender,
     )
 
 
@@ -164,6 +167,11 @@ def _transport_arguments(cmd: Any) -> None:
     )
     cmd.add_argument("--outbox", help="the outbox folder (default: 'outbox' beside FILE)")
     cmd.add_argument("--portal", help="the user portal's address in messages")
+    cmd.add_argument(
+        "--sender",
+        metavar="ADDRESS",
+        help="the From address of e-mail (default: the transport's, else noreply@cloudtel.invalid)",
+    )
 
 
 # --- password, pin, photo: the write commands ----------------------------------------

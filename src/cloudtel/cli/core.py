@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from cloudtel.cli.onboarding import users_import
 from cloudtel.cli.table import say as _print
 from cloudtel.cli.table import table
 from cloudtel.errors import InvalidValueError
@@ -29,6 +30,14 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _users(args: argparse.Namespace) -> int:
+    words = list(args.words)
+    if words[0] == "import":
+        if len(words) != 3:
+            args.users_parser.error("users import: expected FILE and CSV")
+        return users_import(args, words[1], words[2])
+    if len(words) != 1:
+        args.users_parser.error("users: expected one FILE (or: users import FILE CSV)")
+    args.file = words[0]
     org = load(args.file)
     page = org.find_users(
         args.search or "",
@@ -82,15 +91,33 @@ def add_core_commands(sub: Any) -> None:
     cmd.add_argument("file", help="the org file (.toml or .json)")
     cmd.set_defaults(run=_validate)
 
-    cmd = sub.add_parser("users", help="list users like the portal: filter, sort, page")
-    cmd.add_argument("file", help="the org file")
+    cmd = sub.add_parser(
+        "users",
+        help="list users like the portal: filter, sort, page; or import them from a CSV file",
+        usage="cloudtel users FILE [--group G] [--search S] [--sort COL] [--page N]\n"
+        "       cloudtel users import FILE CSV [--keep-valid] [--no-assign] "
+        "[--welcome web,mobile,softphone] [--outbox DIR]",
+    )
+    cmd.add_argument("words", nargs="+", metavar="FILE", help="the org file (import: FILE CSV)")
     cmd.add_argument("--group", help="only members of this group")
     cmd.add_argument("--search", help="a part of the username, first or last name")
     cmd.add_argument("--sort", default="username", choices=SORT_COLUMNS, help="sort column")
     cmd.add_argument("--descending", action="store_true", help="reverse the order")
     cmd.add_argument("--page", type=int, default=1, help="page number (from 1)")
     cmd.add_argument("--page-size", type=int, default=25, help="users per page")
-    cmd.set_defaults(run=_users)
+    cmd.add_argument(
+        "--keep-valid", action="store_true", help="import: import the valid rows anyway"
+    )
+    cmd.add_argument(
+        "--no-assign",
+        action="store_true",
+        help="import: leave new users without a line instead of the first free number",
+    )
+    cmd.add_argument(
+        "--welcome", metavar="TARGETS", help="import: send welcome messages, e.g. web,mobile"
+    )
+    cmd.add_argument("--outbox", help="import: the outbox of the welcome messages")
+    cmd.set_defaults(run=_users, users_parser=cmd)
 
     cmd = sub.add_parser("numbers", help="the numbers of the ranges and who holds them")
     cmd.add_argument("file", help="the org file")

@@ -12,12 +12,13 @@ every command:
    line on standard error, exit status 1, nothing written);
 3. compare the org file's text before and after;
 4. with ``--dry-run``, show that difference and write nothing; otherwise save
-   through :func:`cloudtel.save` (only when something changed), then run the
-   outcome's follow-up (sending a message, say);
+   through :func:`cloudtel.save` (only when something changed; it merges an edit
+   another saved meanwhile, or refuses one that changed the same object), then run
+   the outcome's follow-up (sending a message, say);
 5. print the outcome: one line of text, or with ``--json`` one JSON object.
 
 The JSON object has the keys ``command``, ``file``, ``dry_run``, ``changed``,
-``saved``, ``summary``, ``result`` (the command's own data), ``notes`` and ``diff``
+``saved``, ``merged``, ``summary``, ``result`` (the command's own data), ``notes`` and ``diff``
 (the unified difference of the org file, as a list of lines).
 """
 
@@ -98,11 +99,13 @@ def run_edit(args: argparse.Namespace, change: Change) -> int:
     after = dumps(org, fmt)
     changed = after != before
     diff = _diff(before, after, args.file) if changed else []
-    saved = False
+    saved = merged = False
     notes = list(outcome.notes)
     if changed and not args.dry_run:
-        save(org, args.file)
+        merged = save(org, args.file).merged
         saved = True
+        if merged:
+            notes.append(f"merged with another edit saved to {args.file} since it was read")
     if not args.dry_run and outcome.then is not None:
         notes.extend(outcome.then())
     if args.json:
@@ -112,6 +115,7 @@ def run_edit(args: argparse.Namespace, change: Change) -> int:
             "dry_run": bool(args.dry_run),
             "changed": changed,
             "saved": saved,
+            "merged": merged,
             "summary": outcome.summary,
             "result": dict(outcome.result),
             "notes": notes,

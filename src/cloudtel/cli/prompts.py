@@ -11,6 +11,7 @@ import argparse
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import attrs
 
@@ -59,6 +60,7 @@ def _prompts(args: argparse.Namespace) -> int:
 
 def _prompts_list(args: argparse.Namespace, file: str) -> int:
     org = load(file)
+    zone = ZoneInfo(org.time_zone)
     rows = [
         (
             prompt.name,
@@ -67,10 +69,11 @@ def _prompts_list(args: argparse.Namespace, file: str) -> int:
                 for i, a in enumerate(prompt.audio)
             ),
             prompt.description,
+            "" if prompt.updated is None else f"{prompt.updated.astimezone(zone):%d/%m/%Y %H:%M}",
         )
         for prompt in org.prompts
     ]
-    _print(table(rows, ("Name", "Audio (* default language)", "Description")))
+    _print(table(rows, ("Name", "Audio (* default language)", "Description", "Date")))
     _print(f"{len(rows)} voice prompts")
     return 0
 

@@ -256,8 +256,12 @@ def _user_add(org: Organization, args: argparse.Namespace) -> Outcome:
 def _user_set(org: Organization, args: argparse.Namespace) -> Outcome:
     current = org.user(args.username)
     changes = _fields(args)
-    if args.no_line:
+    if args.no_line:  # its aliases and line type go with it: they belong to the line
         changes["primary_line"] = None
+        if current.aliases:
+            changes["aliases"] = ()
+        if current.line_type is not None:
+            changes["line_type"] = None
     elif args.line is not None:
         changes["primary_line"] = line_number(org, args.line)
     settings = parse_settings(current.settings, args.setting, args.unset)
@@ -328,7 +332,9 @@ def _add_user_commands(sub: Any) -> None:
     _user_field_arguments(cmd)
     line = cmd.add_mutually_exclusive_group()
     line.add_argument("--line", metavar="NUMBER|free", help="a new primary line")
-    line.add_argument("--no-line", action="store_true", help="free the primary line")
+    line.add_argument(
+        "--no-line", action="store_true", help="free the primary line and its aliases"
+    )
     _setting_arguments(cmd, unset=True)
 
     cmd = add_edit_command(

@@ -30,7 +30,6 @@ Cells that a spreadsheet would run as a formula (starting with ``=``, ``+``,
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import csv
 import gc
@@ -39,7 +38,6 @@ import multiprocessing
 import os
 import re
 import threading
-import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -47,6 +45,16 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
+from cloudtel._csv import (
+    DELIMITERS,
+    RejectedRow,
+    csv_rows,
+    decode_csv,
+    detect_delimiter,
+    fold_line_breaks,
+    header_key,
+    unescape_cell,
+)
 from cloudtel.contacts.model import Contact, ContactKind, PhoneEntry, PhoneType, Scope
 from cloudtel.contacts.resolution import EffectiveContact
 from cloudtel.errors import FileProblemsError, InvalidPhoneNumberError, InvalidValueError, Problem
@@ -291,9 +299,7 @@ _SCALARS = (
 )
 
 
-def _norm(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if ch.isalnum() and not unicodedata.combining(ch))
+_norm = header_key
 
 
 def _build_lookup() -> tuple[dict[str, str], dict[str, tuple[PhoneType, bool]]]:
@@ -356,97 +362,11 @@ def _column(header: str) -> _Column:
 # --- decoding -----------------------------------------------------------------------
 
 
-def decode_csv(data: bytes, *, source: str = "<csv>") -> tuple[str, str]:
-    """Decode the bytes of a CSV file the way spreadsheet programs write them.
-
-    Args:
-        data (bytes): The file's content.
-        source (str): The file name, for messages.
-
-    Returns:
-        ``(text, encoding)``; the encoding is ``utf-8-sig``, ``utf-16``,
-        ``utf-16-le``, ``utf-16-be``, ``utf-8``, ``cp1252`` or ``latin-1``.
-
-    Raises:
-        FileProblemsError: A UTF-16 file that is cut off or broken.
-    """
-    try:
-        if data.startswith(codecs.BOM_UTF8):
-            return data[len(codecs.BOM_UTF8) :].decode("utf-8"), "utf-8-sig"
-        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            return data.decode("utf-16"), "utf-16"
-        sample = data[:400]
-        if len(sample) >= 4 and sample.count(0) * 3 >= len(sample):
-            # BOM-less UTF-16: every other byte of ASCII text is NUL
-            encoding = "utf-16-le" if sample[1::2].count(0) > sample[0::2].count(0) else "utf-16-be"
-            return data.decode(encoding), encoding
-    except UnicodeDecodeError as exc:
-        raise FileProblemsError(
-            source, [Problem("", f"looks like UTF-16 text but cannot be read: {exc.reason}")]
-        ) from exc
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError:
-        return data.decode("latin-1"), "latin-1"
-
-
-_DELIMITERS = (",", ";", "\t", "|")
-
-
-def _header_line(text: str) -> str:
-    """The first logical line (line breaks inside quotes do not end it)."""
-    quoted = False
-    for position, ch in enumerate(text):
-        if ch == '"':
-            quoted = not quoted
-        elif ch in "\r\n" and not quoted:
-            return text[:position]
-    return text
-
-
 def _detect_delimiter(text: str) -> str:
-    line = _header_line(text)
-    best, best_score = ",", (-1, -1)
-    for delimiter in _DELIMITERS:
-        try:
-            cells = next(csv.reader([line], delimiter=delimiter), [])
-        except csv.Error:  # a stray quote before a bare CR: not this delimiter's header
-            continue
-        if len(cells) < 2 and delimiter != ",":
-            continue
-        known = sum(1 for cell in cells if _column(cell).field)
-        score = (known, len(cells))
-        if score > best_score:
-            best, best_score = delimiter, score
-    return best
+    return detect_delimiter(text, lambda cell: bool(_column(cell).field))
 
 
 # --- the report ---------------------------------------------------------------------
-
-
-@attrs.frozen(kw_only=True)
-class RejectedRow:
-    """One problem with one row of an imported file.
-
-    Args:
-        line (int): The line number in the file (the header is line 1).
-        column (str): The column's header as written in the file ("" for the row).
-        value (str): The value found.
-        reason (str): What is wrong and what is allowed.
-    """
-
-    line: int
-    column: str
-    value: str
-    reason: str
-
-    def __str__(self) -> str:
-        where = f"line {self.line}" + (f", column {self.column!r}" if self.column else "")
-        return f"{where}: {self.value!r}: {self.reason}"
 
 
 @attrs.frozen(kw_only=True)
@@ -462,6 +382,9 @@ class ImportReport:
         updated (int): Contacts already there (same name and number) that changed.
         unchanged (int): Contacts already there, identical.
         rejected (tuple[RejectedRow, ...]): Every problem, by line and column.
+        warnings (tuple[RejectedRow, ...]): Values changed so they could be imported, by
+            line and column: a company or address cell typed over several lines (Alt+Enter
+            in a spreadsheet) is folded into one line, each line break a space.
         unknown_columns (tuple[str, ...]): Headers that map to nothing (not imported).
         ignored_columns (tuple[str, ...]): Known columns that import does not use
             (the *Source* column of an effective-list export).
@@ -477,6 +400,7 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     rejected: tuple[RejectedRow, ...] = ()
+    warnings: tuple[RejectedRow, ...] = ()
     unknown_columns: tuple[str, ...] = ()
     ignored_columns: tuple[str, ...] = ()
     blank_lines: int = 0
@@ -509,6 +433,7 @@ class ImportReport:
             lines.append("  columns ignored: " + ", ".join(repr(c) for c in self.ignored_columns))
         if self.blank_lines:
             lines.append(f"  {self.blank_lines} blank lines skipped")
+        lines += [f"  warning: {row}" for row in self.warnings]
         lines += [f"  {row}" for row in self.rejected]
         if self.rejected and not self.applied:
             lines.append("  fix these rows, or import with keep_valid to import the others")
@@ -518,11 +443,7 @@ class ImportReport:
 # --- import -------------------------------------------------------------------------
 
 
-def _unescape(value: str) -> str:
-    value = value.strip()
-    if len(value) >= 2 and value[0] == "'" and value[1] in "=+-@'":
-        return value[1:]
-    return value
+_unescape = unescape_cell
 
 
 def _shown(headers: Sequence[str], *, width: int = 30, most: int = 8) -> str:
@@ -588,6 +509,8 @@ class _RowReader:
     """
 
     def __init__(self, headers: Sequence[str], columns: Sequence[_Column], region: str) -> None:
+        self.warnings: list[RejectedRow] = []
+        """Values changed so they could be imported (line breaks folded), by line."""
         self.headers = headers
         self.columns = columns
         self.region = region
@@ -647,6 +570,17 @@ class _RowReader:
             if value[0] == "'" and len(value) >= 2 and value[1] in "=+-@'":
                 value = value[1:]  # as _unescape
             if does == _SCALAR:
+                if "\n" in value or "\r" in value or "\u2028" in value or "\u2029" in value:
+                    folded = fold_line_breaks(value)
+                    self.warnings.append(
+                        RejectedRow(
+                            line=line,
+                            column=header,
+                            value=value,
+                            reason=f"a cell over several lines, folded into one: {folded!r}",
+                        )
+                    )
+                    value = folded
                 fields[what] = value
             elif does == _PHONE:
                 numbers[what] = (header, value)
@@ -747,17 +681,7 @@ class _RowReader:
             return None
 
 
-def _rows(text: str, delimiter: str, source: str) -> Iterator[tuple[int, list[str]]]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    line = 1
-    try:
-        for cells in reader:
-            yield line, cells
-            line = reader.line_num + 1
-    except csv.Error as exc:
-        raise FileProblemsError(
-            source, [Problem(f"line {reader.line_num}", f"cannot read the CSV: {exc}")]
-        ) from exc
+_rows = csv_rows
 
 
 def import_csv(
@@ -962,6 +886,7 @@ def _import_rows(
         updated=updated,
         unchanged=unchanged,
         rejected=tuple(problems),
+        warnings=tuple(reader.warnings),
         blank_lines=blank,
         applied=applied,
     )
@@ -1033,7 +958,7 @@ def export_csv(
         raise InvalidValueError(
             f"language {language!r} is not one of en, nl, fr", field="language", value=language
         )
-    if delimiter not in _DELIMITERS:
+    if delimiter not in DELIMITERS:
         raise InvalidValueError(
             "the delimiter must be a comma, a semicolon, a tab or '|'",
             field="delimiter",

@@ -12,7 +12,7 @@ import attrs
 
 from cloudtel.accounts import Channel, IssuedSecret, SecretKind
 from cloudtel.errors import InvalidValueError
-from cloudtel.messaging.message import Message, check_one_line
+from cloudtel.messaging.message import Message, check_address, check_one_line
 from cloudtel.org import Organization
 
 __all__ = [
@@ -47,12 +47,23 @@ class MessageSettings:
         mobile_app (str): The app's name in the App Store and Google Play.
         softphone_url (str): Where the softphone for PCs is downloaded.
         product (str): The service's name in messages.
+        sender (str | None): The From address of e-mail, e.g. the portal's
+            ``noreply.cloudtelephony@services.orange.be``; ``None``: the transport's own
+            ``sender`` or :data:`~cloudtel.messaging.message.DEFAULT_SENDER`. A transport
+            configured with a ``sender`` of its own uses that one (the mail server may
+            accept no other).
     """
 
     portal_url: str = attrs.field(default=DEFAULT_PORTAL_URL)
     mobile_app: str = attrs.field(default="Cloud Telephony", validator=check_one_line)
     softphone_url: str = attrs.field(default=DEFAULT_PORTAL_URL + "/downloads")
     product: str = attrs.field(default="Cloud Telephony", validator=check_one_line)
+    sender: str | None = attrs.field(default=None)
+
+    @sender.validator
+    def _check_sender(self, _attribute: attrs.Attribute[str | None], value: str | None) -> None:
+        if value is not None:
+            check_address(Channel.EMAIL, value)
 
     @portal_url.validator
     @softphone_url.validator
@@ -252,7 +263,12 @@ def compose_welcome(
     subject = texts[f"subject.{target.value}"].format(**values)
     body = _body(texts, values, lines, via)
     return Message(
-        channel=via, to=address, subject=subject, body=body, kind=f"welcome-{target.value}"
+        channel=via,
+        to=address,
+        subject=subject,
+        body=body,
+        kind=f"welcome-{target.value}",
+        sender=settings.sender,
     )
 
 
@@ -300,4 +316,5 @@ def compose_secret(
         body=body,
         kind=kinds[issued.kind],
         secret=True,
+        sender=settings.sender,
     )

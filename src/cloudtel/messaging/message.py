@@ -20,7 +20,14 @@ from cloudtel.accounts import Channel
 from cloudtel.errors import InvalidValueError
 from cloudtel.numbers import PhoneNumber
 
-__all__ = ["Message", "build_email", "check_address", "email_bytes"]
+__all__ = [
+    "DEFAULT_SENDER",
+    "Message",
+    "build_email",
+    "check_address",
+    "email_bytes",
+    "from_address",
+]
 
 _SMS_MAX: Final = 612  # four concatenated SMS of 153 characters
 _ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
@@ -84,6 +91,9 @@ class Message:
         secret (bool): Whether the body holds a secret (outbox files are then
             readable by their owner only; it is always true for new passwords, PINs
             and reset links).
+        sender (str | None): The From address the organisation wants for e-mail
+            (:attr:`cloudtel.Organization.email_sender`); a transport configured with a
+            ``sender`` of its own uses that one; neither: :data:`DEFAULT_SENDER`.
     """
 
     channel: Channel = attrs.field(converter=Channel)
@@ -92,14 +102,37 @@ class Message:
     body: str = attrs.field(validator=_check_body, repr=False)
     kind: str = attrs.field(validator=check_kind)
     secret: bool = False
+    sender: str | None = None
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "to", check_address(self.channel, self.to))
+        if self.sender is not None:
+            object.__setattr__(self, "sender", check_address(Channel.EMAIL, self.sender))
         if self.channel is Channel.SMS and len(self.body) > _SMS_MAX:
             raise InvalidValueError(
                 f"an SMS may be at most {_SMS_MAX} characters, this one has {len(self.body)}",
                 field="body",
             )
+
+
+DEFAULT_SENDER: Final = "noreply@cloudtel.invalid"
+"""The From address of e-mail when neither the transport nor the organisation sets one
+(``.invalid``: replies go nowhere). The portal's own is
+``noreply.cloudtelephony@services.orange.be``; set yours with
+:attr:`cloudtel.Organization.email_sender` or a transport's ``sender``."""
+
+
+def from_address(message: Message, configured: str | None) -> str:
+    """The From address of an e-mail: the transport's, else the message's, else the default.
+
+    Args:
+        message (Message): The message (its :attr:`Message.sender`).
+        configured (str | None): The transport's own ``sender`` setting.
+
+    Returns:
+        str: The address to send from.
+    """
+    return configured or message.sender or DEFAULT_SENDER
 
 
 def build_email(message: Message, sender: str) -> EmailMessage:

@@ -20,14 +20,14 @@ from cloudtel.accounts import Channel
 from cloudtel.errors import DeliveryError
 from cloudtel.hookspecs import hookimpl
 from cloudtel.messaging._builtin import BuiltinTransport, check_options
-from cloudtel.messaging.message import Message, check_address, email_bytes
+from cloudtel.messaging.message import Message, check_address, email_bytes, from_address
 from cloudtel.messaging.transport import Receipt, Transport, TransportSpec
 
 __all__ = ["OutboxTransport", "cloudtel_message_transports"]
 
 _OUTBOX_OPTIONS: Final = {
     "folder": "the folder messages are written into (default: outbox)",
-    "sender": "the From address of e-mail",
+    "sender": "the From address of e-mail (default: the organisation's email_sender)",
 }
 
 
@@ -45,14 +45,16 @@ class OutboxTransport(BuiltinTransport):
 
     Args:
         folder (Path): The outbox folder (created when missing).
-        sender (str): The From address of e-mail.
+        sender (str | None): The From address of e-mail; ``None``: the message's
+            (the organisation's :attr:`~cloudtel.Organization.email_sender`), else
+            :data:`~cloudtel.messaging.message.DEFAULT_SENDER`.
     """
 
     NAME: ClassVar[str] = "outbox"
     CHANNELS: ClassVar[frozenset[Channel]] = frozenset(Channel)
 
     folder: Path = attrs.field(converter=Path)
-    sender: str = attrs.field(default="noreply@cloudtel.invalid")
+    sender: str | None = attrs.field(default=None)
 
     def send(self, message: Message) -> Receipt:
         """Write the message into the folder.
@@ -64,7 +66,7 @@ class OutboxTransport(BuiltinTransport):
         suffix = ".eml" if message.channel is Channel.EMAIL else ".sms.json"
         target = self.folder / f"{stamp}-{message.kind}-{secrets.token_hex(4)}{suffix}"
         if message.channel is Channel.EMAIL:
-            data = email_bytes(message, self.sender)
+            data = email_bytes(message, from_address(message, self.sender))
         else:
             record = {"to": message.to, "kind": message.kind, "text": message.body}
             data = (json.dumps(record, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
@@ -81,8 +83,9 @@ class OutboxTransport(BuiltinTransport):
 
 def _make_outbox(settings: Mapping[str, str]) -> Transport:
     check_options(settings, "outbox", _OUTBOX_OPTIONS)
-    sender = settings.get("sender", "noreply@cloudtel.invalid")
-    check_address(Channel.EMAIL, sender)
+    sender = settings.get("sender") or None
+    if sender is not None:
+        check_address(Channel.EMAIL, sender)
     return OutboxTransport(Path(settings.get("folder", "outbox")), sender)
 
 

@@ -25,7 +25,7 @@ from cloudtel.messaging._builtin import (
     required_setting,
     secret_setting,
 )
-from cloudtel.messaging.message import Message, build_email, check_address
+from cloudtel.messaging.message import Message, build_email, check_address, from_address
 from cloudtel.messaging.transport import Receipt, Transport, TransportSpec
 
 __all__ = ["SmtpTransport", "cloudtel_message_transports"]
@@ -33,7 +33,7 @@ __all__ = ["SmtpTransport", "cloudtel_message_transports"]
 _SMTP_OPTIONS: Final = {
     "host": "the SMTP server (required)",
     "port": "its port (default 25)",
-    "sender": "the From address (required)",
+    "sender": "the From address (default: the organisation's email_sender)",
     "starttls": "yes to require STARTTLS (default no)",
     "username": "log in with this user",
     "password_env": "the environment variable that holds the password",
@@ -54,7 +54,9 @@ class SmtpTransport(BuiltinTransport):
     Args:
         host (str): The server.
         port (int): Its port (25, or 587 for submission).
-        sender (str): The From address (and envelope sender).
+        sender (str | None): The From address (and envelope sender); ``None``: the
+            message's (the organisation's :attr:`~cloudtel.Organization.email_sender`),
+            else :data:`~cloudtel.messaging.message.DEFAULT_SENDER`.
         starttls (bool): Require and use STARTTLS.
         username (str | None): Log in with this user.
         password (str | None): And this password (never shown in ``repr``).
@@ -64,7 +66,7 @@ class SmtpTransport(BuiltinTransport):
 
     host: str
     port: int = 25
-    sender: str = "noreply@cloudtel.invalid"
+    sender: str | None = None
     starttls: bool = False
     username: str | None = None
     password: str | None = attrs.field(default=None, repr=False)
@@ -84,7 +86,8 @@ class SmtpTransport(BuiltinTransport):
             DeliveryError: The server cannot be reached, does not offer STARTTLS when
                 required, refuses the login, the sender or the recipient.
         """
-        mail = build_email(message, self.sender)
+        sender = from_address(message, self.sender)
+        mail = build_email(message, sender)
         where = f"SMTP server {self.host}:{self.port}"
         if self.username and not (self.starttls or is_loopback(self.host)):
             raise DeliveryError(
@@ -105,7 +108,7 @@ class SmtpTransport(BuiltinTransport):
                     smtp.ehlo()
                 if self.username:
                     smtp.login(self.username, self.password or "")
-                refused = smtp.send_message(mail, from_addr=self.sender, to_addrs=[message.to])
+                refused = smtp.send_message(mail, from_addr=sender, to_addrs=[message.to])
         except DeliveryError:
             raise
         except smtplib.SMTPRecipientsRefused as exc:
@@ -142,8 +145,9 @@ def _smtp_reason(refused: Mapping[str, tuple[int, bytes]]) -> str:
 
 def _make_smtp(settings: Mapping[str, str]) -> Transport:
     check_options(settings, "smtp", _SMTP_OPTIONS)
-    sender = required_setting(settings, "sender", "smtp")
-    check_address(Channel.EMAIL, sender)
+    sender = settings.get("sender") or None
+    if sender is not None:
+        check_address(Channel.EMAIL, sender)
     return SmtpTransport(
         host=required_setting(settings, "host", "smtp"),
         port=int(number_setting(settings, "port", 25, 1, 65535)),

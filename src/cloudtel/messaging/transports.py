@@ -118,7 +118,7 @@ class Transports:
     @classmethod
     def outbox(cls, folder: str | os.PathLike[str], *, sender: str | None = None) -> Transports:
         """Both channels into one outbox folder (the offline default)."""
-        box = OutboxTransport(Path(folder), sender or "noreply@cloudtel.invalid")
+        box = OutboxTransport(Path(folder), sender)
         return cls(email=box, sms=box)
 
     def for_channel(self, channel: Channel) -> Transport | None:

@@ -13,7 +13,8 @@ Times in a time definition are wall-clock times (naive :class:`~datetime.time` /
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Iterator, Sequence
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Final, TypeAlias
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -36,6 +37,7 @@ __all__ = [
     "DefaultEvent",
     "Easter",
     "ForwardTarget",
+    "LanguageInstructions",
     "Once",
     "Recurrence",
     "Schedule",
@@ -604,22 +606,82 @@ def _check_action(
         )
 
 
+_LANGUAGE: Final = re.compile(r"[a-z]{2,3}(-[A-Z]{2})?")
+
+LanguageInstructions: TypeAlias = tuple[tuple[str, str], ...]
+"""``((language, prompt name), …)``: the instruction of an event per caller language."""
+
+
+def _language_instructions(
+    value: Mapping[str, str] | Iterable[tuple[str, str]] | None,
+) -> LanguageInstructions:
+    if value is None:
+        return ()
+    pairs = list(value.items()) if isinstance(value, Mapping) else list(value)
+    found: dict[str, str] = {}
+    for pair in pairs:
+        if not isinstance(pair, tuple | list) or len(pair) != 2:
+            raise ScheduleError(
+                f"an instruction per language is (language, prompt name), got {pair!r}",
+                field="language_instructions",
+                value=pair,
+            )
+        language, prompt = pair
+        if not isinstance(language, str) or _LANGUAGE.fullmatch(language) is None:
+            raise ScheduleError(
+                f"{language!r} is not a language code like 'nl', 'fr' or 'nl-BE'",
+                field="language_instructions",
+                value=language,
+            )
+        if not isinstance(prompt, str) or not prompt.strip():
+            raise ScheduleError(
+                f"the instruction in {language!r} must name a voice prompt, got {prompt!r}",
+                field="language_instructions",
+                value=prompt,
+            )
+        check_line(prompt, "language_instructions", what="an instruction", error=ScheduleError)
+        if language in found:
+            raise ScheduleError(
+                f"two instructions in language {language!r}; one prompt per language",
+                field="language_instructions",
+                value=language,
+            )
+        found[language] = prompt
+    return tuple(sorted(found.items()))
+
+
 @attrs.frozen(kw_only=True)
 class ScheduleState:
     """The answer to "what happens to a call now": an action and its details.
 
-    Two instants have the same state when action, forward target and instruction are equal;
-    a boundary between equal states is not a change.
+    Two instants have the same state when action, forward target and instructions are
+    equal; a boundary between equal states is not a change.
 
     Args:
         action (Action): Open, Forward or Closed.
         forward_to (ForwardTarget | None): Where Forward sends calls.
         instruction (str | None): The voice prompt played, by name.
+        language_instructions (LanguageInstructions): The prompt played to callers of a
+            language, ``(language, prompt)`` pairs (a mapping is accepted), sorted.
     """
 
     action: Action
     forward_to: ForwardTarget | None = None
     instruction: str | None = None
+    language_instructions: LanguageInstructions = attrs.field(
+        default=(), converter=_language_instructions
+    )
+
+    def instruction_for(self, language: str | None) -> str | None:
+        """The voice prompt a caller of ``language`` hears.
+
+        Args:
+            language (str | None): The caller's language, e.g. ``"fr"``.
+
+        Returns:
+            str | None: The prompt of that language, else :attr:`instruction`.
+        """
+        return dict(self.language_instructions).get(language or "", self.instruction)
 
     def __str__(self) -> str:
         text = self.action.value
@@ -627,6 +689,8 @@ class ScheduleState:
             text += f" to {self.forward_to}"
         if self.instruction is not None:
             text += f" ({self.instruction})"
+        for language, prompt in self.language_instructions:
+            text += f" ({language}: {prompt})"
         return text
 
 
@@ -640,10 +704,13 @@ class ScheduleEvent:
         action (Action): What happens to calls while it is in force.
         forward_to (ForwardTarget | None): Required for, and only for, ``Action.FORWARD``.
         instruction (str | None): Name of the voice prompt to play, e.g. ``"User unavailable"``.
+        language_instructions (LanguageInstructions): Another prompt per caller language
+            (the portal's "Nieuwe instructie toevoegen"), e.g. ``{"fr": "Fermé"}``: a
+            caller of that language hears it instead of ``instruction``.
 
     Raises:
-        ScheduleError: An empty name, a bad time definition, or a forward target that does
-            not fit the action.
+        ScheduleError: An empty name, a bad time definition, a forward target that does
+            not fit the action, or a bad language or prompt name.
     """
 
     name: str
@@ -651,6 +718,9 @@ class ScheduleEvent:
     action: Action
     forward_to: ForwardTarget | None = None
     instruction: str | None = None
+    language_instructions: LanguageInstructions = attrs.field(
+        default=(), converter=_language_instructions
+    )
 
     def __attrs_post_init__(self) -> None:
         check_line(self.name, "name", what="an event's name", error=ScheduleError)
@@ -669,7 +739,10 @@ class ScheduleEvent:
     def state(self) -> ScheduleState:
         """The state this event puts the number in while it is in force."""
         return ScheduleState(
-            action=self.action, forward_to=self.forward_to, instruction=self.instruction
+            action=self.action,
+            forward_to=self.forward_to,
+            instruction=self.instruction,
+            language_instructions=self.language_instructions,
         )
 
 
@@ -681,6 +754,7 @@ class DefaultEvent:
         action (Action): Initially Closed.
         forward_to (ForwardTarget | None): Required for, and only for, ``Action.FORWARD``.
         instruction (str | None): Name of the voice prompt to play.
+        language_instructions (LanguageInstructions): Another prompt per caller language.
 
     Raises:
         ScheduleError: A forward target that does not fit the action.
@@ -689,6 +763,9 @@ class DefaultEvent:
     action: Action = Action.CLOSED
     forward_to: ForwardTarget | None = None
     instruction: str | None = None
+    language_instructions: LanguageInstructions = attrs.field(
+        default=(), converter=_language_instructions
+    )
 
     def __attrs_post_init__(self) -> None:
         _check_action(self.action, self.forward_to, self.instruction, "default event")
@@ -697,7 +774,10 @@ class DefaultEvent:
     def state(self) -> ScheduleState:
         """The state where no event is in force."""
         return ScheduleState(
-            action=self.action, forward_to=self.forward_to, instruction=self.instruction
+            action=self.action,
+            forward_to=self.forward_to,
+            instruction=self.instruction,
+            language_instructions=self.language_instructions,
         )
 
 
@@ -1000,13 +1080,18 @@ class Schedule:
 
         Returns:
             Iterator[tuple[str, str]]: ``(where, prompt name)`` pairs, where is
-            ``"event 'newyear'"`` or ``"default event"``; in list order.
+            ``"event 'newyear'"``, ``"event 'newyear' (fr)"`` or ``"default event"``; in
+            list order.
         """
         for event in self.events:
             if event.instruction is not None:
                 yield f"event {event.name!r}", event.instruction
+            for language, prompt in event.language_instructions:
+                yield f"event {event.name!r} ({language})", prompt
         if self.default.instruction is not None:
             yield "default event", self.default.instruction
+        for language, prompt in self.default.language_instructions:
+            yield f"default event ({language})", prompt
 
     # -- questions (see cloudtel.schedules._engine) --------------------------------------
 

@@ -148,6 +148,12 @@ def to_ical(
             ical.vText(default.instruction),
             parameters={"VALUE": "TEXT"},
         )
+    for language, prompt in default.language_instructions:
+        calendar.add(
+            "x-cloudtel-default-instruction",
+            ical.vText(prompt),
+            parameters={"VALUE": "TEXT", "LANGUAGE": language},
+        )
     first_day = last_day = None
     for position, event in enumerate(schedule.events):
         component, start, end = _event(
@@ -189,6 +195,12 @@ def _event(
     if event.instruction is not None:
         component.add(
             "x-cloudtel-instruction", ical.vText(event.instruction), parameters={"VALUE": "TEXT"}
+        )
+    for language, prompt in event.language_instructions:
+        component.add(
+            "x-cloudtel-instruction",
+            ical.vText(prompt),
+            parameters={"VALUE": "TEXT", "LANGUAGE": language},
         )
     when = event.when
     if isinstance(when, Once):
@@ -312,6 +324,8 @@ def _description(event: ScheduleEvent) -> str:
         text += f" to {event.forward_to}"
     if event.instruction is not None:
         text += f"; plays the voice prompt {event.instruction!r}"
+    for language, prompt in event.language_instructions:
+        text += f"; in {language} {prompt!r}"
     return text + f" ({event.when})"
 
 
@@ -366,10 +380,14 @@ def from_ical(
             field="zone",
         )
     tz = zone_of(zone_name)
+    default_instruction, default_languages = _instructions(
+        calendar.get("x-cloudtel-default-instruction"), "default event"
+    )
     default = DefaultEvent(
         action=_action(calendar.get("x-cloudtel-default-action"), Action.CLOSED, "calendar"),
         forward_to=_target(calendar.get("x-cloudtel-default-forward-to"), "default event"),
-        instruction=_text(calendar.get("x-cloudtel-default-instruction")),
+        instruction=default_instruction,
+        language_instructions=default_languages,
     )
     read: list[tuple[float, int, ScheduleEvent]] = []
     taken: set[str] = set()
@@ -395,7 +413,31 @@ def _renamed(event: ScheduleEvent, name: str) -> ScheduleEvent:
         action=event.action,
         forward_to=event.forward_to,
         instruction=event.instruction,
+        language_instructions=event.language_instructions,
     )
+
+
+def _instructions(value: Any, where: str) -> tuple[str | None, tuple[tuple[str, str], ...]]:
+    """The instruction without a language and the ``(language, prompt)`` pairs."""
+    if value is None:
+        return None, ()
+    items = value if isinstance(value, list) else [value]
+    plain: str | None = None
+    pairs: list[tuple[str, str]] = []
+    for item in items:
+        text = _text(item)
+        params = getattr(item, "params", {})
+        language = params.get("LANGUAGE") if hasattr(params, "get") else None
+        if language:
+            pairs.append((str(language), text or ""))
+        elif plain is None:
+            plain = text
+        else:
+            raise ScheduleError(
+                f"{where}: two instructions without a LANGUAGE; give the others a LANGUAGE",
+                field="instruction",
+            )
+    return plain, tuple(pairs)
 
 
 def _text(value: Any) -> str | None:
@@ -472,7 +514,7 @@ def _read_event(component: Any, index: int, tz: ZoneInfo, default_action: Action
     forward_to = _target(component.get("x-cloudtel-forward-to"), where)
     if action is Action.FORWARD and forward_to is None:
         raise ScheduleError(f"{where}: a forward event needs X-CLOUDTEL-FORWARD-TO", field="action")
-    instruction = _text(component.get("x-cloudtel-instruction"))
+    instruction, languages = _instructions(component.get("x-cloudtel-instruction"), where)
     start, end, all_day = _span(component, tz, where)
     rule = component.get("rrule")
     when: TimeDefinition
@@ -491,7 +533,12 @@ def _read_event(component: Any, index: int, tz: ZoneInfo, default_action: Action
         when = _rule(rule, start, end, component=component, tz=tz, where=where, all_day=all_day)
     try:
         return ScheduleEvent(
-            name=name, when=when, action=action, forward_to=forward_to, instruction=instruction
+            name=name,
+            when=when,
+            action=action,
+            forward_to=forward_to,
+            instruction=instruction,
+            language_instructions=languages,
         )
     except ScheduleError as exc:
         raise ScheduleError(f"{where}: {exc}", **exc.context) from exc
