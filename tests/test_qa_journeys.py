@@ -109,3 +109,23 @@ def test_cli_forward_to_an_unknown_username_names_it(
     assert status == 1
     assert err.startswith("cloudtel: no user 'nobody@orange.be'")
     assert err.count("\n") == 1
+
+
+# --- two admins: diff an old copy kept elsewhere ---------------------------------------
+
+
+def test_diff_and_plan_compare_with_a_copy_kept_outside_the_org_folder(
+    org_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # was: "cloudtel: old.toml: 7 problems / prompts: file 'prompts/….wav' is missing"
+    # for a backup copy: the prompts' audio is beside the org file, not beside the copy
+    old = tmp_path / "old.toml"
+    shutil.copy(org_file, old)
+    status, _, err = run(capsys, "user", "set", org_file, DEMO, "--department", "Finance")
+    assert (status, err) == (0, "")
+    for argv in (("diff", old, org_file), ("plan", org_file, "--against", old)):
+        status, out, err = run(capsys, *argv)
+        assert (status, err) == (0, "")
+        assert "department" in out
+        assert "Finance" in out
+        assert out.rstrip().endswith("1 change to 1 object: 1 cosmetic")
