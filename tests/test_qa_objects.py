@@ -5,6 +5,7 @@ refused at once with a clear error, never left to break a later save."""
 from __future__ import annotations
 
 import shutil
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import attrs
@@ -134,3 +135,19 @@ def test_a_change_set_escapes_what_people_typed_in_its_table(org_file: Path) -> 
     html = before.diff(org)._repr_html_()
     assert "<b>R&D</b>" not in html
     assert "&lt;b&gt;R&amp;D&lt;/b&gt;" in html
+
+
+def test_a_week_asked_for_with_a_date_as_text_or_a_datetime(org_file: Path) -> None:
+    # was: AttributeError: 'str' object has no attribute 'weekday'
+    org = load(org_file)
+    wanted = org.functions.week("5901", date(2026, 12, 23))
+    assert org.functions.week("5901", "2026-12-23") == wanted
+    assert org.functions.week("5901", datetime(2026, 12, 23, 10, tzinfo=UTC)) == wanted
+    assert wanted.monday == date(2026, 12, 21)
+
+
+@pytest.mark.parametrize("week", ["next week", "23/12/2026", 20261223])
+def test_a_week_that_is_not_a_day_is_refused_clearly(org_file: Path, week: object) -> None:
+    org = load(org_file)
+    with pytest.raises(CloudtelError, match=r"is not a day: give a date"):
+        org.functions.week("5901", week)  # type: ignore[arg-type]
