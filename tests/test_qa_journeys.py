@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 from datetime import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -129,3 +130,31 @@ def test_diff_and_plan_compare_with_a_copy_kept_outside_the_org_folder(
         assert "department" in out
         assert "Finance" in out
         assert out.rstrip().endswith("1 change to 1 object: 1 cosmetic")
+
+
+def test_a_command_that_meets_another_edit_of_the_same_user_says_what_to_do(
+    org_file: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # was: "... (or save with overwrite=True to replace the other edit)": Python advice
+    # that a command-line user cannot follow
+    from cloudtel import save
+    from cloudtel.cli import edit
+
+    real_load = edit.load
+
+    def load_then_another_admin_saves(path: str | Path) -> Any:
+        mine = real_load(path)
+        theirs = real_load(path)
+        theirs.update_user(DEMO, department="Finance")
+        save(theirs, path)
+        return mine
+
+    monkeypatch.setattr(edit, "load", load_then_another_admin_saves)
+    status, out, err = run(capsys, "user", "set", org_file, DEMO, "--department", "Sales")
+    assert (status, out) == (1, "")
+    assert err == (
+        f"cloudtel: {org_file} was saved by another edit while this command ran, and that "
+        f"edit changed user '{DEMO}' too; nothing was written: run the command again to make "
+        "the change on top of the other edit\n"
+    )
+    assert load(org_file).user(DEMO).department == "Finance"
