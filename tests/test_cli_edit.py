@@ -1267,3 +1267,20 @@ def test_an_edit_saved_meanwhile_is_merged_and_a_clash_refused(
     assert DEMO in err
     assert load(org_file).user(DEMO).department == "Support"  # the other edit stays
     assert org_file.read_bytes() != before
+
+
+def test_user_remove_says_what_goes_with_the_user(
+    capsys: pytest.CaptureFixture[str], org_file: Path
+) -> None:
+    adel = "adel.alkoubaisy@orange.be"  # on a key of Steven's phone
+    run(capsys, "contact", "add", org_file, "--scope", "group:Sales", "--colleague", adel)
+    status, out, _ = run(capsys, "user", "remove", org_file, adel)
+    assert status == 0
+    assert out.splitlines() == [
+        f"removed user {adel} (Adel Al Koubaisy); freed +32 2 781 16 01",
+        "gone with the user: contact 'Adel Al Koubaisy' of group Sales",
+        f"gone with the user: extension key L20 of phone {MITEL}",
+    ]
+    org = load(org_file)
+    assert not [c for c in org.contacts.at("group:Sales") if c.colleague]
+    assert "L20" not in [str(p) for p, _ in org.phones.get(MITEL).layout.items()]

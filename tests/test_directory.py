@@ -52,3 +52,37 @@ def test_a_phone_without_a_user_shows_the_organisations_contacts(
     names = {e.name for e in phone_directory(example_org, free).entries}
     assert {c.name for c in example_org.contacts.organization} <= names
     assert "Steven Lathouwers" in names
+
+
+def test_users_of_the_same_groups_share_one_contacts_directory_unless_they_have_their_own(
+    example_org: Organization,
+) -> None:
+    """The contacts directory of a group combination is built once for all its users (a
+    100 000-user organisation built one per user), and still per user where it differs."""
+    from cloudtel import User
+    from cloudtel.directory import SharedDirectories
+
+    example_org.contacts.add(
+        "group:Sales", Contact(first_name="Sales desk", phones=[PhoneEntry(number="+3293301199")])
+    )
+    for n in (1, 2):
+        example_org.add_user(
+            User(username=f"sales{n}@orange.be", first_name="S", last_name=f"{n}", groups=["Sales"])
+        )
+    example_org.contacts.add(
+        "user:sales2@orange.be",
+        Contact(first_name="Mama", phones=[PhoneEntry(number="+32475000001")]),
+    )
+    shared = SharedDirectories(example_org)
+    first = shared.contacts_of("sales1@orange.be")
+    second = shared.contacts_of("sales2@orange.be")
+    assert first is not None
+    assert second is not None
+    assert "Sales desk" in [e.name for e in first.entries]
+    assert "Mama" not in [e.name for e in first.entries]
+    assert "Mama" in [e.name for e in second.entries]
+    assert "Sales desk" in [e.name for e in second.entries]
+    example_org.add_user(
+        User(username="sales3@orange.be", first_name="S", last_name="3", groups=["Sales"])
+    )
+    assert shared.contacts_of("sales3@orange.be") is first  # same groups, same directory

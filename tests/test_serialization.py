@@ -12,6 +12,8 @@ from typing import Any
 
 import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import cloudtel
 import cloudtel.serialization
@@ -711,3 +713,27 @@ def test_a_file_with_a_third_party_part_needs_the_extension_to_load(tmp_path: Pa
     [problem] = caught.value.problems
     assert problem.path == "billing"
     assert problem.message.startswith("unknown key 'billing'; the keys are: ")
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=30,
+)
+
+
+@given(_json_values)
+def test_json_is_written_exactly_as_json_dumps_with_indent_2(value: object) -> None:
+    """The fast writer behind save (json's indent=2 is its pure-Python encoder, which
+    made saving slower than loading) writes the same bytes."""
+    from cloudtel.serialization import _json_text
+
+    assert _json_text(value) == json.dumps(value, ensure_ascii=False, indent=2) + "\n"
+    assert _json_text({1: value}) == json.dumps({1: value}, ensure_ascii=False, indent=2) + "\n"
+
+
+def test_an_org_file_in_json_is_written_as_before() -> None:
+    from cloudtel.serialization import to_data
+
+    data = to_data(small_org(), "json")
+    assert dumps(small_org(), "json") == json.dumps(data, ensure_ascii=False, indent=2) + "\n"

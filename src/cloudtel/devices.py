@@ -1214,5 +1214,7 @@ def normalize_search(text: str) -> str:
     Returns:
         Lower-case text without combining accents.
     """
+    if text.isascii():  # nothing to decompose (most names): the fast path
+        return text.casefold()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()

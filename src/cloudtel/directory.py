@@ -171,6 +171,7 @@ class SharedDirectories:
         )
         self._groups_with_contacts = {name for name, found in contacts.groups.items() if found}
         self._cache: dict[tuple[str, ...], Directory | None] = {}
+        self._by_groups: dict[tuple[str, ...], Directory | None] = {}
 
     def contacts_of(self, username: str | None) -> Directory | None:
         """The user's own contacts directory, or ``None`` when the shared one has them all.
@@ -188,13 +189,18 @@ class SharedDirectories:
         contacts = self.org.contacts
         user = self.org.user(username)
         groups = tuple(g for g in user.groups if g in self._groups_with_contacts)
-        if (
-            not groups
-            and not contacts.users.get(user.username)
-            and not contacts.hidden_by(user.username)
-        ):
+        personal = bool(contacts.users.get(user.username) or contacts.hidden_by(user.username))
+        if not groups and not personal:
             return None
-        entries = _sorted_unique(_contact_entries(self.org, user.username))
+        if not personal:  # the list is the organisation's and these groups': once per set
+            scope = ("", *sorted(groups))
+            if scope not in self._by_groups:
+                self._by_groups[scope] = self._directory(user.username)
+            return self._by_groups[scope]
+        return self._directory(user.username)
+
+    def _directory(self, username: str) -> Directory | None:
+        entries = _sorted_unique(_contact_entries(self.org, username))
         if entries == self._org_contacts:
             return None
         key = tuple(_entry_key(entry) for entry in entries)

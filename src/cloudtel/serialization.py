@@ -271,7 +271,73 @@ def dumps(org: Organization, fmt: Format = "toml") -> str:
     data = to_data(org, fmt)
     if fmt == "toml":
         return tomli_w.dumps(data)
-    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    return _json_text(data)
+
+
+def _json_text(data: Any) -> str:
+    """``json.dumps(data, ensure_ascii=False, indent=2)`` and a newline, byte for byte.
+
+    With ``indent``, :mod:`json` falls back to its pure-Python encoder, which made saving
+    slower than loading; this writer walks the plain data (tables, arrays, text,
+    numbers, booleans) directly and escapes text with json's C function.
+    """
+    parts: list[str] = []
+    try:
+        _write_json(data, "\n", parts)
+    except _NotPlainError:
+        return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    parts.append("\n")
+    return "".join(parts)
+
+
+class _NotPlainError(Exception):
+    """A value :func:`_write_json` leaves to :func:`json.dumps`."""
+
+
+_TEXT = json.encoder.encode_basestring  # the C function when available
+_FLOAT = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _write_json(value: Any, newline: str, parts: list[str]) -> None:
+    kind = type(value)
+    if kind is str:
+        parts.append(_TEXT(value))
+    elif kind is dict:
+        if not value:
+            parts.append("{}")
+            return
+        inner = newline + "  "
+        separator = "{" + inner
+        for key, item in value.items():
+            if type(key) is not str:
+                raise _NotPlainError
+            parts.append(separator + _TEXT(key) + ": ")
+            _write_json(item, inner, parts)
+            separator = "," + inner
+        parts.append(newline + "}")
+    elif kind is list:
+        if not value:
+            parts.append("[]")
+            return
+        inner = newline + "  "
+        separator = "[" + inner
+        for item in value:
+            parts.append(separator)
+            _write_json(item, inner, parts)
+            separator = "," + inner
+        parts.append(newline + "]")
+    elif value is True:
+        parts.append("true")
+    elif value is False:
+        parts.append("false")
+    elif value is None:
+        parts.append("null")
+    elif kind is int:
+        parts.append(int.__repr__(value))
+    elif kind is float:
+        parts.append(_FLOAT(value))
+    else:
+        raise _NotPlainError
 
 
 # --- from data -----------------------------------------------------------------

@@ -273,12 +273,15 @@ def _user_set(org: Organization, args: argparse.Namespace) -> Outcome:
 
 
 def _user_remove(org: Organization, args: argparse.Namespace) -> Outcome:
-    user = org.remove_user(args.username)
+    name = org.user(args.username).username
+    gone = org.referrers("user", name)  # what goes with the user (blocking ones refuse)
+    user = org.remove_user(name)
     freed = ", ".join(n.international for n in user.lines)
     return Outcome(
         f"removed user {user.username} ({user.display_name})"
         + (f"; freed {freed}" if freed else ""),
-        user_data(user),
+        {**user_data(user), "also_removed": gone},
+        notes=[f"gone with the user: {what}" for what in gone],
     )
 
 
