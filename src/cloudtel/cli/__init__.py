@@ -76,8 +76,8 @@ def _conflict(exc: ConflictError) -> str:
     """A conflict in the words of the command line (no ``overwrite=True`` there)."""
     objects = exc.context.get("objects")
     path = exc.context.get("path")
-    if not objects or not path:
-        return str(exc)
+    if not objects or not path or "overwrite=True" not in str(exc):
+        return str(exc)  # e.g. revert's, which says what to do in its own words
     named = ", ".join(f"{kind} {key!r}" for kind, key in objects)
     return (
         f"{path} was saved by another edit while this command ran, and that edit changed "
