@@ -158,3 +158,20 @@ def test_a_command_that_meets_another_edit_of_the_same_user_says_what_to_do(
         "the change on top of the other edit\n"
     )
     assert load(org_file).user(DEMO).department == "Finance"
+
+
+# --- an installer: provision into the wrong place -------------------------------------
+
+
+def test_provision_into_a_file_says_it_is_not_a_folder(
+    org_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # was: "cloudtel: org/organization.toml: File exists"
+    before = org_file.read_bytes()
+    status, out, err = run(capsys, "provision", org_file, "--out", org_file)
+    assert (status, out) == (1, "")
+    assert err == (
+        f"cloudtel: the provisioning folder '{org_file}' is a file, not a folder: name a "
+        "folder (created when missing)\n"
+    )
+    assert org_file.read_bytes() == before
