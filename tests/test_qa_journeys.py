@@ -175,3 +175,20 @@ def test_provision_into_a_file_says_it_is_not_a_folder(
         "folder (created when missing)\n"
     )
     assert org_file.read_bytes() == before
+
+
+def test_a_refused_import_names_the_option_that_imports_the_valid_rows(
+    org_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # was: "import with keep_valid", the Python keyword, at the command line
+    rows = tmp_path / "users.csv"
+    rows.write_text(
+        "username,first_name,groups\nlotte@orange.be,Lotte,Sales\npieter@orange.be,P,Nope\n",
+        encoding="utf-8",
+    )
+    status, out, _ = run(capsys, "users", "import", org_file, rows)
+    assert status == 1
+    assert "  fix these rows, or import with keep_valid=True (--keep-valid) to import" in out
+    status, out, _ = run(capsys, "users", "import", org_file, rows, "--keep-valid")
+    assert status == 0
+    assert "lotte@orange.be" in load(org_file).users
