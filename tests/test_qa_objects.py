@@ -151,3 +151,27 @@ def test_a_week_that_is_not_a_day_is_refused_clearly(org_file: Path, week: objec
     org = load(org_file)
     with pytest.raises(CloudtelError, match=r"is not a day: give a date"):
         org.functions.week("5901", week)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("value", ["no", "yes", 0, 1, None])
+def test_a_phone_refuses_free_seating_that_is_not_true_or_false(value: object) -> None:
+    # was: kept as given; saved as free_seating = "no", a file that would not load again
+    with pytest.raises(CloudtelError, match="free_seating must be True or False") as caught:
+        SipPhone(mac="08000f000002", family="mitel", model="6940", free_seating=value)  # type: ignore[arg-type]
+    assert isinstance(caught.value, ValueError)
+
+
+@pytest.mark.parametrize("value", ["no", 1])
+def test_settings_refuse_a_softphone_that_is_not_true_false_or_unset(value: object) -> None:
+    with pytest.raises(CloudtelError, match="softphone must be true, false or unset"):
+        Settings(softphone=value)  # type: ignore[arg-type]
+
+
+def test_what_the_sdk_takes_it_saves_in_a_file_that_loads_again(org_file: Path) -> None:
+    org = load(org_file)
+    org.phones.add(SipPhone(mac="08000f000002", family="mitel", model="6940", free_seating=True))
+    org.add_group(UserGroup(name="G", settings={"softphone": False}))
+    save(org, org_file)
+    again = load(org_file)
+    assert again.phones["08000F000002"].free_seating is True
+    assert again.group("G").settings.softphone is False

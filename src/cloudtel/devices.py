@@ -195,6 +195,15 @@ _COUNT_FIELDS = (
 )
 
 
+def _flag(_instance: object, attribute: attrs.Attribute[bool], value: object) -> None:
+    if not isinstance(value, bool):
+        raise InvalidValueError(
+            f"{attribute.name} must be True or False, not {value!r}",
+            field=attribute.name,
+            value=value,
+        )
+
+
 def _count(_instance: object, attribute: attrs.Attribute[int], value: int) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         raise InvalidValueError(
@@ -893,7 +902,7 @@ class SipPhone:
     user: str | None = attrs.field(default=None, converter=_optional_username)
     firmware: str = attrs.field(default="", validator=_single_line)
     ip_address: str = attrs.field(default="", converter=_ip)
-    free_seating: bool = False
+    free_seating: bool = attrs.field(default=False, validator=_flag)
     expansion_modules: int = attrs.field(default=0, validator=_count)
     layout: KeyLayout = attrs.field(factory=KeyLayout, converter=_to_layout)
 

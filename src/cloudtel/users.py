@@ -185,7 +185,7 @@ class Settings:
     time_zone: str | None = attrs.field(default=None, validator=_optional(check_time_zone))
     cost_centre: str | None = attrs.field(default=None, validator=_check_text)
     directory_visibility: Visibility | None = attrs.field(default=None, converter=_visibility)
-    softphone: bool | None = None
+    softphone: bool | None = attrs.field(default=None, validator=_optional_bool)
     mobile_profile: str | None = attrs.field(default=None, validator=_check_text)
     mobile_client_licence: bool | None = attrs.field(default=None, validator=_optional_bool)
     full_caller_id: bool | None = attrs.field(default=None, validator=_optional_bool)
