@@ -1,4 +1,4 @@
-"""Sessions for cloudtel: tests, lint, typing, docs, bench, demo, and one per driver.
+"""Sessions for cloudtel: tests, lint, typing, docs, bench, fuzz, demo, and one per driver.
 
 Run ``python3 -m nox -s tests`` for the whole test suite; ``python3 -m nox -l`` lists
 the sessions.
@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 
 import nox
+from nox.command import CommandFailed
 
 nox.needs_version = ">=2024.4.15"
 nox.options.sessions = ["tests", "lint", "typing", "docs"]
@@ -121,6 +122,23 @@ def bench(session: nox.Session) -> None:
     scripts = sorted(Path("bench").glob("bench_*.py"))
     for script in scripts if not session.posargs else [Path(p) for p in session.posargs]:
         session.run("python", str(script))
+
+
+@nox.session
+def fuzz(session: nox.Session) -> None:
+    """Fuzz the parsers of outside input: ``nox -s fuzz -- SECONDS [TARGET …]``.
+
+    Each target of ``fuzz/targets.py`` (org files, CSV, audio, JPEG, the drivers'
+    phone configurations, iCalendar) runs for SECONDS (30 by default): under atheris
+    when it installs here (CPython on Linux), else with hypothesis mutating the
+    seeds. Not part of the default sessions.
+    """
+    session.install(*EDITABLE, *_group("fuzz"))
+    try:
+        session.install("atheris>=2.3")
+    except CommandFailed:
+        session.log("atheris does not install here: fuzzing with hypothesis instead")
+    session.run("python", "-m", "fuzz", *(session.posargs or ["30"]))
 
 
 @nox.session

@@ -497,13 +497,14 @@ def main(argv: list[str]) -> int:
     print(f"\n=== summary (per phone, against {base['phones']:.0f} phones) ===")
     print(
         f"{'phones':>8}{'vs Jinja2 (wall)':>18}{'vs Jinja2 (CPU)':>17}"
-        f"{'render/phone':>14}{'write/phone':>13}{'bytes/phone':>13}{'2nd run':>9}"
+        f"{'render/phone':>14}{'(CPU)':>8}{'write/phone':>13}{'bytes/phone':>13}{'2nd run':>9}"
     )
     for r in results:
         n = r["phones"]
         print(
             f"{n:8.0f}{r['base_wall'] / r['wall']:17.2f}x{r['base_cpu'] / r['cpu']:16.2f}x"
             f"{(r['wall'] / n) / (base['wall'] / base['phones']):13.2f}x"
+            f"{(r['cpu'] / n) / (base['cpu'] / base['phones']):7.2f}x"
             f"{(r['write'] / n) / (base['write'] / base['phones']):12.2f}x"
             f"{(r['bytes'] / n) / (base['bytes'] / base['phones']):12.2f}x"
             f"{r['second_written']:9.0f}"

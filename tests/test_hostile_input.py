@@ -10,36 +10,51 @@ import json
 import os
 import re
 import shutil
+import sys
+import threading
 import time
+import tracemalloc
 from collections.abc import Callable
 from datetime import time as clock
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tests.audio_files import sine_ints, wav_bytes
 from tests.sip_agents import LOOPBACK, AnsweringPhone, SilentPhone
 
 import cloudtel
+import cloudtel.accounts.store
 import cloudtel.sip
 from cloudtel import (
+    AccessDeniedError,
+    Accounts,
     Action,
     Contact,
+    CredentialPolicy,
     FileProblemsError,
     FunctionNumber,
     InvalidValueError,
     Organization,
     ScheduleError,
     ScheduleEvent,
+    ScryptParams,
     SipPhone,
     User,
     UserGroup,
     Weekly,
     loads,
 )
+from cloudtel._files import read_bounded
+from cloudtel.audio import convert_to_alaw, import_audio, read_audio, write_alaw_wav
 from cloudtel.cli import main
 from cloudtel.cli.table import visible
 from cloudtel.contacts.csv_files import import_csv
 from cloudtel.messaging.message import Message
+from cloudtel.provisioning import MANIFEST, FileChange, ProvisioningSettings, provision
 from cloudtel.sip import NotifyOutcome, SipTarget, check_sync
 
 HEADER = (
@@ -336,3 +351,294 @@ def test_a_flood_of_100_trying_does_not_hold_check_sync_past_its_timeout(
     assert elapsed < 0.5 + 0.35  # the deadline holds (the flood held it for its length)
     assert result.provisional[:1] == (100,)
     assert len(result.provisional) <= 16  # and the answers are not all kept
+
+
+# --- CLI file inputs: type and size first, read bounded -----------------------------
+
+INPUTS = {
+    "validate": ("validate", "{input}.toml"),
+    "contacts import": ("contacts", "import", "{org}", "{input}.csv", "--scope", "org"),
+    "prompts import": ("prompts", "import", "{org}", "welcome", "{input}.wav"),
+    "photo set": ("photo", "set", "{org}", "demo.user@orange.be", "{input}.jpg"),
+    "schedule import-ical": ("schedule", "import-ical", "{org}", "5502", "{input}.ics"),
+}
+
+
+def _run_bounded(argv: list[str], seconds: float = 10) -> int:
+    """Run the command in a thread; fail instead of hanging when it does not return."""
+    outcome: list[int] = []
+    worker = threading.Thread(target=lambda: outcome.append(main(argv)), daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert outcome, f"cloudtel {' '.join(argv)} did not return in {seconds} s"
+    return outcome[0]
+
+
+@pytest.fixture
+def org_copy(example_path: Path, tmp_path: Path) -> Path:
+    folder = tmp_path / "org"
+    shutil.copytree(example_path.parent, folder)
+    return folder / example_path.name
+
+
+@pytest.mark.parametrize("command", INPUTS)
+@pytest.mark.parametrize("kind", ["sparse 2 GiB file", "named pipe", "folder"])
+def test_an_input_that_is_huge_a_pipe_or_a_folder_is_refused_before_reading(
+    capsys: pytest.CaptureFixture[str], org_copy: Path, tmp_path: Path, command: str, kind: str
+) -> None:
+    suffix = next(w for w in INPUTS[command] if w.startswith("{input}")).split(".")[1]
+    target = tmp_path / f"input.{suffix}"
+    if kind == "sparse 2 GiB file":
+        with target.open("wb") as stream:
+            stream.truncate(2 << 30)  # takes no disk; reading it whole took 2.1 GiB
+    elif kind == "named pipe":
+        os.mkfifo(target)  # nobody writes: reading it waited for ever
+    else:
+        target.mkdir()
+    before = org_copy.read_bytes()
+    tracemalloc.start()
+    try:
+        argv = [w.format(org=org_copy, input=tmp_path / "input") for w in INPUTS[command]]
+        status = _run_bounded(argv)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    _, err = capsys.readouterr()
+    assert status == 1
+    expected = {"sparse 2 GiB file": "is 2.0 GiB; a", "named pipe": "is a named pipe, not a"}
+    assert f"cloudtel: {target}: {expected.get(kind, 'is a folder, not a')}" in err
+    assert peak < 32 << 20
+    assert org_copy.read_bytes() == before
+
+
+def test_a_device_is_refused_before_reading(capsys: pytest.CaptureFixture[str]) -> None:
+    status = _run_bounded(["validate", os.devnull])
+    assert status == 1
+    assert "unknown file type" in capsys.readouterr().err
+    with pytest.raises(FileProblemsError, match="is a character device, not a regular CSV file"):
+        read_bounded("/dev/zero", what="CSV file")
+
+
+def test_a_regular_input_within_the_limit_is_read_whole(tmp_path: Path) -> None:
+    target = tmp_path / "a.csv"
+    target.write_bytes(b"x" * 1000)
+    assert read_bounded(target, limit=1000) == b"x" * 1000
+    target.write_bytes(b"x" * 1001)
+    with pytest.raises(FileProblemsError, match="is 1001 bytes; a file may be at most 1000 bytes"):
+        read_bounded(target, limit=1000)
+
+
+# --- audio import memory --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rate", "bits", "channels"),
+    [(48000, 24, 2), (44100, 16, 1), (8000, 8, 1), (192000, 8, 1), (22050, 8, 2)],
+)
+def test_importing_a_big_audio_file_takes_at_most_four_times_its_size(
+    rate: int, bits: int, channels: int
+) -> None:
+    # 8 MiB stands for the 64 MiB limit: the pipeline's memory grows with the file
+    # (a 64 MiB 48 kHz 24-bit stereo WAV peaked at 1.3 GiB, 20 times its size)
+    frames = (8 << 20) // (channels * bits // 8)
+    data = wav_bytes(sine_ints(frames, channels, bits), rate=rate, bits=bits)
+    import_audio(wav_bytes(sine_ints(100, channels, bits), rate=rate, bits=bits))  # filter tables
+    tracemalloc.start()
+    try:
+        stored = import_audio(data)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak <= 4 * len(data)
+    assert stored == write_alaw_wav(convert_to_alaw(read_audio(data)))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    rate=st.sampled_from([8000, 11025, 16000, 22050, 32000, 44100, 48000, 96000, 192000]),
+    bits=st.sampled_from([8, 16, 24, 32]),
+    channels=st.integers(1, 3),
+    frames=st.integers(1, 40000),
+    seed=st.integers(0, 2**16),
+)
+def test_importing_a_stretch_at_a_time_gives_the_same_file(
+    rate: int, bits: int, channels: int, frames: int, seed: int
+) -> None:
+    values = np.random.default_rng(seed).integers(
+        -(2 ** (bits - 1)), 2 ** (bits - 1), size=(frames, channels)
+    )
+    data = wav_bytes(values, rate=rate, bits=bits)
+    assert import_audio(data) == write_alaw_wav(convert_to_alaw(read_audio(data)))
+
+
+# --- files stay inside their folder ----------------------------------------------------
+
+
+def _tone() -> bytes:
+    return wav_bytes(sine_ints(4000, 1, 16), rate=8000, bits=16)
+
+
+def test_a_prompts_folder_that_is_a_link_outside_is_refused_on_save_and_load(
+    org_copy: Path, tmp_path: Path
+) -> None:
+    org = cloudtel.load(org_copy)
+    outside = tmp_path / "outside"
+    shutil.copytree(org_copy.parent / "prompts", outside)
+    shutil.rmtree(org_copy.parent / "prompts")
+    (org_copy.parent / "prompts").symlink_to(outside, target_is_directory=True)
+    before = sorted(p.name for p in outside.iterdir())
+    org.prompts.add("Evil", _tone())
+    with pytest.raises(FileProblemsError, match="leads outside the organisation's folder"):
+        cloudtel.save(org, org_copy)
+    assert sorted(p.name for p in outside.iterdir()) == before  # nothing written there
+    with pytest.raises(FileProblemsError) as caught:
+        cloudtel.load(org_copy)
+    assert all("leads outside" in p.message for p in caught.value.problems)
+
+
+def test_remove_stale_never_leaves_the_folder_and_passes_over_odd_entries(
+    example_org: Organization, tmp_path: Path
+) -> None:
+    folder = tmp_path / "prov"
+    settings = ProvisioningSettings(server_url="http://127.0.0.1:8080/prov")
+    provision(example_org, folder, settings)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    (folder / "sub").mkdir()
+    (folder / "link").symlink_to(tmp_path, target_is_directory=True)
+    (folder / "to-victim.cfg").symlink_to(victim)
+    manifest = json.loads((folder / MANIFEST).read_text())
+    odd = [
+        str(victim),  # absolute
+        "../victim.txt",
+        "sub/../../victim.txt",
+        "link/victim.txt",  # through a link to a folder outside
+        "sub",  # a folder
+        "",
+        ".",
+        "nul\x00.cfg",
+        "to-victim.cfg",  # a link itself: removed, never what it names
+    ]
+    for entry in odd:
+        manifest["files"][entry] = {"phone": "08000FBBAD78"}
+    manifest["files"]["42"] = 42  # not even an entry
+    (folder / MANIFEST).write_text(json.dumps(manifest))
+    report = provision(example_org, folder, settings, remove_stale=True)
+    assert [(f.path, f.change) for f in report.stale] == [("to-victim.cfg", FileChange.REMOVED)]
+    assert victim.read_text() == "keep me"
+    assert not (folder / "to-victim.cfg").is_symlink()
+    assert (folder / "sub").is_dir()
+    assert provision(example_org, folder, settings, remove_stale=True).stale == ()
+
+
+@pytest.mark.parametrize("version", ["[1]", "{}", "null"])
+def test_a_manifest_with_an_odd_version_is_a_clear_error(
+    example_org: Organization, tmp_path: Path, version: str
+) -> None:
+    (tmp_path / MANIFEST).write_text(f'{{"version": {version}, "files": {{}}}}')
+    with pytest.raises(InvalidValueError, match="not a version 1 or"):
+        provision(example_org, tmp_path, ProvisioningSettings())
+
+
+# --- accounts: no existence leak, no hash that takes seconds ----------------------------
+
+FAST = CredentialPolicy(scrypt=ScryptParams(n=2, r=1))
+DEMO = "demo.user@orange.be"
+
+
+def _fail(accounts: Accounts, identifier: str) -> str:
+    with pytest.raises(AccessDeniedError) as caught:
+        accounts.login(identifier, "wrong-wrong-wrong")
+    return type(caught.value).__name__
+
+
+def test_a_spray_of_unknown_names_lifts_no_lock_and_tells_no_name_apart(
+    example_org: Organization, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cloudtel.accounts.store, "_MAX_TRACKED", 100)  # 10 000 in real life
+    accounts = example_org.accounts
+    accounts.policy = FAST
+    accounts.set_password(DEMO, "blue-kettle-harbour")
+    for name in (DEMO, "nobody@orange.be"):
+        for _ in range(FAST.max_failures):
+            _fail(accounts, name)
+    for sprayed in range(101):  # one more than are kept
+        _fail(accounts, f"spray.{sprayed}@orange.be")
+    # before, the unknown name's lock was forgotten and the real account's kept
+    assert [_fail(accounts, name) for name in (DEMO, "nobody@orange.be")] == [
+        "AccountLockedError",
+        "AccountLockedError",
+    ]
+    assert len(accounts.failures) <= 100
+
+
+def _calls(work: Callable[[], object]) -> int:
+    count = 0
+
+    def profile(_frame: Any, event: str, _arg: Any) -> None:
+        nonlocal count
+        count += event in ("call", "c_call")
+
+    sys.setprofile(profile)
+    try:
+        work()
+    finally:
+        sys.setprofile(None)
+    return count
+
+
+def test_a_reset_request_does_the_same_work_for_a_real_account_and_an_unknown_one(
+    example_org: Organization,
+) -> None:
+    accounts = example_org.accounts
+    real = _calls(lambda: accounts.request_password_reset(DEMO))  # sends a token
+    assert len(accounts.take_outgoing()) == 1
+    unknown = _calls(lambda: accounts.request_password_reset("nobody@orange.be"))
+    again = _calls(lambda: accounts.request_password_reset(DEMO))  # throttled
+    assert accounts.take_outgoing() == ()
+    # counted in function calls, not microseconds: 9.9 µs against 2.9 µs before
+    assert abs(real - unknown) <= unknown // 10
+    assert abs(again - unknown) <= unknown // 10
+
+
+def test_scrypt_parameters_that_make_a_login_take_seconds_are_refused_on_load(
+    example_org: Organization,
+) -> None:
+    accounts = example_org.accounts
+    accounts.policy = FAST
+    accounts.set_password(DEMO, "blue-kettle-harbour")
+    text = cloudtel.dumps(example_org)
+    stored = next(c.password_hash for c in accounts.credentials if c.username == DEMO)
+    assert stored is not None
+    costly = stored.replace("n=2,r=1,p=1", "n=65536,r=32,p=16")  # took 12.6 s per login
+    with pytest.raises(FileProblemsError, match=r"n · r · p ≤ 1048576") as caught:
+        loads(text.replace(stored, costly))
+    assert "accounts" in caught.value.problems[0].path
+    with pytest.raises(InvalidValueError, match="times the work of the defaults"):
+        ScryptParams(n=2**16, r=32, p=16)
+    assert ScryptParams(n=2**15, r=8, p=4)  # four times the defaults: allowed
+
+
+def test_a_calendar_that_breaks_the_icalendar_parser_is_a_schedule_error() -> None:
+    from cloudtel.schedules.ical import from_ical
+
+    text = (  # found by fuzzing: icalendar raised AttributeError on a repeated TZID
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//y//EN\r\n"
+        "BEGIN:VTIMEZONE\r\nTZID:A\r\nTZID:B\r\nBEGIN:STANDARD\r\nDTSTART:19700101T000000\r\n"
+        "TZOFFSETFROM:+0100\r\nTZOFFSETTO:+0100\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n"
+        "END:VCALENDAR\r\n"
+    )
+    with pytest.raises(ScheduleError, match="not an iCalendar text"):
+        from_ical(text, "Europe/Brussels")
+
+
+def test_a_calendar_with_a_property_icalendar_cannot_read_is_a_schedule_error() -> None:
+    from cloudtel.schedules.ical import from_ical
+
+    text = (  # found by fuzzing: reading DTSTART raised BrokenCalendarProperty
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//y//EN\r\n"
+        "BEGIN:VEVENT\r\nSUMMARY:x\r\nDTSTART:20000103      \r\nDTEND:20000104T000000\r\n"
+        "UID:1@x\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    with pytest.raises(ScheduleError, match="cannot be read"):
+        from_ical(text, "Europe/Brussels")

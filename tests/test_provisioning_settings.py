@@ -227,6 +227,37 @@ def test_the_org_file_remembers_the_settings_and_where_the_passwords_are(
     assert "registrar ip: sip2.example.be" in (out_dir / "08000FBBAD78.cfg").read_text()
 
 
+def test_the_org_file_gives_every_phone_its_time_server_date_format_and_pickup_code(
+    capsys: pytest.CaptureFixture[str], org_file: Path, passwords: Path, tmp_path: Path
+) -> None:
+    # Issue 12 item 6: time zone, time server and date format were never written (a
+    # Mitel showed US Eastern time); they are the organisation's, kept in its file.
+    org = load(org_file)
+    org.provisioning.ntp_server = "be.pool.ntp.org"
+    org.provisioning.date_format = "DD-MMM-YY"
+    org.provisioning.pickup_code = "*8"
+    save(org, org_file, overwrite=True)
+    text = org_file.read_text()
+    assert 'ntp_server = "be.pool.ntp.org"' in text
+    assert 'pickup_code = "*8"' in text
+    out_dir = tmp_path / "prov"
+    argv = ["provision", str(org_file), "--out", str(out_dir), "--passwords", str(passwords)]
+    status, out, _ = run(capsys, *argv)
+    assert status == 0
+    assert "shared        startup.cfg" in out
+    startup = (out_dir / "startup.cfg").read_text()
+    assert "time zone name: Custom\ntime zone minutes: -60\n" in startup  # Europe/Brussels
+    assert "time server1: be.pool.ntp.org\n" in startup
+    assert "date format: 1\n" in startup
+    assert "directed call pickup prefix: *8\n" in startup
+    yealink = (out_dir / "y000000000096.cfg").read_text()
+    assert "local_time.ntp_server1 = be.pool.ntp.org\n" in yealink
+    assert "local_time.date_format = 1\n" in yealink
+    assert "pickup_value = *8" in (out_dir / "249ad8a1b2c3.cfg").read_text()
+    with pytest.raises(InvalidValueError, match="date_format 'DD/MM' is not one of"):
+        org.provisioning.date_format = "DD/MM"
+
+
 def test_settings_for_takes_arguments_then_the_org_then_the_folder(
     example_org: Organization, passwords: Path, tmp_path: Path
 ) -> None:
@@ -357,6 +388,9 @@ _optional_int = st.none() | st.integers(0, 3600)
     group_keepalive=_optional_int,
     phone_port=st.none() | st.integers(1, 65535),
     fmt=st.sampled_from(["toml", "json"]),
+    ntp=st.just("") | _hosts,
+    date_format=st.sampled_from(["", "WWW MMM DD", "DD-MMM-YY"]),
+    pickup=st.from_regex(r"[0-9*#]{0,4}", fullmatch=True),
 )
 def test_the_provisioning_table_round_trips(  # noqa: PLR0917 - one argument per strategy
     server_url: str,
@@ -367,9 +401,15 @@ def test_the_provisioning_table_round_trips(  # noqa: PLR0917 - one argument per
     group_keepalive: int | None,
     phone_port: int | None,
     fmt: str,
+    ntp: str,
+    date_format: str,
+    pickup: str,
 ) -> None:
     org = loads(dumps(_small_org()))
     prov = org.provisioning
+    prov.ntp_server = ntp
+    prov.date_format = date_format
+    prov.pickup_code = pickup
     prov.server_url = server_url
     prov.registrar = registrar
     prov.nat_keepalive = keepalive

@@ -51,7 +51,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from cloudtel import _html, sip
-from cloudtel._files import atomic_write
+from cloudtel._files import atomic_write, read_bounded
 from cloudtel.devices import (
     Directory,
     DirectoryLink,
@@ -67,11 +67,12 @@ from cloudtel.directory import SharedDirectories
 from cloudtel.errors import (
     AccountDisableError,
     CloudtelError,
+    FileProblemsError,
     InvalidValueError,
 )
 from cloudtel.phone_clock import check_date_format, check_ntp_server, phone_language, time_rule
 from cloudtel.plugins import PhoneDriver, get_driver
-from cloudtel.provisioning_defaults import check_server_url
+from cloudtel.provisioning_defaults import check_pickup_code, check_server_url
 from cloudtel.users import User
 
 if TYPE_CHECKING:
@@ -112,16 +113,6 @@ SHARED = "shared"
 # ---------------------------------------------------------------------------
 # Settings and the SIP account
 # ---------------------------------------------------------------------------
-
-
-def _pickup_code(value: str) -> str:
-    if value and (not isinstance(value, str) or value.strip("0123456789*#")):
-        raise InvalidValueError(
-            f"pickup_code {value!r} must be digits, '*' and '#', e.g. '*8'",
-            field="pickup_code",
-            value=value,
-        )
-    return value
 
 
 AccountFactory = Callable[
@@ -171,7 +162,7 @@ class ProvisioningSettings:
     directories: bool = True
     account_for: AccountFactory | None = attrs.field(default=None, eq=False, hash=False)
     passwords_file: str = ""
-    pickup_code: str = attrs.field(default="", converter=_pickup_code)
+    pickup_code: str = attrs.field(default="", converter=check_pickup_code)
     ntp_server: str = attrs.field(default="", converter=check_ntp_server)
     date_format: str = attrs.field(default="", converter=check_date_format)
 
@@ -202,10 +193,14 @@ def read_passwords(path: str | os.PathLike[str]) -> dict[str, str]:
     """
     source = Path(path)
     try:
-        raw = source.read_bytes()
+        raw = read_bounded(source, what="password file")  # not a device, pipe or huge file
         data = json.loads(raw) if source.suffix == ".json" else tomllib.loads(raw.decode())
     except (OSError, ValueError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else "not valid TOML or JSON"
+        reason = "not valid TOML or JSON"
+        if isinstance(exc, FileProblemsError):
+            reason = exc.problems[0].message.removeprefix("cannot read: ")
+        elif isinstance(exc, OSError):
+            reason = str(exc.strerror)
         raise InvalidValueError(
             f"{source}: cannot read the SIP passwords ({reason}); write one line per user: "
             '"user@domain" = "password" (TOML) or a JSON object',
@@ -236,7 +231,8 @@ def settings_for(
     taken from the argument when given, else from the organisation's ``provisioning``
     table (:class:`~cloudtel.ProvisioningDefaults`; a relative password file is
     relative to the org file's folder), else from what the folder's manifest
-    remembers of the last run that wrote it. So a ``sync`` that repeats none of the
+    remembers of the last run that wrote it. The time server, date format and pickup
+    code are the organisation's. So a ``sync`` that repeats none of the
     options writes what the ``provision`` before it wrote.
 
     Args:
@@ -285,6 +281,9 @@ def settings_for(
         sip_passwords=read_passwords(password_file) if password_file else {},
         passwords_file=password_file or "",
         directories=directories,
+        ntp_server=defaults.ntp_server,
+        date_format=defaults.date_format,
+        pickup_code=defaults.pickup_code,
     )
 
 
@@ -1046,7 +1045,7 @@ def _read_manifest(folder: Path) -> _Manifest:
             path=str(path),
         ) from exc
     files = data.get("files") if isinstance(data, dict) else None
-    if not isinstance(files, dict) or data.get("version") not in {1, _MANIFEST_VERSION}:
+    if not isinstance(files, dict) or data.get("version") not in (1, _MANIFEST_VERSION):
         raise InvalidValueError(
             f"{path}: not a version 1 or {_MANIFEST_VERSION} provisioning manifest",
             path=str(path),
@@ -1104,6 +1103,35 @@ def _inside(folder: Path, relative: str) -> Path:
             path=relative,
         )
     return target
+
+
+def _stale_file(folder: Path, relative: str) -> Path | None:
+    """The file a manifest entry names, when it is one cloudtel may remove; else ``None``.
+
+    The entry must be a plain relative path (no ``..``, no absolute path, no NUL) whose
+    folders are real folders inside ``folder`` (no symbolic link on the way) and which
+    names a file or a symbolic link (not a folder). Anything else, a manifest edited by
+    hand or damaged, is passed over: removing never leaves the folder.
+    """
+    parts = relative.split("/")
+    if not relative or "\x00" in relative or "\\" in relative or relative.startswith("/"):
+        return None
+    if any(part in {"", ".", ".."} for part in parts):
+        return None
+    here = folder
+    for part in parts[:-1]:
+        here = here / part
+        try:
+            if not stat.S_ISDIR(os.lstat(here).st_mode):
+                return None
+        except (OSError, ValueError):
+            return None
+    target = here / parts[-1]
+    try:
+        mode = os.lstat(target).st_mode
+    except (OSError, ValueError):
+        return None
+    return target if stat.S_ISREG(mode) or stat.S_ISLNK(mode) else None
 
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
@@ -1415,11 +1443,12 @@ def provision(
     for path, phone in sorted(previous.files.items()):
         if path in manifest:
             continue
-        target = _inside(root, path)
-        if not target.exists():
+        target = _stale_file(root, path)
+        if target is None:  # gone, or not a file of this folder cloudtel could have written
             continue
         if remove_stale:
-            target.unlink()
+            with contextlib.suppress(FileNotFoundError):
+                target.unlink()  # a symbolic link is removed itself, never what it names
             stale.append(FileReport(path=path, change=FileChange.REMOVED, phone=phone or SHARED))
         else:
             stale.append(FileReport(path=path, change=FileChange.STALE, phone=phone or SHARED))

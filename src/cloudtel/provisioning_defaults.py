@@ -8,6 +8,9 @@ provisioning run needs besides the phones themselves, so that ``cloudtel sync FI
   and transport;
 - *where* the SIP passwords come from (``passwords``: a file beside the org file,
   read at provisioning time). The passwords themselves are never kept in the org file;
+- what every phone of the organisation gets in the common files of the folder: the
+  time server, the date format and the directed call pickup code (the time zone is
+  the organisation's own, :attr:`cloudtel.Organization.time_zone`);
 - the settings a phone inherits, organisation → user group → phone: the firmware URL
   per phone model, the NAT keep-alive interval, the backup registrar. A phone's own
   value wins, then its user's groups in priority order, then the organisation's, then
@@ -22,6 +25,9 @@ In TOML::
     passwords = "sip-passwords.toml"
     nat_keepalive = 30
     backup_registrar = "sip2.orange.be"
+    ntp_server = "be.pool.ntp.org"
+    date_format = "DD-MMM-YY"
+    pickup_code = "*8"
 
     [provisioning.firmware_urls]
     "mitel/6940" = "http://fw.example.be/mitel/"
@@ -48,6 +54,7 @@ import attrs
 from cloudtel._part import Part
 from cloudtel.devices import MacAddress, SipPhone, Transport
 from cloudtel.errors import InvalidValueError, Problem
+from cloudtel.phone_clock import check_date_format, check_ntp_server
 from cloudtel.users import ResolvedSetting
 
 __all__ = [
@@ -55,6 +62,7 @@ __all__ = [
     "GroupProvisioning",
     "PhoneProvisioning",
     "ProvisioningDefaults",
+    "check_pickup_code",
     "check_server_url",
 ]
 
@@ -89,6 +97,29 @@ def check_server_url(value: object, field: str = "server_url") -> str:
     if value is None or value == "":
         return ""
     return _url(value, field) + ("" if str(value).endswith("/") else "/")
+
+
+def check_pickup_code(value: object) -> str:
+    """Check a directed call pickup code: digits, ``*`` and ``#``, or "" for none.
+
+    Args:
+        value: The code, e.g. ``"*8"``.
+
+    Returns:
+        The code.
+
+    Raises:
+        InvalidValueError: For anything else.
+    """
+    if value is None or value == "":
+        return ""
+    if not isinstance(value, str) or value.strip("0123456789*#"):
+        raise InvalidValueError(
+            f"pickup_code {value!r} must be digits, '*' and '#', e.g. '*8'",
+            field="pickup_code",
+            value=value,
+        )
+    return value
 
 
 def _url(value: object, field: str) -> str:
@@ -256,11 +287,17 @@ class ProvisioningDefaults(Part):
         nat_keepalive (int | None): NAT keep-alive interval in seconds (0 = off).
         backup_registrar (str | None): Backup registrar host.
         backup_registrar_port (int | None): Its port.
+        ntp_server (str): The phones' time server ("" = the phone keeps its own).
+        date_format (str): One of :data:`cloudtel.phone_clock.DATE_FORMATS` ("" = the
+            phone's default).
+        pickup_code (str): The PBX's directed call pickup code, which extension (BLF)
+            keys pick up with ("" = none).
         groups (tuple[GroupProvisioning, ...]): Per user group.
         phones (tuple[PhoneProvisioning, ...]): Per phone.
 
     Raises:
-        InvalidValueError: A URL, host, port or interval out of its rules.
+        InvalidValueError: A URL, host, port, interval, date format or pickup code out
+            of its rules.
     """
 
     server_url: str = attrs.field(
@@ -289,6 +326,15 @@ class ProvisioningDefaults(Part):
     )
     backup_registrar_port: int | None = attrs.field(
         default=None, validator=_port_field, on_setattr=attrs.setters.validate
+    )
+    ntp_server: str = attrs.field(
+        default="", converter=check_ntp_server, on_setattr=attrs.setters.convert
+    )
+    date_format: str = attrs.field(
+        default="", converter=check_date_format, on_setattr=attrs.setters.convert
+    )
+    pickup_code: str = attrs.field(
+        default="", converter=check_pickup_code, on_setattr=attrs.setters.convert
     )
     groups: tuple[GroupProvisioning, ...] = attrs.field(
         default=(), converter=_groups, on_setattr=attrs.setters.convert

@@ -47,7 +47,7 @@ import tomli_w
 from cattrs.cols import is_any_set, is_sequence
 
 from cloudtel import _journal
-from cloudtel._files import atomic_write
+from cloudtel._files import atomic_write, read_bounded
 from cloudtel._locking import clean_temporaries, file_lock
 from cloudtel._merging import describe, merge_data
 from cloudtel.changes import ChangeSet, ObjectKey, ObjectRef, diff, objects_of
@@ -77,6 +77,9 @@ SCHEMA_VERSION = 1
 
 Format = Literal["toml", "json"]
 """A wire format of org files."""
+
+_MAX_ORG_FILE_BYTES = 1024 * 1024 * 1024
+"""The largest org file :func:`load` reads: 1 GiB; a bigger one (or a device) is refused."""
 
 _T = TypeVar("_T")
 _O = TypeVar("_O", bound=Organization)
@@ -669,11 +672,31 @@ def _format_of(path: Path) -> Format:
 
 def _safe_relative(name: str) -> PurePosixPath:
     rel = PurePosixPath(name)
-    if rel.is_absolute() or ".." in rel.parts or not rel.parts:
+    if rel.is_absolute() or ".." in rel.parts or not rel.parts or "\x00" in name:
         raise FileProblemsError(
             name, [Problem("", f"file path {name!r} must stay inside the organisation's folder")]
         )
     return rel
+
+
+def _inside(folder: Path, name: str) -> Path:
+    """The file ``name`` of the organisation's folder; refused when it, or a folder on the
+    way (``prompts`` as a symbolic link), leads outside the folder."""
+    target = folder / _safe_relative(name)
+    home = folder.resolve()
+    if not target.resolve().is_relative_to(home):
+        raise FileProblemsError(
+            str(target),
+            [
+                Problem(
+                    "",
+                    f"file path {name!r} leads outside the organisation's folder {home} "
+                    "(through a symbolic link); refusing to read or write it there",
+                )
+            ],
+            path=str(target),
+        )
+    return target
 
 
 @overload
@@ -698,10 +721,7 @@ def load(path: str | Path, *, organization: type[Organization] = Organization) -
     """
     file = Path(path)
     fmt = _format_of(file)
-    try:
-        raw = file.read_bytes()
-    except OSError as exc:
-        raise FileProblemsError(str(file), [Problem("", f"cannot read: {exc.strerror}")]) from exc
+    raw = read_bounded(file, limit=_MAX_ORG_FILE_BYTES, what="org file")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -710,12 +730,15 @@ def load(path: str | Path, *, organization: type[Organization] = Organization) -
     problems: list[Problem] = []
     for name, item in zip(org.part_names(), org.parts(), strict=True):
         for rel, blob in item.blobs().items():
-            target = file.parent / _safe_relative(rel)
             try:
-                digest = hashlib.sha256(target.read_bytes()).hexdigest()
-            except OSError:
-                problems.append(Problem(name, f"file {rel!r} is missing from {file.parent}"))
+                content = read_bounded(_inside(file.parent, rel), limit=_MAX_ORG_FILE_BYTES)
+            except FileProblemsError as exc:
+                found = exc.problems[0].message
+                if found.startswith("cannot read"):
+                    found = f"file {rel!r} is missing from {file.parent}"
+                problems.append(Problem(name, found))
                 continue
+            digest = hashlib.sha256(content).hexdigest()
             if digest != blob.sha256:
                 problems.append(
                     Problem(name, f"file {rel!r} was altered since it was saved (checksum differs)")
@@ -734,8 +757,8 @@ def _source_blob(org: Organization, rel: str, sha256: str) -> bytes | None:
     if folder is None:
         return None
     try:
-        content = (folder / _safe_relative(rel)).read_bytes()
-    except OSError:
+        content = read_bounded(_inside(folder, rel), limit=_MAX_ORG_FILE_BYTES)
+    except FileProblemsError:
         return None
     return content if hashlib.sha256(content).hexdigest() == sha256 else None
 
@@ -807,7 +830,7 @@ def _write_blobs(org: Organization, folder: Path, wanted: dict[str, str]) -> Non
         for rel, blob in item.blobs().items():
             if wanted.get(rel) != blob.sha256:
                 continue
-            target = folder / _safe_relative(rel)
+            target = _inside(folder, rel)
             content = blob.data
             if content is None:  # on disk already: copy it when saving to another folder
                 if target.exists():
@@ -933,7 +956,7 @@ def save(
     file.parent.mkdir(parents=True, exist_ok=True)
     with file_lock(file):
         ours_blobs = _blob_map(org)
-        clean_temporaries([file, *(file.parent / _safe_relative(rel) for rel in ours_blobs)])
+        clean_temporaries([file, *(_inside(file.parent, rel) for rel in ours_blobs)])
         try:
             current: bytes | None = file.read_bytes()
         except FileNotFoundError:

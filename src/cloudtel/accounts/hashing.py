@@ -30,6 +30,10 @@ _MAX_N: Final = 2**20
 _MAX_R: Final = 32
 _MAX_P: Final = 16
 _MAX_MEMORY: Final = 256 * 1024 * 1024
+_MAX_WORK: Final = 2**20
+"""The most work one hash may take, as N · r · p: 4 times the defaults' (under a second);
+p multiplies the time of N and r, so the other limits alone are not enough (N = 2**16,
+r = 32, p = 16 took 12.6 s per login)."""
 
 
 def _power_of_two(_instance: object, attribute: attrs.Attribute[int], value: int) -> None:
@@ -56,8 +60,9 @@ class ScryptParams:
         key_bytes (int): Hash length in bytes (16 … 64).
 
     Raises:
-        InvalidValueError: A parameter outside those limits, or one that needs
-            more than 256 MiB of memory.
+        InvalidValueError: A parameter outside those limits, one that needs more
+            than 256 MiB of memory, or more than 4 times the defaults' work
+            (N · r · p above 2**20).
     """
 
     n: int = attrs.field(default=2**15, validator=_power_of_two)
@@ -73,6 +78,15 @@ class ScryptParams:
                 f"at most {_MAX_MEMORY // 2**20} MiB is allowed",
                 field="n",
                 value=self.n,
+            )
+        work = self.n * self.r * self.p
+        if work > _MAX_WORK:
+            raise InvalidValueError(
+                f"scrypt parameters n={self.n}, r={self.r}, p={self.p} make one hash "
+                f"{work // (2**15 * 8)} times the work of the defaults (n=32768, r=8, p=1); "
+                f"at most {_MAX_WORK // (2**15 * 8)} times is allowed (n · r · p ≤ {_MAX_WORK})",
+                field="p" if self.p > 1 else "n",
+                value=work,
             )
 
     @property

@@ -49,6 +49,7 @@ from cloudtel.errors import (
     Problem,
 )
 from cloudtel.numbers import DEFAULT_COUNTRY, PhoneNumber
+from cloudtel.users import User
 
 __all__ = [
     "LOGIN_FAILED_MESSAGE",
@@ -87,7 +88,8 @@ _RESET_LINK_INVALID: Final = (
 )
 
 _MAX_IDENTIFIER: Final = 320  # longest e-mail address
-_MAX_TRACKED_UNKNOWN: Final = 10_000
+_MAX_TRACKED: Final = 10_000
+"""Failure counters kept at most (accounts and unknown identifiers alike)."""
 
 
 @functools.lru_cache(maxsize=8)
@@ -259,6 +261,22 @@ class IssuedSecret:
 # =============================================================================
 
 
+def _route_of(user: User, *, prefer_sms: str | None = None) -> tuple[Channel | None, str | None]:
+    """How a message reaches ``user``: SMS to ``prefer_sms``, else e-mail, else SMS."""
+    if prefer_sms is not None:
+        return Channel.SMS, prefer_sms
+    if user.email:
+        return Channel.EMAIL, user.email
+    if user.mobile_phones:
+        return Channel.SMS, user.mobile_phones[0].number.e164
+    return None, None
+
+
+_NOBODY: Final = "nobody@cloudtel.invalid"
+"""The stand-in account a reset request for an unknown identifier works on."""
+_NOBODY_USER: Final = User(username=_NOBODY, email=_NOBODY)
+
+
 def _token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -348,14 +366,7 @@ class Accounts(Part):
     def _route(
         self, username: str, prefer_sms: str | None = None
     ) -> tuple[Channel | None, str | None]:
-        user = self._user(username)
-        if prefer_sms is not None:
-            return Channel.SMS, prefer_sms
-        if user.email:
-            return Channel.EMAIL, user.email
-        if user.mobile_phones:
-            return Channel.SMS, user.mobile_phones[0].number.e164
-        return None, None
+        return _route_of(self._user(username), prefer_sms=prefer_sms)
 
     # --- questions ---------------------------------------------------------------
 
@@ -513,12 +524,14 @@ class Accounts(Part):
         if not isinstance(identifier, str):
             return "unknown:" + _token_digest(repr(type(identifier))), None, None
         text = _normal_identifier(identifier[: _MAX_IDENTIFIER * 2])
+        unknown = "unknown:" + _token_digest(text)  # for accounts too: the same work
         if len(text) > _MAX_IDENTIFIER:
-            return "unknown:" + _token_digest(text), None, None
+            return unknown, None, None
+        phone_like = _PHONE_LIKE.fullmatch(text)
         if self.org.has_user(text):
             name = self.org.user(text).username
             return f"user:{name}", name, None
-        if _PHONE_LIKE.fullmatch(text):
+        if phone_like:
             try:
                 number = PhoneNumber.parse(text, self.org.country or DEFAULT_COUNTRY)
             except InvalidPhoneNumberError:
@@ -532,7 +545,7 @@ class Accounts(Part):
                 if len(owners) == 1:
                     return f"user:{owners[0]}", owners[0], number.e164
                 return "unknown:" + _token_digest(number.e164), None, None
-        return "unknown:" + _token_digest(text), None, None
+        return unknown, None, None
 
     def _failure(self, subject: str) -> FailureRecord | None:
         for record in self.failures:
@@ -571,10 +584,16 @@ class Accounts(Part):
                 or (f.locked_until is not None and f.locked_until > now)
             )
         ]
-        unknown = [f for f in kept if f.subject.startswith("unknown:")]
-        if len(unknown) >= _MAX_TRACKED_UNKNOWN:
-            oldest = min(unknown, key=lambda f: f.last_failure)
-            kept.remove(oldest)
+        if len(kept) >= _MAX_TRACKED:
+            # The same rule for accounts and unknown identifiers, so that what is still
+            # remembered after a spray of unknown names says nothing about which names
+            # exist: the counter of the oldest failure that holds no lock goes first;
+            # when every one holds a lock, the lock that ends first.
+            open_ = [f for f in kept if f.locked_until is None or f.locked_until <= now]
+            if open_:
+                kept.remove(min(open_, key=lambda f: f.last_failure))
+            else:
+                kept.remove(min(kept, key=lambda f: f.locked_until or now))
         self.failures = (*kept, fresh)
 
     def _note_success(self, subject: str) -> None:
@@ -795,36 +814,43 @@ class Accounts(Part):
         Returns:
             :data:`RESET_REQUEST_ANSWER`, always.
         """
+        # The same work whether or not the account exists, is throttled or has no
+        # address: the unknown identifier goes through the steps with a stand-in
+        # account, and only the last step (keeping the token) depends on the answers.
         now = self._now()
         token = secrets.token_urlsafe(32)
         digest = _token_digest(token)
         _subject, username, mobile = self._resolve(identifier)
-        if username is None:
-            return RESET_REQUEST_ANSWER
-        record = self._record(username) or Credentials(username=username)
+        exists = username is not None
+        name = username if username is not None else _NOBODY
+        blank = Credentials(username=name)  # made either way: the same work
+        record = self._record(name) or blank
         pending = record.reset_token
-        if pending is not None and now - pending.issued < self.policy.reset_request_interval:
-            return RESET_REQUEST_ANSWER
-        channel, address = self._route(username, prefer_sms=mobile)
-        if channel is None or address is None:
-            return RESET_REQUEST_ANSWER
+        throttled = (
+            pending is not None and now - pending.issued < self.policy.reset_request_interval
+        )
+        found = self.org.has_user(name)  # a lookup either way
+        user = self.org.user(name) if exists and found else _NOBODY_USER
+        channel, address = _route_of(user, prefer_sms=mobile)
         expires = now + self.policy.reset_token_lifetime
-        self._put(
-            attrs.evolve(
-                record,
-                reset_token=ResetToken(digest=digest, channel=channel, issued=now, expires=expires),
-            )
+        updated = attrs.evolve(
+            record,
+            reset_token=ResetToken(
+                digest=digest, channel=channel or Channel.EMAIL, issued=now, expires=expires
+            ),
         )
-        self._outgoing.append(
-            IssuedSecret(
-                username=username,
-                kind=SecretKind.RESET_TOKEN,
-                secret=token,
-                channel=channel,
-                address=address,
-                expires=expires,
-            )
+        issued = IssuedSecret(
+            username=name,
+            kind=SecretKind.RESET_TOKEN,
+            secret=token,
+            channel=channel,
+            address=address,
+            expires=expires,
         )
+        credentials = (*(c for c in self.credentials if c.username != name), updated)
+        send = exists and not throttled and channel is not None and address is not None
+        self.credentials = credentials if send else self.credentials
+        (self._outgoing if send else []).append(issued)
         return RESET_REQUEST_ANSWER
 
     def take_outgoing(self) -> tuple[IssuedSecret, ...]:

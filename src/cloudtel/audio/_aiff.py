@@ -6,11 +6,11 @@ import struct
 from fractions import Fraction
 
 from cloudtel.audio._chunks import fourcc, walk_chunks
-from cloudtel.audio._pcm import PcmAudio, check_channels, check_size, decode_samples
+from cloudtel.audio._pcm import PcmAudio, PcmSource, check_channels, check_size
 from cloudtel.audio._resample import check_sample_rate
 from cloudtel.errors import AudioFormatError
 
-__all__ = ["AIFC_VERSION", "parse_extended", "read_aiff"]
+__all__ = ["AIFC_VERSION", "aiff_source", "parse_extended", "read_aiff"]
 
 AIFC_VERSION = 0xA2805140
 """The only AIFF-C format version (the ``FVER`` chunk's timestamp)."""
@@ -197,6 +197,11 @@ def read_aiff(data: bytes | bytearray | memoryview) -> PcmAudio:
             was found and what is accepted.
         TypeError: If ``data`` is not bytes-like.
     """
+    return aiff_source(data).audio()
+
+
+def aiff_source(data: bytes | bytearray | memoryview) -> PcmSource:
+    """Check an AIFF or AIFF-C file as :func:`read_aiff` does; samples are decoded on demand."""
     view = memoryview(check_size(data, "AIFF"))
     aifc, end = _form(view)
     name = "AIFF-C" if aifc else "AIFF"
@@ -247,11 +252,13 @@ def read_aiff(data: bytes | bytearray | memoryview) -> PcmAudio:
             chunk="SSND",
             value=max(available, 0),
         )
-    samples = decode_samples(
-        sound[8 + offset : 8 + offset + needed],
+    return PcmSource(
+        raw=sound[8 + offset : 8 + offset + needed],
         channels=comm.channels,
         width=comm.width,
         big_endian=comm.big_endian,
         unsigned=comm.unsigned,
+        sample_rate=comm.rate,
+        bits=comm.bits,
+        file_format=name,
     )
-    return PcmAudio(samples=samples, sample_rate=comm.rate, bits=comm.bits, file_format=name)

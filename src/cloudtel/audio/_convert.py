@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from cloudtel.audio._aiff import read_aiff
+from cloudtel.audio._aiff import aiff_source
 from cloudtel.audio._g711 import alaw_encode
-from cloudtel.audio._pcm import PcmAudio, check_size
-from cloudtel.audio._resample import TARGET_RATE, resample
-from cloudtel.audio._wav import read_alaw_wav, read_wav, write_alaw_wav
+from cloudtel.audio._pcm import PcmAudio, PcmSource, check_size
+from cloudtel.audio._resample import TARGET_RATE, resample, resample_stream, resampled_length
+from cloudtel.audio._wav import read_alaw_wav, wav_source, write_alaw_wav
 from cloudtel.errors import AudioFormatError
 
 __all__ = ["convert_to_alaw", "downmix", "import_audio", "read_audio", "to_int16", "wav_to_raw"]
@@ -28,12 +28,16 @@ def read_audio(data: bytes | bytearray | memoryview) -> PcmAudio:
         AudioFormatError: If the file is neither kind, or a kind we do not accept.
         TypeError: If ``data`` is not bytes-like.
     """
+    return _source(data).audio()
+
+
+def _source(data: bytes | bytearray | memoryview) -> PcmSource:
     view = memoryview(check_size(data, "audio"))
     magic = bytes(view[:4])
     if magic in (b"RIFF", b"RIFX", b"RF64", b"BW64"):
-        return read_wav(view)
+        return wav_source(view)
     if magic == b"FORM":
-        return read_aiff(view)
+        return aiff_source(view)
     raise AudioFormatError(
         f"not a WAV or AIFF file: it starts with {magic!r}; accepted are PCM WAV files "
         f"('RIFF'…'WAVE') and PCM AIFF/AIFF-C files ('FORM'…'AIFF'/'AIFC')",
@@ -111,7 +115,21 @@ def import_audio(data: bytes | bytearray | memoryview) -> bytes:
     Raises:
         AudioFormatError: If the file is not one we accept.
     """
-    return write_alaw_wav(convert_to_alaw(read_audio(data)))
+    # Each step reads a stretch of the file, averages its channels, resamples, rounds and
+    # encodes it: what ``convert_to_alaw(read_audio(data))`` gives, without holding the
+    # whole file as floats (a 64 MiB 8-bit file would take 256 MiB as float32 alone).
+    source = _source(data)
+
+    def fetch(first: int, last: int) -> NDArray[np.float32]:
+        return downmix(source.decode(first, last))
+
+    total = resampled_length(source.frames, source.sample_rate, TARGET_RATE)
+    codes = np.empty(total, dtype=np.uint8)
+    done = 0
+    for block in resample_stream(fetch, source.frames, source.sample_rate, TARGET_RATE):
+        codes[done : done + block.size] = alaw_encode(to_int16(block))
+        done += block.size
+    return write_alaw_wav(codes[:done])
 
 
 def wav_to_raw(data: bytes | bytearray | memoryview) -> bytes:

@@ -8,7 +8,14 @@ from numpy.typing import NDArray
 
 from cloudtel.errors import AudioFormatError
 
-__all__ = ["MAX_AUDIO_BYTES", "MAX_CHANNELS", "PcmAudio", "check_channels", "decode_samples"]
+__all__ = [
+    "MAX_AUDIO_BYTES",
+    "MAX_CHANNELS",
+    "PcmAudio",
+    "PcmSource",
+    "check_channels",
+    "decode_samples",
+]
 
 MAX_AUDIO_BYTES = 64 * 1024 * 1024
 """The largest audio file accepted for import: 64 MiB (about 5 minutes of 48 kHz 24-bit
@@ -120,3 +127,59 @@ def decode_samples(
         values = ints.astype(np.float32)
         values *= np.float32(2.0 ** (1 - 8 * width))
     return values.reshape(-1, channels)
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class PcmSource:
+    """The checked sample bytes of a PCM file, decoded on demand, a stretch at a time.
+
+    The readers check a file's headers into one of these; :meth:`audio` decodes it
+    all (what :func:`~cloudtel.audio.read_wav` returns), :meth:`decode` a stretch of
+    frames (what the import pipeline does, so that a big file never has all its
+    samples as floats at once).
+
+    Args:
+        raw (memoryview): Exactly ``frames · channels · width`` bytes of samples.
+        channels (int): Samples per frame.
+        width (int): Bytes per sample container, 1 to 4.
+        big_endian (bool): Byte order of the containers.
+        unsigned (bool): Whether 8-bit samples are offset by 128.
+        sample_rate (int): Frames per second.
+        bits (int): Valid bits per sample as the file declares them.
+        file_format (str): ``"WAV"``, ``"AIFF"`` or ``"AIFF-C"``.
+    """
+
+    raw: memoryview
+    channels: int
+    width: int
+    big_endian: bool
+    unsigned: bool
+    sample_rate: int
+    bits: int
+    file_format: str
+
+    @property
+    def frames(self) -> int:
+        """The number of frames."""
+        return len(self.raw) // (self.channels * self.width)
+
+    def decode(self, start: int = 0, stop: int | None = None) -> NDArray[np.float32]:
+        """Frames ``start`` to ``stop`` as a ``(frames, channels)`` float32 array."""
+        size = self.channels * self.width
+        end = self.frames if stop is None else min(stop, self.frames)
+        return decode_samples(
+            self.raw[start * size : max(start, end) * size],
+            channels=self.channels,
+            width=self.width,
+            big_endian=self.big_endian,
+            unsigned=self.unsigned,
+        )
+
+    def audio(self) -> PcmAudio:
+        """All of it, decoded."""
+        return PcmAudio(
+            samples=self.decode(),
+            sample_rate=self.sample_rate,
+            bits=self.bits,
+            file_format=self.file_format,
+        )

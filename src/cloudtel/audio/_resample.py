@@ -15,6 +15,7 @@ one matrix–vector product over a strided view of the input (BLAS), so the work
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 
 import attrs
@@ -35,6 +36,8 @@ __all__ = [
     "check_sample_rate",
     "design_filter",
     "resample",
+    "resample_stream",
+    "resampled_length",
 ]
 
 TARGET_RATE = 8000
@@ -221,6 +224,69 @@ def resample(
     if plan is not None:
         return _resample_grouped(x, design, plan, total)
     return _resample_by_phase(x, design, total)
+
+
+def resampled_length(frames: int, rate_in: int, rate_out: int = TARGET_RATE) -> int:
+    """How many samples :func:`resample` makes of ``frames`` samples: ``ceil(frames·L/M)``."""
+    if rate_in == rate_out:
+        return frames
+    design = design_filter(rate_in, rate_out)
+    return -(-frames * design.up // design.down)
+
+
+def resample_stream(
+    fetch: Callable[[int, int], NDArray[np.float32]],
+    frames: int,
+    rate_in: int,
+    rate_out: int = TARGET_RATE,
+    *,
+    block: int = 16384,
+) -> Iterator[NDArray[np.float32]]:
+    """:func:`resample` of a long signal, reading it and yielding the output a block at a time.
+
+    The signal is ``frames`` mono samples; ``fetch(a, b)`` returns samples ``a`` to ``b``.
+    Joined, the blocks are what :func:`resample` gives for the whole signal, computed the
+    same way row by row, while only about ``block`` outputs' worth of input is held at
+    once. Rates without a grouped plan (unusual ones) are resampled whole.
+
+    Args:
+        fetch: Samples ``a`` to ``b`` of the signal, as float32.
+        frames: The signal's length.
+        rate_in: The input rate in Hz.
+        rate_out: The output rate in Hz.
+        block: About how many output samples each step yields.
+    """
+    if rate_in == rate_out:
+        for first in range(0, frames, block):
+            yield fetch(first, min(frames, first + block))
+        return
+    design = design_filter(rate_in, rate_out)
+    total = -(-frames * design.up // design.down)
+    plan = _plan(design) if total else None
+    if plan is None:
+        if total:
+            yield resample(fetch(0, frames), rate_in, rate_out)
+        return
+    per_row = plan.block * design.up
+    rows = -(-total // per_row)
+    step = plan.block * design.down
+    left = design.phases.shape[1]
+    start = plan.first + left
+    window = plan.matrix.shape[0]
+    chunk = max(2, block // per_row)
+    done = 0
+    for row in range(0, rows, chunk):
+        count = min(chunk, rows - row)
+        low = start + row * step  # index into the signal padded by ``left`` zeros
+        high = low + (count - 1) * step + window
+        segment = np.zeros(high - low, dtype=np.float32)
+        first, last = max(low - left, 0), min(high - left, frames)
+        if last > first:
+            segment[first + left - low : last + left - low] = fetch(first, last)
+        out = _strided_product(segment, 0, count, step, plan.matrix).reshape(-1)
+        keep = min(out.size, total - done)
+        done += keep
+        yield out[:keep]
 
 
 _MIN_ROW_STEP = 96

@@ -9,11 +9,11 @@ from numpy.typing import NDArray
 
 from cloudtel.audio._chunks import fourcc, walk_chunks
 from cloudtel.audio._g711 import ALAW_SILENCE
-from cloudtel.audio._pcm import PcmAudio, check_channels, check_size, decode_samples
+from cloudtel.audio._pcm import PcmAudio, PcmSource, check_channels, check_size
 from cloudtel.audio._resample import TARGET_RATE, check_sample_rate
 from cloudtel.errors import AudioFormatError
 
-__all__ = ["read_alaw_wav", "read_wav", "write_alaw_wav"]
+__all__ = ["read_alaw_wav", "read_wav", "wav_source", "write_alaw_wav"]
 
 WAVE_FORMAT_PCM = 0x0001
 WAVE_FORMAT_ALAW = 0x0006
@@ -233,18 +233,25 @@ def read_wav(data: bytes | bytearray | memoryview) -> PcmAudio:
             was found and what is accepted.
         TypeError: If ``data`` is not bytes-like.
     """
+    return wav_source(data).audio()
+
+
+def wav_source(data: bytes | bytearray | memoryview) -> PcmSource:
+    """Check a WAV file as :func:`read_wav` does; its samples are decoded on demand."""
     view = memoryview(check_size(data, "WAV"))
     fmt, raw = _read_chunks(view)
     bits, width = fmt.check_pcm()
     frames = _frames(len(raw), fmt.align)
-    samples = decode_samples(
-        raw[: frames * fmt.align],
+    return PcmSource(
+        raw=raw[: frames * fmt.align],
         channels=fmt.channels,
         width=width,
         big_endian=False,
         unsigned=width == 1,
+        sample_rate=fmt.rate,
+        bits=bits,
+        file_format="WAV",
     )
-    return PcmAudio(samples=samples, sample_rate=fmt.rate, bits=bits, file_format="WAV")
 
 
 def write_alaw_wav(codes: NDArray[np.uint8]) -> bytes:
@@ -266,10 +273,8 @@ def write_alaw_wav(codes: NDArray[np.uint8]) -> bytes:
     """
     if not isinstance(codes, np.ndarray) or codes.dtype != np.uint8 or codes.ndim != 1:
         raise TypeError("write_alaw_wav takes a one-dimensional numpy uint8 array of codes")
-    payload = codes.tobytes()
-    if len(payload) % 2:
-        payload += bytes([ALAW_SILENCE])
-    n = len(payload)
+    pad = bytes([ALAW_SILENCE]) if codes.size % 2 else b""
+    n = codes.size + len(pad)
     header = b"".join(
         [
             b"RIFF",
@@ -283,7 +288,8 @@ def write_alaw_wav(codes: NDArray[np.uint8]) -> bytes:
             struct.pack("<I", n),
         ]
     )
-    return header + payload
+    # one copy of the codes, into the file itself
+    return b"".join([header, np.ascontiguousarray(codes).data, pad])
 
 
 def read_alaw_wav(data: bytes | bytearray | memoryview) -> NDArray[np.uint8]:

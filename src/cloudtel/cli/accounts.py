@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from cloudtel.accounts import Channel, IssuedSecret
+from cloudtel._files import read_bounded
+from cloudtel.accounts import PHOTO_MAX_BYTES, Channel, IssuedSecret
 from cloudtel.cli.edit import Outcome, add_edit_command
 from cloudtel.cli.table import say as _print
 from cloudtel.cli.table import table
@@ -228,7 +229,8 @@ def _secret_reset(org: Organization, args: argparse.Namespace) -> Outcome:
 
 def _photo_set(org: Organization, args: argparse.Namespace) -> Outcome:
     path = Path(args.jpeg)
-    photo = org.accounts.set_photo(args.user, path.read_bytes(), filename=path.name)
+    data = read_bounded(path, limit=PHOTO_MAX_BYTES, what="photo")
+    photo = org.accounts.set_photo(args.user, data, filename=path.name)
     notice = [photo.notice] if photo.notice else []
     return Outcome(
         f"set the photo of {photo.username} ({photo.width}x{photo.height})",

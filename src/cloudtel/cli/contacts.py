@@ -14,7 +14,7 @@ from typing import Any
 
 import attrs
 
-from cloudtel._files import atomic_write
+from cloudtel._files import atomic_write, read_bounded
 from cloudtel.cli.edit import Outcome, add_edit_command
 from cloudtel.cli.table import say as _print
 from cloudtel.cli.table import table
@@ -68,7 +68,7 @@ def _contacts(args: argparse.Namespace) -> int:
         report = import_csv(
             org,
             args.scope,
-            csv_path.read_bytes(),
+            read_bounded(csv_path, what="CSV file"),
             keep_valid=args.keep_valid,
             source=csv_path.name,
         )

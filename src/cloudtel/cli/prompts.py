@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
-from cloudtel._files import atomic_write
-from cloudtel.audio import wav_to_raw
+from cloudtel._files import atomic_write, read_bounded
+from cloudtel.audio import MAX_AUDIO_BYTES, wav_to_raw
 from cloudtel.cli.edit import Outcome, add_edit_command
 from cloudtel.cli.table import say as _print
 from cloudtel.cli.table import table
@@ -81,7 +81,7 @@ def _prompts_list(args: argparse.Namespace, file: str) -> int:
 def _prompts_import(args: argparse.Namespace, file: str, name: str, audio: str) -> int:
 
     org = load(file)
-    data = Path(audio).read_bytes()
+    data = read_bounded(audio, limit=MAX_AUDIO_BYTES, what="audio file")
     if name in org.prompts:
         prompt = org.prompts.set_audio(name, data, language=args.language)
         if args.description is not None:

@@ -24,11 +24,11 @@ from __future__ import annotations
 
 import argparse
 from datetime import date, datetime, time
-from pathlib import Path
 from typing import Any
 
 import attrs
 
+from cloudtel._files import read_bounded
 from cloudtel.cli.edit import Outcome, add_edit_command
 from cloudtel.cli.functions import function_data
 from cloudtel.errors import InvalidValueError, ScheduleError
@@ -322,7 +322,7 @@ def _holidays_add(org: Organization, args: argparse.Namespace) -> Outcome:
 def _import_ical(org: Organization, args: argparse.Namespace) -> Outcome:
     function = org.functions.find(args.number)
     zone = org.functions.time_zone_of(function.name)
-    imported = from_ical(Path(args.ics).read_bytes(), zone)
+    imported = from_ical(read_bounded(args.ics, what="iCalendar file"), zone)
     if args.append:
         schedule = function.schedule
         for event in imported.events:

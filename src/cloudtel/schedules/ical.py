@@ -37,7 +37,7 @@ import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
-from cloudtel.errors import ScheduleError
+from cloudtel.errors import CloudtelError, ScheduleError
 from cloudtel.numbers import PhoneNumber
 from cloudtel.schedules._model import (
     Action,
@@ -363,12 +363,26 @@ def from_ical(
     ical = _icalendar()
     try:
         calendar = ical.Calendar.from_ical(text)
-    except ValueError as exc:
-        raise ScheduleError(f"not an iCalendar text: {exc}", field="ical") from exc
+    except Exception as exc:  # the parser raises anything on broken input (found by fuzzing)
+        raise ScheduleError(
+            f"not an iCalendar text: {type(exc).__name__}: {exc}", field="ical"
+        ) from exc
     if calendar.name != "VCALENDAR":
         raise ScheduleError(
             f"expected a VCALENDAR, found {calendar.name}", field="ical", value=calendar.name
         )
+    try:
+        return _read_calendar(calendar, zone, default_action)
+    except CloudtelError:
+        raise
+    except Exception as exc:  # a property icalendar cannot read (found by fuzzing)
+        raise ScheduleError(
+            f"the calendar has a property that cannot be read: {type(exc).__name__}: {exc}",
+            field="ical",
+        ) from exc
+
+
+def _read_calendar(calendar: Any, zone: str | ZoneInfo | None, default_action: Action) -> Schedule:
     own_zone = _text(calendar.get("x-cloudtel-time-zone"))
     zone_name = own_zone or (
         None if zone is None else (zone if isinstance(zone, str) else zone.key)
