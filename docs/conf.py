@@ -91,11 +91,12 @@ API_PAGES = (
     (
         "provisioning",
         "Provisioning and check-sync",
-        "provisioning folders, the phones' clock and SIP NOTIFY",
+        "provisioning folders, the provisioning server, the phones' clock and SIP NOTIFY",
         (
             "cloudtel.provisioning",
             "cloudtel.provisioning_defaults",
             "cloudtel.phone_clock",
+            "cloudtel.server",
             "cloudtel.sip",
         ),
     ),

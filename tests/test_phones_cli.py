@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from tests.sip_agents import LOOPBACK, AnsweringPhone
 
-from cloudtel import Organization, save
+from cloudtel import Organization, load, save
 from cloudtel.cli import main
 from cloudtel.cli.demo import phones_demo_section
+from cloudtel.server import FETCH_LOG
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -187,3 +189,46 @@ def test_the_demo_section_writes_and_shows_the_phone_files(
     assert "sip line1 user name: steven.lathouwers" in text
     assert "provisioned again with nothing changed: 0 files written" in text
     assert (tmp_path / "phones" / "249ad8a1b2c3.cfg").read_text().startswith("#!version")
+
+
+def test_sync_via_the_registrar_tells_each_registered_user_through_the_proxy(
+    capsys: pytest.CaptureFixture[str], org_file: Path, phone_agent: AnsweringPhone
+) -> None:
+    # the phones have no address we could reach: the proxy knows where they registered
+    org = load(org_file)
+    for phone in org.phones:
+        org.phones.update(phone.mac, ip_address=None)
+    save(org, org_file)
+    proxy = f"{LOOPBACK}:{phone_agent.port}"
+    status, out, _ = run(capsys, "sync", str(org_file), "--force", "--via-registrar", proxy)
+    assert status == 0
+    assert f"2 of 2 phones accepted, 0 skipped; sent via {proxy} to each phone's registered" in out
+    lines = [data.decode().split("\r\n", 1)[0] for _when, data in phone_agent.received]
+    assert sorted(lines) == [
+        "NOTIFY sip:alexandra.meuwissen@sip.orange.be SIP/2.0",
+        "NOTIFY sip:steven.lathouwers@sip.orange.be SIP/2.0",
+    ]
+
+
+def test_sync_reaches_a_phone_without_an_address_where_it_last_fetched_its_files(
+    capsys: pytest.CaptureFixture[str], org_file: Path, phone_agent: AnsweringPhone
+) -> None:
+    org = load(org_file)
+    org.phones.update("249AD8A1B2C3", ip_address=None)
+    save(org, org_file)
+    record = {
+        "time": "2026-12-04T10:00:00+00:00",
+        "mac": "249AD8A1B2C3",
+        "model": "yealink T54W",
+        "address": LOOPBACK,
+        "user_agent": "Yealink SIP-T54W 96.86.0.100 24:9a:d8:a1:b2:c3",
+        "path": "/249ad8a1b2c3.cfg",
+        "status": 200,
+        "reason": "",
+    }
+    (org_file.parent / FETCH_LOG).write_text(json.dumps(record) + "\n")
+    argv = ["sync", str(org_file), "249AD8A1B2C3", "--port", str(phone_agent.port)]
+    status, out, _ = run(capsys, *argv)
+    assert status == 0
+    assert "249AD8A1B2C3: accepted (200 OK)" in out
+    assert "sent directly to each phone" in out

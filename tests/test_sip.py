@@ -347,3 +347,26 @@ def test_raise_for_failures_is_quiet_when_every_phone_accepted() -> None:
     timeout = attrs.evolve(ok, outcome=NotifyOutcome.TIMEOUT, status=None, reason="no answer")
     with pytest.raises(DeliveryError, match="not accepted by 1 of 2 phones"):
         raise_for_failures([ok, timeout])
+
+
+# ---------------------------------------------------------------------------
+# Through the registrar: the proxy forwards to the registered user
+# ---------------------------------------------------------------------------
+
+
+def test_through_a_proxy_the_request_uri_is_the_registered_user(tmp_path: Path) -> None:
+    with sipp_uas("notify-200.xml", tmp_path) as proxy:
+        target = SipTarget(
+            host=LOOPBACK, port=proxy.port, user="steven.lathouwers", domain="sip.orange.be"
+        )
+        (result,) = check_sync([target], t1=0.1, timeout=5)
+        assert proxy.finished() == 0
+    assert result.ok
+    trace = proxy.messages()
+    assert "NOTIFY sip:steven.lathouwers@sip.orange.be SIP/2.0" in trace
+    assert "To: <sip:steven.lathouwers@sip.orange.be>" in trace
+
+
+def test_a_proxy_target_needs_a_user() -> None:
+    with pytest.raises(InvalidValueError, match="needs the phone's SIP user"):
+        SipTarget(host=LOOPBACK, domain="sip.orange.be")

@@ -200,6 +200,13 @@ if TYPE_CHECKING:
     from cloudtel.schedules.ical import to_ical as schedule_to_ical
     from cloudtel.schedules.view import Stretch, WeekView, week_view
     from cloudtel.serialization import dumps, load, loads, merge, save
+    from cloudtel.server import (
+        FetchRecord,
+        ProvisioningServer,
+        issue_credentials,
+        last_addresses,
+        read_fetches,
+    )
     from cloudtel.services import RecordingRequest
     from cloudtel.sip import NotifyOutcome, NotifyResult, SipTarget, check_sync
     from cloudtel.users import (
@@ -368,6 +375,13 @@ _SOURCES: Final[dict[str, tuple[str, ...]]] = {
         "PhoneProvisioning",
         "ProvisioningDefaults",
     ),
+    "cloudtel.server": (
+        "FetchRecord",
+        "ProvisioningServer",
+        "issue_credentials",
+        "last_addresses",
+        "read_fetches",
+    ),
     "cloudtel.schedules": (
         "Action",
         "Change",
@@ -456,6 +470,7 @@ __all__ = [
     "EmptyKey",
     "ExtensionKey",
     "FailureRecord",
+    "FetchRecord",
     "FileChange",
     "FileProblemsError",
     "FileReport",
@@ -516,6 +531,7 @@ __all__ = [
     "PromptLibrary",
     "ProvisioningDefaults",
     "ProvisioningReport",
+    "ProvisioningServer",
     "ProvisioningSettings",
     "Receipt",
     "RecordingRequest",
@@ -581,6 +597,8 @@ __all__ = [
     "import_audio",
     "import_csv",
     "inspect_jpeg",
+    "issue_credentials",
+    "last_addresses",
     "load",
     "loads",
     "merge",
@@ -591,6 +609,7 @@ __all__ = [
     "read_aiff",
     "read_alaw_wav",
     "read_audio",
+    "read_fetches",
     "read_journal",
     "read_wav",
     "render_common_files",

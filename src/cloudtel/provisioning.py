@@ -1485,11 +1485,14 @@ class SyncReport:
         skipped (tuple[tuple[str, str], ...]): ``(phone, reason)`` for each phone not
             notified (no IP address known).
         reboot (bool): Whether the reboot variant was sent.
+        mode (str): How the phones were reached: ``"direct"``, or
+            ``"via sip.orange.be:5060"`` through the registrar.
     """
 
     results: tuple[sip.NotifyResult, ...]
     skipped: tuple[tuple[str, str], ...] = ()
     reboot: bool = False
+    mode: str = "direct"
 
     @property
     def ok(self) -> bool:
@@ -1530,12 +1533,26 @@ def sync_phones(
     timeout: float | None = None,
     t1: float = sip.T1,
     t2: float = sip.T2,
+    proxy: str | None = None,
+    settings: ProvisioningSettings | None = None,
+    addresses: Mapping[str, str] | None = None,
 ) -> SyncReport:
     """Send check-sync (or the reboot variant) to the phones that need it.
 
     Which phones: those named in ``macs`` when any are given; otherwise every phone
-    with ``force``; otherwise the phones whose files changed in ``report``. A phone is
-    reached at its recorded IP address; phones without one are skipped.
+    with ``force``; otherwise the phones whose files changed in ``report``.
+
+    How they are reached:
+
+    - **directly** (the default, for phones on the same network): at the phone's
+      recorded IP address, else the address it last fetched its files from
+      (``addresses``, e.g. :func:`cloudtel.server.last_addresses`); phones with
+      neither are skipped. A phone behind NAT or a firewall, or one that only trusts
+      its registrar (Yealink ``sip.trust_ctrl``), never hears it.
+    - **through the registrar** (``proxy``): the request goes to the registrar or
+      outbound proxy with the Request-URI of the phone's registered user
+      (``sip:steven.lathouwers@sip.orange.be``), and the proxy forwards it along the
+      registration, as hosted platforms do. Phones without a user are skipped.
 
     Args:
         org: The organisation.
@@ -1547,6 +1564,12 @@ def sync_phones(
         timeout: Seconds to wait per phone (at most Timer F, 64·T1).
         t1: SIP Timer T1 (seconds).
         t2: SIP Timer T2 (seconds).
+        proxy: Send through this registrar/outbound proxy, ``host`` or ``host:port``;
+            ``""`` means the registrar of ``settings`` (``sip.<domain>`` by default).
+            ``None`` sends directly to the phones.
+        settings: The provisioning settings (registrar, port) the phones were written
+            with; the defaults when ``None``.
+        addresses: Fallback IP address per phone (MAC as 12 lowercase hex digits).
 
     Returns:
         One result per phone notified, and the phones skipped.
@@ -1563,10 +1586,42 @@ def sync_phones(
             wanted = list(report.changed_phones)
     targets: list[sip.SipTarget] = []
     skipped: list[tuple[str, str]] = []
+    settings = settings or ProvisioningSettings()
+    via = None if proxy is None else _proxy_address(proxy, org, settings)
     for phone in wanted:
-        if not phone.ip_address:
+        if via is not None:
+            if phone.user is None:
+                skipped.append((phone.name, "no user: nothing registers for it"))
+                continue
+            host, proxy_port = via
+            targets.append(
+                sip.SipTarget(
+                    host=host,
+                    port=proxy_port,
+                    user=sip_user_name(phone.user),
+                    domain=settings.registrar_for(org),
+                    label=phone.name,
+                )
+            )
+            continue
+        address = phone.ip_address or (addresses or {}).get(phone.mac.hex, "")
+        if not address:
             skipped.append((phone.name, "no IP address known"))
             continue
-        targets.append(sip.SipTarget(host=phone.ip_address, port=port, label=phone.name))
+        targets.append(sip.SipTarget(host=address, port=port, label=phone.name))
     results = sip.check_sync(targets, reboot=reboot, timeout=timeout, t1=t1, t2=t2)
-    return SyncReport(results=results, skipped=tuple(skipped), reboot=reboot)
+    mode = "direct" if via is None else f"via {via[0]}:{via[1]}"
+    return SyncReport(results=results, skipped=tuple(skipped), reboot=reboot, mode=mode)
+
+
+def _proxy_address(
+    proxy: str, org: Organization, settings: ProvisioningSettings
+) -> tuple[str, int]:
+    if not proxy:
+        return settings.registrar_for(org), settings.registrar_port
+    if proxy.count(":") > 1 and not proxy.startswith("["):
+        return proxy, 5060  # a bare IPv6 address
+    host, sep, port = proxy.rpartition(":")
+    if sep and port.isdigit() and "]" not in port:
+        return host.removeprefix("[").removesuffix("]"), int(port)
+    return proxy, 5060

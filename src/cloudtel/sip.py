@@ -124,6 +124,10 @@ def _port(_instance: object, attribute: attrs.Attribute[int], value: object) -> 
         )
 
 
+def _domain(value: object) -> str:
+    return _host(value) if value else ""
+
+
 def _label(value: object) -> str:
     return _refuse_line_breaks("label", value)
 
@@ -139,17 +143,35 @@ class SipTarget:
             "" sends to ``sip:host:port`` without a user.
         label (str): How results and messages name the phone, e.g. its MAC address;
             defaults to ``host:port``.
+        domain (str): Set to send *through a proxy*: the request goes to ``host:port``
+            (the registrar or outbound proxy) with the Request-URI ``sip:user@domain``,
+            the phone's registered identity, and the proxy forwards it to wherever the
+            phone registered from (through NAT and firewalls). "" sends directly to
+            the phone at ``host:port``.
 
     Raises:
-        InvalidValueError: When the host is not an address or host name, the port is out
-            of range, or the user holds a character a SIP URI user may not (a line break,
-            space, ``@``, ``:``, ``;``, ``<``, ``>``, ``"`` …).
+        InvalidValueError: When the host or domain is not an address or host name, the
+            port is out of range, the user holds a character a SIP URI user may not (a
+            line break, space, ``@``, ``:``, ``;``, ``<``, ``>``, ``"`` …), or a domain
+            is given without a user.
     """
 
     host: str = attrs.field(converter=_host)
     port: int = attrs.field(default=5060, validator=_port)
     user: str = attrs.field(default="", converter=_user)
     label: str = attrs.field(default="", converter=_label)
+    domain: str = attrs.field(default="", converter=_domain)
+
+    def __attrs_post_init__(self) -> None:
+        if self.domain and not self.user:
+            raise InvalidValueError(
+                "sending through a proxy needs the phone's SIP user", field="user"
+            )
+
+    @property
+    def via_proxy(self) -> bool:
+        """Whether the request goes through a proxy to the registered user."""
+        return bool(self.domain)
 
     @property
     def name(self) -> str:
@@ -163,7 +185,10 @@ class SipTarget:
 
     @property
     def uri(self) -> str:
-        """The Request-URI, e.g. ``sip:steven@192.0.2.10:5060``."""
+        """The Request-URI: ``sip:steven@192.0.2.10:5060``, or ``sip:steven@sip.example.be``
+        through a proxy."""
+        if self.domain:
+            return f"sip:{self.user}@{_uri_host(self.domain)}"
         user = f"{self.user}@" if self.user else ""
         return f"sip:{user}{self.hostport}"
 

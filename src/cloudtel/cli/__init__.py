@@ -11,7 +11,8 @@ The commands live in one module per capability: :mod:`cloudtel.cli.core`
 (validate, users, numbers), :mod:`~cloudtel.cli.users` (user, group, number,
 mobile), :mod:`~cloudtel.cli.contacts`,
 :mod:`~cloudtel.cli.prompts`, :mod:`~cloudtel.cli.accounts`,
-:mod:`~cloudtel.cli.phones`, :mod:`~cloudtel.cli.functions`,
+:mod:`~cloudtel.cli.phones`, :mod:`~cloudtel.cli.serve` (the provisioning server),
+:mod:`~cloudtel.cli.functions`,
 :mod:`~cloudtel.cli.schedule` (and :mod:`~cloudtel.cli.schedule_edit`), and
 :mod:`~cloudtel.cli.demo` (the demo and its sections). Their text
 tables all come from :mod:`cloudtel.cli.table`. Every command that changes the
@@ -35,6 +36,7 @@ from cloudtel.cli.functions import add_functions_commands
 from cloudtel.cli.phones import add_phones_commands
 from cloudtel.cli.prompts import add_prompts_commands
 from cloudtel.cli.schedule import add_schedule_commands
+from cloudtel.cli.serve import add_serve_commands
 from cloudtel.cli.table import visible
 from cloudtel.cli.users import USER_ACTIONS, add_users_commands
 from cloudtel.errors import CloudtelError, ConflictError
@@ -55,6 +57,7 @@ COMMANDS: list[Callable[[Any], None]] = [
     add_functions_commands,
     add_schedule_commands,
     add_changes_commands,
+    add_serve_commands,
 ]
 """Functions that add subcommands; each capability appends its own."""
 

@@ -24,6 +24,7 @@ from cloudtel.provisioning import (
     sync_phones,
 )
 from cloudtel.serialization import load
+from cloudtel.server import last_addresses
 
 __all__ = ["add_phones_commands", "describe_key"]
 
@@ -155,13 +156,21 @@ def _sync(args: argparse.Namespace) -> int:
         reboot=args.reboot,
         port=args.port,
         timeout=args.timeout,
+        proxy=args.via_registrar,
+        settings=_settings(args, org),
+        addresses=last_addresses(args.file),
     )
     lines = result.lines()
     what = "check-sync;reboot=true" if args.reboot else "check-sync"
     _print("\n".join(lines) if lines else "no phone to tell: no file changed")
     told = len(result.results)
     accepted = sum(r.ok for r in result.results)
-    _print(f"{what}: {accepted} of {told} phones accepted, {len(result.skipped)} skipped")
+    how = (
+        "sent directly to each phone"
+        if result.mode == "direct"
+        else f"sent {result.mode} to each phone's registered user"
+    )
+    _print(f"{what}: {accepted} of {told} phones accepted, {len(result.skipped)} skipped; {how}")
     return 0 if result.ok and not (report and report.failed) else 1
 
 
@@ -239,7 +248,10 @@ def add_phones_commands(sub: Any) -> None:
         description="Send NOTIFY Event: check-sync over UDP to the phones at their recorded "
         "IP address: with --out DIR, provision first and tell the phones whose files "
         "changed; with --force every phone; or the phones named by MAC. --reboot asks "
-        "them to restart as well. Exits 1 when a phone did not accept.",
+        "them to restart as well. Phones without a recorded address are reached where "
+        "they last fetched from 'cloudtel serve'. --via-registrar sends through the "
+        "registrar to each phone's registered user instead (phones behind NAT or a "
+        "firewall). Exits 1 when a phone did not accept.",
     )
     cmd.add_argument("file", help="the org file")
     cmd.add_argument("macs", nargs="*", metavar="MAC", help="tell exactly these phones")
@@ -249,6 +261,14 @@ def add_phones_commands(sub: Any) -> None:
     cmd.add_argument("--port", type=int, default=5060, help="the phones' SIP port (5060)")
     cmd.add_argument(
         "--timeout", type=float, default=None, help="seconds to wait per phone (max 32)"
+    )
+    cmd.add_argument(
+        "--via-registrar",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="HOST[:PORT]",
+        help="send through the registrar (or this proxy) to each phone's registered user",
     )
     cmd.set_defaults(run=_sync, trailing="macs")
     add_phone_edit_commands(sub)

@@ -1,0 +1,666 @@
+"""The provisioning server: desk phones fetch their files over HTTP(S), rendered on request.
+
+``cloudtel serve ORG --bind 127.0.0.1:8080`` serves what ``cloudtel provision`` would
+write, straight from the organisation file: every request renders from the file as it
+is now (it is read again when it changes), so there is no folder to keep in step.
+
+- **Each phone authenticates** with HTTP Digest (RFC 7616, MD5, ``qop=auth``), its user
+  name being its MAC address in any notation; over TLS Basic is accepted too. The
+  credentials are made by :func:`issue_credentials` (``cloudtel phone-credentials``),
+  shown once, and kept only as digest hashes (``HA1``) in :data:`CREDENTIALS_FILE` beside
+  the org file, readable by its owner only.
+- **A phone gets only its own files**: its configuration and the shared directories it
+  shows. Any other path, another phone's file included, is *404 Not Found*, the same
+  answer as for a file that does not exist, so a phone cannot probe its neighbours.
+- **Paths are checked before anything is looked up**: percent-decoded once, then only
+  ``A–Z a–z 0–9 . _ -`` and ``/`` between non-empty parts other than ``.`` and ``..``;
+  anything else (``..``, ``%2e%2e``, ``\\``, NUL, an absolute path) is *400 Bad Request*.
+- **Every fetch is logged** as one JSON line in :data:`FETCH_LOG` beside the org file:
+  time, MAC, model, client address, user agent, path and status. ``cloudtel sync`` uses
+  the last address a phone fetched from when the organisation records none
+  (:func:`last_addresses`).
+- **No file that would take a phone offline** is served: a phone with a user whose
+  configuration would carry no SIP account (no password known) gets *503* and the log
+  says why, unless the server was started with ``allow_disable``.
+
+The server is the standard library's threading HTTP server; it holds no state but the
+loaded organisation, its rendered files and the nonce key, all in memory.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import os
+import re
+import secrets
+import ssl
+import threading
+import time
+import urllib.parse
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import UTC, datetime
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from cloudtel._files import atomic_write
+from cloudtel.devices import MacAddress
+from cloudtel.errors import CloudtelError, InvalidValueError
+from cloudtel.org import Organization
+from cloudtel.provisioning import render_phone, settings_for
+from cloudtel.serialization import load
+
+__all__ = [
+    "CREDENTIALS_FILE",
+    "FETCH_LOG",
+    "FetchRecord",
+    "ProvisioningServer",
+    "agent_mac",
+    "clean_path",
+    "issue_credentials",
+    "last_addresses",
+    "read_fetches",
+]
+
+CREDENTIALS_FILE = ".cloudtel-phone-credentials.json"
+"""Beside the org file: each phone's digest hash (never a password)."""
+
+FETCH_LOG = ".cloudtel-fetches.jsonl"
+"""Beside the org file: one JSON line per request the server answered."""
+
+NONCE_LIFETIME = 300
+"""Seconds a digest nonce is accepted; an older one is answered ``stale=true``."""
+
+_SAFE_PATH = re.compile(r"[A-Za-z0-9._\-/]{1,255}")
+_AUTH_PARAM = re.compile(r'\s*([A-Za-z0-9_-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))\s*,?')
+_MAX_HEADER = 4096
+_AGENT_MACS = (
+    # Yealink SIP-T54W 96.86.0.100 80:5e:c0:12:34:56
+    re.compile(r"^[Yy]ealink\s+SIP-\S+\s+\S+\s+((?:[0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2})"),
+    # Mitel6940 MAC:08-00-0F-BB-AD-78 V:6.3.0.1020-SIP (Aastra6731i … on older phones)
+    re.compile(r"^(?:Aastra|Mitel)\S*\s+MAC:((?:[0-9A-Fa-f]{2}-){5}[0-9A-Fa-f]{2})"),
+)
+
+
+def agent_mac(user_agent: str) -> str | None:
+    """The MAC address a Yealink or Mitel phone puts in its User-Agent, if any.
+
+    Args:
+        user_agent: The header, e.g. ``Yealink SIP-T54W 96.86.0.100 80:5e:c0:12:34:56``
+            or ``Mitel6940 MAC:08-00-0F-BB-AD-78 V:6.3.0.1020-SIP``.
+
+    Returns:
+        The address as 12 lowercase hex digits, or ``None``.
+    """
+    for pattern in _AGENT_MACS:
+        match = pattern.match(user_agent)
+        if match:
+            return re.sub(r"[^0-9a-f]", "", match.group(1).lower())
+    return None
+
+
+def _realm(org: Organization) -> str:
+    return f"cloudtel phones of {org.domain}"
+
+
+def _ha1(username: str, realm: str, password: str) -> str:
+    return hashlib.md5(f"{username}:{realm}:{password}".encode(), usedforsecurity=False).hexdigest()
+
+
+def _md5(text: str) -> str:
+    return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+
+
+def _beside(org_file: Path, name: str) -> Path:
+    return org_file.resolve().parent / name
+
+
+# ---------------------------------------------------------------------------
+# Credentials
+# ---------------------------------------------------------------------------
+
+
+def _read_credentials(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {"realm": "", "phones": {}}
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError) as exc:
+        raise InvalidValueError(
+            f"{path}: cannot read the phones' credentials ({exc}); issue them again with "
+            "'cloudtel phone-credentials'",
+            path=str(path),
+        ) from exc
+    phones = data.get("phones") if isinstance(data, dict) else None
+    if not isinstance(phones, dict) or not isinstance(data.get("realm"), str):
+        raise InvalidValueError(
+            f"{path}: not a cloudtel credentials file (expected 'realm' and 'phones')",
+            path=str(path),
+        )
+    found: dict[str, Any] = data
+    return found
+
+
+def issue_credentials(
+    org_file: str | os.PathLike[str], macs: Iterable[MacAddress | str] = ()
+) -> dict[str, str]:
+    """Make new provisioning passwords for phones and keep only their digest hashes.
+
+    Args:
+        org_file: The organisation file the server serves.
+        macs: The phones (any MAC notation); every phone of the organisation when empty.
+            Phones not named keep their credentials.
+
+    Returns:
+        MAC (12 uppercase hex digits, the user name to configure) → the new password.
+        Show it once: it is not stored.
+
+    Raises:
+        NotFoundError: A MAC that is not a phone of the organisation.
+    """
+    path = Path(org_file)
+    org = load(path)
+    phones = [org.phones.get(mac) for mac in macs] or list(org.phones)
+    target = _beside(path, CREDENTIALS_FILE)
+    data = _read_credentials(target)
+    realm = _realm(org)
+    if data["realm"] != realm:  # hashes of another realm cannot be checked: start again
+        data = {"realm": realm, "phones": {}}
+    issued: dict[str, str] = {}
+    for phone in phones:
+        password = secrets.token_urlsafe(18)
+        user = phone.mac.upper
+        data["phones"][user] = {"ha1": _ha1(user, realm, password)}
+        issued[user] = password
+    body = json.dumps(data, indent=1, sort_keys=True).encode() + b"\n"
+    atomic_write(target, body, mode=0o600)
+    return issued
+
+
+# ---------------------------------------------------------------------------
+# The fetch log
+# ---------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class FetchRecord:
+    """One request the server answered.
+
+    Args:
+        time (str): When, ISO 8601 in UTC.
+        mac (str): The phone (12 uppercase hex digits), "" before it authenticated.
+        model (str): Its family and model, e.g. ``"mitel 6940"``; "" when unknown.
+        address (str): The client's IP address.
+        user_agent (str): What the client said it is.
+        path (str): The path asked for.
+        status (int): The HTTP status answered.
+        reason (str): Why a request was refused, when it was.
+    """
+
+    time: str
+    mac: str
+    model: str
+    address: str
+    user_agent: str
+    path: str
+    status: int
+    reason: str = ""
+
+
+def read_fetches(org_file: str | os.PathLike[str]) -> Iterator[FetchRecord]:
+    """The server's fetch log of an organisation, oldest first (lines it cannot read skipped).
+
+    Args:
+        org_file: The organisation file the server serves.
+
+    Yields:
+        Each logged request.
+    """
+    log = _beside(Path(org_file), FETCH_LOG)
+    if not log.exists():
+        return
+    with log.open("rb") as handle:
+        for line in handle:
+            try:
+                data = json.loads(line)
+                yield FetchRecord(**data)
+            except (ValueError, TypeError):
+                continue
+
+
+def last_addresses(org_file: str | os.PathLike[str]) -> dict[str, str]:
+    """Where each phone last fetched a file from (successful fetches only).
+
+    Args:
+        org_file: The organisation file the server serves.
+
+    Returns:
+        MAC (12 lowercase hex digits, as :attr:`MacAddress.hex`) → IP address.
+    """
+    found: dict[str, str] = {}
+    for record in read_fetches(org_file):
+        if record.mac and record.status == HTTPStatus.OK:
+            found[record.mac.lower()] = record.address
+    return found
+
+
+# ---------------------------------------------------------------------------
+# What the server knows: the organisation as it is now, and its rendered files
+# ---------------------------------------------------------------------------
+
+
+class _Source:
+    """The organisation file, loaded again when it changes, and each phone's files."""
+
+    def __init__(
+        self,
+        org_file: Path,
+        *,
+        server_url: str,
+        passwords: str | None,
+        allow_disable: bool,
+    ) -> None:
+        self.org_file = org_file
+        self.server_url = server_url
+        self.passwords = passwords
+        self.allow_disable = allow_disable
+        self.lock = threading.Lock()
+        self.stamp: tuple[int, int] | None = None
+        self.org: Organization | None = None
+        self.files: dict[str, tuple[dict[str, tuple[bytes, str]], str]] = {}
+        self.credentials: dict[str, Any] = {}
+        self.credentials_stamp: tuple[int, int] | None = None
+
+    @staticmethod
+    def _stamp(path: Path) -> tuple[int, int] | None:
+        try:
+            info = path.stat()
+        except FileNotFoundError:
+            return None
+        return (info.st_mtime_ns, info.st_size)
+
+    def current(self) -> Organization:
+        stamp = self._stamp(self.org_file)
+        with self.lock:
+            if self.org is None or stamp != self.stamp:
+                self.org = load(self.org_file)
+                self.stamp = stamp
+                self.files.clear()
+            return self.org
+
+    def ha1(self, user: str) -> str | None:
+        path = _beside(self.org_file, CREDENTIALS_FILE)
+        stamp = self._stamp(path)
+        with self.lock:
+            if stamp != self.credentials_stamp:
+                self.credentials = _read_credentials(path) if stamp else {"phones": {}}
+                self.credentials_stamp = stamp
+            entry = self.credentials["phones"].get(user)
+        return entry.get("ha1") if isinstance(entry, dict) else None
+
+    def phone_files(self, mac: MacAddress) -> tuple[dict[str, tuple[bytes, str]], str]:
+        """The files the phone may fetch (path → content, type) and its model."""
+        org = self.current()
+        with self.lock:
+            cached = self.files.get(mac.hex)
+        if cached is not None:
+            return cached
+        phone = org.phones.get(mac)
+        settings = settings_for(org, server_url=self.server_url, passwords=self.passwords)
+        rendered = render_phone(org, phone, settings)
+        model = f"{phone.family} {phone.model}"
+        if phone.user is not None and rendered.accounts == 0 and not self.allow_disable:
+            raise _RefusedError(
+                HTTPStatus.SERVICE_UNAVAILABLE,
+                f"the file of phone {phone.name} would carry no SIP account for {phone.user} "
+                "(no SIP password known): not served, so the phone stays registered",
+                model,
+            )
+        files = {f.path: (f.content, f.media_type) for f in rendered.files}
+        with self.lock:
+            if self.org is org:
+                self.files[mac.hex] = (files, model)
+        return files, model
+
+
+class _RefusedError(Exception):
+    def __init__(self, status: HTTPStatus, reason: str, model: str = "") -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+        self.model = model
+
+
+def clean_path(raw: str) -> str | None:
+    """The relative file path of a request target, or ``None`` when it is not a safe one.
+
+    Args:
+        raw: The request target as sent (``/08000FBBAD78.cfg?x=1``).
+
+    Returns:
+        ``"08000FBBAD78.cfg"``; ``None`` for anything with ``..``, ``.``, empty parts,
+        back-slashes, NUL, characters other than letters, digits, ``._-/``, or bad
+        percent-encoding.
+    """
+    target = raw.split("?", 1)[0].split("#", 1)[0]
+    try:
+        path = urllib.parse.unquote(target, errors="strict")
+    except UnicodeDecodeError:
+        return None
+    path = path.removeprefix("/")
+    if not _SAFE_PATH.fullmatch(path):
+        return None
+    if any(part in {"", ".", ".."} for part in path.split("/")):
+        return None
+    return path
+
+
+# ---------------------------------------------------------------------------
+# HTTP
+# ---------------------------------------------------------------------------
+
+
+def _auth_params(text: str) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for match in _AUTH_PARAM.finditer(text):
+        quoted, bare = match.group(2), match.group(3)
+        value = re.sub(r"\\(.)", r"\1", quoted) if quoted is not None else bare
+        params[match.group(1).lower()] = value
+    return params
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+
+    def version_string(self) -> str:
+        """The ``Server`` header: no versions to help an attacker."""
+        return "cloudtel"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base's name
+        """The server keeps its own log (:data:`FETCH_LOG`)."""
+
+    def do_HEAD(self) -> None:
+        """Answer a HEAD request like GET, without the body."""
+        self._answer(body=False)
+
+    def do_GET(self) -> None:
+        """Serve one of the authenticated phone's files."""
+        self._answer(body=True)
+
+    def _answer(self, *, body: bool) -> None:
+        mac = ""
+        model = ""
+        path = self.path[:_MAX_HEADER]
+        try:
+            relative = clean_path(self.path)
+            if relative is None:
+                raise _RefusedError(HTTPStatus.BAD_REQUEST, "not a plain file path")
+            mac = self._authenticate()
+            claimed = agent_mac(self.headers.get("User-Agent", ""))
+            if claimed is not None and claimed != mac.lower():
+                raise _RefusedError(HTTPStatus.FORBIDDEN, f"the user agent names phone {claimed}")
+            files, model = self.server.source.phone_files(MacAddress(mac))
+            found = files.get(relative)
+            if found is None:
+                raise _RefusedError(HTTPStatus.NOT_FOUND, "not a file of this phone", model)
+            content, media_type = found
+            self._log(mac, model, path, HTTPStatus.OK)  # logged first: a reader sees it at once
+            self.send_response(HTTPStatus.OK)
+            self.send_header("Content-Type", media_type)
+            self.send_header("Content-Length", str(len(content)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            if body:
+                self.wfile.write(content)
+        except _RefusedError as refused:
+            self._refuse(refused, mac, refused.model or model, path)
+        except CloudtelError as exc:
+            self._refuse(
+                _RefusedError(HTTPStatus.INTERNAL_SERVER_ERROR, exc.message), mac, model, path
+            )
+
+    def _refuse(self, refused: _RefusedError, mac: str, model: str, path: str) -> None:
+        self._log(mac, model, path, refused.status, refused.reason)
+        text = f"{refused.status.value} {refused.status.phrase}\n".encode()
+        self.send_response(refused.status)
+        if refused.status is HTTPStatus.UNAUTHORIZED:
+            for challenge in self.server.challenges(stale=refused.reason == "stale nonce"):
+                self.send_header("WWW-Authenticate", challenge)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(text)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(text)
+
+    def _log(self, mac: str, model: str, path: str, status: int, reason: str = "") -> None:
+        record = FetchRecord(
+            time=datetime.now(UTC).isoformat(timespec="seconds"),
+            mac=mac,
+            model=model,
+            address=self.client_address[0],
+            user_agent=self.headers.get("User-Agent", "")[:_MAX_HEADER],
+            path=path,
+            status=int(status),
+            reason=reason,
+        )
+        self.server.log(record)
+
+    def _authenticate(self) -> str:
+        header = self.headers.get("Authorization", "")[:_MAX_HEADER]
+        scheme, _, rest = header.partition(" ")
+        if scheme.lower() == "digest":
+            return self._digest(_auth_params(rest))
+        if scheme.lower() == "basic" and self.server.tls:
+            return self._basic(rest.strip())
+        raise _RefusedError(HTTPStatus.UNAUTHORIZED, "no credentials" if not header else "refused")
+
+    def _user(self, name: str) -> tuple[str, str]:
+        try:
+            user = MacAddress(name).upper
+        except CloudtelError:
+            raise _RefusedError(HTTPStatus.UNAUTHORIZED, "user name is not a MAC address") from None
+        ha1 = self.server.source.ha1(user)
+        if ha1 is None:
+            raise _RefusedError(HTTPStatus.UNAUTHORIZED, f"no credentials issued for {user}")
+        return user, ha1
+
+    def _basic(self, token: str) -> str:
+        try:
+            name, _, password = base64.b64decode(token, validate=True).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            raise _RefusedError(HTTPStatus.UNAUTHORIZED, "malformed Basic credentials") from None
+        user, ha1 = self._user(name)
+        if not hmac.compare_digest(_ha1(user, self.server.realm, password), ha1):
+            raise _RefusedError(HTTPStatus.UNAUTHORIZED, "wrong password")
+        return user
+
+    def _digest(self, params: Mapping[str, str]) -> str:
+        for key in ("username", "realm", "nonce", "uri", "response"):
+            if key not in params:
+                raise _RefusedError(HTTPStatus.UNAUTHORIZED, f"digest without {key}")
+        if params["realm"] != self.server.realm:
+            raise _RefusedError(HTTPStatus.UNAUTHORIZED, "wrong realm")
+        if params.get("algorithm", "MD5").upper() != "MD5":
+            raise _RefusedError(HTTPStatus.UNAUTHORIZED, "unsupported digest algorithm")
+        if params["uri"] != self.path:
+            raise _RefusedError(HTTPStatus.BAD_REQUEST, "digest uri is not the request's")
+        user, ha1 = self._user(params["username"])
+        ha2 = _md5(f"{self.command}:{params['uri']}")
+        qop = params.get("qop", "")
+        if qop == "auth":
+            parts = (ha1, params["nonce"], params.get("nc", ""), params.get("cnonce", ""), qop, ha2)
+            expected = _md5(":".join(parts))
+        elif not qop:
+            expected = _md5(f"{ha1}:{params['nonce']}:{ha2}")
+        else:
+            raise _RefusedError(HTTPStatus.UNAUTHORIZED, f"unsupported qop {qop!r}")
+        if not hmac.compare_digest(expected, params["response"].lower()):
+            raise _RefusedError(HTTPStatus.UNAUTHORIZED, "wrong password")
+        if not self.server.nonce_fresh(params["nonce"]):
+            raise _RefusedError(HTTPStatus.UNAUTHORIZED, "stale nonce")
+        return user
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(
+        self, address: tuple[str, int], source: _Source, *, tls: ssl.SSLContext | None
+    ) -> None:
+        super().__init__(address, _Handler)
+        self.source = source
+        self.context = tls
+        self.tls = tls is not None
+        self.realm = _realm(source.current())
+        self.key = secrets.token_bytes(32)
+        self.log_lock = threading.Lock()
+        self.log_path = _beside(source.org_file, FETCH_LOG)
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        """Shake hands (TLS) in the request's own thread, so a slow client stalls no other."""
+        if self.context is None:
+            super().finish_request(request, client_address)
+            return
+        try:
+            secured = self.context.wrap_socket(request, server_side=True)
+        except (OSError, ssl.SSLError):
+            return  # not TLS, or it gave up: nothing to answer
+        with secured:
+            super().finish_request(secured, client_address)
+
+    def nonce(self) -> str:
+        stamp = f"{int(time.time()):x}"
+        mac = hmac.new(self.key, stamp.encode(), hashlib.sha256).hexdigest()[:32]
+        return f"{stamp}-{mac}"
+
+    def nonce_fresh(self, nonce: str) -> bool:
+        stamp, _, mac = nonce.partition("-")
+        expected = hmac.new(self.key, stamp.encode(), hashlib.sha256).hexdigest()[:32]
+        if not hmac.compare_digest(mac, expected):
+            return False
+        try:
+            issued = int(stamp, 16)
+        except ValueError:
+            return False
+        return 0 <= time.time() - issued <= NONCE_LIFETIME
+
+    def challenges(self, *, stale: bool = False) -> list[str]:
+        digest = f'Digest realm="{self.realm}", qop="auth", algorithm=MD5, nonce="{self.nonce()}"'
+        if stale:
+            digest += ", stale=true"
+        found = [digest]
+        if self.tls:
+            found.append(f'Basic realm="{self.realm}", charset="UTF-8"')
+        return found
+
+    def log(self, record: FetchRecord) -> None:
+        line = json.dumps(attrs.asdict(record), ensure_ascii=True) + "\n"
+        with self.log_lock, self.log_path.open("a", encoding="ascii") as handle:
+            handle.write(line)
+
+
+class ProvisioningServer:
+    """An HTTP(S) server of one organisation's phone files (see the module docs).
+
+    Use it as a context manager, or call :meth:`start` and :meth:`stop`;
+    :meth:`serve_forever` serves in the calling thread (what ``cloudtel serve`` does).
+
+    Args:
+        org_file: The organisation file; read again whenever it changes.
+        host: The address to listen on, e.g. ``"127.0.0.1"``.
+        port: The port; ``0`` picks a free one (see :attr:`url`).
+        server_url: The URL the phones reach this server at (their directory links
+            point there); default: the organisation's ``[provisioning] server_url``,
+            else this server's own URL.
+        passwords: The SIP password file; default: the organisation's.
+        certificate: A PEM certificate (chain) for HTTPS; with ``key``.
+        key: Its PEM private key.
+        allow_disable: Serve files that carry no SIP account for a phone's user.
+
+    Raises:
+        InvalidValueError: A certificate without a key, or one that cannot be read.
+        OSError: The address cannot be listened on.
+    """
+
+    def __init__(
+        self,
+        org_file: str | os.PathLike[str],
+        *,
+        host: str = "127.0.0.1",
+        port: int = 8080,
+        server_url: str | None = None,
+        passwords: str | os.PathLike[str] | None = None,
+        certificate: str | os.PathLike[str] | None = None,
+        key: str | os.PathLike[str] | None = None,
+        allow_disable: bool = False,
+    ) -> None:
+        tls: ssl.SSLContext | None = None
+        if (certificate is None) != (key is None):
+            raise InvalidValueError("HTTPS needs both a certificate and its key", field="key")
+        if certificate is not None and key is not None:
+            tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            tls.minimum_version = ssl.TLSVersion.TLSv1_2
+            try:
+                tls.load_cert_chain(os.fspath(certificate), os.fspath(key))
+            except (OSError, ssl.SSLError) as exc:
+                raise InvalidValueError(
+                    f"cannot use the certificate {certificate} with key {key}: {exc}",
+                    field="certificate",
+                ) from exc
+        source = _Source(
+            Path(org_file),
+            server_url="",
+            passwords=None if passwords is None else os.fspath(passwords),
+            allow_disable=allow_disable,
+        )
+        self._server = _Server((host, port), source, tls=tls)
+        org = source.current()
+        source.server_url = server_url or org.provisioning.server_url or self.url
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        """The server's own URL, e.g. ``http://127.0.0.1:8080/``."""
+        host, port = self._server.server_address[:2]
+        name = host.decode() if isinstance(host, bytes) else str(host)
+        shown = f"[{name}]" if ":" in name else name
+        return f"{'https' if self._server.tls else 'http'}://{shown}:{port}/"
+
+    @property
+    def fetch_log(self) -> Path:
+        """The file every answered request is logged to."""
+        return self._server.log_path
+
+    def start(self) -> ProvisioningServer:
+        """Serve in a background thread; returns the server itself."""
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        """Serve in this thread until interrupted (or :meth:`stop` from another thread)."""
+        try:
+            self._server.serve_forever()
+        finally:
+            self._server.server_close()
+
+    def stop(self) -> None:
+        """Stop serving and close the listening socket."""
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> ProvisioningServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

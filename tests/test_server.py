@@ -1,0 +1,352 @@
+"""The provisioning server, fetched from by real HTTP clients on loopback as phones would."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import http.client
+import json
+import shutil
+import socket
+import ssl
+import subprocess
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import cloudtel
+from cloudtel.cli import main
+from cloudtel.provisioning import render_phone, settings_for
+from cloudtel.server import (
+    CREDENTIALS_FILE,
+    ProvisioningServer,
+    agent_mac,
+    clean_path,
+    issue_credentials,
+    last_addresses,
+    read_fetches,
+)
+
+EXAMPLE = Path(__file__).parents[1] / "examples" / "orange-labo"
+MITEL = "08000FBBAD78"
+YEALINK = "249AD8A1B2C3"
+MITEL_AGENT = "Mitel6940 MAC:08-00-0F-BB-AD-78 V:6.3.0.1020-SIP"
+YEALINK_AGENT = "Yealink SIP-T54W 96.86.0.100 24:9a:d8:a1:b2:c3"
+
+
+@pytest.fixture
+def org_file(tmp_path: Path) -> Path:
+    folder = tmp_path / "org"
+    shutil.copytree(EXAMPLE, folder)
+    (folder / "sip-passwords.toml").write_text(
+        '"steven.lathouwers@orange.be" = "Steven-SIP-1"\n'
+        '"alexandra.meuwissen@orange.be" = "Alexandra-SIP-2"\n'
+    )
+    return folder / "organization.toml"
+
+
+@pytest.fixture
+def credentials(org_file: Path) -> dict[str, str]:
+    return issue_credentials(org_file)
+
+
+@pytest.fixture
+def server(org_file: Path, credentials: dict[str, str]) -> Iterator[ProvisioningServer]:
+    del credentials
+    with ProvisioningServer(
+        org_file, host="127.0.0.1", port=0, passwords=org_file.parent / "sip-passwords.toml"
+    ) as running:
+        yield running
+
+
+def _opener(server: ProvisioningServer, user: str, password: str) -> urllib.request.OpenerDirector:
+    manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+    manager.add_password(None, server.url, user, password)
+    return urllib.request.build_opener(urllib.request.HTTPDigestAuthHandler(manager))
+
+
+def _fetch(
+    server: ProvisioningServer, path: str, user: str, password: str, agent: str
+) -> tuple[int, bytes]:
+    request = urllib.request.Request(server.url + path, headers={"User-Agent": agent})  # noqa: S310
+    try:
+        with _opener(server, user, password).open(request, timeout=10) as answer:
+            return answer.status, answer.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def _expected(org_file: Path, mac: str, server: ProvisioningServer) -> dict[str, bytes]:
+    org = cloudtel.load(org_file)
+    settings = settings_for(
+        org, server_url=server.url, passwords=org_file.parent / "sip-passwords.toml"
+    )
+    return {f.path: f.content for f in render_phone(org, mac, settings).files}
+
+
+def test_a_yealink_fetches_its_files_in_its_order_and_gets_what_provision_renders(
+    server: ProvisioningServer, credentials: dict[str, str], org_file: Path
+) -> None:
+    expected = _expected(org_file, YEALINK, server)
+    mac = YEALINK.lower()
+    answers = {
+        path: _fetch(server, path, YEALINK, credentials[YEALINK], YEALINK_AGENT)
+        for path in (f"{mac}.boot", "y000000000000.boot", f"{mac}.cfg")
+    }
+    assert answers[f"{mac}.boot"][0] == 404  # no boot files: the phone goes on
+    assert answers["y000000000000.boot"][0] == 404
+    assert answers[f"{mac}.cfg"] == (200, expected[f"{mac}.cfg"])
+    assert b"account.1.enable = 1" in answers[f"{mac}.cfg"][1]
+    for path, content in expected.items():  # every other file it is given, e.g. directories
+        assert _fetch(server, path, YEALINK, credentials[YEALINK], YEALINK_AGENT) == (200, content)
+
+
+def test_a_mitel_fetches_its_files_in_its_order(
+    server: ProvisioningServer, credentials: dict[str, str], org_file: Path
+) -> None:
+    expected = _expected(org_file, MITEL, server)
+    statuses = {}
+    for path in ("startup.cfg", "aastra.cfg", "6940.cfg", f"{MITEL}.cfg"):
+        status, body = _fetch(server, path, MITEL, credentials[MITEL], MITEL_AGENT)
+        statuses[path] = status
+        if path in expected:
+            assert (status, body) == (200, expected[path])
+        else:
+            assert status == 404
+    assert statuses[f"{MITEL}.cfg"] == 200
+    assert b"sip line1 auth name: steven.lathouwers" in expected[f"{MITEL}.cfg"]
+
+
+def test_a_phone_never_gets_another_phones_file(
+    server: ProvisioningServer, credentials: dict[str, str]
+) -> None:
+    other = f"{YEALINK.lower()}.cfg"
+    status, body = _fetch(server, other, MITEL, credentials[MITEL], MITEL_AGENT)
+    assert status == 404
+    assert b"account" not in body
+    # the same answer as for a file that does not exist: nothing to probe
+    assert _fetch(server, "nothing.cfg", MITEL, credentials[MITEL], MITEL_AGENT)[0] == 404
+
+
+def test_a_user_agent_naming_another_phone_is_refused(
+    server: ProvisioningServer, credentials: dict[str, str]
+) -> None:
+    status, _ = _fetch(server, f"{MITEL}.cfg", MITEL, credentials[MITEL], YEALINK_AGENT)
+    assert status == 403
+
+
+def test_wrong_or_missing_credentials_get_a_digest_challenge(
+    server: ProvisioningServer, credentials: dict[str, str]
+) -> None:
+    assert _fetch(server, f"{MITEL}.cfg", MITEL, "wrong", MITEL_AGENT)[0] == 401
+    assert _fetch(server, f"{MITEL}.cfg", YEALINK, credentials[MITEL], MITEL_AGENT)[0] == 401
+    host, port = server.url.split("//")[1].strip("/").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=5)
+    connection.request("GET", f"/{MITEL}.cfg")
+    answer = connection.getresponse()
+    assert answer.status == 401
+    assert answer.getheader("WWW-Authenticate", "").startswith('Digest realm="cloudtel phones')
+    assert b"sip line1" not in answer.read()
+    # Basic is not accepted over plain HTTP: the password would travel in clear
+    token = base64.b64encode(f"{MITEL}:{credentials[MITEL]}".encode()).decode()
+    connection.request("GET", f"/{MITEL}.cfg", headers={"Authorization": f"Basic {token}"})
+    assert connection.getresponse().status == 401
+    connection.close()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/../organization.toml",
+        "/%2e%2e/organization.toml",
+        "/directory/../../etc/passwd",
+        "/08000FBBAD78.cfg%00.xml",
+        "/a\\b.cfg",
+        "/./08000FBBAD78.cfg",
+        "/%ff.cfg",
+    ],
+)
+def test_path_tricks_are_refused_before_anything_is_looked_up(
+    server: ProvisioningServer, path: str
+) -> None:
+    host, port = server.url.split("//")[1].strip("/").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as raw:
+        raw.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+        head = raw.recv(200)
+    assert head.startswith(b"HTTP/1.1 400")
+
+
+@given(st.text(max_size=40))
+def test_clean_paths_never_leave_the_folder(raw: str) -> None:
+    path = clean_path(raw)
+    if path is not None:
+        parts = path.split("/")
+        assert all(part not in {"", ".", ".."} for part in parts)
+        assert not path.startswith("/")
+        assert "\\" not in path
+        assert "\x00" not in path
+
+
+def test_the_org_file_is_read_again_when_it_changes(
+    server: ProvisioningServer, credentials: dict[str, str], org_file: Path
+) -> None:
+    path = f"{MITEL}.cfg"
+    before = _fetch(server, path, MITEL, credentials[MITEL], MITEL_AGENT)[1]
+    org = cloudtel.load(org_file)
+    org.phones.update(MITEL, description="Moved to reception")
+    org.update_user("steven.lathouwers@orange.be", first_name="Stefan")
+    cloudtel.save(org, org_file)
+    after = _fetch(server, path, MITEL, credentials[MITEL], MITEL_AGENT)[1]
+    assert after != before
+    assert b"Stefan Lathouwers" in after
+
+
+def test_every_fetch_is_logged_and_sync_uses_the_last_address(
+    server: ProvisioningServer, credentials: dict[str, str], org_file: Path
+) -> None:
+    _fetch(server, f"{YEALINK.lower()}.cfg", YEALINK, credentials[YEALINK], YEALINK_AGENT)
+    records = [r for r in read_fetches(org_file) if r.status == 200]
+    assert records
+    record = records[-1]
+    assert (record.mac, record.model, record.address) == (YEALINK, "yealink T54W", "127.0.0.1")
+    assert record.user_agent == YEALINK_AGENT
+    assert last_addresses(org_file) == {YEALINK.lower(): "127.0.0.1"}
+    # the 401 before the digest answer is logged too, without a MAC
+    assert any(r.status == 401 and not r.mac for r in read_fetches(org_file))
+
+
+def test_a_file_that_would_take_the_phone_offline_is_not_served(
+    org_file: Path, credentials: dict[str, str]
+) -> None:
+    # started without SIP passwords: the files would carry no account
+    with ProvisioningServer(org_file, host="127.0.0.1", port=0) as running:
+        status, _ = _fetch(running, f"{MITEL}.cfg", MITEL, credentials[MITEL], MITEL_AGENT)
+        assert status == 503
+        assert any("no SIP account" in r.reason for r in read_fetches(org_file))
+    with ProvisioningServer(org_file, host="127.0.0.1", port=0, allow_disable=True) as running:
+        assert _fetch(running, f"{MITEL}.cfg", MITEL, credentials[MITEL], MITEL_AGENT)[0] == 200
+
+
+def test_credentials_are_kept_as_hashes_only(org_file: Path, credentials: dict[str, str]) -> None:
+    stored = (org_file.parent / CREDENTIALS_FILE).read_text()
+    assert set(credentials) == {MITEL, YEALINK}
+    for password in credentials.values():
+        assert password not in stored
+    data = json.loads(stored)
+    realm = data["realm"]
+    ha1 = hashlib.md5(f"{MITEL}:{realm}:{credentials[MITEL]}".encode()).hexdigest()  # noqa: S324
+    assert data["phones"][MITEL] == {"ha1": ha1}
+    assert (org_file.parent / CREDENTIALS_FILE).stat().st_mode & 0o077 == 0
+    # new credentials for one phone leave the other's as they were
+    again = issue_credentials(org_file, ["08:00:0f:bb:ad:78"])
+    assert set(again) == {MITEL}
+    assert (
+        json.loads((org_file.parent / CREDENTIALS_FILE).read_text())["phones"][YEALINK]
+        == (data["phones"][YEALINK])
+    )
+
+
+def test_https_with_basic_auth(org_file: Path, credentials: dict[str, str], tmp_path: Path) -> None:
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1", "-days", "1",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    with ProvisioningServer(
+        org_file,
+        host="127.0.0.1",
+        port=0,
+        passwords=org_file.parent / "sip-passwords.toml",
+        certificate=cert,
+        key=key,
+    ) as running:
+        assert running.url.startswith("https://127.0.0.1:")
+        context = ssl.create_default_context(cafile=str(cert))
+        token = base64.b64encode(f"{MITEL}:{credentials[MITEL]}".encode()).decode()
+        request = urllib.request.Request(  # noqa: S310 - an https URL of the test
+            running.url + f"{MITEL}.cfg",
+            headers={"Authorization": f"Basic {token}", "User-Agent": MITEL_AGENT},
+        )
+        with urllib.request.urlopen(request, context=context, timeout=10) as answer:  # noqa: S310
+            assert answer.status == 200
+            assert b"sip line1" in answer.read()
+
+
+def test_curl_fetches_with_digest(server: ProvisioningServer, credentials: dict[str, str]) -> None:
+    curl = shutil.which("curl")
+    if curl is None:
+        pytest.fail("curl is needed for this test (apt-get install curl)")
+    done = subprocess.run(
+        [curl, "-sS", "--digest", "-u", f"{YEALINK}:{credentials[YEALINK]}",
+         "-A", YEALINK_AGENT, "-o", "-", "-w", "%{http_code}",
+         server.url + f"{YEALINK.lower()}.cfg"],
+        capture_output=True, check=True, timeout=30,
+    )  # fmt: skip
+    assert done.stdout.endswith(b"200")
+    assert b"account.1.enable = 1" in done.stdout
+
+
+def test_concurrent_phones_each_get_their_own_file(
+    server: ProvisioningServer, credentials: dict[str, str], org_file: Path
+) -> None:
+    expected = {
+        MITEL: _expected(org_file, MITEL, server)[f"{MITEL}.cfg"],
+        YEALINK: _expected(org_file, YEALINK, server)[f"{YEALINK.lower()}.cfg"],
+    }
+    failures: list[str] = []
+
+    def phone(mac: str, path: str, agent: str) -> None:
+        for _ in range(10):
+            if _fetch(server, path, mac, credentials[mac], agent) != (200, expected[mac]):
+                failures.append(mac)
+
+    threads = [
+        threading.Thread(target=phone, args=(MITEL, f"{MITEL}.cfg", MITEL_AGENT)),
+        threading.Thread(target=phone, args=(YEALINK, f"{YEALINK.lower()}.cfg", YEALINK_AGENT)),
+    ] * 1
+    threads += [threading.Thread(target=phone, args=(MITEL, f"{MITEL}.cfg", MITEL_AGENT))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+
+
+@pytest.mark.parametrize(
+    ("agent", "mac"),
+    [
+        (YEALINK_AGENT, "249ad8a1b2c3"),
+        (MITEL_AGENT, "08000fbbad78"),
+        ("Aastra6731i MAC:00-08-5D-23-74-29 V:3.2.0.70-SIP", "00085d237429"),
+        ("curl/8.0", None),
+        ("", None),
+    ],
+)
+def test_the_mac_in_a_phones_user_agent(agent: str, mac: str | None) -> None:
+    assert agent_mac(agent) == mac
+
+
+def test_cli_phone_credentials_prints_each_password_once(
+    org_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["phone-credentials", str(org_file), "08:00:0f:bb:ad:78"]) == 0
+    out = capsys.readouterr().out
+    assert MITEL in out
+    assert YEALINK not in out
+    password = out.split(MITEL, 1)[1].split()[0]
+    stored = (org_file.parent / CREDENTIALS_FILE).read_text()
+    assert password not in stored
+
+
+def test_cli_serve_refuses_a_bad_bind(org_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", str(org_file), "--bind", "localhost"]) == 1
+    assert "expected HOST:PORT" in capsys.readouterr().err
