@@ -192,3 +192,19 @@ def test_a_refused_import_names_the_option_that_imports_the_valid_rows(
     status, out, _ = run(capsys, "users", "import", org_file, rows, "--keep-valid")
     assert status == 0
     assert "lotte@orange.be" in load(org_file).users
+
+
+def test_group_members_says_who_was_not_a_member_or_was_one_already(
+    org_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # was: "group 'Sales': members unchanged (3 members) (no change)" and nothing more
+    # for a username typed wrong that happens to exist elsewhere
+    status, out, err = run(
+        capsys, "group", "members", org_file, "Sales", "--remove", DEMO,
+        "--add", "adel.alkoubaisy@orange.be",
+    )  # fmt: skip
+    assert (status, err) == (0, "")
+    assert out.splitlines()[1:] == [
+        "adel.alkoubaisy@orange.be is a member of 'Sales' already",
+        f"{DEMO} is not a member of 'Sales': nothing to remove",
+    ]
