@@ -175,3 +175,11 @@ def test_what_the_sdk_takes_it_saves_in_a_file_that_loads_again(org_file: Path) 
     again = load(org_file)
     assert again.phones["08000F000002"].free_seating is True
     assert again.group("G").settings.softphone is False
+
+
+def test_a_list_where_one_group_name_belongs_is_a_clear_error(org_file: Path) -> None:
+    # was: TypeError: unhashable type: 'list'
+    org = load(org_file)
+    with pytest.raises(CloudtelError, match=r"no user group \['Sales'\]; groups are: ") as caught:
+        org.find_users(group=["Sales"])  # type: ignore[arg-type]
+    assert isinstance(caught.value, LookupError)
