@@ -152,8 +152,12 @@ def _parse_hash(stored: str) -> _Parsed:
 
 def _secret_bytes(secret: str) -> bytes:
     # NFKC so that the same password typed on another keyboard or OS matches;
-    # surrogatepass so hostile text never raises here.
-    return unicodedata.normalize("NFKC", secret).encode("utf-8", "surrogatepass")
+    # surrogatepass so hostile text never raises here. NUL is written as C0 80 (as in
+    # "modified UTF-8"): scrypt keys HMAC-SHA256 with the secret, and HMAC pads a key
+    # with zero bytes, so "pw" and "pw\0" would otherwise make the same hash. Secrets
+    # without NUL keep the bytes (and the hashes) they always had.
+    text = unicodedata.normalize("NFKC", secret).encode("utf-8", "surrogatepass")
+    return text.replace(b"\x00", b"\xc0\x80")
 
 
 def _scrypt(secret: bytes, salt: bytes, params: ScryptParams) -> bytes:
