@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 import cloudtel
 from cloudtel.cli import main
-from cloudtel.provisioning import render_phone, settings_for
+from cloudtel.provisioning import render_common_files, render_phone, settings_for
 from cloudtel.server import (
     CREDENTIALS_FILE,
     ProvisioningServer,
@@ -87,7 +87,9 @@ def _expected(org_file: Path, mac: str, server: ProvisioningServer) -> dict[str,
     settings = settings_for(
         org, server_url=server.url, passwords=org_file.parent / "sip-passwords.toml"
     )
-    return {f.path: f.content for f in render_phone(org, mac, settings).files}
+    files = render_phone(org, mac, settings)
+    common = render_common_files(org, settings, phones=[files.phone])
+    return {f.path: f.content for f in (*common, *files.files)}
 
 
 def test_a_yealink_fetches_its_files_in_its_order_and_gets_what_provision_renders(
@@ -102,6 +104,7 @@ def test_a_yealink_fetches_its_files_in_its_order_and_gets_what_provision_render
     assert answers[f"{mac}.boot"][0] == 404  # no boot files: the phone goes on
     assert answers["y000000000000.boot"][0] == 404
     assert answers[f"{mac}.cfg"] == (200, expected[f"{mac}.cfg"])
+    assert "y000000000096.cfg" in expected  # the T54W's common file, served too
     assert b"account.1.enable = 1" in answers[f"{mac}.cfg"][1]
     for path, content in expected.items():  # every other file it is given, e.g. directories
         assert _fetch(server, path, YEALINK, credentials[YEALINK], YEALINK_AGENT) == (200, content)
@@ -121,6 +124,10 @@ def test_a_mitel_fetches_its_files_in_its_order(
             assert status == 404
     assert statuses[f"{MITEL}.cfg"] == 200
     assert b"sip line1 auth name: steven.lathouwers" in expected[f"{MITEL}.cfg"]
+    # the common files a Mitel fetches first (was 404: the phone never asked for its
+    # own file, and lost the time zone written there)
+    assert statuses["startup.cfg"] == statuses["aastra.cfg"] == 200
+    assert statuses["6940.cfg"] == 404
 
 
 def test_a_phone_never_gets_another_phones_file(

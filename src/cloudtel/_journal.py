@@ -19,6 +19,7 @@ from typing import Any
 
 import attrs
 
+from cloudtel import _html
 from cloudtel.changes import ChangeSet, ObjectKey, ObjectRef
 from cloudtel.errors import FileProblemsError, Problem
 
@@ -87,6 +88,25 @@ class JournalEntry:
     def objects(self) -> list[ObjectKey]:
         """The objects this save changed."""
         return list(self.before)
+
+    def summary(self) -> str:
+        """One line: the entry, who, when, and what changed."""
+        how = " (created the file)" if self.created else " (merged)" if self.merged else ""
+        return (
+            f"entry {self.entry} by {self.who} at {self.when:%Y-%m-%d %H:%M:%S} UTC{how}: "
+            f"{self.changes.summary()}"
+        )
+
+    def __repr__(self) -> str:
+        return f"<JournalEntry {self.summary()}>"
+
+    def __str__(self) -> str:
+        return "\n".join([self.summary(), *(f"  {change}" for change in self.changes)])
+
+    def _repr_html_(self) -> str:
+        return _html.table(
+            self.changes.to_records(), caption=f"Journal {self.summary()}", empty="no changes"
+        )
 
     def to_json(self) -> dict[str, Any]:
         """The entry as one JSON object (a line of the journal)."""

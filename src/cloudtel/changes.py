@@ -51,6 +51,7 @@ from zoneinfo import ZoneInfo
 import attrs
 import numpy as np
 
+from cloudtel import _html
 from cloudtel.numbers import PhoneNumber
 
 if TYPE_CHECKING:
@@ -153,6 +154,30 @@ class ObjectChange:
             "reason": self.reason,
         }
 
+    def __str__(self) -> str:
+        where = f"{self.kind} {self.key}"
+        if self.action == "added":
+            what = f"added {where}"
+        elif self.action == "removed":
+            what = f"removed {where}"
+        else:
+            what = f"changed {where}: {self.field} {_short(self.old)} → {_short(self.new)}"
+        reason = f", {self.reason}" if self.reason else ""
+        return f"{what} ({self.risk.value}{reason})"
+
+    def to_record(self) -> dict[str, object]:
+        """The change as one plain row (values shortened for a table)."""
+        return {
+            "risk": self.risk.value,
+            "action": self.action,
+            "kind": self.kind,
+            "key": self.key,
+            "field": self.field or "",
+            "old": _short(self.old),
+            "new": _short(self.new),
+            "reason": self.reason,
+        }
+
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ObjectChange:
         """Read back what :meth:`to_json` wrote."""
@@ -207,10 +232,48 @@ class ChangeSet:
         """The changes as a list of JSON objects."""
         return [change.to_json() for change in self.changes]
 
+    def summary(self) -> str:
+        """One line: how many changes to how many objects, and the worst risk."""
+        if not self.changes:
+            return "no changes"
+        count, objects = len(self.changes), len(self.objects())
+        risk = self.risk()
+        return (
+            f"{count} change{'' if count == 1 else 's'} to {objects} "
+            f"object{'' if objects == 1 else 's'}, worst: {risk.value if risk else ''}"
+        )
+
+    def to_records(self) -> list[dict[str, object]]:
+        """One plain ``dict`` per change: risk, action, kind, key, field, old, new, reason."""
+        return [change.to_record() for change in self.changes]
+
+    def to_pandas(self) -> Any:
+        """The changes as a :class:`pandas.DataFrame` (needs the ``pandas`` extra)."""
+        columns = ("risk", "action", "kind", "key", "field", "old", "new", "reason")
+        return _html.records_to_pandas(self.to_records(), columns)
+
+    def __repr__(self) -> str:
+        return f"<ChangeSet: {self.summary()}>"
+
+    def __str__(self) -> str:
+        return "\n".join([self.summary(), *(f"  {change}" for change in self.changes)])
+
+    def _repr_html_(self) -> str:
+        return _html.table(self.to_records(), caption=self.summary(), empty="no changes")
+
     @classmethod
     def from_json(cls, data: list[Mapping[str, Any]]) -> ChangeSet:
         """Read back what :meth:`to_json` wrote."""
         return cls(tuple(ObjectChange.from_json(item) for item in data))
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    """A changed value in one short line, for tables and ``str``."""
+    if value is None:
+        return "—"
+    text = repr(value) if isinstance(value, str) else _html.text(value)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # --- the objects of an organisation -----------------------------------------------

@@ -195,6 +195,15 @@ _COUNT_FIELDS = (
 )
 
 
+def _flag(_instance: object, attribute: attrs.Attribute[bool], value: object) -> None:
+    if not isinstance(value, bool):
+        raise InvalidValueError(
+            f"{attribute.name} must be True or False, not {value!r}",
+            field=attribute.name,
+            value=value,
+        )
+
+
 def _count(_instance: object, attribute: attrs.Attribute[int], value: int) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         raise InvalidValueError(
@@ -487,8 +496,21 @@ def _layout_keys(
     value: Mapping[KeyPosition | str, Key] | Iterable[tuple[KeyPosition | str, Key]],
 ) -> tuple[tuple[KeyPosition, Key], ...]:
     items = value.items() if isinstance(value, Mapping) else value
+    if isinstance(items, str | bytes) or not isinstance(items, Iterable):
+        raise KeyLayoutError(
+            f"a key layout is a mapping of positions to keys, e.g. "
+            f"{{'L20': LineKey(account=1)}}, not {value!r}",
+            value=value,
+        )
     keys: dict[KeyPosition, Key] = {}
-    for raw_position, key in items:
+    for item in items:
+        if not isinstance(item, tuple) or len(item) != 2:
+            raise KeyLayoutError(
+                f"a key layout is a mapping of positions to keys, e.g. "
+                f"{{'L20': LineKey(account=1)}}; {item!r} is not a (position, key) pair",
+                value=item,
+            )
+        raw_position, key = item
         position = KeyPosition.parse(raw_position)
         if not isinstance(key, _KEY_TYPES):
             raise KeyLayoutError(
@@ -587,6 +609,19 @@ class KeyLayout:
         count = len(self.keys)
         caption = f"Key layout: {count} key{'' if count == 1 else 's'} programmed"
         return _html.table(self.to_records(), caption=caption, empty="no keys programmed")
+
+
+def _to_layout(value: object) -> KeyLayout:
+    """``layout=``: a :class:`KeyLayout`, or a mapping of positions to keys."""
+    if isinstance(value, KeyLayout):
+        return value
+    if isinstance(value, Mapping):
+        return KeyLayout(value)
+    raise KeyLayoutError(
+        f"layout must be a KeyLayout or a mapping of positions to keys, not {value!r}",
+        field="layout",
+        value=value,
+    )
 
 
 def _key_target(key: Key) -> str:
@@ -856,7 +891,8 @@ class SipPhone:
         free_seating (bool): ``True`` for a free-seating phone (users log in with
             their PIN); ``False`` for a seated phone, the portal's default.
         expansion_modules (int): Expansion modules attached (0 when none).
-        layout (KeyLayout): The programmed keys.
+        layout (KeyLayout): The programmed keys (a mapping such as
+            ``{"L20": LineKey(account=1)}`` is taken too).
     """
 
     mac: MacAddress = attrs.field(converter=_to_mac)
@@ -866,9 +902,9 @@ class SipPhone:
     user: str | None = attrs.field(default=None, converter=_optional_username)
     firmware: str = attrs.field(default="", validator=_single_line)
     ip_address: str = attrs.field(default="", converter=_ip)
-    free_seating: bool = False
+    free_seating: bool = attrs.field(default=False, validator=_flag)
     expansion_modules: int = attrs.field(default=0, validator=_count)
-    layout: KeyLayout = attrs.field(factory=KeyLayout)
+    layout: KeyLayout = attrs.field(factory=KeyLayout, converter=_to_layout)
 
     @property
     def name(self) -> str:

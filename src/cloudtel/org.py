@@ -336,7 +336,7 @@ class Organization:
         """
         try:
             return self._groups[name]
-        except KeyError:
+        except (KeyError, TypeError):  # TypeError: a list where one name belongs
             raise NotFoundError(
                 f"no user group {name!r}; groups are: {', '.join(self._groups) or 'none'}",
                 kind="group",

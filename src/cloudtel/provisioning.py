@@ -1338,9 +1338,9 @@ def provision(
     Raises:
         AccountDisableError: When phones would lose their account (listing them); the
             folder is not touched.
-        InvalidValueError: When the manifest is unreadable, a file would land outside
-            the folder through a symbolic link, or a value of the common files cannot be
-            written (nothing is written then).
+        InvalidValueError: When ``folder`` is a file, the manifest is unreadable, a file
+            would land outside the folder through a symbolic link, or a value of the
+            common files cannot be written (nothing is written then).
         OSError: When the folder cannot be written.
     """
     settings = settings or ProvisioningSettings()
@@ -1348,6 +1348,13 @@ def provision(
     rendered = _render_phones(renderer, org.phones)
     common = renderer.common_files(result.phone for result in rendered)
     root = Path(folder)
+    if root.exists() and not root.is_dir():
+        raise InvalidValueError(
+            f"the provisioning folder {str(root)!r} is a file, not a folder: name a folder "
+            "(created when missing)",
+            field="folder",
+            value=str(root),
+        )
     root.mkdir(parents=True, exist_ok=True)
     root = root.resolve()
     previous = _read_manifest(root)

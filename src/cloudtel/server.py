@@ -9,9 +9,11 @@ is now (it is read again when it changes), so there is no folder to keep in step
   credentials are made by :func:`issue_credentials` (``cloudtel phone-credentials``),
   shown once, and kept only as digest hashes (``HA1``) in :data:`CREDENTIALS_FILE` beside
   the org file, readable by its owner only.
-- **A phone gets only its own files**: its configuration and the shared directories it
-  shows. Any other path, another phone's file included, is *404 Not Found*, the same
-  answer as for a file that does not exist, so a phone cannot probe its neighbours.
+- **A phone gets only its own files**: its configuration, the common files of its
+  family and model (a Mitel's ``aastra.cfg`` and ``startup.cfg``, a Yealink's
+  ``y0000000000XX.cfg``) and the shared directories it shows. Any other path, another
+  phone's file included, is *404 Not Found*, the same answer as for a file that does
+  not exist, so a phone cannot probe its neighbours.
 - **Paths are checked before anything is looked up**: percent-decoded once, then only
   ``A–Z a–z 0–9 . _ -`` and ``/`` between non-empty parts other than ``.`` and ``..``;
   anything else (``..``, ``%2e%2e``, ``\\``, NUL, an absolute path) is *400 Bad Request*.
@@ -54,7 +56,7 @@ from cloudtel._files import atomic_write
 from cloudtel.devices import MacAddress
 from cloudtel.errors import CloudtelError, InvalidValueError
 from cloudtel.org import Organization
-from cloudtel.provisioning import render_phone, settings_for
+from cloudtel.provisioning import render_common_files, render_phone, settings_for
 from cloudtel.serialization import load
 
 __all__ = [
@@ -324,6 +326,11 @@ class _Source:
                 model,
             )
         files = {f.path: (f.content, f.media_type) for f in rendered.files}
+        # the files its family shares (a Mitel's aastra.cfg and startup.cfg, a Yealink's
+        # y0000000000XX.cfg), fetched before its own file: without them a Mitel never
+        # asks for <MAC>.cfg and the time zone, time server and date format are lost
+        for common in render_common_files(org, settings, phones=[phone]):
+            files.setdefault(common.path, (common.content, common.media_type))
         with self.lock:
             if self.org is org:
                 self.files[mac.hex] = (files, model)

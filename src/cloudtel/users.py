@@ -185,7 +185,7 @@ class Settings:
     time_zone: str | None = attrs.field(default=None, validator=_optional(check_time_zone))
     cost_centre: str | None = attrs.field(default=None, validator=_check_text)
     directory_visibility: Visibility | None = attrs.field(default=None, converter=_visibility)
-    softphone: bool | None = None
+    softphone: bool | None = attrs.field(default=None, validator=_optional_bool)
     mobile_profile: str | None = attrs.field(default=None, validator=_check_text)
     mobile_client_licence: bool | None = attrs.field(default=None, validator=_optional_bool)
     full_caller_id: bool | None = attrs.field(default=None, validator=_optional_bool)
@@ -197,6 +197,27 @@ class Settings:
             value = getattr(self, field.name)
             if value is not None:
                 yield field.name, value
+
+
+def _to_settings(value: object) -> Settings:
+    """``settings=``: a :class:`Settings`, or a mapping of setting names to values."""
+    if isinstance(value, Settings):
+        return value
+    if isinstance(value, Mapping):
+        names = [field.name for field in attrs.fields(Settings)]
+        for name in value:
+            if name not in names:
+                raise InvalidValueError(
+                    f"there is no setting {name!r}; settings are: {', '.join(names)}",
+                    field="settings",
+                    value=name,
+                )
+        return Settings(**value)
+    raise InvalidValueError(
+        f"settings must be a Settings or a mapping of setting names to values, not {value!r}",
+        field="settings",
+        value=value,
+    )
 
 
 SETTING_DEFAULTS: Mapping[str, object] = {
@@ -335,7 +356,8 @@ class UserGroup:
     Args:
         name (str): Unique in the organisation, e.g. ``"Sales"``.
         description (str): What the group is for.
-        settings (Settings): Settings its members inherit.
+        settings (Settings): Settings its members inherit (a mapping such as
+            ``{"language": "fr"}`` is taken too).
         roles (tuple[GroupRole, ...]): Roles of its members (given as GroupRole or their
             names, e.g. ``"ACD Supervisor"``), stored in the portal's column order.
 
@@ -345,7 +367,7 @@ class UserGroup:
 
     name: str = attrs.field(converter=_group_name)
     description: str = attrs.field(default="", validator=_check_text)
-    settings: Settings = attrs.field(factory=Settings)
+    settings: Settings = attrs.field(factory=Settings, converter=_to_settings)
     roles: tuple[GroupRole, ...] = attrs.field(default=(), converter=_roles)
 
     def __str__(self) -> str:
@@ -441,7 +463,8 @@ class User:
         mobile_phones (tuple[MobilePhone, ...]): Mobile phones, mobile numbers of any
             country (a number alone gets its profile and options from the user's settings
             when the organisation adds it).
-        settings (Settings): The user's own settings; unset ones are inherited.
+        settings (Settings): The user's own settings; unset ones are inherited (a mapping
+            such as ``{"language": "fr"}`` is taken too).
     """
 
     username: str = attrs.field(converter=_username)
@@ -457,7 +480,7 @@ class User:
     line_type: str | None = attrs.field(default=None, validator=_check_text)
     aliases: tuple[PhoneNumber, ...] = attrs.field(default=(), converter=_aliases)
     mobile_phones: tuple[MobilePhone, ...] = attrs.field(default=(), converter=_mobiles)
-    settings: Settings = attrs.field(factory=Settings)
+    settings: Settings = attrs.field(factory=Settings, converter=_to_settings)
 
     def __attrs_post_init__(self) -> None:
         if self.primary_line is None and self.aliases:

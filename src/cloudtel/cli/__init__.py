@@ -39,7 +39,7 @@ from cloudtel.cli.schedule import add_schedule_commands
 from cloudtel.cli.serve import add_serve_commands
 from cloudtel.cli.table import visible
 from cloudtel.cli.users import USER_ACTIONS, add_users_commands
-from cloudtel.errors import CloudtelError
+from cloudtel.errors import CloudtelError, ConflictError
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
@@ -75,6 +75,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _conflict(exc: ConflictError) -> str:
+    """A conflict in the words of the command line (no ``overwrite=True`` there)."""
+    objects = exc.context.get("objects")
+    path = exc.context.get("path")
+    if not objects or not path or "overwrite=True" not in str(exc):
+        return str(exc)  # e.g. revert's, which says what to do in its own words
+    named = ", ".join(f"{kind} {key!r}" for kind, key in objects)
+    return (
+        f"{path} was saved by another edit while this command ran, and that edit changed "
+        f"{named} too; nothing was written: run the command again to make the change on "
+        "top of the other edit"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``cloudtel`` command; returns the exit status.
 
@@ -97,6 +111,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             setattr(args, trailing, [*getattr(args, trailing), *extra])
     try:
         status: int = args.run(args)
+    except ConflictError as exc:
+        sys.stderr.write(visible(f"cloudtel: {_conflict(exc)}") + "\n")
+        return 1
     except CloudtelError as exc:
         sys.stderr.write(visible(f"cloudtel: {exc}") + "\n")
         return 1

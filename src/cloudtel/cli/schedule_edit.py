@@ -16,8 +16,8 @@ When an event is in force is one of:
   Easter Monday, 39 Ascension, -2 Good Friday);
 
 with ``--first DATE`` and ``--until DATE`` or ``--count N`` bounding a repeating
-event. ``--to`` (for a forward) is ``user:USERNAME``, ``function:NUMBER`` or
-a phone number. Positions count from 1 (the top, highest priority).
+event. ``--to`` (for a forward) is ``user:USERNAME`` (or the bare username),
+``function:NUMBER`` or a phone number. Positions count from 1 (the top, highest priority).
 """
 
 from __future__ import annotations
@@ -71,13 +71,21 @@ def _clock(text: str, option: str) -> time:
 
 def _days(text: str) -> tuple[Weekday, ...]:
     names = [d.value for d in _DAYS]
+    full = [d.name.lower() for d in _DAYS]
+
+    def index(name: str) -> int:
+        name = name.strip()
+        if name in names:
+            return names.index(name)
+        if name in full:
+            return full.index(name)
+        raise _bad("--weekly", text, "days like mon-fri, sat,sun or mon-wed,fri")
+
     days: list[Weekday] = []
     for part in text.lower().split(","):
         first, dash, last = part.strip().partition("-")
-        if first[:3] not in names or (dash and last[:3] not in names):
-            raise _bad("--weekly", text, "days like mon-fri, sat,sun or mon-wed,fri")
-        start = names.index(first[:3])
-        end = names.index(last[:3]) if dash else start
+        start = index(first)
+        end = index(last) if dash else start
         span = range(start, end + 1) if end >= start else [*range(start, 7), *range(end + 1)]
         days.extend(_DAYS[i] for i in span)
     return tuple(days)
@@ -175,6 +183,8 @@ def _target(org: Organization, text: str | None) -> ForwardTarget | None:
         return ForwardTarget(user=org.user(rest).username)
     if colon and kind.strip().lower() == "function":
         return ForwardTarget(function_number=org.functions.find(rest).number)
+    if "@" in text:  # a username given without 'user:'
+        return ForwardTarget(user=org.user(text).username)
     return ForwardTarget(number=PhoneNumber.parse(text, org.country))
 
 
@@ -358,7 +368,9 @@ def _event_arguments(cmd: argparse.ArgumentParser) -> None:
         "--action", choices=[a.value for a in Action], help="what calls get (add: closed)"
     )
     cmd.add_argument(
-        "--to", metavar="TARGET", help="forward to user:NAME, function:NUMBER, or a number"
+        "--to",
+        metavar="TARGET",
+        help="forward to user:NAME (or a username), function:NUMBER, or a number",
     )
 
 
@@ -430,7 +442,9 @@ def add_schedule_edit_commands(commands: Any) -> None:
     cmd.add_argument("number", metavar="NUMBER", help="the function number")
     cmd.add_argument("--action", required=True, choices=[a.value for a in Action])
     cmd.add_argument(
-        "--to", metavar="TARGET", help="forward to user:NAME, function:NUMBER, or a number"
+        "--to",
+        metavar="TARGET",
+        help="forward to user:NAME (or a username), function:NUMBER, or a number",
     )
     cmd.add_argument("--prompt", help="the voice prompt to play (by name)")
 

@@ -425,16 +425,21 @@ def _group_members(org: Organization, args: argparse.Namespace) -> Outcome:
     group = org.group(args.name)
     joined: list[str] = []
     left: list[str] = []
+    notes: list[str] = []
     for username in args.add or ():
         before = org.user(username).groups
         user = org.add_member(username, group.name)
         if user.groups != before:
             joined.append(user.username)
+        else:
+            notes.append(f"{user.username} is a member of {group.name!r} already")
     for username in args.remove or ():
         before = org.user(username).groups
         user = org.remove_member(username, group.name)
         if user.groups != before:
             left.append(user.username)
+        else:
+            notes.append(f"{user.username} is not a member of {group.name!r}: nothing to remove")
     parts = []
     if joined:
         parts.append(f"added {', '.join(joined)}")
@@ -444,6 +449,7 @@ def _group_members(org: Organization, args: argparse.Namespace) -> Outcome:
     return Outcome(
         f"group {group.name!r}: {'; '.join(parts) or 'members unchanged'} ({len(members)} members)",
         {"group": group.name, "added": joined, "removed": left, "members": members},
+        notes,
     )
 
 

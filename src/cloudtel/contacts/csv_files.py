@@ -436,7 +436,10 @@ class ImportReport:
         lines += [f"  warning: {row}" for row in self.warnings]
         lines += [f"  {row}" for row in self.rejected]
         if self.rejected and not self.applied:
-            lines.append("  fix these rows, or import with keep_valid to import the others")
+            lines.append(
+                "  fix these rows, or import with keep_valid=True (--keep-valid) to import "
+                "the others"
+            )
         return "\n".join(lines)
 
 

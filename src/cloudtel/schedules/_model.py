@@ -115,6 +115,11 @@ class Weekday(enum.Enum):
 
 _WEEKDAYS: Final = tuple(Weekday)
 _WEEKDAY_NUMBERS: Final = {day: index for index, day in enumerate(_WEEKDAYS)}
+_DAY_NAMES: Final = {
+    **{day.value: day for day in _WEEKDAYS},
+    **{day.name.lower(): day for day in _WEEKDAYS},
+}
+"""The names a weekday may be given by (any case): ``mon`` or ``monday``, nothing else."""
 WORKDAYS: Final = _WEEKDAYS[:5]
 """Monday to Friday."""
 
@@ -124,13 +129,14 @@ def _to_days(value: Iterable[Weekday | str | int] | Weekday | str | int) -> tupl
     for item in as_items(value, "days"):
         if isinstance(item, Weekday):
             days.add(item)
-        elif isinstance(item, str) and item.lower()[:3] in {d.value for d in _WEEKDAYS}:
-            days.add(Weekday(item.lower()[:3]))
+        elif isinstance(item, str) and item.strip().lower() in _DAY_NAMES:
+            days.add(_DAY_NAMES[item.strip().lower()])
         elif isinstance(item, int) and not isinstance(item, bool) and 0 <= item <= 6:
             days.add(_WEEKDAYS[item])
         else:
             raise ScheduleError(
-                f"{item!r} is not a weekday; use Weekday.MONDAY …, 'mon' … 'sun' or 0 … 6",
+                f"{item!r} is not a weekday; use Weekday.MONDAY …, 'mon' … 'sun', 'monday' … "
+                "'sunday' or 0 … 6, and a list for several days, e.g. ['mon', 'tue']",
                 field="days",
                 value=item,
             )

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Final
 
 import attrs
 
+from cloudtel.errors import ScheduleError
 from cloudtel.schedules._model import (
     Action,
     DefaultEvent,
@@ -107,6 +108,24 @@ def _clock(hours: float) -> str:
     seconds = round(hours * 3600)
     text = f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}"
     return text + (f":{seconds % 60:02d}" if seconds % 60 else "")
+
+
+def _day_of(value: object, tz: ZoneInfo) -> date:
+    """``week=``: a date, a datetime (its day in the schedule's zone) or ISO text."""
+    if isinstance(value, datetime):
+        return (value.astimezone(tz) if value.tzinfo is not None else value).date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ScheduleError(
+        f"week {value!r} is not a day: give a date, e.g. date(2026, 12, 21) or '2026-12-21'",
+        field="week",
+        value=value,
+    )
 
 
 def _monday(day: date) -> date:
@@ -384,14 +403,15 @@ def week_view(
         schedule (Schedule): The schedule.
         zone (str | ZoneInfo | None): The organisation's time zone (the schedule's own
             wins); ``None`` with a schedule without a zone of its own means UTC.
-        week (date | None): Any day of the week wanted; ``None`` is this week.
+        week (date | None): Any day of the week wanted (a datetime or ISO text such as
+            ``"2026-12-21"`` is taken too); ``None`` is this week.
         title (str): What the schedule belongs to, named in the picture's caption.
 
     Returns:
         WeekView: Monday to Sunday in the schedule's wall-clock time.
 
     Raises:
-        ScheduleError: An unknown time zone.
+        ScheduleError: An unknown time zone, or a week that is not a day.
     """
     if zone is None:
         zone = schedule._org_zone
@@ -401,7 +421,7 @@ def week_view(
     tz = zone_of(name)
     if week is None:
         week = datetime.now(UTC).astimezone(tz).date()
-    monday = _monday(week)
+    monday = _monday(_day_of(week, tz))
     stretches: list[Stretch] = []
     finder = _EventFinder(schedule, name)
     for offset in range(7):
