@@ -518,6 +518,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # a floor of phones booting at once after a power cut
 
     def __init__(
         self, address: tuple[str, int], source: _Source, *, tls: ssl.SSLContext | None
