@@ -24,8 +24,15 @@ EDITABLE = ["-e", ".", *(arg for name in DRIVERS for arg in ("-e", f"drivers/{na
 
 # Tools the tests run, each with the Debian package that provides it: a real SIP user agent
 # (on loopback), sox for audio, openssl for the throwaway certificate of the STARTTLS test,
-# and headless chromium to look at the example notebook's page.
-TEST_TOOLS = {"sipp": "sip-tester", "sox": "sox", "openssl": "openssl", "chromium": "chromium"}
+# headless chromium to look at the example notebook's page, and curl, a real HTTP client
+# of the provisioning server.
+TEST_TOOLS = {
+    "sipp": "sip-tester",
+    "sox": "sox",
+    "openssl": "openssl",
+    "chromium": "chromium",
+    "curl": "curl",
+}
 
 
 class MissingToolsError(Exception):
