@@ -183,3 +183,18 @@ def test_a_list_where_one_group_name_belongs_is_a_clear_error(org_file: Path) ->
     with pytest.raises(CloudtelError, match=r"no user group \['Sales'\]; groups are: ") as caught:
         org.find_users(group=["Sales"])  # type: ignore[arg-type]
     assert isinstance(caught.value, LookupError)
+
+
+def test_a_missing_prompt_file_names_where_it_was_looked_for(
+    org_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # was: "file 'prompts/lunch.nl.wav' is missing from ." for an org file in the
+    # current folder
+    monkeypatch.chdir(org_file.parent)
+    (org_file.parent / "prompts" / "lunch.nl.wav").unlink()
+    with pytest.raises(CloudtelError) as caught:
+        load("organization.toml")
+    looked = org_file.parent.resolve() / "prompts" / "lunch.nl.wav"
+    assert str(caught.value) == (
+        f"organization.toml: prompts: file 'prompts/lunch.nl.wav' is missing: looked for {looked}"
+    )

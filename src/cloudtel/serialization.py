@@ -735,7 +735,7 @@ def load(path: str | Path, *, organization: type[Organization] = Organization) -
             except FileProblemsError as exc:
                 found = exc.problems[0].message
                 if found.startswith("cannot read"):
-                    found = f"file {rel!r} is missing from {file.parent}"
+                    found = f"file {rel!r} is missing: looked for {file.parent.resolve() / rel}"
                 problems.append(Problem(name, found))
                 continue
             digest = hashlib.sha256(content).hexdigest()
