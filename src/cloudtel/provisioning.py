@@ -52,6 +52,7 @@ import attrs
 
 from cloudtel import _html, sip
 from cloudtel._files import atomic_write, read_bounded
+from cloudtel._progress import Progress, with_progress
 from cloudtel.devices import (
     Directory,
     DirectoryLink,
@@ -752,9 +753,15 @@ def render_organization(
     return _render_phones(renderer, phones)
 
 
-def _render_phones(renderer: _Renderer, phones: Iterable[SipPhone]) -> tuple[PhoneFiles, ...]:
+def _render_phones(
+    renderer: _Renderer,
+    phones: Iterable[SipPhone],
+    progress: Progress | None = None,
+) -> tuple[PhoneFiles, ...]:
     rendered: list[PhoneFiles] = []
     owners: dict[str, str] = {}
+    if progress is not None:
+        phones = with_progress(phones, progress)
     for phone in phones:
         name = phone.name
         try:
@@ -1306,6 +1313,7 @@ def provision(
     *,
     remove_stale: bool = False,
     allow_disable: bool = False,
+    progress: Progress | None = None,
 ) -> ProvisioningReport:
     """Render every phone of the organisation, and the files they share, into ``folder``.
 
@@ -1330,6 +1338,8 @@ def provision(
         remove_stale: Delete the files cloudtel wrote earlier for phones that are no
             longer in the organisation (otherwise they are only reported).
         allow_disable: Write phones without the account their file has now.
+        progress: Called with (phones rendered, phones) while they are rendered, e.g.
+            to draw a progress bar.
 
     Returns:
         What was added, changed, left unchanged, stale or removed, per phone; the
@@ -1345,7 +1355,7 @@ def provision(
     """
     settings = settings or ProvisioningSettings()
     renderer = _Renderer(org, settings)
-    rendered = _render_phones(renderer, org.phones)
+    rendered = _render_phones(renderer, org.phones, progress)
     common = renderer.common_files(result.phone for result in rendered)
     root = Path(folder)
     if root.exists() and not root.is_dir():

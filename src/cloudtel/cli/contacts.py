@@ -16,6 +16,7 @@ import attrs
 
 from cloudtel._files import atomic_write, read_bounded
 from cloudtel.cli.edit import Outcome, add_edit_command
+from cloudtel.cli.onboarding import ProgressBar
 from cloudtel.cli.table import say as _print
 from cloudtel.cli.table import table
 from cloudtel.contacts import (
@@ -71,6 +72,7 @@ def _contacts(args: argparse.Namespace) -> int:
             read_bounded(csv_path, what="CSV file"),
             keep_valid=args.keep_valid,
             source=csv_path.name,
+            progress=ProgressBar(label="reading rows"),
         )
         if report.applied:
             save(org, rest[0])

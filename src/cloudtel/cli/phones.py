@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from cloudtel.cli.onboarding import ProgressBar
 from cloudtel.cli.phone_edit import add_phone_edit_commands
 from cloudtel.cli.table import say as _print
 from cloudtel.cli.table import table
@@ -125,6 +126,7 @@ def _provision(args: argparse.Namespace) -> int:
         _settings(args, org),
         remove_stale=args.remove_stale,
         allow_disable=args.allow_disable,
+        progress=ProgressBar(label="rendering phones"),
     )
     _show_report(report)
     return 1 if report.failed else 0
@@ -140,6 +142,7 @@ def _sync(args: argparse.Namespace) -> int:
             _settings(args, org),
             remove_stale=args.remove_stale,
             allow_disable=args.allow_disable,
+            progress=ProgressBar(label="rendering phones"),
         )
         _show_report(report, verbose=False)
     elif not (args.force or args.macs):

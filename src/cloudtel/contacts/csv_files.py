@@ -55,6 +55,7 @@ from cloudtel._csv import (
     header_key,
     unescape_cell,
 )
+from cloudtel._progress import Progress, with_progress
 from cloudtel.contacts.model import Contact, ContactKind, PhoneEntry, PhoneType, Scope
 from cloudtel.contacts.resolution import EffectiveContact
 from cloudtel.errors import FileProblemsError, InvalidPhoneNumberError, InvalidValueError, Problem
@@ -695,6 +696,7 @@ def import_csv(
     keep_valid: bool = False,
     source: str = "<csv>",
     by: Principal | None = None,
+    progress: Progress | None = None,
 ) -> ImportReport:
     """Import contacts from a CSV file into a scope of the organisation.
 
@@ -706,6 +708,8 @@ def import_csv(
         source (str): The file name, for the report and messages.
         by (Principal | None): Who imports; needs the admin view unless it is the
             user's own scope. ``None`` is the administrator's own script.
+        progress (Callable[[int, int], None] | None): Called with (rows read, rows) as
+            the rows are read, e.g. to draw a progress bar.
 
     Returns:
         The :class:`ImportReport`; check :attr:`ImportReport.applied`.
@@ -742,6 +746,8 @@ def import_csv(
         lines = list(rows)
         with contextlib.ExitStack() as stack:
             ahead = _read_numbers_ahead(reader, lines, stack)
+            if progress is not None:
+                ahead = with_progress(ahead, progress, total=len(lines))
             return _import_rows(org, report, ahead, reader, keep_valid=keep_valid, by=by)
 
 
