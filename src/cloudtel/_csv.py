@@ -31,6 +31,7 @@ from cloudtel.errors import FileProblemsError, Problem
 __all__ = [
     "DELIMITERS",
     "RejectedRow",
+    "RowReport",
     "csv_rows",
     "decode_csv",
     "detect_delimiter",
@@ -215,3 +216,69 @@ class RejectedRow:
     def __str__(self) -> str:
         where = f"line {self.line}" + (f", column {self.column!r}" if self.column else "")
         return f"{where}: {self.value!r}: {self.reason}"
+
+
+class RowReport:
+    """What every import report shares: its rejected rows, warnings and summary text.
+
+    The reports (:class:`~cloudtel.ImportReport` for contacts, the users import's) are
+    attrs classes with these fields; this base derives the rest from them.
+    """
+
+    source: str
+    encoding: str
+    delimiter: str
+    rejected: tuple[RejectedRow, ...]
+    warnings: tuple[RejectedRow, ...]
+    unknown_columns: tuple[str, ...]
+    blank_lines: int
+    applied: bool
+
+    @property
+    def rejected_lines(self) -> tuple[int, ...]:
+        """The line numbers of the rejected rows, each once."""
+        return tuple(sorted({r.line for r in self.rejected}))
+
+    @property
+    def ok(self) -> bool:
+        """Whether every row was imported."""
+        return not self.rejected and self.applied
+
+    def summary_lines(
+        self, target: str, counts: tuple[int, int, int], ignored: tuple[str, ...] = ()
+    ) -> list[str]:
+        """The report as lines of text, for people.
+
+        Args:
+            target: What was imported into, e.g. ``"organisation"`` or ``"users"``.
+            counts: How many rows were added, updated and unchanged.
+            ignored: Known columns the import does not use.
+
+        Returns:
+            The header line, the counts, the columns, warnings and rejected rows.
+        """
+        shown = {"\t": "tab"}.get(self.delimiter, self.delimiter)
+        verb = "imported" if self.applied else "NOT imported (nothing changed)"
+        added, updated, unchanged = counts
+        lines = [
+            f"{self.source} → {target}: {verb}; {self.encoding}, delimiter {shown!r}",
+            f"  added {added}, updated {updated}, unchanged {unchanged}, "
+            f"rejected {len(self.rejected_lines)} rows",
+        ]
+        if self.unknown_columns:
+            lines.append(
+                "  columns that map to nothing (not imported): "
+                + ", ".join(repr(c) for c in self.unknown_columns)
+            )
+        if ignored:
+            lines.append("  columns ignored: " + ", ".join(repr(c) for c in ignored))
+        if self.blank_lines:
+            lines.append(f"  {self.blank_lines} blank lines skipped")
+        lines += [f"  warning: {row}" for row in self.warnings]
+        lines += [f"  {row}" for row in self.rejected]
+        if self.rejected and not self.applied:
+            lines.append(
+                "  fix these rows, or import with keep_valid=True (--keep-valid) to import "
+                "the others"
+            )
+        return lines

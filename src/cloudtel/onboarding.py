@@ -42,6 +42,7 @@ import attrs
 
 from cloudtel._csv import (
     RejectedRow,
+    RowReport,
     csv_rows,
     decode_csv,
     detect_delimiter,
@@ -148,7 +149,7 @@ _SETTINGS: Final = ("language", "time_zone", "cost_centre")
 
 
 @attrs.frozen(kw_only=True)
-class UserImportReport:
+class UserImportReport(RowReport):
     """What a users import did (or would have done).
 
     Args:
@@ -179,38 +180,9 @@ class UserImportReport:
     applied: bool = False
     welcome: tuple[DeliveryStatus, ...] = ()
 
-    @property
-    def rejected_lines(self) -> tuple[int, ...]:
-        """The line numbers of the rejected rows, each once."""
-        return tuple(sorted({r.line for r in self.rejected}))
-
-    @property
-    def ok(self) -> bool:
-        """Whether every row was imported."""
-        return not self.rejected and self.applied
-
     def __str__(self) -> str:
-        shown = {"\t": "tab"}.get(self.delimiter, self.delimiter)
-        verb = "imported" if self.applied else "NOT imported (nothing changed)"
-        lines = [
-            f"{self.source} → users: {verb}; {self.encoding}, delimiter {shown!r}",
-            f"  added {len(self.added)}, updated {len(self.updated)}, unchanged "
-            f"{len(self.unchanged)}, rejected {len(self.rejected_lines)} rows",
-        ]
-        if self.unknown_columns:
-            lines.append(
-                "  columns that map to nothing (not imported): "
-                + ", ".join(repr(c) for c in self.unknown_columns)
-            )
-        if self.blank_lines:
-            lines.append(f"  {self.blank_lines} blank lines skipped")
-        lines += [f"  warning: {row}" for row in self.warnings]
-        lines += [f"  {row}" for row in self.rejected]
-        if self.rejected and not self.applied:
-            lines.append(
-                "  fix these rows, or import with keep_valid=True (--keep-valid) to import "
-                "the others"
-            )
+        counts = (len(self.added), len(self.updated), len(self.unchanged))
+        lines = self.summary_lines("users", counts)
         lines += [f"  welcome: {status}" for status in self.welcome]
         return "\n".join(lines)
 

@@ -48,6 +48,7 @@ import attrs
 from cloudtel._csv import (
     DELIMITERS,
     RejectedRow,
+    RowReport,
     csv_rows,
     decode_csv,
     detect_delimiter,
@@ -371,7 +372,7 @@ def _detect_delimiter(text: str) -> str:
 
 
 @attrs.frozen(kw_only=True)
-class ImportReport:
+class ImportReport(RowReport):
     """What an import did (or would have done).
 
     Args:
@@ -407,40 +408,9 @@ class ImportReport:
     blank_lines: int = 0
     applied: bool = False
 
-    @property
-    def rejected_lines(self) -> tuple[int, ...]:
-        """The line numbers of the rejected rows, each once."""
-        return tuple(sorted({r.line for r in self.rejected}))
-
-    @property
-    def ok(self) -> bool:
-        """Whether every row was imported."""
-        return not self.rejected and self.applied
-
     def __str__(self) -> str:
-        shown = {"\t": "tab"}.get(self.delimiter, self.delimiter)
-        verb = "imported" if self.applied else "NOT imported (nothing changed)"
-        lines = [
-            f"{self.source} → {self.scope.label}: {verb}; {self.encoding}, delimiter {shown!r}",
-            f"  added {self.added}, updated {self.updated}, unchanged {self.unchanged}, "
-            f"rejected {len(self.rejected_lines)} rows",
-        ]
-        if self.unknown_columns:
-            lines.append(
-                "  columns that map to nothing (not imported): "
-                + ", ".join(repr(c) for c in self.unknown_columns)
-            )
-        if self.ignored_columns:
-            lines.append("  columns ignored: " + ", ".join(repr(c) for c in self.ignored_columns))
-        if self.blank_lines:
-            lines.append(f"  {self.blank_lines} blank lines skipped")
-        lines += [f"  warning: {row}" for row in self.warnings]
-        lines += [f"  {row}" for row in self.rejected]
-        if self.rejected and not self.applied:
-            lines.append(
-                "  fix these rows, or import with keep_valid=True (--keep-valid) to import "
-                "the others"
-            )
+        counts = (self.added, self.updated, self.unchanged)
+        lines = self.summary_lines(self.scope.label, counts, self.ignored_columns)
         return "\n".join(lines)
 
 
