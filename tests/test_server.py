@@ -6,6 +6,7 @@ import base64
 import hashlib
 import http.client
 import json
+import re
 import shutil
 import socket
 import ssl
@@ -357,3 +358,46 @@ def test_cli_phone_credentials_prints_each_password_once(
 def test_cli_serve_refuses_a_bad_bind(org_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["serve", str(org_file), "--bind", "localhost"]) == 1
     assert "expected HOST:PORT" in capsys.readouterr().err
+
+
+def _everything_shown(
+    server: ProvisioningServer, mac: str, password: str, agent: str, config: str
+) -> bytes:
+    """What a phone shows: its configuration and every file it links to, followed."""
+    link = re.compile(re.escape(server.url) + r"([A-Za-z0-9._/-]+)")
+    seen: dict[str, bytes] = {}
+    queue = [config]
+    while queue:
+        path = queue.pop()
+        if path in seen:
+            continue
+        status, body = _fetch(server, path, mac, password, agent)
+        assert status == 200, path
+        seen[path] = body
+        queue.extend(link.findall(body.decode()))
+    assert any(path.startswith("directory/") for path in seen)
+    return b"\n".join(seen.values())
+
+
+def test_a_contact_a_user_hid_is_not_on_their_phone_but_on_the_others(
+    org_file: Path, credentials: dict[str, str]
+) -> None:
+    # The manual: a user can hide an inherited contact for himself. The shared
+    # directory showed it anyway on his phone (defect: issue 12).
+    org = cloudtel.load(org_file)
+    steven = "steven.lathouwers@orange.be"
+    receptie = next(
+        e.contact for e in org.contacts.effective(steven) if e.contact.name == "Receptie"
+    )
+    org.contacts.hide(steven, receptie)
+    cloudtel.save(org, org_file)
+    with ProvisioningServer(
+        org_file, host="127.0.0.1", port=0, passwords=org_file.parent / "sip-passwords.toml"
+    ) as running:
+        mine = _everything_shown(running, MITEL, credentials[MITEL], MITEL_AGENT, f"{MITEL}.cfg")
+        other = _everything_shown(
+            running, YEALINK, credentials[YEALINK], YEALINK_AGENT, f"{YEALINK.lower()}.cfg"
+        )
+    assert b"Receptie" not in mine
+    assert b"Orange Belgium" in mine  # the Helpdesk: the rest of the organisation's contacts stay
+    assert b"Receptie" in other
