@@ -74,6 +74,50 @@ def _parse_e164(text: str) -> tuple[str, str] | None:
     return text, region
 
 
+_NATIONAL = re.compile(r"0[0-9]{2,17}")
+
+
+@cache
+def _national_code(region: str) -> int | None:
+    """The country code of ``region`` when its national notation reads simply: the
+    code is the region's alone, the trunk prefix is ``0`` and the international
+    prefix ``00``, with no carrier codes or transformations (Belgium, the
+    Netherlands, France, Germany …); else ``None``."""
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    if metadata is None or metadata.country_code is None:
+        return None
+    code: int = metadata.country_code
+    simple = (
+        phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(code) == (region,)
+        and metadata.national_prefix == "0"
+        and metadata.national_prefix_for_parsing == "0"
+        and not metadata.national_prefix_transform_rule
+        and metadata.international_prefix == "00"
+    )
+    return code if simple else None
+
+
+def _parse_national(text: str, region: str) -> tuple[str, str] | None:
+    """(E.164, region code) of a valid number in the plain national notation of a
+    region read simply (``0470123456`` in Belgium) or with its ``00`` international
+    prefix (``0032470123456``), else ``None``.
+
+    The fast path for the national numbers of an import: ``phonenumbers.parse``
+    strips the trunk ``0`` (or the ``00``) and checks the rest against the
+    numbering plan; here the same rest is checked against the same plan. Anything
+    else (not valid, other characters, a region with other rules) returns ``None``
+    and takes the full parse, which says what is wrong.
+    """
+    code = _national_code(region)
+    if code is None or _NATIONAL.fullmatch(text) is None:
+        return None
+    if text[1] == "0":  # 00: the international prefix
+        international = "+" + text[2:]
+        return _parse_e164(international) if _E164.fullmatch(international) else None
+    national = text[1:]
+    return (f"+{code}{national}", region) if _valid_for_region(code, national, region) else None
+
+
 _Desc = tuple[frozenset[int], re.Pattern[str]]
 _TYPES = (
     "premium_rate",
@@ -209,6 +253,10 @@ def _parse(text: str, region: str, shown: str | None = None) -> tuple[str, str]:
     """
     if _E164.fullmatch(text):
         known = _parse_e164(text)
+        if known is not None:
+            return known
+    elif text[:1] == "0":
+        known = _parse_national(text, region)
         if known is not None:
             return known
     shown = text if shown is None else shown
