@@ -16,9 +16,11 @@ Settings are given as ``--setting NAME=VALUE`` (``language=fr``,
 from __future__ import annotations
 
 import argparse
+import json
 import re
+import sys
 import typing
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -31,7 +33,7 @@ from cloudtel.cli.table import table
 from cloudtel.errors import InvalidValueError, NotFoundError
 from cloudtel.numbers import PhoneNumber
 from cloudtel.org import Organization
-from cloudtel.serialization import load
+from cloudtel.serialization import load, make_converter
 from cloudtel.users import MobilePhone, Settings, User, UserGroup, Visibility
 
 __all__ = [
@@ -39,6 +41,7 @@ __all__ = [
     "USER_ACTIONS",
     "add_users_commands",
     "parse_settings",
+    "print_json",
     "user_data",
 ]
 
@@ -246,9 +249,28 @@ def _describe_lines(user: User) -> str:
 # --- user --------------------------------------------------------------------------
 
 
+def print_json(document: Mapping[str, Any]) -> None:
+    """Print one JSON object, as every ``--json`` of the command line does."""
+    sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
 def _user_show(args: argparse.Namespace) -> int:
     org = load(args.file)
     user = org.user(args.username)
+    if args.json:
+        converter = make_converter("json", region=org.country)
+        print_json(
+            {
+                "command": "user show",
+                "file": str(args.file),
+                "user": converter.unstructure(user, User),
+                "resolved_settings": {
+                    name: {"value": getattr(r.value, "value", r.value), "from": r.source}
+                    for name, r in org.resolve_settings(user.username).items()
+                },
+            }
+        )
+        return 0
     rows: list[tuple[str, object]] = [
         ("username", user.username),
         ("name", f"{user.first_name} {user.last_name}".strip()),
@@ -353,6 +375,12 @@ def _add_user_commands(sub: Any) -> None:
     cmd = actions.add_parser("show", help="one user with every setting and where it came from")
     cmd.add_argument("file", help="the org file")
     cmd.add_argument("username", help="the username, e.g. demo.user@orange.be")
+    cmd.add_argument(
+        "--json",
+        action="store_true",
+        help="print the user as the org file's JSON holds it, and every resolved setting "
+        "with where it came from",
+    )
     cmd.set_defaults(run=_user_show)
 
     cmd = add_edit_command(
