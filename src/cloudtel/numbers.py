@@ -162,6 +162,74 @@ def _plan(country_code: int, region: str) -> tuple[_Desc, tuple[_Desc, ...]] | N
     return general, tuple(kind for kind in kinds if kind is not None)
 
 
+_UNKNOWN: int = phonenumbers.PhoneNumberType.UNKNOWN
+_MOBILE: int = phonenumbers.PhoneNumberType.MOBILE
+_FIXED_LINE: int = phonenumbers.PhoneNumberType.FIXED_LINE
+_EITHER: int = phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE
+_OTHER_TYPES: tuple[tuple[str, int], ...] = (
+    ("premium_rate", phonenumbers.PhoneNumberType.PREMIUM_RATE),
+    ("toll_free", phonenumbers.PhoneNumberType.TOLL_FREE),
+    ("shared_cost", phonenumbers.PhoneNumberType.SHARED_COST),
+    ("voip", phonenumbers.PhoneNumberType.VOIP),
+    ("personal_number", phonenumbers.PhoneNumberType.PERSONAL_NUMBER),
+    ("pager", phonenumbers.PhoneNumberType.PAGER),
+    ("uan", phonenumbers.PhoneNumberType.UAN),
+    ("voicemail", phonenumbers.PhoneNumberType.VOICEMAIL),
+)
+
+
+@cache
+def _type_plan(
+    country_code: int, region: str
+) -> tuple[_Desc | None, tuple[tuple[_Desc, int], ...], _Desc | None, _Desc | None, bool] | None:
+    """What ``phonenumbers.number_type`` checks, in its order, with the patterns
+    compiled once: the general description, the service types, fixed line, mobile,
+    and whether mobile and fixed line numbers look the same."""
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(
+        country_code, region.upper()
+    )
+    if metadata is None:
+        return None
+    others = []
+    for name, kind in _OTHER_TYPES:
+        desc = _desc(getattr(metadata, name))
+        if desc is not None:
+            others.append((desc, kind))
+    return (
+        _desc(metadata.general_desc),
+        tuple(others),
+        _desc(metadata.fixed_line),
+        _desc(metadata.mobile),
+        bool(metadata.same_mobile_and_fixed_line_pattern),
+    )
+
+
+def _matches(national: str, desc: _Desc | None) -> bool:
+    if desc is None:
+        return False
+    lengths, pattern = desc
+    return (not lengths or len(national) in lengths) and pattern.fullmatch(national) is not None
+
+
+@lru_cache(maxsize=65536)
+def _number_type(e164: str) -> int:
+    """``phonenumbers.number_type`` of a valid number in E.164, without parsing it again."""
+    code = _country_code(e164) or 0
+    national = e164[1 + len(str(code)) :]
+    plan = _type_plan(code, _parse(e164, DEFAULT_COUNTRY)[1])
+    if plan is None:
+        return _UNKNOWN
+    general, others, fixed_line, mobile, same = plan
+    if not _matches(national, general):
+        return _UNKNOWN
+    for desc, kind in others:
+        if _matches(national, desc):
+            return kind
+    if _matches(national, fixed_line):
+        return _EITHER if same or _matches(national, mobile) else _FIXED_LINE
+    return _MOBILE if not same and _matches(national, mobile) else _UNKNOWN
+
+
 def _valid_for_region(country_code: int, national: str, region: str) -> bool:
     """``phonenumbers.is_valid_number_for_region`` of a number given by its country
     code and national significant number, with the patterns compiled once: the
@@ -295,11 +363,7 @@ class PhoneNumber:
     @property
     def is_mobile(self) -> bool:
         """Whether the numbering plan says this is a mobile number."""
-        kind = phonenumbers.number_type(phonenumbers.parse(self.e164))
-        return kind in (
-            phonenumbers.PhoneNumberType.MOBILE,
-            phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
-        )
+        return _number_type(self.e164) in (_MOBILE, _EITHER)
 
     def _format(self, style: int) -> str:
         return phonenumbers.format_number(phonenumbers.parse(self.e164), style)
