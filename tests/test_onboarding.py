@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from cloudtel import (
     FileProblemsError,
+    MobilePhone,
     NumberRange,
     Organization,
     PhoneNumber,
@@ -304,3 +305,47 @@ def test_a_number_freed_by_an_earlier_row_is_the_first_free_one_again(org: Organ
         "+3227811600",
         "+3227811602",
     ]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["", "Everybody", "Sales", "Sales, Everybody"]),
+            st.sampled_from(["", "Standard", "Twinning"]),
+            st.sampled_from(["", "fr", "nl"]),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_new_users_mobiles_inherit_as_if_added_one_by_one(
+    rows: list[tuple[str, str, str]],
+) -> None:
+    """The import resolves what a new user's mobiles inherit once per groups and
+    settings; the users are those ``add_user`` makes of the same values."""
+
+    def fresh() -> Organization:
+        made = Organization(
+            name="Orange labo", domain="orange.be", settings=Settings(full_caller_id=True)
+        )
+        made.add_group(UserGroup(name="Everybody", settings=Settings(mobile_profile="Twinning")))
+        made.add_group(UserGroup(name="Sales", settings=Settings(pbx_integration=True)))
+        return made
+
+    imported, by_hand = fresh(), fresh()
+    lines = ["Username;Groups;Mobile;Mobile profile;Taal"]
+    for i, (groups, profile, language) in enumerate(rows):
+        mobile = f"+3247012345{i}"
+        lines.append(f"u{i}@orange.be;{groups};{mobile};{profile};{language}")
+        by_hand.add_user(
+            User(
+                username=f"u{i}@orange.be",
+                groups=tuple(g.strip() for g in groups.split(",") if g.strip()),
+                mobile_phones=(MobilePhone(number=mobile, profile=profile or None),),
+                settings=Settings(language=language or None),
+            )
+        )
+    report = imported.import_users("\r\n".join(lines), assign_numbers=False)
+    assert report.ok, str(report)
+    assert list(imported.users) == list(by_hand.users)

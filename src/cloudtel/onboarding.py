@@ -53,7 +53,7 @@ from cloudtel._csv import (
 )
 from cloudtel.errors import CloudtelError, FileProblemsError, InvalidValueError, Problem
 from cloudtel.numbers import PhoneNumber
-from cloudtel.users import MobilePhone, Settings, User
+from cloudtel.users import MobilePhone, ResolvedSetting, Settings, User
 
 if TYPE_CHECKING:
     from cloudtel.messaging import DeliveryStatus
@@ -271,19 +271,48 @@ def _number(org: Organization, header: str, text: str) -> PhoneNumber:
         raise _RowError(header, text, exc.message) from exc
 
 
-class _FreeNumbers:
-    """``next(iter(org.available_numbers()))`` for row after row: the search goes on
-    from the number it found last instead of from the start of the ranges (which
-    made an import of N users without numbers take N² steps).
+class _Lookups:
+    """What an import looks up row after row, done once for the rows.
 
-    The numbers before that one were all held when it was found; an import holds
-    more numbers as it goes and frees one only by changing a user's lines, after
-    which :meth:`restart` starts from the beginning again.
+    The first free number (``next(iter(org.available_numbers()))``): the search goes
+    on from the number found last instead of from the start of the ranges (which
+    made an import of N users without numbers take N² steps). The numbers before
+    that one were all held when it was found; an import holds more numbers as it
+    goes and frees one only by changing a user's lines, after which :meth:`restart`
+    starts from the beginning again.
+
+    The settings a new user's mobiles inherit: resolved once per combination of
+    groups and settings (:meth:`completed`).
     """
 
     def __init__(self, org: Organization) -> None:
         self.org = org
+        self._resolved: dict[tuple[frozenset[str], Settings], dict[str, ResolvedSetting]] = {}
         self.restart()
+
+    def completed(self, fields: Mapping[str, Any]) -> tuple[MobilePhone, ...]:
+        """The mobiles of a new user with ``fields``, with every unset profile and
+        option filled in as adding the user would (from the settings of the user,
+        their groups and the organisation), resolved once per combination of groups
+        and settings instead of for each user.
+
+        Anything in doubt (a value the user's constructor refuses) is left to
+        ``add_user``, which says what is wrong.
+        """
+        mobiles: tuple[MobilePhone, ...] = fields["mobile_phones"]
+        groups, settings = fields.get("groups", ()), fields.get("settings", Settings())
+        try:
+            key = (frozenset(groups), settings)
+            resolved = self._resolved.get(key)
+        except TypeError:  # unhashable: not text
+            return mobiles
+        if resolved is None:
+            try:
+                stand_in = User(username="import@example.be", groups=groups, settings=settings)
+            except CloudtelError:
+                return mobiles
+            resolved = self._resolved[key] = self.org._resolve(stand_in)
+        return tuple(mobile.completed(resolved) for mobile in mobiles)
 
     def restart(self) -> None:
         """Search from the first number of the ranges again (a number was freed)."""
@@ -327,7 +356,7 @@ class _Change:
             org.update_user(self.username, **self.changes)
 
 
-def _apply(org: Organization, row: _Row, *, assign_numbers: bool, free: _FreeNumbers) -> _Change:
+def _apply(org: Organization, row: _Row, *, assign_numbers: bool, lookups: _Lookups) -> _Change:
     """Create or update the row's user in ``org``: what was done."""
     cells = row.cells
     header, username = cells.get("username", ("", ""))
@@ -344,11 +373,11 @@ def _apply(org: Organization, row: _Row, *, assign_numbers: bool, free: _FreeNum
         line_header, text = cells["primary_line"]
         if text.casefold() in FREE_WORDS:
             current = None if existing is None else existing.primary_line
-            changes["primary_line"] = current or free.first(line_header, text)
+            changes["primary_line"] = current or lookups.first(line_header, text)
         else:
             changes["primary_line"] = _number(org, line_header, text)
     elif existing is None and assign_numbers:
-        changes["primary_line"] = free.first("", "")
+        changes["primary_line"] = lookups.first("", "")
     if "aliases" in cells:
         alias_header, text = cells["aliases"]
         changes["aliases"] = tuple(_number(org, alias_header, item) for item in _items(text))
@@ -377,6 +406,8 @@ def _apply(org: Organization, row: _Row, *, assign_numbers: bool, free: _FreeNum
         base = existing.settings if existing is not None else Settings()
         changes["settings"] = attrs.evolve(base, **wanted)
     if existing is None:
+        if "mobile_phones" in changes:
+            changes["mobile_phones"] = lookups.completed(changes)
         added = org.add_user(User(username=username, **changes))
         return _Change("added", added.username, user=added)
     changed = {k: v for k, v in changes.items() if getattr(existing, k) != v}
@@ -384,7 +415,7 @@ def _apply(org: Organization, row: _Row, *, assign_numbers: bool, free: _FreeNum
         return _Change("unchanged", existing.username)
     org.update_user(existing.username, **changed)
     if "primary_line" in changed or "aliases" in changed:
-        free.restart()  # the user's old lines are free again
+        lookups.restart()  # the user's old lines are free again
     return _Change("updated", existing.username, changes=changed)
 
 
@@ -509,7 +540,7 @@ def _try_rows(
     problems; what each valid row did, in file order."""
     valid: list[_Change] = []
     seen: dict[str, int] = {}
-    free = _FreeNumbers(scratch)
+    lookups = _Lookups(scratch)
     for done, row in enumerate(parsed, start=1):
         name = row.cells.get("username", ("", ""))[1].strip().lower()
         if name and name in seen:
@@ -525,7 +556,7 @@ def _try_rows(
             if name:
                 seen[name] = row.line
             try:
-                change = _apply(scratch, row, assign_numbers=assign_numbers, free=free)
+                change = _apply(scratch, row, assign_numbers=assign_numbers, lookups=lookups)
             except _RowError as exc:
                 problems.append(
                     RejectedRow(
