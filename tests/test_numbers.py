@@ -445,37 +445,3 @@ def test_the_national_fast_path_gives_the_same_errors_as_the_full_parse(
     monkeypatch.setattr(numbers, "_parse_national", lambda text, region: None)
     assert with_fast_path == outcome()
     assert with_fast_path.startswith("error: ") == (text != "00 32 0470 12 34 56")
-
-
-# --- the number type without a second parse -------------------------------------------------
-
-
-def test_the_number_type_agrees_with_phonenumbers_for_every_region() -> None:
-    from cloudtel.numbers import _number_type
-
-    checked = mobile = 0
-    for text in _canonical_examples():
-        full = _by_phonenumbers(text)
-        if full is None or full[0] != text:
-            continue
-        parsed = phonenumbers.parse(text)
-        assert _number_type(text) == phonenumbers.number_type(parsed), text
-        is_mobile = PhoneNumber.parse(text).is_mobile
-        assert is_mobile == (
-            phonenumbers.number_type(parsed)
-            in (
-                phonenumbers.PhoneNumberType.MOBILE,
-                phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
-            )
-        ), text
-        checked += 1
-        mobile += is_mobile
-    assert checked > 2000
-    assert 200 < mobile < checked
-
-
-@given(phone_numbers())
-def test_generated_numbers_have_the_type_phonenumbers_gives(number: PhoneNumber) -> None:
-    from cloudtel.numbers import _number_type
-
-    assert _number_type(number.e164) == phonenumbers.number_type(phonenumbers.parse(number.e164))

@@ -162,74 +162,6 @@ def _plan(country_code: int, region: str) -> tuple[_Desc, tuple[_Desc, ...]] | N
     return general, tuple(kind for kind in kinds if kind is not None)
 
 
-_UNKNOWN: int = phonenumbers.PhoneNumberType.UNKNOWN
-_MOBILE: int = phonenumbers.PhoneNumberType.MOBILE
-_FIXED_LINE: int = phonenumbers.PhoneNumberType.FIXED_LINE
-_EITHER: int = phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE
-_OTHER_TYPES: tuple[tuple[str, int], ...] = (
-    ("premium_rate", phonenumbers.PhoneNumberType.PREMIUM_RATE),
-    ("toll_free", phonenumbers.PhoneNumberType.TOLL_FREE),
-    ("shared_cost", phonenumbers.PhoneNumberType.SHARED_COST),
-    ("voip", phonenumbers.PhoneNumberType.VOIP),
-    ("personal_number", phonenumbers.PhoneNumberType.PERSONAL_NUMBER),
-    ("pager", phonenumbers.PhoneNumberType.PAGER),
-    ("uan", phonenumbers.PhoneNumberType.UAN),
-    ("voicemail", phonenumbers.PhoneNumberType.VOICEMAIL),
-)
-
-
-@cache
-def _type_plan(
-    country_code: int, region: str
-) -> tuple[_Desc | None, tuple[tuple[_Desc, int], ...], _Desc | None, _Desc | None, bool] | None:
-    """What ``phonenumbers.number_type`` checks, in its order, with the patterns
-    compiled once: the general description, the service types, fixed line, mobile,
-    and whether mobile and fixed line numbers look the same."""
-    metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(
-        country_code, region.upper()
-    )
-    if metadata is None:
-        return None
-    others = []
-    for name, kind in _OTHER_TYPES:
-        desc = _desc(getattr(metadata, name))
-        if desc is not None:
-            others.append((desc, kind))
-    return (
-        _desc(metadata.general_desc),
-        tuple(others),
-        _desc(metadata.fixed_line),
-        _desc(metadata.mobile),
-        bool(metadata.same_mobile_and_fixed_line_pattern),
-    )
-
-
-def _matches(national: str, desc: _Desc | None) -> bool:
-    if desc is None:
-        return False
-    lengths, pattern = desc
-    return (not lengths or len(national) in lengths) and pattern.fullmatch(national) is not None
-
-
-@lru_cache(maxsize=65536)
-def _number_type(e164: str) -> int:
-    """``phonenumbers.number_type`` of a valid number in E.164, without parsing it again."""
-    code = _country_code(e164) or 0
-    national = e164[1 + len(str(code)) :]
-    plan = _type_plan(code, _parse(e164, DEFAULT_COUNTRY)[1])
-    if plan is None:
-        return _UNKNOWN
-    general, others, fixed_line, mobile, same = plan
-    if not _matches(national, general):
-        return _UNKNOWN
-    for desc, kind in others:
-        if _matches(national, desc):
-            return kind
-    if _matches(national, fixed_line):
-        return _EITHER if same or _matches(national, mobile) else _FIXED_LINE
-    return _MOBILE if not same and _matches(national, mobile) else _UNKNOWN
-
-
 def _valid_for_region(country_code: int, national: str, region: str) -> bool:
     """``phonenumbers.is_valid_number_for_region`` of a number given by its country
     code and national significant number, with the patterns compiled once: the
@@ -245,6 +177,71 @@ def _valid_for_region(country_code: int, national: str, region: str) -> bool:
         (not lengths or size in lengths) and pattern.fullmatch(national) is not None
         for lengths, pattern in kinds
     )
+
+
+_BEFORE_FIXED_LINE = _TYPES[:-1]  # the kinds number_type tries before fixed line, in its order
+
+
+@cache
+def _kinds(
+    country_code: int, region: str
+) -> tuple[_Desc | None, tuple[_Desc, ...], _Desc | None, bool, _Desc | None] | None:
+    """A region's descriptions in the order ``phonenumbers.number_type`` tries them:
+    the general one, the kinds before fixed line, fixed line, whether mobile numbers
+    share the fixed line pattern, mobile; ``None`` without metadata."""
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(country_code, region)
+    if metadata is None:
+        return None
+    before = (_desc(getattr(metadata, name)) for name in _BEFORE_FIXED_LINE)
+    return (
+        _desc(metadata.general_desc),
+        tuple(kind for kind in before if kind is not None),
+        _desc(metadata.fixed_line),
+        bool(metadata.same_mobile_and_fixed_line_pattern),
+        _desc(metadata.mobile),
+    )
+
+
+def _matches(national: str, desc: _Desc | None) -> bool:
+    """``phonenumbers``' ``_is_number_matching_desc`` with the pattern compiled once."""
+    if desc is None:
+        return False
+    lengths, pattern = desc
+    return (not lengths or len(national) in lengths) and pattern.fullmatch(national) is not None
+
+
+def _is_mobile_plain(e164: str) -> bool:
+    """Whether the numbering plan says ``e164`` is a mobile number, as phonenumbers says it."""
+    kind = phonenumbers.number_type(phonenumbers.parse(e164))
+    return kind in (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    )
+
+
+def _is_mobile(e164: str) -> bool:
+    """:func:`_is_mobile_plain` of a number in E.164 form, without parsing it again.
+
+    The number's region comes from the parse cache and its kind from the region's
+    patterns, compiled once and tried in ``phonenumbers.number_type``'s order (a
+    number matching an earlier kind, such as premium rate, is not mobile). A text
+    that is not a valid E.164 number takes the plain path.
+    """
+    try:
+        canonical, region = _parse(e164, DEFAULT_COUNTRY)
+    except InvalidPhoneNumberError:
+        return _is_mobile_plain(e164)
+    code = _country_code(e164) if canonical == e164 else None
+    kinds = None if code is None else _kinds(code, region)
+    if code is None or kinds is None:
+        return _is_mobile_plain(e164)
+    national = e164[1 + len(str(code)) :]
+    general, before, fixed_line, same, mobile = kinds
+    if not _matches(national, general) or any(_matches(national, d) for d in before):
+        return False
+    if _matches(national, fixed_line):
+        return same or _matches(national, mobile)
+    return not same and _matches(national, mobile)
 
 
 @lru_cache(maxsize=65536)
@@ -363,7 +360,7 @@ class PhoneNumber:
     @property
     def is_mobile(self) -> bool:
         """Whether the numbering plan says this is a mobile number."""
-        return _number_type(self.e164) in (_MOBILE, _EITHER)
+        return _is_mobile(self.e164)
 
     def _format(self, style: int) -> str:
         return phonenumbers.format_number(phonenumbers.parse(self.e164), style)

@@ -147,6 +147,7 @@ _USER_FIELDS: Final = (
     "line_type",
 )
 _SETTINGS: Final = ("language", "time_zone", "cost_centre")
+_NO_SETTINGS: Final = Settings()
 
 
 @attrs.frozen(kw_only=True)
@@ -300,7 +301,7 @@ class _Lookups:
         ``add_user``, which says what is wrong.
         """
         mobiles: tuple[MobilePhone, ...] = fields["mobile_phones"]
-        groups, settings = fields.get("groups", ()), fields.get("settings", Settings())
+        groups, settings = fields.get("groups", ()), fields.get("settings", _NO_SETTINGS)
         try:
             key = (frozenset(groups), settings)
             resolved = self._resolved.get(key)
