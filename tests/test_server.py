@@ -415,7 +415,9 @@ def test_a_contact_a_user_hid_is_not_on_their_phone_but_on_the_others(
     assert b"Receptie" in other
 
 
-def _digest_header(challenge: str, user: str, password: str, path: str, nc: int | None) -> str:
+def _digest_header(  # noqa: PLR0917
+    challenge: str, user: str, password: str, path: str, nc: int | None, method: str = "GET"
+) -> str:
     fields = dict(re.findall(r'(\w+)="?([^",]*)"?', challenge.removeprefix("Digest ")))
     realm, nonce = fields["realm"], fields["nonce"]
 
@@ -423,7 +425,7 @@ def _digest_header(challenge: str, user: str, password: str, path: str, nc: int 
         return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
 
     ha1 = md5(f"{user}:{realm}:{password}")
-    ha2 = md5(f"GET:{path}")
+    ha2 = md5(f"{method}:{path}")
     common = f'Digest username="{user}", realm="{realm}", nonce="{nonce}", uri="{path}", '
     if nc is None:  # RFC 2069: no qop, no count
         return common + f'response="{md5(f"{ha1}:{nonce}:{ha2}")}"'
@@ -726,3 +728,28 @@ def test_the_log_written_by_many_threads_across_rotations_keeps_every_line(
     times = sorted(r.time for r in read_fetches(org_file))
     assert times == sorted(f"{n}-{i}" for n in range(8) for i in range(200))
     assert len(list(tmp_path.glob(FETCH_LOG + ".*"))) > 10
+
+
+def test_head_answers_like_get_without_the_body_and_http_1_0_is_answered_and_closed(
+    server: ProvisioningServer, credentials: dict[str, str], org_file: Path
+) -> None:
+    path = f"/{MITEL}.cfg"
+    expected = _expected(org_file, MITEL, server)[f"{MITEL}.cfg"]
+    host, port = server.url.split("//")[1].strip("/").split(":")
+    challenge = _raw_get(server, path, {})[1]
+    for count, (version, method) in enumerate((("HTTP/1.1", "HEAD"), ("HTTP/1.0", "GET")), 1):
+        auth = _digest_header(challenge, MITEL, credentials[MITEL], path, count, method)
+        with socket.create_connection((host, int(port)), timeout=5) as raw:
+            raw.sendall(
+                f"{method} {path} {version}\r\nHost: x\r\nAuthorization: {auth}\r\n"
+                f"User-Agent: {MITEL_AGENT}\r\n\r\n".encode()
+            )
+            received = b""
+            while chunk := raw.recv(65536):  # HTTP/1.0: the server closes when done
+                received += chunk
+                if method == "HEAD" and b"\r\n\r\n" in received:
+                    break
+        head, _, body = received.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 200 OK\r\n"), (method, head)
+        assert f"Content-Length: {len(expected)}".encode() in head
+        assert body == (b"" if method == "HEAD" else expected)
