@@ -36,6 +36,8 @@ from cloudtel.server import (
     FetchRecord,
     ProvisioningServer,
     _auth_params,
+    _claimed,
+    _clean,
     _FetchLog,
     _log_line,
     _Nonces,
@@ -753,3 +755,11 @@ def test_head_answers_like_get_without_the_body_and_http_1_0_is_answered_and_clo
         assert head.startswith(b"HTTP/1.1 200 OK\r\n"), (method, head)
         assert f"Content-Length: {len(expected)}".encode() in head
         assert body == (b"" if method == "HEAD" else expected)
+
+
+@given(st.text(max_size=600), st.booleans())
+def test_the_remembered_path_and_agent_checks_are_the_plain_ones(text: str, agent: bool) -> None:
+    raw = ("Yealink SIP-T54W 96.86.0.100 24:9a:d8:a1:b2:c3" + text) if agent else text
+    for _ in range(2):  # computed, then remembered (or too long to remember)
+        assert _clean(raw) == clean_path(raw)
+        assert _claimed(raw) == agent_mac(raw)

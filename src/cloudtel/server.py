@@ -38,6 +38,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import functools
 import hashlib
 import hmac
 import json
@@ -630,6 +631,32 @@ def _now_text() -> str:
     return cached[1]
 
 
+_CACHED = 4096  # the most recent paths and user agents kept (phones repeat theirs)
+_CACHED_LENGTH = 512  # longer ones are not kept: the caches stay small (≤ 4 MB together)
+
+
+@functools.lru_cache(maxsize=_CACHED)
+def _clean_path_cached(raw: str) -> str | None:
+    return clean_path(raw)
+
+
+@functools.lru_cache(maxsize=_CACHED)
+def _agent_mac_cached(user_agent: str) -> str | None:
+    return agent_mac(user_agent)
+
+
+def _clean(raw: str) -> str | None:
+    """:func:`clean_path`, remembered for the paths phones ask for again and again."""
+    return _clean_path_cached(raw) if len(raw) <= _CACHED_LENGTH else clean_path(raw)
+
+
+def _claimed(user_agent: str) -> str | None:
+    """:func:`agent_mac`, remembered for the user agents phones send again and again."""
+    if len(user_agent) <= _CACHED_LENGTH:
+        return _agent_mac_cached(user_agent)
+    return agent_mac(user_agent)
+
+
 def _auth_params(text: str) -> dict[str, str]:
     params: dict[str, str] = {}
     for name, quoted, bare in _AUTH_PARAM.findall(text):
@@ -673,12 +700,12 @@ class _Handler(BaseHTTPRequestHandler):
         model = ""
         path = self.path[:_MAX_HEADER]
         try:
-            relative = clean_path(self.path)
+            relative = _clean(self.path)
             if relative is None:
                 raise _RefusedError(HTTPStatus.BAD_REQUEST, "not a plain file path")
             phone = self._authenticate()
             mac = phone.upper
-            claimed = agent_mac(self.headers.get("User-Agent", ""))
+            claimed = _claimed(self.headers.get("User-Agent", ""))
             if claimed is not None and claimed != phone.hex:
                 raise _RefusedError(HTTPStatus.FORBIDDEN, f"the user agent names phone {claimed}")
             files, model = self.server.source.phone_files(phone)
