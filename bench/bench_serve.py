@@ -100,29 +100,35 @@ def _config_path(mac: str, index: int) -> str:
     return f"/{mac}.cfg" if index % 2 else f"/{mac.lower()}.cfg"
 
 
+def _md5(text: str) -> str:
+    return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+
+
 class _Digest:
-    """HTTP Digest (MD5, qop=auth) for one connection: one challenge, then nc grows."""
+    """HTTP Digest (MD5, qop=auth) for one connection: one challenge, then nc grows.
+
+    What a phone keeps between requests is worked out once: ``HA1`` per challenge (user,
+    realm, password) and ``HA2`` per path; each request costs one MD5 of its count.
+    """
 
     def __init__(self, user: str, password: str) -> None:
         self.user, self.password = user, password
-        self.realm = self.nonce = ""
+        self.realm = self.nonce = self.ha1 = ""
         self.count = 0
+        self.ha2: dict[str, str] = {}
 
     def challenge(self, header: str) -> None:
         fields = dict(part.strip().split("=", 1) for part in header[7:].split(","))
         self.realm = fields["realm"].strip('"')
         self.nonce = fields["nonce"].strip('"')
+        self.ha1 = _md5(f"{self.user}:{self.realm}:{self.password}")
         self.count = 0
 
     def header(self, path: str) -> str:
         self.count += 1
         nc, cnonce = f"{self.count:08x}", "0a4f113b"
-
-        def md5(text: str) -> str:
-            return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
-
-        ha1 = md5(f"{self.user}:{self.realm}:{self.password}")
-        answer = md5(f"{ha1}:{self.nonce}:{nc}:{cnonce}:auth:{md5('GET:' + path)}")
+        ha2 = self.ha2.get(path) or self.ha2.setdefault(path, _md5("GET:" + path))
+        answer = _md5(f"{self.ha1}:{self.nonce}:{nc}:{cnonce}:auth:{ha2}")
         return (
             f'Digest username="{self.user}", realm="{self.realm}", nonce="{self.nonce}", '
             f'uri="{path}", qop=auth, nc={nc}, cnonce="{cnonce}", response="{answer}", '

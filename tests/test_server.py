@@ -639,14 +639,22 @@ def test_a_log_line_is_json_dumps_of_the_record(  # noqa: PLR0917
     assert _log_line(time, mac, model, address, agent, path, status, reason) == plain
 
 
+_PLAIN_AUTH_PARAM = re.compile(r'\s*([A-Za-z0-9_-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))\s*,?')
+
+
 def _plain_auth_params(text: str) -> dict[str, str]:
     """The parameters of an Authorization header, parsed the plain way."""
     params = {}
-    for match in _AUTH_PARAM.finditer(text):
+    for match in _PLAIN_AUTH_PARAM.finditer(text):
         quoted, bare = match.group(2), match.group(3)
         value = re.sub(r"\\(.)", r"\1", quoted) if quoted is not None else bare
         params[match.group(1).lower()] = value
     return params
+
+
+@given(st.text(alphabet=st.sampled_from('ab=", \\\t-_1'), max_size=40))
+def test_the_authorization_pattern_matches_as_the_plain_one(text: str) -> None:
+    assert _AUTH_PARAM.findall(text) == _PLAIN_AUTH_PARAM.findall(text)
 
 
 _names = st.sampled_from(["username", "Realm", "nonce", "uri", "qop", "nc", "x-y", "a_1"])
