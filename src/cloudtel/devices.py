@@ -33,6 +33,7 @@ Key kinds
 from __future__ import annotations
 
 import enum
+import functools
 import ipaddress
 import re
 import unicodedata
@@ -42,7 +43,7 @@ from typing import Any, ClassVar, TypeAlias
 import attrs
 
 from cloudtel import _html
-from cloudtel._text import check_line
+from cloudtel._text import check_line, unsafe_in_line
 from cloudtel.errors import InvalidValueError, KeyLayoutError
 from cloudtel.numbers import PhoneNumber
 from cloudtel.phone_clock import TimeRule
@@ -344,7 +345,7 @@ def _positive(_instance: object, attribute: attrs.Attribute[Any], value: object)
 _SET_ORDER = {KeySet.LINE: 0, KeySet.PROG: 1, KeySet.EXPANSION: 2}
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, cache_hash=True)
 class KeyPosition:
     """Where a key is: its key set, the expansion module (for that set only) and its number.
 
@@ -389,6 +390,12 @@ class KeyPosition:
             return text
         if not isinstance(text, str):
             raise KeyLayoutError(f"key position must be text like L20, not {text!r}", value=text)
+        if cls is KeyPosition and type(text) is str:
+            return _position(text)
+        return cls._parse_text(text)
+
+    @classmethod
+    def _parse_text(cls, text: str) -> KeyPosition:
         if match := _POSITION_SHORT.fullmatch(text):
             letter, number = match.group(1).upper(), int(match.group(2))
             key_set = KeySet.PROG if letter == "P" else KeySet.LINE
@@ -420,6 +427,13 @@ class KeyPosition:
         if self.set is KeySet.EXPANSION:
             return f"expansion module {self.module} key {self.index}"
         return f"{'line' if self.set is KeySet.LINE else 'programmable'} key {self.index}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _position(text: str) -> KeyPosition:
+    """``KeyPosition.parse(text)``, one shared value per text: a fleet's phones name the
+    same few dozen positions (a refused text raises each time, it is not cached)."""
+    return KeyPosition._parse_text(text)
 
 
 def _phone_number(value: PhoneNumber | str) -> PhoneNumber:
@@ -751,6 +765,20 @@ def key_to_primitive(key: Key) -> dict[str, Any]:
     return {"kind": "empty"}
 
 
+_KEY_FIELDS: dict[str, frozenset[str]] = {
+    "line": frozenset({"account"}),
+    "extension": frozenset({"user"}),
+    "number": frozenset({"label", "number"}),
+    "empty": frozenset(),
+}
+
+
+@functools.lru_cache(maxsize=256)
+def _line_key(account: int) -> LineKey:
+    """``LineKey(account=account)``, one shared value per account (keys are immutable)."""
+    return LineKey(account=account)
+
+
 def key_from_primitive(data: Mapping[str, Any]) -> Key:
     """Read a key written by :func:`key_to_primitive`.
 
@@ -764,12 +792,7 @@ def key_from_primitive(data: Mapping[str, Any]) -> Key:
     Raises:
         KeyLayoutError: For an unknown kind, a missing field or an unknown field.
     """
-    fields: dict[str, set[str]] = {
-        "line": {"account"},
-        "extension": {"user"},
-        "number": {"label", "number"},
-        "empty": set(),
-    }
+    fields = _KEY_FIELDS
     kind = data.get("kind")
     if kind not in fields:
         raise KeyLayoutError(
@@ -788,7 +811,8 @@ def key_from_primitive(data: Mapping[str, Any]) -> Key:
             f"a {kind} key has no field {', '.join(sorted(unknown))}", field="kind", value=kind
         )
     if kind == "line":
-        return LineKey(account=data["account"])
+        account = data["account"]
+        return _line_key(account) if type(account) is int else LineKey(account=account)
     if kind == "extension":
         return ExtensionKey(username=data["user"])
     if kind == "number":
@@ -873,6 +897,8 @@ def _optional_username(value: object) -> str | None:
 
 
 def _single_line(_instance: object, attribute: attrs.Attribute[str], value: object) -> None:
+    if type(value) is str and unsafe_in_line(value) is None:
+        return  # the common case, one line of text: what check_line accepts, sooner
     _text(value, attribute.name)
 
 
@@ -947,6 +973,10 @@ class Transport(enum.Enum):
     TLS = "tls"
 
 
+def _transport(value: Transport | str) -> Transport:
+    return value if type(value) is Transport else Transport(value)
+
+
 @attrs.frozen(kw_only=True)
 class SipAccount:
     """A SIP account a phone registers, as written into its configuration.
@@ -967,7 +997,7 @@ class SipAccount:
     registrar: str = attrs.field(validator=_single_line)
     auth_name: str = attrs.field(default="", validator=_single_line)
     port: int = attrs.field(default=5060, validator=_count)
-    transport: Transport = attrs.field(default=Transport.UDP, converter=Transport)
+    transport: Transport = attrs.field(default=Transport.UDP, converter=_transport)
 
     @property
     def effective_auth_name(self) -> str:
