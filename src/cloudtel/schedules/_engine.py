@@ -534,19 +534,15 @@ class _Events:
 class _Chunk:
     """One UTC year of one schedule: change instants (seconds into the year; the first is
     0) and the state code from each on. Numpy arrays only (a few bytes a change); the
-    Python lists that make scalar questions fast are built when a scalar question is asked.
+    Python lists that make scalar questions fast are built when a scalar question of that
+    kind is first asked (see :meth:`CompiledSchedule.state_at`).
+
+    Each list pair is ``(bounds, values)``: the answer for ``x`` is
+    ``values[bisect_right(bounds, x)]``, ``None`` where the list cannot tell (before or
+    after the year; for wall-clock times also a repeated or skipped hour).
     """
 
-    __slots__ = (
-        "codes",
-        "hi",
-        "lo",
-        "seconds",
-        "starts_list",
-        "states_list",
-        "wall_bounds",
-        "wall_offsets",
-    )
+    __slots__ = ("by_epoch", "by_utc", "by_wall", "codes", "hi", "lo", "seconds")
 
     def __init__(
         self, lo: int, hi: int, seconds: np.ndarray[Any, np.dtype[np.int32]], codes: CodeArray
@@ -555,12 +551,9 @@ class _Chunk:
         self.hi = hi
         self.seconds = seconds
         self.codes = codes
-        self.starts_list: list[float] = []
-        self.states_list: list[ScheduleState] = []
-        # wall seconds -> UTC offset for the fast path of datetimes in the engine's zone;
-        # None where a wall time is repeated, skipped or outside the year
-        self.wall_bounds: list[float] = []
-        self.wall_offsets: list[int | None] = [None]
+        self.by_epoch: _Lookup | None = None
+        self.by_utc: _Lookup | None = None
+        self.by_wall: _Lookup | None = None
 
     @property
     def starts(self) -> Int64Array:
@@ -568,29 +561,81 @@ class _Chunk:
         starts: Int64Array = self.seconds.astype(np.int64) + self.lo
         return starts
 
-    def prepare(self, engine: CompiledSchedule, year: int) -> None:
-        """Build the Python lists for scalar questions (once)."""
-        if self.starts_list:
-            return
-        self.states_list = engine._state_objects[self.codes].tolist()
-        wall = [(a + o, b + o, o, True) for a, b, o in _segments(engine.zone, year)]
+    def epoch_lookup(self, engine: CompiledSchedule) -> _Lookup:
+        """UTC epoch seconds (float) -> state; the bounds are the changes and the year's end."""
+        found = self.by_epoch
+        if found is None:
+            bounds: list[Any] = (self.seconds.astype(np.float64) + self.lo).tolist()
+            bounds.append(float(self.hi))
+            states: list[ScheduleState | None] = engine._state_objects[self.codes].tolist()
+            found = self.by_epoch = (bounds, [None, *states, None])
+        return found
+
+    def utc_lookup(self, engine: CompiledSchedule) -> _Lookup:
+        """Aware datetimes in UTC -> state (datetimes of one tzinfo compare as wall times,
+        which for UTC are the instants)."""
+        found = self.by_utc
+        if found is None:
+            instants = np.append(self.seconds.astype(np.int64) + self.lo, self.hi)
+            bounds = [
+                moment.replace(tzinfo=UTC)
+                for moment in instants.astype("datetime64[s]").astype(object).tolist()
+            ]
+            found = self.by_utc = (bounds, self.epoch_lookup(engine)[1])
+        return found
+
+    def wall_lookup(self, engine: CompiledSchedule, year: int) -> _Lookup:
+        """Aware datetimes in the engine's own zone -> state, read by their wall-clock time.
+
+        Over a period of fixed offset ``o`` the wall time ``w`` is the instant ``w - o``;
+        wall times that are repeated (the hour after a clock goes back), skipped (the hour
+        it jumps over) or whose offset is another year's map to ``None``.
+        """
+        found = self.by_wall
+        if found is not None:
+            return found
+        zone = engine.zone
+        wall = [(a + o, b + o, o, True) for a, b, o in _segments(zone, year)]
         if year > FIRST_YEAR:  # a wall time may also be read in the neighbouring years
-            a, b, o = _segments(engine.zone, year - 1)[-1]
+            a, b, o = _segments(zone, year - 1)[-1]
             wall.append((a + o, b + o, o, False))
         if year < LAST_YEAR:
-            a, b, o = _segments(engine.zone, year + 1)[0]
+            a, b, o = _segments(zone, year + 1)[0]
             wall.append((a + o, b + o, o, False))
         cuts = sorted({edge for start, end, _, _ in wall if start < end for edge in (start, end)})
-        offsets: list[int | None] = []
+        starts = self.seconds.astype(np.int64) + self.lo
+        states = engine._state_objects[self.codes]
+        bounds: list[int] = []
+        values: list[ScheduleState | None] = [None]
         for left, right in itertools.pairwise(cuts):
             holders = [(o, mine) for start, end, o, mine in wall if start <= left and right <= end]
-            offsets.append(holders[0][0] if len(holders) == 1 and holders[0][1] else None)
-        self.wall_bounds = [float(cut) for cut in cuts]
-        self.wall_offsets = [*offsets, None]
-        self.starts_list = (self.seconds.astype(np.float64) + self.lo).tolist()
+            if len(holders) != 1 or not holders[0][1]:
+                bounds.append(left)
+                values.append(None)
+                continue
+            offset = holders[0][0]
+            first = int(np.searchsorted(starts, left - offset, side="right")) - 1
+            last = int(np.searchsorted(starts, right - offset, side="left"))
+            bounds.append(left)
+            values.append(states[first])
+            inside = starts[first + 1 : last]
+            bounds.extend((inside + offset).tolist())
+            values.extend(states[first + 1 : last].tolist())
+        bounds.append(cuts[-1])
+        values.append(None)
+        keep = [0] + [i for i in range(1, len(bounds)) if values[i + 1] is not values[i]]
+        walls = np.array([bounds[i] for i in keep], np.int64).astype("datetime64[s]")
+        kept: list[ScheduleState | None] = [None]
+        kept += [values[i + 1] for i in keep]
+        found = self.by_wall = (
+            [moment.replace(tzinfo=zone) for moment in walls.astype(object).tolist()],
+            kept,
+        )
+        return found
 
 
-_NO_CHUNK: Final = _Chunk(0, 0, np.zeros(0, np.int32), np.zeros(0, np.int16))
+_Lookup = tuple[list[Any], list[ScheduleState | None]]
+_NOTHING: Final[_Lookup] = ([], [None])  # every answer None: ask the slow path
 
 
 @attrs.frozen(kw_only=True)
@@ -647,8 +692,11 @@ class CompiledSchedule:
             [state.action.code for state in self.states], dtype=np.int8
         )
         self._chunks: dict[int, _Chunk] = {}
-        self._last: _Chunk = _NO_CHUNK
-        self._wall_epoch = datetime(1970, 1, 1, tzinfo=zone)
+        # scalar questions: the lookups of the year last asked about, one per kind of
+        # instant (see state_at); _NOTHING until then
+        self._by_epoch: _Lookup = _NOTHING
+        self._by_utc: _Lookup = _NOTHING
+        self._by_wall: _Lookup = _NOTHING
         self._events: _Events | None = None
         # the events as rows of numbers for the compiler (see _Events)
         self._code_list: list[int] = self._code_of.tolist()
@@ -707,17 +755,6 @@ class CompiledSchedule:
         compiled = self._events.compile(year)
         return _Chunk(_year_start(year), _year_start(year + 1), compiled.seconds, compiled.codes)
 
-    def _chunk_at(self, t: float) -> _Chunk:
-        chunk = self._last
-        if not chunk.lo <= t < chunk.hi:
-            if not math.isfinite(t):
-                raise ScheduleError(f"instant {t!r} is not a number", field="instant", value=t)
-            year = _year_of(t)
-            chunk = self._chunk(year)
-            chunk.prepare(self, year)
-            self._last = chunk
-        return chunk
-
     def compile_years(self, first: int, last: int) -> None:
         """Compile every UTC year from ``first`` to ``last`` now (questions do it on demand).
 
@@ -763,30 +800,48 @@ class CompiledSchedule:
         Raises:
             ScheduleError: A naive datetime, or an instant outside the supported years.
         """
+        # the fast paths: one binary search in the lookup of the year last asked about,
+        # for this kind of instant (a float; a datetime in UTC or in the schedule's zone,
+        # compared as datetimes of one tzinfo: no conversion); None sends every other
+        # case (another year, an hour the clock repeats or skips, ints, other zones, bad
+        # input) to _state_at, which also makes that year's lookup the current one
         kind = type(instant)
-        if kind is float or kind is int:
-            t: float = instant  # type: ignore[assignment]
-        elif kind is datetime and instant.tzinfo is self.zone:  # type: ignore[union-attr]
-            # a datetime in the schedule's own zone: its wall-clock seconds (a subtraction
-            # within one zone ignores offsets) and the year's offset table beat timestamp()
-            chunk = self._last
-            wall = (instant - self._wall_epoch).total_seconds()  # type: ignore[operator,union-attr]
-            offset = chunk.wall_offsets[bisect_right(chunk.wall_bounds, wall) - 1]
-            if offset is not None:  # else repeated, skipped, or in another year
-                return chunk.states_list[bisect_right(chunk.starts_list, wall - offset) - 1]
-            t = instant.timestamp()  # type: ignore[union-attr]
-        elif kind is datetime and type(instant.tzinfo) in _FAST_ZONES:  # type: ignore[union-attr]
-            t = instant.timestamp()  # type: ignore[union-attr]
+        if kind is float:
+            found = self._by_epoch[1][bisect_right(self._by_epoch[0], instant)]
+        elif kind is datetime:
+            zone = instant.tzinfo  # type: ignore[union-attr]
+            if zone is self.zone:
+                found = self._by_wall[1][bisect_right(self._by_wall[0], instant)]
+            elif zone is UTC:
+                found = self._by_utc[1][bisect_right(self._by_utc[0], instant)]
+            else:
+                return self._state_at(instant)
+        else:
+            return self._state_at(instant)
+        if found is None:
+            return self._state_at(instant)
+        return found
+
+    def _state_at(self, instant: datetime | float) -> ScheduleState:
+        """:meth:`state_at` the long way; makes the instant's year the current lookup."""
+        if type(instant) is datetime and type(instant.tzinfo) in _FAST_ZONES:
+            t = instant.timestamp()  # aware: the zone's utcoffset() is never None
         else:
             t = _epoch(instant)
-        chunk = self._last
-        if not chunk.lo <= t < chunk.hi:
-            chunk = self._chunk_at(t)
-        return chunk.states_list[bisect_right(chunk.starts_list, t) - 1]
-
-    def _code_at(self, t: float) -> int:
-        chunk = self._chunk_at(t)
-        return int(chunk.codes[bisect_right(chunk.starts_list, t) - 1])
+        if not math.isfinite(t):
+            raise ScheduleError(f"instant {t!r} is not a number", field="instant", value=t)
+        year = _year_of(t)
+        chunk = self._chunk(year)
+        by_epoch = self._by_epoch = chunk.epoch_lookup(self)
+        if type(instant) is datetime:
+            if instant.tzinfo is self.zone:
+                self._by_wall = chunk.wall_lookup(self, year)
+            elif instant.tzinfo is UTC:
+                self._by_utc = chunk.utc_lookup(self)
+        found = by_epoch[1][bisect_right(by_epoch[0], t)]
+        if found is None:  # pragma: no cover - t is inside the chunk's year
+            raise ScheduleError(f"instant {t!r} fell outside its own year", field="instant")
+        return found
 
     def _changes_from(self, t: float) -> Iterator[tuple[int, int, int]]:
         """``(instant, previous code, code)`` of every change strictly after ``t``."""
