@@ -1,4 +1,4 @@
-"""Benchmark contact lists: effective lists of a large organisation, and CSV import.
+"""Benchmark contact lists: the effective lists of a large organisation.
 
 Run: ``python bench/bench_contacts.py``. Prints each figure next to its named baseline:
 
@@ -7,10 +7,9 @@ Run: ``python bench/bench_contacts.py``. Prints each figure next to its named ba
    5 000 personal; some defined at several scopes, some hidden). Baseline: a
    straightforward per-user merge written here (a dict per user, precedence
    own > groups > organisation). Target: all users in ≤ 1 s.
-2. Importing 100 000 CSV rows (every row a mobile number, every other row a work
-   number too, in national notation), as it runs by default (numbers parsed on two
-   cores) and on one core. Baseline: a bare loop of ``phonenumbers.parse`` over
-   the same numbers. Target: ≥ 0.5× that speed.
+
+The CSV import is timed by ``bench/bench_csv_import.py`` (fresh processes, one core
+and two, against pandas + phonenumbers).
 """
 
 from __future__ import annotations
@@ -19,8 +18,6 @@ import os
 import random
 import time
 
-import phonenumbers
-
 from cloudtel import Organization, User, UserGroup
 from cloudtel.contacts import (
     Contact,
@@ -28,14 +25,11 @@ from cloudtel.contacts import (
     EffectiveContact,
     PhoneEntry,
     Scope,
-    csv_files,
-    import_csv,
 )
 from cloudtel.numbers import PhoneNumber
 
 USERS, GROUPS, PER_USER_GROUPS = 10_000, 100, 3
 ORG_CONTACTS, PER_GROUP, PERSONAL = 1_000, 40, 5_000
-CSV_ROWS = 100_000
 
 
 def number(index: int) -> str:
@@ -152,39 +146,7 @@ def bench_effective() -> None:
     )
 
 
-def bench_import() -> None:
-    rng = random.Random(11)
-    rows = ["First name,Last name,Company,Work,Mobile,E-mail"]
-    numbers: list[str] = []
-    for i in range(CSV_ROWS):
-        mobile = f"0{470 + i % 10} {i // 10:06d}"
-        work = f"09 2{i % 100:02d} {rng.randint(0, 9999):04d}" if i % 2 == 0 else ""
-        rows.append(f"First{i},Last{i},Company {i % 500},{work},{mobile},first{i}@example.be")
-        numbers += [n for n in (work, mobile) if n]
-    data = ("\r\n".join(rows) + "\r\n").encode("utf-8")
-    started = time.perf_counter()
-    for text in numbers:
-        phonenumbers.parse(text, "BE")
-    baseline = time.perf_counter() - started
-    print(f"  baseline: bare phonenumbers.parse loop over the same numbers {baseline:.2f} s")
-    for cores, label in ((2, "two cores (the default)"), (1, "one core")):
-        if cores == 1:  # numbers parsed in this process only
-            csv_files._PARALLEL_FROM = 10**12
-        org = Organization(name="Bench", domain="bench.be")
-        started = time.perf_counter()
-        report = import_csv(org, "org", data, source="bench.csv")
-        ours = time.perf_counter() - started
-        assert report.applied, str(report)[:500]
-        assert report.added == CSV_ROWS
-        print(
-            f"CSV import of {CSV_ROWS} rows ({len(numbers)} numbers), {label}: {ours:.2f} s = "
-            f"{CSV_ROWS / ours:,.0f} rows/s → {baseline / ours:.2f}× the baseline's speed "
-            "(target ≥ 0.5×)"
-        )
-
-
 if __name__ == "__main__":
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"machine: {os.cpu_count()} cores, load average {load}")
     bench_effective()
-    bench_import()

@@ -333,3 +333,115 @@ def test_the_validity_check_agrees_with_phonenumbers_for_every_region() -> None:
         valid += fast
     assert checked > 5000
     assert 2000 < valid < checked
+
+
+# --- the national fast path -----------------------------------------------------------------
+
+
+def _simple_regions() -> list[str]:
+    from cloudtel.numbers import _national_code
+
+    return sorted(r for r in phonenumbers.SUPPORTED_REGIONS if _national_code(r) is not None)
+
+
+def _by_phonenumbers_in(text: str, region: str) -> tuple[str, str] | None:
+    """What plain phonenumbers says of ``text`` read in ``region``: (E.164, region) or None."""
+    try:
+        parsed = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(parsed):
+        return None
+    e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return e164, phonenumbers.region_code_for_number(parsed) or "001"
+
+
+@st.composite
+def _national_texts(draw: st.DrawFn) -> tuple[str, str]:
+    """(text, region): a region read simply and a number in its national notation (or
+    with its 00 prefix), made from an example of the numbering plan and varied."""
+    region = draw(st.sampled_from(_simple_regions()))
+    kind = draw(
+        st.sampled_from(
+            [phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE]
+        )
+    )
+    example = phonenumbers.example_number_for_type(region, kind)
+    national = "" if example is None else phonenumbers.national_significant_number(example)
+    cut = draw(st.integers(0, len(national)))
+    tail = draw(st.text("0123456789", max_size=max(0, len(national) - cut + 2)))
+    digits = national[:cut] + tail
+    code = str(phonenumbers.country_code_for_region(region))
+    prefix = draw(st.sampled_from(["0", "00" + code, "00", "000", "0" + code, ""]))
+    return prefix + digits, region
+
+
+@given(_national_texts())
+def test_the_national_fast_path_agrees_with_plain_phonenumbers(case: tuple[str, str]) -> None:
+    from cloudtel.numbers import _parse_national
+
+    text, region = case
+    fast = _parse_national(text, region)
+    full = _by_phonenumbers_in(text, region)
+    if fast is not None:
+        assert fast == full  # what it takes, it reads as phonenumbers does
+    try:
+        number = PhoneNumber.parse(text, region)
+    except InvalidPhoneNumberError:
+        assert full is None  # refused exactly when phonenumbers finds no valid number
+    else:
+        assert full is not None
+        assert number.e164 == full[0]
+        assert number.region == full[1]
+
+
+def test_the_national_fast_path_takes_the_national_forms_of_every_simple_region() -> None:
+    from cloudtel.numbers import _parse_national
+
+    taken = 0
+    for region in _simple_regions():
+        for kind in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE):
+            example = phonenumbers.example_number_for_type(region, kind)
+            if example is None:
+                continue
+            national = phonenumbers.national_significant_number(example)
+            code = example.country_code
+            for text in ("0" + national, f"00{code}{national}"):
+                full = _by_phonenumbers_in(text, region)
+                fast = _parse_national(text, region)
+                assert fast == full or fast is None, (text, region)
+                taken += fast is not None
+    assert taken > 100  # the fast path is used, not only correct when unused
+    assert _parse_national("0470 12 34 56", "BE") is None  # separators: cleaned before
+    assert _parse_national("0470123456", "GB") is None  # other rules: the full parse
+    assert _parse_national("0470123456", "BE") == ("+32470123456", "BE")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "0470 12 34 5",
+        "04701234567",
+        "0001234567",
+        "00",
+        "0",
+        "0470/12.34.5x",
+        "00 32 0470 12 34 56",
+    ],
+)
+def test_the_national_fast_path_gives_the_same_errors_as_the_full_parse(
+    text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cloudtel import numbers
+
+    def outcome() -> str:
+        numbers._parse.cache_clear()
+        try:
+            return PhoneNumber.parse(text, "BE").e164
+        except InvalidPhoneNumberError as exc:
+            return f"error: {exc}"
+
+    with_fast_path = outcome()
+    monkeypatch.setattr(numbers, "_parse_national", lambda text, region: None)
+    assert with_fast_path == outcome()
+    assert with_fast_path.startswith("error: ") == (text != "00 32 0470 12 34 56")

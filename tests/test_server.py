@@ -6,6 +6,7 @@ import base64
 import hashlib
 import http.client
 import json
+import re
 import shutil
 import socket
 import ssl
@@ -22,10 +23,15 @@ from hypothesis import strategies as st
 
 import cloudtel
 from cloudtel.cli import main
+from cloudtel.cli.serve import parse_size
 from cloudtel.provisioning import render_common_files, render_phone, settings_for
 from cloudtel.server import (
+    _NC_WINDOW,
     CREDENTIALS_FILE,
+    FETCH_LOG,
     ProvisioningServer,
+    _FetchLog,
+    _Nonces,
     agent_mac,
     clean_path,
     issue_credentials,
@@ -357,3 +363,248 @@ def test_cli_phone_credentials_prints_each_password_once(
 def test_cli_serve_refuses_a_bad_bind(org_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["serve", str(org_file), "--bind", "localhost"]) == 1
     assert "expected HOST:PORT" in capsys.readouterr().err
+
+
+def _everything_shown(
+    server: ProvisioningServer, mac: str, password: str, agent: str, config: str
+) -> bytes:
+    """What a phone shows: its configuration and every file it links to, followed."""
+    link = re.compile(re.escape(server.url) + r"([A-Za-z0-9._/-]+)")
+    seen: dict[str, bytes] = {}
+    queue = [config]
+    while queue:
+        path = queue.pop()
+        if path in seen:
+            continue
+        status, body = _fetch(server, path, mac, password, agent)
+        assert status == 200, path
+        seen[path] = body
+        queue.extend(link.findall(body.decode()))
+    assert any(path.startswith("directory/") for path in seen)
+    return b"\n".join(seen.values())
+
+
+def test_a_contact_a_user_hid_is_not_on_their_phone_but_on_the_others(
+    org_file: Path, credentials: dict[str, str]
+) -> None:
+    # The manual: a user can hide an inherited contact for himself. The shared
+    # directory showed it anyway on his phone (defect: issue 12).
+    org = cloudtel.load(org_file)
+    steven = "steven.lathouwers@orange.be"
+    receptie = next(
+        e.contact for e in org.contacts.effective(steven) if e.contact.name == "Receptie"
+    )
+    org.contacts.hide(steven, receptie)
+    cloudtel.save(org, org_file)
+    with ProvisioningServer(
+        org_file, host="127.0.0.1", port=0, passwords=org_file.parent / "sip-passwords.toml"
+    ) as running:
+        mine = _everything_shown(running, MITEL, credentials[MITEL], MITEL_AGENT, f"{MITEL}.cfg")
+        other = _everything_shown(
+            running, YEALINK, credentials[YEALINK], YEALINK_AGENT, f"{YEALINK.lower()}.cfg"
+        )
+    assert b"Receptie" not in mine
+    assert b"Orange Belgium" in mine  # the Helpdesk: the rest of the organisation's contacts stay
+    assert b"Receptie" in other
+
+
+def _digest_header(challenge: str, user: str, password: str, path: str, nc: int | None) -> str:
+    fields = dict(re.findall(r'(\w+)="?([^",]*)"?', challenge.removeprefix("Digest ")))
+    realm, nonce = fields["realm"], fields["nonce"]
+
+    def md5(text: str) -> str:
+        return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+
+    ha1 = md5(f"{user}:{realm}:{password}")
+    ha2 = md5(f"GET:{path}")
+    common = f'Digest username="{user}", realm="{realm}", nonce="{nonce}", uri="{path}", '
+    if nc is None:  # RFC 2069: no qop, no count
+        return common + f'response="{md5(f"{ha1}:{nonce}:{ha2}")}"'
+    count, cnonce = f"{nc:08x}", "0a4f113b"
+    answer = md5(f"{ha1}:{nonce}:{count}:{cnonce}:auth:{ha2}")
+    return common + (f'qop=auth, nc={count}, cnonce="{cnonce}", response="{answer}"')
+
+
+def _raw_get(server: ProvisioningServer, path: str, headers: dict[str, str]) -> tuple[int, str]:
+    host, port = server.url.split("//")[1].strip("/").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    try:
+        connection.request("GET", path, headers={"User-Agent": MITEL_AGENT, **headers})
+        answer = connection.getresponse()
+        answer.read()
+        return answer.status, answer.getheader("WWW-Authenticate", "")
+    finally:
+        connection.close()
+
+
+def test_a_captured_request_replayed_is_refused(
+    server: ProvisioningServer, credentials: dict[str, str], org_file: Path
+) -> None:
+    # Defect (issue 12): nonce counts were not checked, so anyone who captured one
+    # phone's request could fetch its file again (SIP password included) for 5 minutes.
+    path = f"/{MITEL}.cfg"
+    status, challenge = _raw_get(server, path, {})
+    assert status == 401
+    captured = {"Authorization": _digest_header(challenge, MITEL, credentials[MITEL], path, 1)}
+    assert _raw_get(server, path, captured)[0] == 200
+    status, again = _raw_get(server, path, captured)  # the replay, on a new connection
+    assert status == 401
+    assert "stale=true" in again  # a phone that really reused a count just asks again
+    assert any("a replay" in r.reason for r in read_fetches(org_file))
+    # the phone itself goes on with the next count, or with the new nonce
+    following = _digest_header(challenge, MITEL, credentials[MITEL], path, 2)
+    assert _raw_get(server, path, {"Authorization": following})[0] == 200
+    fresh = _digest_header(again, MITEL, credentials[MITEL], path, 1)
+    assert _raw_get(server, path, {"Authorization": fresh})[0] == 200
+
+
+def test_counts_may_arrive_out_of_order_but_each_once(
+    server: ProvisioningServer, credentials: dict[str, str]
+) -> None:
+    path = f"/{MITEL}.cfg"
+    challenge = _raw_get(server, path, {})[1]
+    statuses = [
+        _raw_get(
+            server,
+            path,
+            {"Authorization": _digest_header(challenge, MITEL, credentials[MITEL], path, nc)},
+        )[0]
+        for nc in (3, 1, 2, 2, 0, 70, 5)
+    ]
+    # 5 is more than 64 counts below 70: too old to tell, refused
+    assert statuses == [200, 200, 200, 401, 401, 200, 401]
+
+
+def test_a_nonce_without_qop_is_good_for_one_request(
+    server: ProvisioningServer, credentials: dict[str, str]
+) -> None:
+    path = f"/{MITEL}.cfg"
+    challenge = _raw_get(server, path, {})[1]
+    header = {"Authorization": _digest_header(challenge, MITEL, credentials[MITEL], path, None)}
+    assert _raw_get(server, path, header)[0] == 200
+    assert _raw_get(server, path, header)[0] == 401
+
+
+def test_real_clients_still_fetch_many_times(
+    server: ProvisioningServer, credentials: dict[str, str], tmp_path: Path
+) -> None:
+    path = f"{YEALINK.lower()}.cfg"
+    opener = _opener(server, YEALINK, credentials[YEALINK])
+    request = urllib.request.Request(server.url + path, headers={"User-Agent": YEALINK_AGENT})  # noqa: S310
+    for _ in range(20):
+        with opener.open(request, timeout=10) as answer:
+            assert answer.status == 200
+    curl = shutil.which("curl")
+    if curl is None:
+        pytest.fail("curl is needed for this test (apt-get install curl)")
+    done = subprocess.run(
+        [curl, "-sS", "--digest", "-u", f"{YEALINK}:{credentials[YEALINK]}",
+         "-A", YEALINK_AGENT, "-w", "%{http_code}\n",
+         "-o", str(tmp_path / "fetch#1"), server.url + path + "?n=[1-10]"],
+        capture_output=True, check=True, timeout=60,
+    )  # fmt: skip
+    assert done.stdout.decode().split() == ["200"] * 10
+    assert (tmp_path / "fetch10").read_bytes().startswith(b"#!version")
+
+
+def test_the_nonce_table_stays_bounded_and_forgets_the_least_recently_used() -> None:
+    nonces = _Nonces(capacity=4)
+    issued = [nonces.issue() for _ in range(10)]
+    assert len(nonces.live) == 4
+    assert nonces.use(issued[0], 1).startswith("stale nonce")  # forgotten: the phone asks again
+    assert nonces.use(issued[-1], 1) == ""
+    assert nonces.use(issued[-1], 1) != ""
+    assert nonces.use("0.0.forged", 1) == "nonce not issued by this server"
+
+
+@given(st.lists(st.integers(min_value=0, max_value=200), max_size=60))
+def test_each_nonce_count_is_accepted_once(counts: list[int]) -> None:
+    # Law: a count is accepted iff it is >= 1, not used before, and not more than the
+    # window below the highest count accepted so far.
+    nonces = _Nonces(capacity=4)
+    nonce = nonces.issue()
+    used: set[int] = set()
+    for count in counts:
+        highest = max(used, default=0)
+        expected = count >= 1 and count not in used and count > highest - 1 - _NC_WINDOW
+        assert (nonces.use(nonce, count) == "") == expected, (count, sorted(used))
+        if expected:
+            used.add(count)
+
+
+def test_the_fetch_log_is_rotated_by_size_and_sync_still_finds_the_phones(
+    org_file: Path, credentials: dict[str, str]
+) -> None:
+    # Defect (issue 12): the fetch log grew for ever. Now it is rotated by size, and
+    # "where was this phone last seen" still reads across the rotated files.
+    passwords = org_file.parent / "sip-passwords.toml"
+    with ProvisioningServer(
+        org_file, host="127.0.0.1", port=0, passwords=passwords, log_max_bytes=2000, log_keep=2
+    ) as running:
+        yealink = f"{YEALINK.lower()}.cfg"
+        assert _fetch(running, yealink, YEALINK, credentials[YEALINK], YEALINK_AGENT)[0] == 200
+        log = running.fetch_log
+        oldest = log.with_name(log.name + ".2")
+        for _ in range(40):  # the Mitel's fetches push the Yealink's into a rotated file
+            assert _fetch(running, f"{MITEL}.cfg", MITEL, credentials[MITEL], MITEL_AGENT)[0] == 200
+            if oldest.exists():
+                break
+        names = sorted(p.name for p in log.parent.iterdir() if p.name.startswith(log.name))
+        assert names == [log.name, f"{log.name}.1", f"{log.name}.2"]
+        assert all(p.stat().st_size <= 2000 for p in log.parent.glob(log.name + "*"))
+        assert YEALINK not in log.read_text()
+        assert last_addresses(org_file) == {
+            YEALINK.lower(): "127.0.0.1",
+            MITEL.lower(): "127.0.0.1",
+        }
+        for _ in range(20):  # only log_keep rotated files stay
+            _fetch(running, f"{MITEL}.cfg", MITEL, credentials[MITEL], MITEL_AGENT)
+        names = sorted(p.name for p in log.parent.iterdir() if p.name.startswith(log.name))
+        assert names == [log.name, f"{log.name}.1", f"{log.name}.2"]
+    records = list(read_fetches(org_file))
+    assert [r.time for r in records] == sorted(r.time for r in records)  # oldest first
+    assert len(records) == sum(
+        len(p.read_text().splitlines()) for p in log.parent.glob(log.name + "*")
+    )
+
+
+def test_a_rotation_while_reading_the_log_loses_nothing(tmp_path: Path) -> None:
+    org_file = tmp_path / "organization.toml"
+    log = _FetchLog(tmp_path / FETCH_LOG, max_bytes=600, keep=50)
+
+    def record(n: int) -> bytes:
+        fields = {"time": f"{n:04d}", "mac": "", "model": "", "address": f"10.0.0.{n}"}
+        fields |= {"user_agent": "", "path": "x", "status": 200}
+        return (json.dumps(fields) + "\n").encode()
+
+    for n in range(40):
+        log.write(record(n))
+    before = [r.address for r in read_fetches(org_file)]
+    assert len(before) == 40
+    assert (tmp_path / f"{FETCH_LOG}.3").exists()
+    reading = read_fetches(org_file)
+    first = next(reading)  # every file is open now
+    for n in range(40, 80):  # several rotations meanwhile
+        log.write(record(n))
+    assert [first.address, *(r.address for r in reading)] == before
+    assert [r.address for r in read_fetches(org_file)] == [f"10.0.0.{n}" for n in range(80)]
+    log.close()
+
+
+def test_bad_rotation_settings_are_refused(
+    org_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(cloudtel.InvalidValueError, match="log_keep"):
+        ProvisioningServer(org_file, port=0, log_keep=0)
+    with pytest.raises(cloudtel.InvalidValueError, match="log_max_bytes"):
+        ProvisioningServer(org_file, port=0, log_max_bytes=-1)
+    assert main(["serve", str(org_file), "--bind", "127.0.0.1:0", "--log-max-size", "lots"]) == 1
+    assert "expected bytes or a number with k, M or G" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [("0", 0), ("2000", 2000), ("512k", 512 * 1024), ("10M", 10 * 1024**2), ("1GiB", 1024**3)],
+)
+def test_log_sizes_on_the_command_line(text: str, size: int) -> None:
+    assert parse_size(text) == size

@@ -208,3 +208,47 @@ def test_the_shared_directory_hides_exactly_whom_resolve_settings_hides(
         if org.resolve_settings(u.username)["directory_visibility"].value is not Visibility.HIDDEN
     }
     assert shown == expected
+
+
+_ORG_CONTACTS = ("Bakkerij", "Garage", "Kapper")
+
+
+@given(
+    groups=st.lists(st.booleans(), min_size=4, max_size=4),
+    hides=st.lists(st.sets(st.sampled_from(_ORG_CONTACTS)), min_size=4, max_size=4),
+)
+def test_the_contacts_a_phone_shows_are_its_users_effective_list(
+    groups: list[bool], hides: list[set[str]]
+) -> None:
+    # Law: shared directory (its contacts) + the user's contacts file, as sets, are the
+    # user's effective list: nothing a user hid, nothing missing (defect: a hidden
+    # organisation contact still showed through the shared directory).
+    org = _org(4)
+    for n, company in enumerate(_ORG_CONTACTS):
+        org.contacts.add(
+            "org", Contact(company=company, phones=[PhoneEntry(number=f"+329223001{n}")])
+        )
+    org.contacts.add(
+        "group:Sales", Contact(company="Slager", phones=[PhoneEntry(number="+3292230099")])
+    )
+    for n, (member, hidden) in enumerate(zip(groups, hides, strict=True)):
+        username = f"user{n:04d}@acme.example"
+        if member:
+            org.add_member(username, "Sales")
+        for entry in list(org.contacts.effective(username)):
+            if entry.contact.name in hidden:
+                org.contacts.hide(username, entry.contact)
+    directories = SharedDirectories(org)
+    colleagues = {entry.name for _user, entry in colleague_entries(org)}
+    shared = {e.name for e in directories.shared.entries} - colleagues
+    assert shared <= set(_ORG_CONTACTS)
+    for n, hidden in enumerate(hides):
+        username = f"user{n:04d}@acme.example"
+        own = directories.contacts_of(username)
+        shown = shared | ({e.name for e in own.entries} if own else set())
+        effective = {e.contact.name for e in org.contacts.effective(username)}
+        assert shown == effective
+        assert not shown & hidden
+    # a phone without a user shows the organisation's contacts, all of them
+    own = directories.contacts_of(None)
+    assert shared | ({e.name for e in own.entries} if own else set()) == set(_ORG_CONTACTS)

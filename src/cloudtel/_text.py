@@ -91,6 +91,10 @@ def _check(
     what: str | None,
     error: type[InvalidValueError] = InvalidValueError,
 ) -> str:
+    if type(value) is str and value.isprintable():
+        # every character the rules refuse (controls, separators, surrogates) is one
+        # Python counts as not printable: printable text passes without the search
+        return value
     label = what or field
     if not isinstance(value, str):
         raise error(f"{label} must be text, not {value!r}", field=field, value=value)

@@ -33,6 +33,7 @@ Key kinds
 from __future__ import annotations
 
 import enum
+import functools
 import ipaddress
 import re
 import unicodedata
@@ -344,7 +345,7 @@ def _positive(_instance: object, attribute: attrs.Attribute[Any], value: object)
 _SET_ORDER = {KeySet.LINE: 0, KeySet.PROG: 1, KeySet.EXPANSION: 2}
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, cache_hash=True)
 class KeyPosition:
     """Where a key is: its key set, the expansion module (for that set only) and its number.
 
@@ -389,6 +390,12 @@ class KeyPosition:
             return text
         if not isinstance(text, str):
             raise KeyLayoutError(f"key position must be text like L20, not {text!r}", value=text)
+        if cls is KeyPosition and type(text) is str:
+            return _position(text)
+        return cls._parse_text(text)
+
+    @classmethod
+    def _parse_text(cls, text: str) -> KeyPosition:
         if match := _POSITION_SHORT.fullmatch(text):
             letter, number = match.group(1).upper(), int(match.group(2))
             key_set = KeySet.PROG if letter == "P" else KeySet.LINE
@@ -420,6 +427,13 @@ class KeyPosition:
         if self.set is KeySet.EXPANSION:
             return f"expansion module {self.module} key {self.index}"
         return f"{'line' if self.set is KeySet.LINE else 'programmable'} key {self.index}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _position(text: str) -> KeyPosition:
+    """``KeyPosition.parse(text)``, one shared value per text: a fleet's phones name the
+    same few dozen positions (a refused text raises each time, it is not cached)."""
+    return KeyPosition._parse_text(text)
 
 
 def _phone_number(value: PhoneNumber | str) -> PhoneNumber:
@@ -751,6 +765,20 @@ def key_to_primitive(key: Key) -> dict[str, Any]:
     return {"kind": "empty"}
 
 
+_KEY_FIELDS: dict[str, frozenset[str]] = {
+    "line": frozenset({"account"}),
+    "extension": frozenset({"user"}),
+    "number": frozenset({"label", "number"}),
+    "empty": frozenset(),
+}
+
+
+@functools.lru_cache(maxsize=256)
+def _line_key(account: int) -> LineKey:
+    """``LineKey(account=account)``, one shared value per account (keys are immutable)."""
+    return LineKey(account=account)
+
+
 def key_from_primitive(data: Mapping[str, Any]) -> Key:
     """Read a key written by :func:`key_to_primitive`.
 
@@ -764,12 +792,7 @@ def key_from_primitive(data: Mapping[str, Any]) -> Key:
     Raises:
         KeyLayoutError: For an unknown kind, a missing field or an unknown field.
     """
-    fields: dict[str, set[str]] = {
-        "line": {"account"},
-        "extension": {"user"},
-        "number": {"label", "number"},
-        "empty": set(),
-    }
+    fields = _KEY_FIELDS
     kind = data.get("kind")
     if kind not in fields:
         raise KeyLayoutError(
@@ -788,7 +811,8 @@ def key_from_primitive(data: Mapping[str, Any]) -> Key:
             f"a {kind} key has no field {', '.join(sorted(unknown))}", field="kind", value=kind
         )
     if kind == "line":
-        return LineKey(account=data["account"])
+        account = data["account"]
+        return _line_key(account) if type(account) is int else LineKey(account=account)
     if kind == "extension":
         return ExtensionKey(username=data["user"])
     if kind == "number":

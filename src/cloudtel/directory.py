@@ -7,12 +7,15 @@ and the phone user's effective contact list, sorted by name ignoring case and ac
 Provisioning does not write that per phone (its size is the organisation's, so the
 folder would grow with phones × users). :class:`SharedDirectories` splits it:
 
-- one **shared directory** for the whole organisation: every colleague with a line
-  (the phone's own user included) and the organisation's contacts;
-- for a user whose effective contact list differs from the organisation's (contacts
-  of their groups, their own, contacts they hid), a small **contacts directory** with
-  just that list. Its name is derived from its content, so the users of one group
-  combination without contacts of their own share one file (one per scope).
+- one **shared directory** for the whole organisation, holding only what every phone
+  may show: every colleague with a line (the phone's own user included) and the
+  organisation's contacts that no user hid (a user may hide an inherited contact for
+  himself; the shared file cannot hide it for one phone only);
+- for a user whose effective contact list differs from those shared contacts (contacts
+  of their groups, their own, or organisation contacts another user hid), a small
+  **contacts directory** with just that list. Its name is derived from its content, so
+  the users of one group combination without contacts of their own share one file (one
+  per scope); a user who hid a contact gets their own list, without it.
 
 No I/O.
 """
@@ -161,11 +164,22 @@ class SharedDirectories:
         self.org = org
         contacts = org.contacts
         org_entries = _sorted_unique(_contact_entries(org, None))
-        self._org_contacts = org_entries
+        # An organisation contact a user hid is not for every phone: it leaves the
+        # shared directory and goes into the contacts file of every user who shows it.
+        users = {user.username for user in org.users}
+        withheld: set[tuple[str, tuple[DirectoryNumber, ...]]] = set()
+        for username, hides in contacts.hidden.items():
+            if hides and username in users:
+                shown = {(e.name, e.numbers) for e in _contact_entries(org, username)}
+                withheld.update(
+                    k for k in ((e.name, e.numbers) for e in org_entries) if k not in shown
+                )
+        self._withheld = bool(withheld)
+        self._org_contacts = tuple(e for e in org_entries if (e.name, e.numbers) not in withheld)
         self.shared = Directory(
             title=org.name,
             entries=_sorted_unique(
-                [entry for _user, entry in colleague_entries(org)] + list(org_entries)
+                [entry for _user, entry in colleague_entries(org)] + list(self._org_contacts)
             ),
             name=SHARED_DIRECTORY,
         )
@@ -181,16 +195,21 @@ class SharedDirectories:
 
         Returns:
             A :class:`~cloudtel.devices.Directory` titled "Contacts" listing the user's
-            effective contact list, named ``directory/contacts-<digest of its
-            entries>``; ``None`` when that list is the organisation's.
+            effective contact list (a phone without a user: the organisation's
+            contacts), named ``directory/contacts-<digest of its entries>``; ``None``
+            when the shared directory holds that list.
         """
-        if username is None:
-            return None
+        if username is None:  # the organisation's contacts, as a user without groups
+            if not self._withheld:
+                return None
+            if ("",) not in self._by_groups:
+                self._by_groups[("",)] = self._directory(None)
+            return self._by_groups[("",)]
         contacts = self.org.contacts
         user = self.org.user(username)
         groups = tuple(g for g in user.groups if g in self._groups_with_contacts)
         personal = bool(contacts.users.get(user.username) or contacts.hidden_by(user.username))
-        if not groups and not personal:
+        if not groups and not personal and not self._withheld:
             return None
         if not personal:  # the list is the organisation's and these groups': once per set
             scope = ("", *sorted(groups))
@@ -199,7 +218,7 @@ class SharedDirectories:
             return self._by_groups[scope]
         return self._directory(user.username)
 
-    def _directory(self, username: str) -> Directory | None:
+    def _directory(self, username: str | None) -> Directory | None:
         entries = _sorted_unique(_contact_entries(self.org, username))
         if entries == self._org_contacts:
             return None

@@ -74,6 +74,50 @@ def _parse_e164(text: str) -> tuple[str, str] | None:
     return text, region
 
 
+_NATIONAL = re.compile(r"0[0-9]{2,17}")
+
+
+@cache
+def _national_code(region: str) -> int | None:
+    """The country code of ``region`` when its national notation reads simply: the
+    code is the region's alone, the trunk prefix is ``0`` and the international
+    prefix ``00``, with no carrier codes or transformations (Belgium, the
+    Netherlands, France, Germany …); else ``None``."""
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    if metadata is None or metadata.country_code is None:
+        return None
+    code: int = metadata.country_code
+    simple = (
+        phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(code) == (region,)
+        and metadata.national_prefix == "0"
+        and metadata.national_prefix_for_parsing == "0"
+        and not metadata.national_prefix_transform_rule
+        and metadata.international_prefix == "00"
+    )
+    return code if simple else None
+
+
+def _parse_national(text: str, region: str) -> tuple[str, str] | None:
+    """(E.164, region code) of a valid number in the plain national notation of a
+    region read simply (``0470123456`` in Belgium) or with its ``00`` international
+    prefix (``0032470123456``), else ``None``.
+
+    The fast path for the national numbers of an import: ``phonenumbers.parse``
+    strips the trunk ``0`` (or the ``00``) and checks the rest against the
+    numbering plan; here the same rest is checked against the same plan. Anything
+    else (not valid, other characters, a region with other rules) returns ``None``
+    and takes the full parse, which says what is wrong.
+    """
+    code = _national_code(region)
+    if code is None or _NATIONAL.fullmatch(text) is None:
+        return None
+    if text[1] == "0":  # 00: the international prefix
+        international = "+" + text[2:]
+        return _parse_e164(international) if _E164.fullmatch(international) else None
+    national = text[1:]
+    return (f"+{code}{national}", region) if _valid_for_region(code, national, region) else None
+
+
 _Desc = tuple[frozenset[int], re.Pattern[str]]
 _TYPES = (
     "premium_rate",
@@ -135,6 +179,71 @@ def _valid_for_region(country_code: int, national: str, region: str) -> bool:
     )
 
 
+_BEFORE_FIXED_LINE = _TYPES[:-1]  # the kinds number_type tries before fixed line, in its order
+
+
+@cache
+def _kinds(
+    country_code: int, region: str
+) -> tuple[_Desc | None, tuple[_Desc, ...], _Desc | None, bool, _Desc | None] | None:
+    """A region's descriptions in the order ``phonenumbers.number_type`` tries them:
+    the general one, the kinds before fixed line, fixed line, whether mobile numbers
+    share the fixed line pattern, mobile; ``None`` without metadata."""
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(country_code, region)
+    if metadata is None:
+        return None
+    before = (_desc(getattr(metadata, name)) for name in _BEFORE_FIXED_LINE)
+    return (
+        _desc(metadata.general_desc),
+        tuple(kind for kind in before if kind is not None),
+        _desc(metadata.fixed_line),
+        bool(metadata.same_mobile_and_fixed_line_pattern),
+        _desc(metadata.mobile),
+    )
+
+
+def _matches(national: str, desc: _Desc | None) -> bool:
+    """``phonenumbers``' ``_is_number_matching_desc`` with the pattern compiled once."""
+    if desc is None:
+        return False
+    lengths, pattern = desc
+    return (not lengths or len(national) in lengths) and pattern.fullmatch(national) is not None
+
+
+def _is_mobile_plain(e164: str) -> bool:
+    """Whether the numbering plan says ``e164`` is a mobile number, as phonenumbers says it."""
+    kind = phonenumbers.number_type(phonenumbers.parse(e164))
+    return kind in (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    )
+
+
+def _is_mobile(e164: str) -> bool:
+    """:func:`_is_mobile_plain` of a number in E.164 form, without parsing it again.
+
+    The number's region comes from the parse cache and its kind from the region's
+    patterns, compiled once and tried in ``phonenumbers.number_type``'s order (a
+    number matching an earlier kind, such as premium rate, is not mobile). A text
+    that is not a valid E.164 number takes the plain path.
+    """
+    try:
+        canonical, region = _parse(e164, DEFAULT_COUNTRY)
+    except InvalidPhoneNumberError:
+        return _is_mobile_plain(e164)
+    code = _country_code(e164) if canonical == e164 else None
+    kinds = None if code is None else _kinds(code, region)
+    if code is None or kinds is None:
+        return _is_mobile_plain(e164)
+    national = e164[1 + len(str(code)) :]
+    general, before, fixed_line, same, mobile = kinds
+    if not _matches(national, general) or any(_matches(national, d) for d in before):
+        return False
+    if _matches(national, fixed_line):
+        return same or _matches(national, mobile)
+    return not same and _matches(national, mobile)
+
+
 @lru_cache(maxsize=65536)
 def _parse(text: str, region: str, shown: str | None = None) -> tuple[str, str]:
     """Return (E.164, region code) of ``text`` or raise InvalidPhoneNumberError.
@@ -144,6 +253,10 @@ def _parse(text: str, region: str, shown: str | None = None) -> tuple[str, str]:
     """
     if _E164.fullmatch(text):
         known = _parse_e164(text)
+        if known is not None:
+            return known
+    elif text[:1] == "0":
+        known = _parse_national(text, region)
         if known is not None:
             return known
     shown = text if shown is None else shown
@@ -247,11 +360,7 @@ class PhoneNumber:
     @property
     def is_mobile(self) -> bool:
         """Whether the numbering plan says this is a mobile number."""
-        kind = phonenumbers.number_type(phonenumbers.parse(self.e164))
-        return kind in (
-            phonenumbers.PhoneNumberType.MOBILE,
-            phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
-        )
+        return _is_mobile(self.e164)
 
     def _format(self, style: int) -> str:
         return phonenumbers.format_number(phonenumbers.parse(self.e164), style)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import itertools
 import math
 from collections.abc import Iterable, Iterator
@@ -63,6 +64,8 @@ from cloudtel.users import (
     User,
     UserGroup,
     UserList,
+    _replaced,
+    _resolve_levels,
     check_language,
     check_time_zone,
     resolve_settings,
@@ -110,8 +113,8 @@ class UserPage(Keyed[User]):
     def _items(self) -> tuple[User, ...]:
         return self.users
 
-    def _find(self, key: Any) -> User:
-        return UserList(self.users)._find(key)
+    def _lookup(self, key: Any) -> User | None:
+        return UserList(self.users)._lookup(key)
 
     def _key(self, item: User) -> str:
         return item.username
@@ -570,14 +573,15 @@ class Organization:
         return self._resolve(self.user(username))
 
     def _resolve(self, user: User) -> dict[str, ResolvedSetting]:
-        org_settings = attrs.evolve(
-            self.settings,
-            language=self.settings.language or self.language,
-            time_zone=self.settings.time_zone or self.time_zone,
-        )
+        return resolve_settings(user, self._groups_of(user), self._org_settings())
+
+    def _org_settings(self) -> Settings:
+        """The organisation's settings with its language and time zone filled in."""
+        return _org_level(self.settings, self.language, self.time_zone)
+
+    def _groups_of(self, user: User) -> list[UserGroup]:
         mine = set(user.groups)
-        groups = [g for g in self._groups.values() if g.name in mine]
-        return resolve_settings(user, groups, org_settings)
+        return [g for g in self._groups.values() if g.name in mine]
 
     def _complete_mobiles(self, user: User) -> User:
         """The user with every mobile's unset profile and options filled in."""
@@ -588,10 +592,14 @@ class Organization:
         ]
         if not incomplete:
             return user
-        resolved = self._resolve(user)
-        return attrs.evolve(
-            user, mobile_phones=tuple(m.completed(resolved) for m in user.mobile_phones)
-        )
+        resolved = _resolved(user.settings, self._groups_of(user), self._org_settings())
+        mobiles = tuple(m.completed(resolved) for m in user.mobile_phones)
+        if type(user) is not User:  # a subclass may check more: the plain way
+            return attrs.evolve(user, mobile_phones=mobiles)
+        # attrs.evolve would convert and check every field of the user again, each
+        # already converted and checked (the converters give back what they are given);
+        # the new mobiles are checked, and the user's own checks do not look at them
+        return _replaced(user, mobile_phones=mobiles)
 
     def find_users(
         self,
@@ -883,6 +891,38 @@ class Organization:
     def source_folder(self) -> Path | None:
         """The folder of the file this organisation was loaded from, if any."""
         return None if self._source is None else Path(self._source[0]).parent
+
+
+@functools.lru_cache(maxsize=64)
+def _org_level(settings: Settings, language: str, time_zone: str) -> Settings:
+    """``settings`` with ``language`` and ``time_zone`` where it sets none (immutable,
+    so one value serves every user of a load)."""
+    return attrs.evolve(
+        settings, language=settings.language or language, time_zone=settings.time_zone or time_zone
+    )
+
+
+_RESOLVED: dict[tuple[int, ...], tuple[tuple[object, ...], dict[str, ResolvedSetting]]] = {}
+"""Settings resolved for a user's own settings, groups and the organisation's settings,
+keyed by the identities of those immutable values (each entry keeps them alive, so an
+identity is not reused while its entry exists)."""
+
+
+def _resolved(
+    own: Settings, groups: list[UserGroup], organization: Settings
+) -> dict[str, ResolvedSetting]:
+    """:func:`resolve_settings` of a user with these settings and groups, remembered:
+    the users of a file share a few combinations. Read it, do not change it."""
+    anchors = (own, organization, *groups)
+    key = tuple(map(id, anchors))
+    found = _RESOLVED.get(key)
+    if found is not None:
+        return found[1]
+    if len(_RESOLVED) >= 1024:
+        _RESOLVED.clear()
+    resolved = _resolve_levels(own, groups, organization)
+    _RESOLVED[key] = (anchors, resolved)
+    return resolved
 
 
 def snapshot(org: Organization) -> Organization:

@@ -686,7 +686,7 @@ def render_phone(
         InvalidValueError: A value the driver cannot write safely.
     """
     if not isinstance(phone, SipPhone):
-        phone = org.phones.get(phone)
+        phone = org.phones.find(phone)
     return _Renderer(org, settings or ProvisioningSettings()).render(phone, every_shared=True)
 
 
@@ -749,7 +749,7 @@ def render_organization(
         NotFoundError: When a MAC in ``macs`` is not a phone of the organisation.
     """
     renderer = _Renderer(org, settings or ProvisioningSettings())
-    phones = tuple(org.phones) if macs is None else tuple(org.phones.get(mac) for mac in macs)
+    phones = tuple(org.phones) if macs is None else tuple(org.phones.find(mac) for mac in macs)
     return _render_phones(renderer, phones)
 
 
@@ -1588,7 +1588,7 @@ def sync_phones(
         NotFoundError: When a MAC in ``macs`` is not a phone of the organisation.
         InvalidValueError: When the port or a timer is out of range.
     """
-    wanted = [org.phones.get(mac) for mac in macs]
+    wanted = [org.phones.find(mac) for mac in macs]
     if not wanted:
         if force:
             wanted = list(org.phones)

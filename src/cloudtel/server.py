@@ -5,7 +5,10 @@ write, straight from the organisation file: every request renders from the file 
 is now (it is read again when it changes), so there is no folder to keep in step.
 
 - **Each phone authenticates** with HTTP Digest (RFC 7616, MD5, ``qop=auth``), its user
-  name being its MAC address in any notation; over TLS Basic is accepted too. The
+  name being its MAC address in any notation; over TLS Basic is accepted too. Each
+  nonce count (``nc``) is accepted once per nonce, so a captured request cannot be
+  replayed (a nonce without ``qop`` is good for one request); the live nonces are kept
+  in a bounded table (:data:`NONCE_CACHE`). The
   credentials are made by :func:`issue_credentials` (``cloudtel phone-credentials``),
   shown once, and kept only as digest hashes (``HA1``) in :data:`CREDENTIALS_FILE` beside
   the org file, readable by its owner only.
@@ -18,9 +21,10 @@ is now (it is read again when it changes), so there is no folder to keep in step
   ``A–Z a–z 0–9 . _ -`` and ``/`` between non-empty parts other than ``.`` and ``..``;
   anything else (``..``, ``%2e%2e``, ``\\``, NUL, an absolute path) is *400 Bad Request*.
 - **Every fetch is logged** as one JSON line in :data:`FETCH_LOG` beside the org file:
-  time, MAC, model, client address, user agent, path and status. ``cloudtel sync`` uses
-  the last address a phone fetched from when the organisation records none
-  (:func:`last_addresses`).
+  time, MAC, model, client address, user agent, path and status; the log is rotated by
+  size (``log_max_bytes``, ``log_keep`` rotated files kept). ``cloudtel sync`` uses the
+  last address a phone fetched from when the organisation records none
+  (:func:`last_addresses`, which reads the rotated files too).
 - **No file that would take a phone offline** is served: a phone with a user whose
   configuration would carry no SIP account (no password known) gets *503* and the log
   says why, unless the server was started with ``allow_disable``.
@@ -33,6 +37,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hashlib
 import hmac
 import json
@@ -43,6 +48,7 @@ import ssl
 import threading
 import time
 import urllib.parse
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -62,6 +68,9 @@ from cloudtel.serialization import load
 __all__ = [
     "CREDENTIALS_FILE",
     "FETCH_LOG",
+    "LOG_KEEP",
+    "LOG_MAX_BYTES",
+    "NONCE_CACHE",
     "FetchRecord",
     "ProvisioningServer",
     "agent_mac",
@@ -75,10 +84,29 @@ CREDENTIALS_FILE = ".cloudtel-phone-credentials.json"
 """Beside the org file: each phone's digest hash (never a password)."""
 
 FETCH_LOG = ".cloudtel-fetches.jsonl"
-"""Beside the org file: one JSON line per request the server answered."""
+"""Beside the org file: one JSON line per request the server answered.
+
+When it would grow past the server's ``log_max_bytes`` it is rotated: it becomes
+``.cloudtel-fetches.jsonl.1``, the one before ``.2`` and so on, ``log_keep`` of them
+kept (:func:`read_fetches` reads them all, oldest first)."""
+
+LOG_MAX_BYTES = 10 * 1024 * 1024
+"""The fetch log's default size limit (10 MiB, about 40 000 requests) before rotation."""
+
+LOG_KEEP = 5
+"""How many rotated fetch logs are kept by default, besides the current one."""
 
 NONCE_LIFETIME = 300
 """Seconds a digest nonce is accepted; an older one is answered ``stale=true``."""
+
+NONCE_CACHE = 65_536
+"""How many live nonces the server remembers, with the nonce counts each was used with.
+
+A nonce is remembered from the challenge that issues it; the least recently used ones
+are forgotten beyond this many (and answered ``stale=true``, so a phone just asks again).
+Memory stays bounded (about 310 bytes a nonce, 20 MB in all) whatever clients send."""
+
+_NC_WINDOW = 64  # counts below the highest seen that may still arrive (parallel requests)
 
 _SAFE_PATH = re.compile(r"[A-Za-z0-9._\-/]{1,255}")
 _AUTH_PARAM = re.compile(r'\s*([A-Za-z0-9_-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))\s*,?')
@@ -169,7 +197,7 @@ def issue_credentials(
     """
     path = Path(org_file)
     org = load(path)
-    phones = [org.phones.get(mac) for mac in macs] or list(org.phones)
+    phones = [org.phones.find(mac) for mac in macs] or list(org.phones)
     target = _beside(path, CREDENTIALS_FILE)
     data = _read_credentials(target)
     realm = _realm(org)
@@ -216,8 +244,17 @@ class FetchRecord:
     reason: str = ""
 
 
+def _rotated(log: Path, number: int) -> Path:
+    return log if number == 0 else log.with_name(f"{log.name}.{number}")
+
+
 def read_fetches(org_file: str | os.PathLike[str]) -> Iterator[FetchRecord]:
     """The server's fetch log of an organisation, oldest first (lines it cannot read skipped).
+
+    The rotated files (``.1``, ``.2`` …) are read too. All of them are opened, newest
+    first, before the first record is read, so a rotation while reading loses nothing
+    still kept: a file renamed meanwhile is found under its next number, and each file
+    is read once.
 
     Args:
         org_file: The organisation file the server serves.
@@ -226,15 +263,75 @@ def read_fetches(org_file: str | os.PathLike[str]) -> Iterator[FetchRecord]:
         Each logged request.
     """
     log = _beside(Path(org_file), FETCH_LOG)
-    if not log.exists():
-        return
-    with log.open("rb") as handle:
-        for line in handle:
+    with contextlib.ExitStack() as stack:
+        handles = []
+        seen: set[tuple[int, int]] = set()
+        number = missing = 0
+        while missing < 2:  # a rotation going on leaves one number free at a time
             try:
-                data = json.loads(line)
-                yield FetchRecord(**data)
-            except (ValueError, TypeError):
-                continue
+                handle = stack.enter_context(_rotated(log, number).open("rb"))
+            except FileNotFoundError:
+                missing += 1
+            else:
+                missing = 0
+                info = os.fstat(handle.fileno())
+                if (info.st_dev, info.st_ino) not in seen:
+                    seen.add((info.st_dev, info.st_ino))
+                    handles.append(handle)
+            number += 1
+        for handle in reversed(handles):
+            for line in handle:
+                try:
+                    data = json.loads(line)
+                    yield FetchRecord(**data)
+                except (ValueError, TypeError):
+                    continue
+
+
+class _FetchLog:
+    """The fetch log as the server writes it: one line per write, rotated by size.
+
+    The file stays open for appending (``O_APPEND``, one ``write`` a line, so a reader
+    sees each line whole at once); when a line would take it past ``max_bytes`` the
+    files are renamed one number up (the oldest beyond ``keep`` replaced) and a new
+    log is started. The server owns these files while it runs.
+    """
+
+    def __init__(self, path: Path, *, max_bytes: int, keep: int) -> None:
+        self.path = path
+        self.max_bytes = max_bytes
+        self.keep = keep
+        self.lock = threading.Lock()
+        self.fd: int | None = None
+        self.size = 0
+
+    def _open(self) -> int:
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        self.fd, self.size = fd, os.fstat(fd).st_size
+        return fd
+
+    def _rotate(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+        for number in range(self.keep, 0, -1):
+            with contextlib.suppress(FileNotFoundError):
+                os.replace(_rotated(self.path, number - 1), _rotated(self.path, number))
+
+    def write(self, line: bytes) -> None:
+        with self.lock:
+            fd = self._open() if self.fd is None else self.fd
+            if self.max_bytes and self.size and self.size + len(line) > self.max_bytes:
+                self._rotate()
+                fd = self._open()
+            os.write(fd, line)
+            self.size += len(line)
+
+    def close(self) -> None:
+        with self.lock:
+            if self.fd is not None:
+                os.close(self.fd)
+                self.fd = None
 
 
 def last_addresses(org_file: str | os.PathLike[str]) -> dict[str, str]:
@@ -314,7 +411,7 @@ class _Source:
             cached = self.files.get(mac.hex)
         if cached is not None:
             return cached
-        phone = org.phones.get(mac)
+        phone = org.phones.find(mac)
         settings = settings_for(org, server_url=self.server_url, passwords=self.passwords)
         rendered = render_phone(org, phone, settings)
         model = f"{phone.family} {phone.model}"
@@ -338,11 +435,79 @@ class _Source:
 
 
 class _RefusedError(Exception):
-    def __init__(self, status: HTTPStatus, reason: str, model: str = "") -> None:
+    def __init__(
+        self, status: HTTPStatus, reason: str, model: str = "", *, stale: bool = False
+    ) -> None:
         super().__init__(reason)
         self.status = status
         self.reason = reason
         self.model = model
+        self.stale = stale
+
+
+class _Nonces:
+    """The nonces this server issued and still accepts, with the counts used with each.
+
+    A nonce is ``<issued, hex seconds>.<random>.<HMAC of both>``: one per challenge, so
+    no two clients share one. Each nonce remembers the highest count it was used with
+    and which of the :data:`_NC_WINDOW` counts below were used too, so every count is
+    accepted once (a client may send a few requests in parallel, out of order) and a
+    replayed request is refused. The table keeps at most ``capacity`` nonces, least
+    recently used forgotten first; a forgotten or expired nonce is refused as stale.
+    """
+
+    def __init__(self, *, capacity: int = NONCE_CACHE, lifetime: float = NONCE_LIFETIME) -> None:
+        self.key = secrets.token_bytes(32)
+        self.capacity = capacity
+        self.lifetime = lifetime
+        self.lock = threading.Lock()
+        # nonce -> [issued (seconds), highest count used, bit i: count highest - 1 - i used]
+        self.live: OrderedDict[str, list[int]] = OrderedDict()
+
+    def _sign(self, text: str) -> str:
+        return hmac.new(self.key, text.encode(), hashlib.sha256).hexdigest()[:32]
+
+    def issue(self) -> str:
+        """A new nonce, remembered as live."""
+        issued = int(time.time())
+        text = f"{issued:x}.{secrets.token_hex(8)}"
+        nonce = f"{text}.{self._sign(text)}"
+        with self.lock:
+            live = self.live
+            live[nonce] = [issued, 0, 0]
+            while len(live) > self.capacity:
+                live.popitem(last=False)
+            while live:  # drop the expired from the least recently used end
+                first = next(iter(live.values()))
+                if issued - first[0] <= self.lifetime:
+                    break
+                live.popitem(last=False)
+        return nonce
+
+    def use(self, nonce: str, count: int) -> str:
+        """Count one use of the nonce; ``""`` when accepted, else why it is refused."""
+        text, _, signature = nonce.rpartition(".")
+        if not hmac.compare_digest(signature, self._sign(text)):
+            return "nonce not issued by this server"
+        with self.lock:
+            entry = self.live.get(nonce)
+            if entry is None:
+                return "stale nonce (expired or forgotten)"
+            issued, highest, seen = entry
+            if not 0 <= time.time() - issued <= self.lifetime:
+                del self.live[nonce]
+                return "stale nonce (expired)"
+            if count > highest:
+                shift = count - highest
+                seen = ((seen << shift) | (1 << (shift - 1))) if highest else 0
+                entry[1], entry[2] = count, seen & ((1 << _NC_WINDOW) - 1)
+            else:
+                back = highest - count - 1  # bit of this count below the highest
+                if count < 1 or back < 0 or back >= _NC_WINDOW or seen >> back & 1:
+                    return f"nonce count {count:08x} used before or too old (a replay?)"
+                entry[2] = seen | (1 << back)
+            self.live.move_to_end(nonce)
+        return ""
 
 
 def clean_path(raw: str) -> str | None:
@@ -439,7 +604,7 @@ class _Handler(BaseHTTPRequestHandler):
         text = f"{refused.status.value} {refused.status.phrase}\n".encode()
         self.send_response(refused.status)
         if refused.status is HTTPStatus.UNAUTHORIZED:
-            for challenge in self.server.challenges(stale=refused.reason == "stale nonce"):
+            for challenge in self.server.challenges(stale=refused.stale):
                 self.send_header("WWW-Authenticate", challenge)
         self.send_header("Content-Type", "text/plain")
         self.send_header("Content-Length", str(len(text)))
@@ -511,8 +676,12 @@ class _Handler(BaseHTTPRequestHandler):
             raise _RefusedError(HTTPStatus.UNAUTHORIZED, f"unsupported qop {qop!r}")
         if not hmac.compare_digest(expected, params["response"].lower()):
             raise _RefusedError(HTTPStatus.UNAUTHORIZED, "wrong password")
-        if not self.server.nonce_fresh(params["nonce"]):
-            raise _RefusedError(HTTPStatus.UNAUTHORIZED, "stale nonce")
+        count = params.get("nc", "") if qop else "00000001"
+        if not re.fullmatch(r"[0-9A-Fa-f]{8}", count):
+            raise _RefusedError(HTTPStatus.UNAUTHORIZED, "digest nc is not 8 hex digits")
+        problem = self.server.nonces.use(params["nonce"], int(count, 16))
+        if problem:
+            raise _RefusedError(HTTPStatus.UNAUTHORIZED, problem, stale=True)
         return user
 
 
@@ -521,16 +690,22 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 128  # a floor of phones booting at once after a power cut
 
     def __init__(
-        self, address: tuple[str, int], source: _Source, *, tls: ssl.SSLContext | None
+        self,
+        address: tuple[str, int],
+        source: _Source,
+        *,
+        tls: ssl.SSLContext | None,
+        log_max_bytes: int,
+        log_keep: int,
     ) -> None:
         super().__init__(address, _Handler)
         self.source = source
         self.context = tls
         self.tls = tls is not None
         self.realm = _realm(source.current())
-        self.key = secrets.token_bytes(32)
-        self.log_lock = threading.Lock()
+        self.nonces = _Nonces()
         self.log_path = _beside(source.org_file, FETCH_LOG)
+        self.fetch_log = _FetchLog(self.log_path, max_bytes=log_max_bytes, keep=log_keep)
 
     def finish_request(self, request: Any, client_address: Any) -> None:
         """Shake hands (TLS) in the request's own thread, so a slow client stalls no other."""
@@ -544,24 +719,9 @@ class _Server(ThreadingHTTPServer):
         with secured:
             super().finish_request(secured, client_address)
 
-    def nonce(self) -> str:
-        stamp = f"{int(time.time()):x}"
-        mac = hmac.new(self.key, stamp.encode(), hashlib.sha256).hexdigest()[:32]
-        return f"{stamp}-{mac}"
-
-    def nonce_fresh(self, nonce: str) -> bool:
-        stamp, _, mac = nonce.partition("-")
-        expected = hmac.new(self.key, stamp.encode(), hashlib.sha256).hexdigest()[:32]
-        if not hmac.compare_digest(mac, expected):
-            return False
-        try:
-            issued = int(stamp, 16)
-        except ValueError:
-            return False
-        return 0 <= time.time() - issued <= NONCE_LIFETIME
-
     def challenges(self, *, stale: bool = False) -> list[str]:
-        digest = f'Digest realm="{self.realm}", qop="auth", algorithm=MD5, nonce="{self.nonce()}"'
+        nonce = self.nonces.issue()
+        digest = f'Digest realm="{self.realm}", qop="auth", algorithm=MD5, nonce="{nonce}"'
         if stale:
             digest += ", stale=true"
         found = [digest]
@@ -571,8 +731,12 @@ class _Server(ThreadingHTTPServer):
 
     def log(self, record: FetchRecord) -> None:
         line = json.dumps(attrs.asdict(record), ensure_ascii=True) + "\n"
-        with self.log_lock, self.log_path.open("a", encoding="ascii") as handle:
-            handle.write(line)
+        self.fetch_log.write(line.encode("ascii"))
+
+    def server_close(self) -> None:
+        """Close the listening socket and the fetch log."""
+        super().server_close()
+        self.fetch_log.close()
 
 
 class ProvisioningServer:
@@ -592,9 +756,13 @@ class ProvisioningServer:
         certificate: A PEM certificate (chain) for HTTPS; with ``key``.
         key: Its PEM private key.
         allow_disable: Serve files that carry no SIP account for a phone's user.
+        log_max_bytes: Rotate the fetch log when a line would take it past this size;
+            ``0``: never.
+        log_keep: How many rotated fetch logs to keep (at least 1).
 
     Raises:
-        InvalidValueError: A certificate without a key, or one that cannot be read.
+        InvalidValueError: A certificate without a key, or one that cannot be read;
+            a negative ``log_max_bytes`` or a ``log_keep`` below 1.
         OSError: The address cannot be listened on.
     """
 
@@ -609,7 +777,19 @@ class ProvisioningServer:
         certificate: str | os.PathLike[str] | None = None,
         key: str | os.PathLike[str] | None = None,
         allow_disable: bool = False,
+        log_max_bytes: int = LOG_MAX_BYTES,
+        log_keep: int = LOG_KEEP,
     ) -> None:
+        if log_max_bytes < 0:
+            raise InvalidValueError(
+                f"log_max_bytes {log_max_bytes}: must be 0 (never rotate) or more",
+                field="log_max_bytes",
+            )
+        if log_keep < 1:
+            raise InvalidValueError(
+                f"log_keep {log_keep}: keep at least 1 rotated log (sync reads it)",
+                field="log_keep",
+            )
         tls: ssl.SSLContext | None = None
         if (certificate is None) != (key is None):
             raise InvalidValueError("HTTPS needs both a certificate and its key", field="key")
@@ -629,7 +809,9 @@ class ProvisioningServer:
             passwords=None if passwords is None else os.fspath(passwords),
             allow_disable=allow_disable,
         )
-        self._server = _Server((host, port), source, tls=tls)
+        self._server = _Server(
+            (host, port), source, tls=tls, log_max_bytes=log_max_bytes, log_keep=log_keep
+        )
         org = source.current()
         source.server_url = server_url or org.provisioning.server_url or self.url
         self._thread: threading.Thread | None = None

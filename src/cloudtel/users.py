@@ -30,6 +30,7 @@ from typing import Any, TypeVar
 import attrs
 
 from cloudtel import _html
+from cloudtel._enums import to_member
 from cloudtel._items import as_items
 from cloudtel._keyed import KeyedTuple
 from cloudtel._text import check_line
@@ -55,6 +56,7 @@ _USERNAME = re.compile(r"[a-z0-9][a-z0-9._%+\-']*@[a-z0-9][a-z0-9\-]*(\.[a-z0-9]
 _EMAIL = _USERNAME
 _LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Z]{2})?")
 _T = TypeVar("_T")
+_A = TypeVar("_A", bound=attrs.AttrsInstance)
 
 
 class Visibility(enum.Enum):
@@ -140,15 +142,7 @@ def _optional(check: Any) -> Any:
 def _visibility(value: object) -> Visibility | None:
     if value is None or isinstance(value, Visibility):
         return value
-    try:
-        return Visibility(value)
-    except ValueError:
-        allowed = ", ".join(repr(v.value) for v in Visibility)
-        raise InvalidValueError(
-            f"directory_visibility {value!r} is not one of {allowed}",
-            field="directory_visibility",
-            value=value,
-        ) from None
+    return to_member(Visibility, value, field="directory_visibility", what="directory_visibility")
 
 
 def _optional_bool(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -199,10 +193,16 @@ class Settings:
                 yield field.name, value
 
 
+_NO_SETTINGS = Settings()
+"""The settings of a user or group that sets none: one shared value (they are immutable)."""
+
+
 def _to_settings(value: object) -> Settings:
     """``settings=``: a :class:`Settings`, or a mapping of setting names to values."""
     if isinstance(value, Settings):
         return value
+    if isinstance(value, Mapping) and not value:
+        return _NO_SETTINGS
     if isinstance(value, Mapping):
         names = [field.name for field in attrs.fields(Settings)]
         for name in value:
@@ -286,15 +286,41 @@ class MobilePhone:
         Returns:
             MobilePhone: The same mobile with profile and options all set.
         """
-        return attrs.evolve(
+        profile = _given(self.profile, resolved["mobile_profile"].value, str)
+        client_licence = _given(self.client_licence, resolved["mobile_client_licence"].value, bool)
+        full_caller_id = _given(self.full_caller_id, resolved["full_caller_id"].value, bool)
+        pbx_integration = _given(self.pbx_integration, resolved["pbx_integration"].value, bool)
+        if type(self) is not MobilePhone:  # a subclass may check more: the plain way
+            return attrs.evolve(
+                self,
+                profile=profile,
+                client_licence=client_licence,
+                full_caller_id=full_caller_id,
+                pbx_integration=pbx_integration,
+            )
+        # what attrs.evolve would check again: the number is a checked mobile already,
+        # the options are booleans (_given); only a profile taken over is checked
+        if self.profile is None:
+            check_line(profile, "profile")
+        return _replaced(
             self,
-            profile=_given(self.profile, resolved["mobile_profile"].value, str),
-            client_licence=_given(
-                self.client_licence, resolved["mobile_client_licence"].value, bool
-            ),
-            full_caller_id=_given(self.full_caller_id, resolved["full_caller_id"].value, bool),
-            pbx_integration=_given(self.pbx_integration, resolved["pbx_integration"].value, bool),
+            number=self.number,
+            profile=profile,
+            client_licence=client_licence,
+            full_caller_id=full_caller_id,
+            pbx_integration=pbx_integration,
         )
+
+
+def _replaced(instance: _A, **values: object) -> _A:
+    """A new instance of ``instance``'s frozen attrs class holding ``values`` in the
+    fields they name and ``instance``'s values in the others, without running the
+    converters and validators: only for values already checked (a fast ``attrs.evolve``)."""
+    new = object.__new__(type(instance))
+    for field in attrs.fields(type(instance)):
+        name = field.name
+        object.__setattr__(new, name, values[name] if name in values else getattr(instance, name))
+    return new
 
 
 def _given(own: _T | None, resolved: object, kind: type[_T]) -> _T:
@@ -367,7 +393,7 @@ class UserGroup:
 
     name: str = attrs.field(converter=_group_name)
     description: str = attrs.field(default="", validator=_check_text)
-    settings: Settings = attrs.field(factory=Settings, converter=_to_settings)
+    settings: Settings = attrs.field(default=_NO_SETTINGS, converter=_to_settings)
     roles: tuple[GroupRole, ...] = attrs.field(default=(), converter=_roles)
 
     def __str__(self) -> str:
@@ -480,7 +506,7 @@ class User:
     line_type: str | None = attrs.field(default=None, validator=_check_text)
     aliases: tuple[PhoneNumber, ...] = attrs.field(default=(), converter=_aliases)
     mobile_phones: tuple[MobilePhone, ...] = attrs.field(default=(), converter=_mobiles)
-    settings: Settings = attrs.field(factory=Settings, converter=_to_settings)
+    settings: Settings = attrs.field(default=_NO_SETTINGS, converter=_to_settings)
 
     def __attrs_post_init__(self) -> None:
         if self.primary_line is None and self.aliases:
@@ -576,7 +602,14 @@ def resolve_settings(
     Returns:
         A dict from setting name to :class:`ResolvedSetting`, for every setting.
     """
-    levels: list[tuple[str, Settings]] = [("user", user.settings)]
+    return _resolve_levels(user.settings, groups, organization)
+
+
+def _resolve_levels(
+    own: Settings, groups: Iterable[UserGroup], organization: Settings
+) -> dict[str, ResolvedSetting]:
+    """:func:`resolve_settings` of a user whose own settings are ``own``."""
+    levels: list[tuple[str, Settings]] = [("user", own)]
     levels += [(f"group:{group.name}", group.settings) for group in groups]
     levels.append(("organization", organization))
     resolved: dict[str, ResolvedSetting] = {}

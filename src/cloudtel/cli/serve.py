@@ -2,20 +2,22 @@
 
 ``cloudtel phone-credentials ORG [MAC …]`` makes each phone's provisioning password
 (shown once, kept only as a digest hash); ``cloudtel serve ORG --bind HOST:PORT``
-serves the phones' files, rendered on request (see :mod:`cloudtel.server`).
+serves the phones' files, rendered on request (see :mod:`cloudtel.server`), and logs
+every fetch, rotating the log by size (``--log-max-size``, ``--log-keep``).
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 from typing import Any
 
 from cloudtel.cli.table import say as _print
 from cloudtel.cli.table import table
 from cloudtel.errors import InvalidValueError
-from cloudtel.server import ProvisioningServer, issue_credentials
+from cloudtel.server import LOG_KEEP, ProvisioningServer, issue_credentials
 
-__all__ = ["add_serve_commands", "parse_bind"]
+__all__ = ["add_serve_commands", "parse_bind", "parse_size"]
 
 
 def parse_bind(text: str) -> tuple[str, int]:
@@ -33,6 +35,25 @@ def parse_bind(text: str) -> tuple[str, int]:
     return host, int(port)
 
 
+_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+
+
+def parse_size(text: str) -> int:
+    """A size in bytes: ``10M``, ``512k``, ``1G`` (powers of 1024) or plain bytes.
+
+    Raises:
+        InvalidValueError: When it is not a whole number with an optional k, M or G.
+    """
+    match = re.fullmatch(r"\s*(\d+)\s*([kKmMgG]?)i?[bB]?\s*", text)
+    if match is None:
+        raise InvalidValueError(
+            f"size {text!r}: expected bytes or a number with k, M or G, e.g. 10M",
+            field="log-max-size",
+            value=text,
+        )
+    return int(match.group(1)) * _UNITS[match.group(2).lower()]
+
+
 def _serve(args: argparse.Namespace) -> int:
     host, port = parse_bind(args.bind)
     server = ProvisioningServer(
@@ -44,10 +65,17 @@ def _serve(args: argparse.Namespace) -> int:
         certificate=args.cert,
         key=args.key,
         allow_disable=args.allow_disable,
+        log_max_bytes=parse_size(args.log_max_size),
+        log_keep=args.log_keep,
     )
     auth = "Digest or Basic over TLS" if args.cert else "Digest"
     _print(f"serving the phones of {args.file} at {server.url} ({auth}, user name = MAC)")
-    _print(f"every fetch is logged to {server.fetch_log}; Ctrl-C stops")
+    rotation = (
+        f"rotated at {args.log_max_size}, {args.log_keep} old file(s) kept"
+        if parse_size(args.log_max_size)
+        else "never rotated"
+    )
+    _print(f"every fetch is logged to {server.fetch_log} ({rotation}); Ctrl-C stops")
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -84,6 +112,20 @@ def add_serve_commands(sub: Any) -> None:
         "--allow-disable",
         action="store_true",
         help="serve files that carry no SIP account for a phone's user",
+    )
+    cmd.add_argument(
+        "--log-max-size",
+        default="10M",
+        metavar="SIZE",
+        help="rotate the fetch log when it would grow past SIZE (e.g. 10M, 512k; 0: never; "
+        "default 10M)",
+    )
+    cmd.add_argument(
+        "--log-keep",
+        type=int,
+        default=LOG_KEEP,
+        metavar="N",
+        help=f"rotated fetch logs to keep (.1 … .N; default {LOG_KEEP})",
     )
     cmd.set_defaults(run=_serve)
     cmd = sub.add_parser(
