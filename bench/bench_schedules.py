@@ -433,14 +433,26 @@ def fleet_queries(rng: random.Random) -> list[Schedule]:
     started = clock.perf_counter()
     fleet = ScheduleFleet(schedules)
     prepared = clock.perf_counter() - started
-    started = clock.perf_counter()
-    fleet.compile(YEAR)
-    compiled = clock.perf_counter() - started
-    per_year = compiled / FLEET_SIZE
+    # compile: the first year of a fleet (its event tables included); best of 3 fleets of
+    # the same schedules, nothing compiled before, in elapsed and in CPU time (the latter
+    # is what other processes' load changes least)
+    elapsed = cpu = float("inf")
+    for attempt in range(3):
+        compiling = fleet if attempt == 0 else ScheduleFleet(fresh(schedules))
+        started, started_cpu = clock.perf_counter(), clock.process_time()
+        compiling.compile(YEAR)
+        elapsed = min(elapsed, clock.perf_counter() - started)
+        cpu = min(cpu, clock.process_time() - started_cpu)
+        del compiling
     show("ScheduleFleet(schedules): one engine each", prepared / FLEET_SIZE, "µs")
-    show(
-        f"compile {YEAR} (per schedule-year)", per_year, "µs", ("vs 50 µs target", 50e-6 / per_year)
-    )
+    for label, value in (("elapsed", elapsed), ("CPU time", cpu)):
+        per_year = value / FLEET_SIZE
+        show(
+            f"compile {YEAR} (per schedule-year), best of 3, {label}",
+            per_year,
+            "µs",
+            ("vs 50 µs target", 50e-6 / per_year),
+        )
     show(
         "  memory of a compiled year (per schedule-year)",
         (compiled_memory - set_up) / 2000,

@@ -619,3 +619,21 @@ def test_a_repeated_or_skipped_wall_time_in_the_schedules_zone_is_read_by_its_fo
     for minute in range(0, 24 * 60, data.draw(st.sampled_from([30, 59, 61]))):
         wall = datetime.combine(day, time(minute // 60, minute % 60), zone).replace(fold=fold)
         assert engine.state_at(wall) == expected_state(schedule, wall.timestamp()), wall
+
+
+@LAWS
+@given(
+    st.lists(schedules(max_events=4), min_size=1, max_size=4),
+    st.sampled_from([*YEARS, *EDGE_YEARS]),
+)
+def test_repeating_a_painted_week_compiles_like_painting_every_occurrence(
+    fleet: list[Schedule], year: int
+) -> None:
+    """The compiler's shortcut for weekly events in force all year, against the plain way."""
+    from cloudtel.schedules._engine import _Events
+
+    events = _Events([schedule.compiled() for schedule in fleet])
+    quick = events.compile(year)
+    plain = events.compile(year, repeat_weeks=False)
+    for name in ("seconds", "codes", "offsets", "days"):
+        assert (getattr(quick, name) == getattr(plain, name)).all(), name
