@@ -5,7 +5,8 @@ What it prints, for 10 000, 50 000 and 100 000 phones (as many users):
 
 - the time to render every file with cloudtel's drivers, and with the baseline;
 - the time and bytes of a first :func:`cloudtel.provisioning.provision` into an empty
-  folder, and how many files a second run with nothing changed writes (must be 0);
+  folder, and how many files a second run with nothing changed writes (must be 0) and how
+  many it did not even render (phones whose inputs had not changed);
 - ratios: cloudtel against the baseline, and per phone at 50k and 100k against 10k
   (linear in phones means ≈ 1.0).
 
@@ -472,9 +473,11 @@ def measure(phones: int) -> dict[str, float]:
         f"{write:.1f} s ({written / phones / 1e3:.2f} kB and {write / phones * 1e6:.0f} µs "
         "per phone)"
     )
+    skipped = sum(f.after is None for f in second.files)
     print(
         f"provision, nothing changed: {second.written} files written in {again:.1f} s "
-        f"(rendering included, {second.count('unchanged')} files compared)"
+        f"({second.count('unchanged')} files unchanged; {skipped} of them neither rendered nor "
+        "read: their phone's inputs had not changed)"
     )
     return {
         "phones": phones,
@@ -486,6 +489,7 @@ def measure(phones: int) -> dict[str, float]:
         "write": write,
         "bytes": written,
         "second_written": second.written,
+        "again": again,
     }
 
 
@@ -498,6 +502,7 @@ def main(argv: list[str]) -> int:
     print(
         f"{'phones':>8}{'vs Jinja2 (wall)':>18}{'vs Jinja2 (CPU)':>17}"
         f"{'render/phone':>14}{'(CPU)':>8}{'write/phone':>13}{'bytes/phone':>13}{'2nd run':>9}"
+        f"{'2nd s/phone':>12}"
     )
     for r in results:
         n = r["phones"]
@@ -508,9 +513,11 @@ def main(argv: list[str]) -> int:
             f"{(r['write'] / n) / (base['write'] / base['phones']):12.2f}x"
             f"{(r['bytes'] / n) / (base['bytes'] / base['phones']):12.2f}x"
             f"{r['second_written']:9.0f}"
+            f"{(r['again'] / n) / (base['again'] / base['phones']):11.2f}x"
         )
     print(
-        "(render/phone, write/phone, bytes/phone: 1.00x = linear in phones; 2nd run: files "
+        "(render/phone, write/phone, bytes/phone, 2nd s/phone: 1.00x = linear in phones; "
+        "2nd run: files "
         "written with nothing changed)"
     )
     ok = all(r["same"] and r["second_written"] == 0 for r in results)
