@@ -693,11 +693,12 @@ def check_layout(
     # is only built for the first key that does not fit.
     line, prog, per_module = model.line_keys, model.programmable_keys, model.expansion_keys
     accounts = model.max_accounts
+    line_set, prog_set = KeySet.LINE, KeySet.PROG
     for position, key in layout.keys:
         key_set, index = position.set, position.index
-        if key_set is KeySet.LINE:
+        if key_set is line_set:
             fits = index <= line
-        elif key_set is KeySet.PROG:
+        elif key_set is prog_set:
             fits = index <= prog
         else:
             fits = (position.module or 0) <= modules and index <= per_module

@@ -531,6 +531,7 @@ _PER_RUN_OR_PHONE = frozenset({"accounts", "names", "sip_users"})
 def _phone_inputs(phone: SipPhone) -> tuple[Any, ...]:
     """Every field of the phone as plain values (for the digest of its inputs)."""
     keys = []
+    line_set, prog_set = KeySet.LINE, KeySet.PROG
     for position, key in phone.layout.keys:
         value: Any
         if type(key) is LineKey:
@@ -542,7 +543,7 @@ def _phone_inputs(phone: SipPhone) -> tuple[Any, ...]:
         else:  # another kind of key: its full description
             value = repr(key)
         where = position.set
-        code = 0 if where is KeySet.LINE else 1 if where is KeySet.PROG else 2
+        code = 0 if where is line_set else 1 if where is prog_set else 2
         keys.append((code, position.module, position.index, type(key).__name__, value))
     return (
         phone.mac.hex,

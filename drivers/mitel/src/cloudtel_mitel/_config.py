@@ -368,8 +368,9 @@ class _ConfigWriter:
         blf = self.blf
         keys = list(table.resets)
         line_keys = table.line
+        line_set = KeySet.LINE
         for position, key in phone.layout.keys:
-            if position.set is KeySet.LINE:  # the common case without a call (see slot())
+            if position.set is line_set:  # the common case without a call (see slot())
                 slot = position.index - 1
                 if slot >= line_keys:
                     continue

@@ -422,8 +422,9 @@ class _ConfigWriter:
         keys = list(table.resets)
         pickup = self._pickup(context.pickup_code, name) if context.pickup_code else ""
         line_keys = table.line
+        line_set = KeySet.LINE
         for position, key in phone.layout.keys:
-            if position.set is KeySet.LINE:  # the common case without a call (see slot())
+            if position.set is line_set:  # the common case without a call (see slot())
                 slot = position.index - 1
                 if slot >= line_keys:
                     continue
