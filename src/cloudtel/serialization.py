@@ -1111,6 +1111,7 @@ def save(
                 final = merge(base, org, theirs, source=str(file))
                 before = theirs
                 merged = True
+        current = None  # the file's bytes: not needed any more, not kept while writing
         _write_blobs(org, file.parent, _blob_map(final))
         digest = _write_org(final, file, fmt)
         entry = _record(file, before, final, who=who, sha256=digest, merged=merged)
