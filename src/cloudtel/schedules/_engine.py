@@ -1076,32 +1076,39 @@ class CompiledSchedule:
             ScheduleError: A naive datetime, or an instant outside the supported years.
         """
         # the fast paths: the instant's day in the day tables of the year last asked
-        # about, for its kind (a float; a datetime in UTC or in the schedule's zone,
-        # compared as datetimes of one tzinfo: no conversion), then a bisect among that
-        # day's few changes; every other case (another year, an hour the clock repeats or
-        # skips, ints, other zones, bad input) goes to _state_at, which also makes the
-        # instant's year the current one for its kind
+        # about, for its kind (epoch seconds; a datetime in UTC or in the schedule's zone,
+        # compared as datetimes of one tzinfo: no conversion; a datetime in another zone
+        # as its epoch seconds), then a bisect among that day's few changes; every other
+        # case (another year, an hour the clock repeats or skips, bad input) goes to
+        # _state_at, which also makes the instant's year the current one for its kind
         kind = type(instant)
-        if kind is datetime:
-            zone = instant.tzinfo  # type: ignore[union-attr]
-            if zone is self.zone:
-                tables = self._by_wall
-            elif zone is UTC:
-                tables = self._by_utc
-            else:
+        if kind is not float:
+            if kind is datetime:
+                zone = instant.tzinfo  # type: ignore[union-attr]
+                if zone is self.zone:
+                    tables: _DayTables | None = self._by_wall
+                elif zone is UTC:
+                    tables = self._by_utc
+                elif type(zone) in _FAST_ZONES:
+                    tables = None  # another zone: the instant as epoch seconds, below
+                else:
+                    return self._state_at(instant)
+                if tables is not None:
+                    day = tables.get(instant.toordinal())  # type: ignore[union-attr]
+                    if day is not None:
+                        found = day[1][bisect_right(day[0], instant)]
+                        if found is not None:
+                            return found
+                    return self._state_at(instant)
+                instant = instant.timestamp()  # type: ignore[union-attr]
+            elif kind is not int:
                 return self._state_at(instant)
-            day = tables.get(instant.toordinal())  # type: ignore[union-attr]
-            if day is not None:
-                found = day[1][bisect_right(day[0], instant)]
-                if found is not None:
-                    return found
-        elif kind is float or kind is int:
-            table = self._by_epoch
-            if table.lo <= instant < table.hi:  # type: ignore[operator]
-                bounds, values = table.days[int((instant - table.lo) * _PER_DAY)]  # type: ignore[operator]
-                found = values[bisect_right(bounds, instant)]
-                if found is not None:
-                    return found
+        table = self._by_epoch
+        if table.lo <= instant < table.hi:  # type: ignore[operator]
+            bounds, values = table.days[int((instant - table.lo) * _PER_DAY)]  # type: ignore[operator]
+            found = values[bisect_right(bounds, instant)]
+            if found is not None:
+                return found
         return self._state_at(instant)
 
     def _state_at(self, instant: datetime | float) -> ScheduleState:
@@ -1500,7 +1507,10 @@ _GROUP: Final = 256  # schedules compiled together: their arrays stay in the CPU
 
 
 def _stack(parts: list[_Compiled]) -> _Compiled:
-    """Concatenate the compiled years of consecutive groups of engines."""
+    """Concatenate the compiled years of consecutive groups of engines.
+
+    The day index holds positions in the whole fleet's changes: int32 while they fit.
+    """
     if not parts:
         return _Compiled(
             np.zeros(0, np.int32),
@@ -1508,15 +1518,23 @@ def _stack(parts: list[_Compiled]) -> _Compiled:
             np.zeros(1, np.int64),
             np.zeros((0, 367), np.int32),
         )
-    starts = np.cumsum([0] + [len(part.seconds) for part in parts])
-    return _Compiled(
-        np.concatenate([part.seconds for part in parts]),
-        np.concatenate([part.codes for part in parts]),
-        np.concatenate(
-            [[0]] + [part.offsets[1:] + start for part, start in zip(parts, starts, strict=False)]
-        ).astype(np.int64),
-        np.concatenate([part.days + start for part, start in zip(parts, starts, strict=False)]),
-    )
+    sizes = [len(part.seconds) for part in parts]
+    starts = np.cumsum([0, *sizes]).tolist()
+    total, width = starts[-1], parts[0].days.shape[1]
+    position = np.int32 if total < 2**31 else np.int64
+    rows = [0, *np.cumsum([len(part.days) for part in parts]).tolist()]
+    seconds = np.empty(total, np.int32)
+    codes = np.empty(total, np.int16)
+    offsets = np.empty(rows[-1] + 1, np.int64)
+    offsets[0] = 0
+    days = np.empty((rows[-1], width), position)
+    for index, part in enumerate(parts):
+        start, end = starts[index], starts[index + 1]
+        seconds[start:end] = part.seconds
+        codes[start:end] = part.codes
+        offsets[rows[index] + 1 : rows[index + 1] + 1] = part.offsets[1:] + start
+        np.add(part.days, start, out=days[rows[index] : rows[index + 1]], casting="unsafe")
+    return _Compiled(seconds, codes, offsets, days)
 
 
 _FLEETS: list[ScheduleFleet] = []  # most recently built first
