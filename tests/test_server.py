@@ -229,6 +229,22 @@ def test_the_org_file_is_read_again_when_it_changes(
     assert b"Stefan Lathouwers" in after
 
 
+def test_a_phone_removed_from_the_organisation_gets_not_found_not_a_server_error(
+    server: ProvisioningServer, credentials: dict[str, str], org_file: Path
+) -> None:
+    path = f"{MITEL}.cfg"
+    assert _fetch(server, path, MITEL, credentials[MITEL], MITEL_AGENT)[0] == 200
+    org = cloudtel.load(org_file)
+    org.phones.remove(MITEL)  # its credentials stay in the credentials file
+    cloudtel.save(org, org_file)
+    status, body = _fetch(server, path, MITEL, credentials[MITEL], MITEL_AGENT)
+    assert (status, body) == (404, b"404 Not Found\n")  # as for any file it may not have
+    assert b"account" not in body
+    refused = [r for r in read_fetches(org_file) if r.path == "/" + path][-1]
+    assert (refused.mac, refused.status) == (MITEL, 404)
+    assert "not a phone of the organisation" in refused.reason
+
+
 def test_every_fetch_is_logged_and_sync_uses_the_last_address(
     server: ProvisioningServer, credentials: dict[str, str], org_file: Path
 ) -> None:
