@@ -2,11 +2,11 @@
 
 Run: ``python bench/bench_csv_import.py [--contacts N] [--users N] [--repeats R]``.
 
-Every figure is the median of ``R`` runs, each in a **fresh process** (a new interpreter
-per run, so no run reuses another's caches: parsed numbers, compiled patterns, the
-numbering plan's metadata). The modules are imported before the clock starts (their
-import time is printed apart); the clock covers reading the file's bytes into checked
-records. What is compared:
+Every figure is the median of ``R`` runs, the two sides taking turns, each run in a
+**fresh process** (a new interpreter per run, so no run reuses another's caches: parsed
+numbers, compiled patterns, the numbering plan's metadata). The modules are imported
+before the clock starts (their import time is printed apart); the clock covers reading
+the file's bytes into checked records. What is compared:
 
 1. **One core** (the target: cloudtel ≥ 1× the baseline). Each side runs in its own
    fresh process pinned to core 0 (``os.sched_setaffinity(0, {0})``), so cloudtel's
@@ -302,24 +302,32 @@ def child(side: str, path: str, pinned: bool) -> None:
 # --- the parent ------------------------------------------------------------------------
 
 
-def run(side: str, path: Path, *, pinned: bool, repeats: int) -> dict[str, Any]:
-    """The median of ``repeats`` fresh processes of one side."""
-    results = []
+def run(
+    sides: tuple[str, str], path: Path, *, pinned: bool, repeats: int
+) -> tuple[dict[str, Any], ...]:
+    """The median of ``repeats`` fresh processes of each side, the sides taking turns
+    (baseline, cloudtel, baseline, …) so that a change of the machine's load falls on
+    both."""
+    results: dict[str, list[dict[str, Any]]] = {side: [] for side in sides}
     for _ in range(repeats):
-        done = subprocess.run(
-            [sys.executable, __file__, "--child", side, str(path), "1" if pinned else "0"],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        results.append(json.loads(done.stdout.strip().splitlines()[-1]))
-    return {
-        "seconds": statistics.median(r["seconds"] for r in results),
-        "all": [r["seconds"] for r in results],
-        "import_seconds": statistics.median(r["import_seconds"] for r in results),
-        "records": results[0]["records"],
-        "cores": results[0]["cores"],
-    }
+        for side in sides:
+            done = subprocess.run(
+                [sys.executable, __file__, "--child", side, str(path), "1" if pinned else "0"],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            results[side].append(json.loads(done.stdout.strip().splitlines()[-1]))
+    return tuple(
+        {
+            "seconds": statistics.median(r["seconds"] for r in results[side]),
+            "all": [r["seconds"] for r in results[side]],
+            "import_seconds": statistics.median(r["import_seconds"] for r in results[side]),
+            "records": results[side][0]["records"],
+            "cores": results[side][0]["cores"],
+        }
+        for side in sides
+    )
 
 
 def load() -> str:
@@ -340,7 +348,8 @@ def configuration(repeats: int) -> list[str]:
     from importlib.metadata import version
 
     return [
-        f"every figure: the median of {repeats} runs, each a fresh interpreter; the sides'"
+        f"every figure: the median of {repeats} runs, the sides taking turns, each a fresh"
+        " interpreter; the sides'"
         " modules imported before the clock starts, the clock covers bytes → checked records",
         "one core: each child pins itself to core 0 (os.sched_setaffinity(0, {0})), both sides",
         f"baseline (pandas {version('pandas')}, phonenumbers {version('phonenumbers')}):"
@@ -382,8 +391,9 @@ def main() -> None:
         ):
             if args.only not in (None, what):
                 continue
-            base = run(f"pandas-{what}", path, pinned=True, repeats=args.repeats)
-            ours = run(f"cloudtel-{what}", path, pinned=True, repeats=args.repeats)
+            base, ours = run(
+                (f"pandas-{what}", f"cloudtel-{what}"), path, pinned=True, repeats=args.repeats
+            )
             assert base["records"] == ours["records"] == rows, (base, ours)
             print(f" {what}: {rows:,} rows")
             show("baseline: pandas.read_csv + phonenumbers", base)
@@ -395,8 +405,9 @@ def main() -> None:
         if args.only not in (None, "two"):
             return
         print("\n2. two processes (cloudtel's default: a forked worker parses numbers too)")
-        base = run("bare-parse", contacts, pinned=False, repeats=args.repeats)
-        ours = run("cloudtel-contacts", contacts, pinned=False, repeats=args.repeats)
+        base, ours = run(
+            ("bare-parse", "cloudtel-contacts"), contacts, pinned=False, repeats=args.repeats
+        )
         print(f" contacts: {args.contacts:,} rows, {base['records']:,} numbers")
         show("baseline: bare phonenumbers.parse loop", base)
         show("cloudtel contacts import (default)", ours)
