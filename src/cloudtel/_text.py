@@ -24,6 +24,7 @@ as attrs validators.
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from typing import Any
 
@@ -34,6 +35,7 @@ from cloudtel.errors import InvalidValueError
 __all__ = [
     "check_line",
     "check_lines",
+    "interned",
     "line",
     "lines",
     "optional_line",
@@ -55,6 +57,13 @@ _NAMES = {
     "\u2028": "a line separator",
     "\u2029": "a paragraph separator",
 }
+
+
+def interned(value: str) -> str:
+    """``value``, or an equal text already in memory: many objects of a big organisation
+    hold the same texts (group names, usernames in phone keys, key labels), which are
+    then kept once. A text of a ``str`` subclass is given back as it is."""
+    return sys.intern(value) if type(value) is str else value
 
 
 def _describe(char: str) -> str:

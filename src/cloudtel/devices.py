@@ -37,13 +37,14 @@ import functools
 import ipaddress
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Set
 from typing import Any, ClassVar, TypeAlias
 
 import attrs
 
 from cloudtel import _html
 from cloudtel._text import check_line
+from cloudtel._text import interned as _interned
 from cloudtel.errors import InvalidValueError, KeyLayoutError
 from cloudtel.numbers import PhoneNumber
 from cloudtel.phone_clock import TimeRule
@@ -437,11 +438,20 @@ def _position(text: str) -> KeyPosition:
 
 
 def _phone_number(value: PhoneNumber | str) -> PhoneNumber:
+    if type(value) is str:
+        return _shared_number(value)
     return PhoneNumber.parse(value)
 
 
+@functools.lru_cache(maxsize=4096)
+def _shared_number(text: str) -> PhoneNumber:
+    """``PhoneNumber.parse(text)``, one shared value per text: a fleet's speed dials call
+    the same numbers (numbers are immutable; a refused text raises each time)."""
+    return PhoneNumber.parse(text)
+
+
 def _key_label(value: object) -> str:
-    return _text(value, "label").strip()
+    return _interned(_text(value, "label").strip())
 
 
 @attrs.frozen(kw_only=True)
@@ -457,7 +467,7 @@ class LineKey:
 
 
 def _username(value: object) -> str:
-    text = _text(value, "username").strip().lower()
+    text = _interned(_text(value, "username").strip().lower())
     if not text:
         raise InvalidValueError("an extension key needs a colleague's username", field="username")
     return text
@@ -539,7 +549,17 @@ def _layout_keys(
             )
         keys[position] = key
     kept = [(p, k) for p, k in keys.items() if not isinstance(k, EmptyKey)]
-    return tuple(sorted(kept, key=lambda pair: pair[0].sort_key))
+    return tuple(sorted(kept, key=_pair_order))
+
+
+def _pair_order(pair: tuple[KeyPosition, Key]) -> tuple[int, int, int]:
+    return _position_order(pair[0])
+
+
+@functools.lru_cache(maxsize=4096)
+def _position_order(position: KeyPosition) -> tuple[int, int, int]:
+    """``position.sort_key``, worked out once per position (positions are immutable)."""
+    return position.sort_key
 
 
 @attrs.frozen
@@ -773,6 +793,10 @@ _KEY_FIELDS: dict[str, frozenset[str]] = {
 }
 
 
+_KEYS_WITH_POSITION = {kind: names | {"kind", "position"} for kind, names in _KEY_FIELDS.items()}
+_KEYS_WITHOUT_POSITION = {kind: names | {"kind"} for kind, names in _KEY_FIELDS.items()}
+
+
 @functools.lru_cache(maxsize=256)
 def _line_key(account: int) -> LineKey:
     """``LineKey(account=account)``, one shared value per account (keys are immutable)."""
@@ -801,7 +825,9 @@ def key_from_primitive(data: Mapping[str, Any]) -> Key:
             value=kind,
         )
     required = fields[kind]
-    given = set(data) - {"kind", "position"}
+    given: Set[str] = required  # the fields a key of its kind has, no more and no fewer
+    if data.keys() != _KEYS_WITH_POSITION[kind] and data.keys() != _KEYS_WITHOUT_POSITION[kind]:
+        given = set(data) - {"kind", "position"}
     if missing := required - given:
         raise KeyLayoutError(
             f"a {kind} key needs {', '.join(sorted(missing))}", field="kind", value=kind
@@ -893,7 +919,7 @@ def _ip(value: object) -> str:
 def _optional_username(value: object) -> str | None:
     if value is None or value == "":
         return None
-    return _text(value, "user").strip().lower()
+    return _interned(_text(value, "user").strip().lower())
 
 
 def _single_line(_instance: object, attribute: attrs.Attribute[str], value: object) -> None:
