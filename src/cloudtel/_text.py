@@ -144,6 +144,8 @@ def check_line(
         InvalidValueError: It is not text, or holds a control character, a line
             break or a lone surrogate.
     """
+    if type(value) is str and value.isprintable():
+        return value  # as _check says, without its call
     return _check(value, field, multi=False, what=what, error=error)
 
 
@@ -159,7 +161,8 @@ def check_lines(value: object, field: str, *, what: str | None = None) -> str:
 
 def line(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """An attrs validator: :func:`check_line` under the attribute's name."""
-    _check(value, attribute.name, multi=False, what=None)
+    if not (type(value) is str and value.isprintable()):
+        _check(value, attribute.name, multi=False, what=None)
 
 
 def optional_line(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:

@@ -80,6 +80,8 @@ __all__ = [
 
 
 def _text(value: object, field: str) -> str:
+    if type(value) is str and value.isprintable():
+        return value  # printable text passes the text rule (see cloudtel._text)
     return check_line(value, field)
 
 
@@ -519,7 +521,11 @@ _KEY_TYPES = (LineKey, ExtensionKey, PhoneNumberKey, EmptyKey)
 def _layout_keys(
     value: Mapping[KeyPosition | str, Key] | Iterable[tuple[KeyPosition | str, Key]],
 ) -> tuple[tuple[KeyPosition, Key], ...]:
-    items = value.items() if isinstance(value, Mapping) else value
+    items: Iterable[Any]
+    if type(value) is list or type(value) is tuple:
+        items = value  # what the checks below let through as it is, without them
+    else:
+        items = value.items() if isinstance(value, Mapping) else value
     if isinstance(items, str | bytes) or not isinstance(items, Iterable):
         raise KeyLayoutError(
             f"a key layout is a mapping of positions to keys, e.g. "
@@ -870,13 +876,15 @@ def layout_from_primitive(data: Iterable[Mapping[str, Any]]) -> KeyLayout:
     Raises:
         KeyLayoutError: For a bad position or key (the message names the position).
     """
-    if isinstance(data, str | bytes | Mapping) or not isinstance(data, Iterable):
+    if type(data) is not list and (
+        isinstance(data, str | bytes | Mapping) or not isinstance(data, Iterable)
+    ):
         raise KeyLayoutError(
             f"a key layout must be a list of keys, not {data!r}", field="layout", value=data
         )
     pairs: list[tuple[KeyPosition, Key]] = []
     for item in data:
-        if not isinstance(item, Mapping):
+        if type(item) is not dict and not isinstance(item, Mapping):
             raise KeyLayoutError(
                 f"a key must be a table with position and kind, not {item!r}", value=item
             )

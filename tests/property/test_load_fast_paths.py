@@ -8,7 +8,8 @@ the same error naming the same field.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import attrs
 import phonenumbers
@@ -30,7 +31,8 @@ from cloudtel import (
     User,
     UserGroup,
 )
-from cloudtel._text import check_line, check_lines, unsafe_in_line, unsafe_in_lines
+from cloudtel._items import as_items
+from cloudtel._text import check_line, check_lines, line, unsafe_in_line, unsafe_in_lines
 from cloudtel.devices import key_from_primitive
 from cloudtel.errors import InvalidPhoneNumberError
 from cloudtel.numbers import _is_mobile, _is_mobile_plain
@@ -193,13 +195,13 @@ def _orgs_and_users(draw: st.DrawFn) -> tuple[Organization, list[User]]:
         st.lists(mobile_phones(), min_size=len(numbers), max_size=len(numbers), unique_by=_number)
     )
     people = []
-    for index, (line, mobile) in enumerate(zip(numbers, mobiles, strict=True)):
+    for index, (number, mobile) in enumerate(zip(numbers, mobiles, strict=True)):
         groups = draw(st.lists(st.sampled_from(_GROUP_NAMES), unique=True, max_size=3))
         people.append(
             User(
                 username=f"user.{index}@orange.be",
                 groups=tuple(groups),
-                primary_line=line,
+                primary_line=number,
                 mobile_phones=(mobile,),
                 settings=draw(settings_values()),
             )
@@ -316,3 +318,62 @@ def test_a_shared_line_key_is_the_one_the_constructor_gives(account: object) -> 
     plain = _outcome(lambda: LineKey(account=account))  # type: ignore[arg-type]
     assert _outcome(lambda: key_from_primitive(data)) == plain
     assert _outcome(lambda: key_from_primitive(data)) == plain
+
+
+@attrs.frozen
+class _Labelled:
+    label: str = attrs.field(validator=line)
+
+
+@settings(max_examples=300)
+@given(st.text(max_size=12))
+def test_the_line_validator_keeps_the_text_rule(text: str) -> None:
+    found = unsafe_in_line(text)
+    if found is None:
+        assert _Labelled(text).label is text
+    else:
+        with pytest.raises(InvalidValueError, match=f"at position {found[0] + 1};"):
+            _Labelled(text)
+
+
+# --- many values in one field ---------------------------------------------------------
+
+
+def _as_items_plain(value: object, field: str, single: tuple[type[Any], ...] = ()) -> object:
+    """``as_items`` as it was before its shortcut for lists and tuples."""
+    if isinstance(value, str | bytes) or (single and isinstance(value, single)):
+        return (value,)
+    if isinstance(value, dict):
+        raise InvalidValueError("mapping", field=field, value=value)
+    if not isinstance(value, Iterable):
+        return (value,)
+    return tuple(value)
+
+
+class _Row(tuple):  # type: ignore[type-arg]
+    """A tuple subclass: not the shortcut's exact tuple."""
+
+
+_MANY = st.one_of(
+    st.lists(st.integers(), max_size=3),
+    st.lists(st.text(max_size=2), max_size=3).map(tuple),
+    st.lists(st.integers(), max_size=3).map(_Row),
+    st.text(max_size=3),
+    st.integers(),
+    st.none(),
+    st.dictionaries(st.text(max_size=2), st.integers(), max_size=2),
+    st.frozensets(st.integers(), max_size=3),
+)
+
+
+@given(_MANY, st.sampled_from([(), (PhoneNumber,), (tuple,), (list,), (_Row,), (object,)]))
+def test_as_items_gives_what_it_gave_before_its_shortcut(
+    value: object, single: tuple[type[Any], ...]
+) -> None:
+    try:
+        expected = _as_items_plain(value, "field", single)
+    except InvalidValueError:
+        with pytest.raises(InvalidValueError):
+            as_items(value, "field", single)
+        return
+    assert as_items(value, "field", single) == expected
