@@ -532,7 +532,7 @@ def _layout_keys(
             f"{{'L20': LineKey(account=1)}}, not {value!r}",
             value=value,
         )
-    keys: dict[KeyPosition, Key] = {}
+    pairs: dict[KeyPosition, tuple[KeyPosition, Key]] = {}
     for item in items:
         if not isinstance(item, tuple) or len(item) != 2:
             raise KeyLayoutError(
@@ -549,12 +549,13 @@ def _layout_keys(
                 position=str(position),
                 value=key,
             )
-        if position in keys:
+        if position in pairs:
             raise KeyLayoutError(
                 f"key {position} is given twice in the layout", position=str(position)
             )
-        keys[position] = key
-    kept = [(p, k) for p, k in keys.items() if not isinstance(k, EmptyKey)]
+        # a pair of a position and a key is kept as given (one tuple less per key)
+        pairs[position] = item if type(item) is tuple and item[0] is position else (position, key)
+    kept = [pair for pair in pairs.values() if not isinstance(pair[1], EmptyKey)]
     return tuple(sorted(kept, key=_pair_order))
 
 
@@ -846,10 +847,28 @@ def key_from_primitive(data: Mapping[str, Any]) -> Key:
         account = data["account"]
         return _line_key(account) if type(account) is int else LineKey(account=account)
     if kind == "extension":
-        return ExtensionKey(username=data["user"])
+        user = data["user"]
+        return _extension_key(user) if type(user) is str else ExtensionKey(username=user)
     if kind == "number":
-        return PhoneNumberKey(label=data["label"], number=data["number"])
+        label, number = data["label"], data["number"]
+        if type(label) is str and type(number) is str:
+            return _number_key(label, number)
+        return PhoneNumberKey(label=label, number=number)
     return EmptyKey()
+
+
+# Keys are immutable: the keys of a fleet's phones that name the same colleague or
+# speed dial are one value each (a refused text raises each time, it is not cached).
+
+
+@functools.lru_cache(maxsize=4096)
+def _extension_key(user: str) -> ExtensionKey:
+    return ExtensionKey(username=user)
+
+
+@functools.lru_cache(maxsize=4096)
+def _number_key(label: str, number: str) -> PhoneNumberKey:
+    return PhoneNumberKey(label=label, number=number)
 
 
 def layout_to_primitive(layout: KeyLayout) -> list[dict[str, Any]]:

@@ -21,12 +21,17 @@ from tests.strategies import settings as settings_values
 
 from cloudtel import (
     CloudtelError,
+    EmptyKey,
+    ExtensionKey,
     InvalidValueError,
+    KeyLayout,
+    KeyLayoutError,
     KeyPosition,
     LineKey,
     MobilePhone,
     Organization,
     PhoneNumber,
+    PhoneNumberKey,
     Settings,
     User,
     UserGroup,
@@ -377,3 +382,60 @@ def test_as_items_gives_what_it_gave_before_its_shortcut(
             as_items(value, "field", single)
         return
     assert as_items(value, "field", single) == expected
+
+
+_KEY_TEXTS = st.sampled_from(
+    ("ann@orange.be", " Ann@Orange.BE ", "", "two\nlines", "Reception", " Desk ", "+3292470680")
+) | st.text(max_size=4)
+
+
+@given(
+    st.sampled_from(("extension", "number")),
+    _KEY_TEXTS | st.integers() | st.none(),
+    _KEY_TEXTS | st.sampled_from(("+3292470680", "09 247 06 80", "garbage")) | st.integers(),
+)
+def test_shared_colleague_and_speed_dial_keys_are_the_ones_the_constructors_give(
+    kind: str, first: object, second: object
+) -> None:
+    if kind == "extension":
+        data: dict[str, object] = {"kind": kind, "user": first}
+        plain = _outcome(lambda: ExtensionKey(username=first))  # type: ignore[arg-type]
+    else:
+        data = {"kind": kind, "label": first, "number": second}
+        plain = _outcome(lambda: PhoneNumberKey(label=first, number=second))  # type: ignore[arg-type]
+    assert _outcome(lambda: key_from_primitive(data)) == plain
+    assert _outcome(lambda: key_from_primitive(data)) == plain  # from the cache too
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(("L1", "L2", "P1", "E1.1", "l1")),
+            st.sampled_from(
+                (LineKey(account=1), ExtensionKey(username="ann@orange.be"), EmptyKey())
+            ),
+        ),
+        max_size=4,
+    ),
+    st.booleans(),
+)
+def test_a_layout_holds_the_pairs_it_was_given_as_before(
+    items: list[tuple[str, Any]], parsed: bool
+) -> None:
+    pairs = [(KeyPosition.parse(p), k) if parsed else (p, k) for p, k in items]
+    expected = _outcome(lambda: _layout_keys_plain(pairs))
+    assert _outcome(lambda: KeyLayout(pairs).keys) == expected
+
+
+def _layout_keys_plain(items: list[tuple[Any, Any]]) -> tuple[tuple[KeyPosition, Any], ...]:
+    """The layout's keys as they were built before pairs were kept as given."""
+    keys: dict[KeyPosition, Any] = {}
+    for raw, key in items:
+        position = KeyPosition.parse(raw)
+        if position in keys:
+            raise KeyLayoutError(
+                f"key {position} is given twice in the layout", position=str(position)
+            )
+        keys[position] = key
+    kept = [(p, k) for p, k in keys.items() if not isinstance(k, EmptyKey)]
+    return tuple(sorted(kept, key=lambda pair: pair[0].sort_key))
