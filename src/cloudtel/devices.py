@@ -38,7 +38,7 @@ import ipaddress
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Set
-from typing import Any, ClassVar, TypeAlias
+from typing import Any, ClassVar, TypeAlias, cast
 
 import attrs
 
@@ -553,8 +553,9 @@ def _layout_keys(
             raise KeyLayoutError(
                 f"key {position} is given twice in the layout", position=str(position)
             )
-        # a pair of a position and a key is kept as given (one tuple less per key)
-        pairs[position] = item if type(item) is tuple and item[0] is position else (position, key)
+        # a pair of a position and a key is kept as given, not copied
+        same = type(item) is tuple and item[0] is position
+        pairs[position] = cast(tuple[KeyPosition, Key], item) if same else (position, key)
     kept = [pair for pair in pairs.values() if not isinstance(pair[1], EmptyKey)]
     return tuple(sorted(kept, key=_pair_order))
 
