@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cloudtel._text import check_line
 from cloudtel.devices import (
     EmptyKey,
     Key,
@@ -15,6 +18,8 @@ from cloudtel.devices import (
     LineKey,
     MacAddress,
     PhoneNumberKey,
+    SipAccount,
+    Transport,
     check_layout,
     layout_from_primitive,
     layout_to_primitive,
@@ -118,3 +123,36 @@ def test_every_refused_key_is_named_with_the_limit(
 def test_layouts_survive_the_org_file(positions: list[str]) -> None:
     layout = KeyLayout({p: PhoneNumberKey(label=f"k {p}", number="+3212341234") for p in positions})
     assert layout_from_primitive(layout_to_primitive(layout)) == layout
+
+
+# --- the fast path of the one-line check (speed only: same answers) ----------------
+
+
+@given(st.text() | st.sampled_from(("a\tb", "a\nb", "\x85", "\u2028", "\ud800", "ok")))
+def test_one_line_fields_accept_and_refuse_what_the_text_rule_does(text: str) -> None:
+    assert _outcome(lambda: check_line(text, "display_name")) == _outcome(
+        lambda: (
+            SipAccount(username="u", password="p", registrar="r", display_name=text).display_name
+        )
+    )
+
+
+def _outcome(check: Callable[[], str]) -> str:
+    try:
+        return "accepted " + check()
+    except InvalidValueError as exc:
+        return "refused " + exc.message
+
+
+def test_a_one_line_field_refuses_what_is_not_text() -> None:
+    with pytest.raises(InvalidValueError, match="display_name must be text, not 3"):
+        SipAccount(username="u", password="p", registrar="r", display_name=3)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("given", [Transport.TCP, "tcp"])
+def test_an_account_takes_its_transport_as_a_member_or_its_name(given: Transport | str) -> None:
+    assert SipAccount(username="u", password="p", registrar="r", transport=given).transport is (
+        Transport.TCP
+    )
+    with pytest.raises(ValueError, match="'sctp' is not a valid Transport"):
+        SipAccount(username="u", password="p", registrar="r", transport="sctp")

@@ -321,3 +321,47 @@ def test_without_the_extra_the_error_names_it(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(builtins, "__import__", no_icalendar)
     with pytest.raises(ImportError, match=r"cloudtel\[ical\]"):
         to_ical(manual(), BRUSSELS)
+
+
+# --- a hostile calendar's time zones stay in that calendar ------------------------------
+
+
+def _bogus_zone(tzid: str) -> str:
+    """A VTIMEZONE named ``tzid`` that claims UTC+09:00 all year round."""
+    return (
+        f"BEGIN:VTIMEZONE\r\nTZID:{tzid}\r\nBEGIN:STANDARD\r\nDTSTART:19700101T000000\r\n"
+        "TZOFFSETFROM:+0900\r\nTZOFFSETTO:+0900\r\nTZNAME:BOGUS\r\nEND:STANDARD\r\n"
+        "END:VTIMEZONE\r\n"
+    )
+
+
+def _one_off(tzid: str) -> str:
+    return f"SUMMARY:visit\nDTSTART;TZID={tzid}:20260105T090000\nDTEND;TZID={tzid}:20260105T180000"
+
+
+@pytest.mark.parametrize(
+    "tzid", [BRUSSELS, "Brussels", "Europe/Brussels-Office", "W. Europe Summer Office"]
+)
+def test_a_hostile_vtimezone_does_not_change_how_later_calendars_are_read(tzid: str) -> None:
+    # icalendar keeps the zones of VTIMEZONE components in one cache for the whole
+    # process; a calendar defining bogus rules under a name must not decide how the
+    # next calendar that uses the name (without a VTIMEZONE of its own) is read.
+    plain = calendar(_one_off(tzid))
+    utc = calendar("SUMMARY:utc\nDTSTART:20260105T080000Z\nDTEND:20260105T170000Z")
+    before = from_ical(plain, BRUSSELS)
+    before_utc = from_ical(utc, BRUSSELS)
+    hostile = from_ical(calendar(_one_off(tzid), extra=_bogus_zone(tzid)), BRUSSELS)
+    assert hostile.events[0].when is not None  # read with its own (bogus) zone: its business
+    after = from_ical(plain, BRUSSELS)
+    assert after == before
+    assert from_ical(utc, BRUSSELS) == before_utc
+    assert before_utc.events[0].when == Once(
+        start=datetime(2026, 1, 5, 9), end=datetime(2026, 1, 5, 18)
+    )  # the organisation's zone (UTC+1 in January) is still read with the real rules
+    assert icalendar.timezone.tzp.timezone(tzid.strip("/")) is None or tzid == BRUSSELS
+
+
+def test_a_calendar_is_read_with_its_own_vtimezone() -> None:
+    own = calendar(_one_off("Office"), extra=_bogus_zone("Office"))
+    when = from_ical(own, BRUSSELS).events[0].when
+    assert when == Once(start=datetime(2026, 1, 5, 1), end=datetime(2026, 1, 5, 10))

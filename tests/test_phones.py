@@ -41,8 +41,9 @@ def test_a_phone_gets_a_new_mac_address() -> None:
     assert org.phones.get("08000f000001").layout["L20"] == ExtensionKey(
         username="adel.alkoubaisy@orange.be"
     )
+    assert org.phones.get("08000FBBAD78") is None  # gone from the old MAC
     with pytest.raises(NotFoundError):
-        org.phones.get("08000FBBAD78")
+        org.phones.find("08000FBBAD78")
     with pytest.raises(DuplicateError, match="249AD8A1B2C3: that phone exists already"):
         org.phones.update("08000F000001", mac="249ad8a1b2c3")
 

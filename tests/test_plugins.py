@@ -14,6 +14,7 @@ import sys
 import types
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
@@ -36,8 +37,16 @@ from cloudtel.devices import (
     SipPhone,
 )
 from cloudtel.driverkit import FamilyDriver
-from cloudtel.errors import DriverNotFoundError, KeyLayoutError, NotFoundError, PluginError
+from cloudtel.errors import (
+    DriverNotFoundError,
+    InvalidValueError,
+    KeyLayoutError,
+    NotFoundError,
+    PluginError,
+)
 from cloudtel.hookspecs import hookimpl
+from cloudtel.org import Organization
+from cloudtel.provisioning import render_organization
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -145,6 +154,78 @@ def test_hook_cloudtel_render_phone(dummy: object) -> None:
     ]
     with pytest.raises(KeyLayoutError, match=r"E1.2 .*module the phone does not have"):
         plugins.driver_for(phone).render_phone(_phone(layout=layout), CONTEXT)
+
+
+def test_hook_cloudtel_render_phones(dummy: object) -> None:
+    phones = [_phone(mac=f"08000fbbad7{n}", layout=KeyLayout({"L1": LineKey()})) for n in range(3)]
+    phones[1] = _phone(mac="08000fbbad71", layout=KeyLayout({"L5": LineKey()}))  # 4 line keys
+    bad = SipAccount(username="steven", password="two\tparts", registrar="sip.orange.be")
+    contexts = [CONTEXT, CONTEXT, attrs.evolve(CONTEXT, accounts=(bad,))]
+    driver = plugins.get_driver("dummy")
+    pm = plugins.get_plugin_manager()
+    calls: list[tuple[str, object]] = []
+    undo = pm.add_hookcall_monitoring(
+        lambda name, _impls, kwargs: calls.append((name, kwargs.get("phones"))),
+        lambda *_args: None,
+    )
+    try:
+        results = driver.render_phones(phones, contexts)
+    finally:
+        undo()
+    # One hook call for the batch; the phone whose layout does not fit is left out of it.
+    assert calls == [("cloudtel_render_phones", [phones[0], phones[2]])]
+    first, second, third = results
+    assert first == driver.render_phone(phones[0], CONTEXT)
+    assert isinstance(second, KeyLayoutError)
+    assert "key L5" in second.message
+    with pytest.raises(InvalidValueError) as single:
+        driver.render_phone(phones[2], contexts[2])
+    assert isinstance(third, InvalidValueError)
+    assert third.message == single.value.message
+
+
+def test_render_phones_goes_phone_by_phone_for_a_driver_without_the_batch_hook(
+    dummy: object,
+) -> None:
+    class Single:
+        @hookimpl(tryfirst=True)
+        def cloudtel_render_phone(
+            self, phone: SipPhone, model: PhoneModel, context: PhoneContext
+        ) -> Sequence[RenderedFile] | None:
+            return (RenderedFile(path=f"{phone.mac.hex}.single", content=b"single"),)
+
+    pm = plugins.get_plugin_manager()
+    pm.register(Single(), name="single")
+    try:
+        results = plugins.get_driver("dummy").render_phones([_phone()], [CONTEXT])
+    finally:
+        pm.unregister(name="single")
+    assert results == [(RenderedFile(path="08000fbbad78.single", content=b"single"),)]
+
+
+def test_render_phones_refuses_an_answer_that_is_not_one_result_per_phone(
+    dummy: object,
+) -> None:
+    class Short:
+        @hookimpl(tryfirst=True)
+        def cloudtel_render_phones(
+            self, phones: Sequence[SipPhone], model: PhoneModel, contexts: Sequence[PhoneContext]
+        ) -> Sequence[object]:
+            return []
+
+        @hookimpl
+        def cloudtel_render_phone(
+            self, phone: SipPhone, model: PhoneModel, context: PhoneContext
+        ) -> None:
+            return None
+
+    pm = plugins.get_plugin_manager()
+    pm.register(Short(), name="short")
+    try:
+        with pytest.raises(PluginError, match="expected one result per phone"):
+            plugins.get_driver("dummy").render_phones([_phone()], [CONTEXT])
+    finally:
+        pm.unregister(name="short")
 
 
 def test_render_phone_checks_the_layout_first(dummy: object) -> None:
@@ -449,6 +530,45 @@ def test_hook_wrappers_and_tracing_still_see_every_render(dummy: object) -> None
     finally:
         undo()
     assert traced == ["cloudtel_render_phone"]
+
+
+def test_tracing_sees_every_phone_an_organisation_renders(dummy: object) -> None:
+    """Provisioning renders in batches: every phone is in one traced call's arguments."""
+    org = Organization(name="Trace", domain="trace.example")
+    org.phones.phones = tuple(_phone(mac=f"0800{n:08x}") for n in range(600))
+    pm = plugins.get_plugin_manager()
+    traced: list[str] = []
+
+    def monitor(name: str, _impls: object, kwargs: dict[str, Any]) -> None:
+        if name == "cloudtel_render_phones":
+            traced.extend(phone.name for phone in kwargs["phones"])
+        elif name == "cloudtel_render_phone":
+            traced.append(kwargs["phone"].name)
+
+    undo = pm.add_hookcall_monitoring(monitor, lambda *_args: None)
+    try:
+        batched = render_organization(org)
+    finally:
+        undo()
+    assert sorted(traced) == sorted(phone.name for phone in org.phones)
+
+    seen: list[str] = []
+
+    class Wrapper:  # wraps the single hook only: the core then renders phone by phone
+        @hookimpl(wrapper=True)
+        def cloudtel_render_phone(
+            self, phone: SipPhone, model: PhoneModel, context: PhoneContext
+        ) -> object:
+            seen.append(phone.name)
+            return (yield)
+
+    pm.register(Wrapper(), name="wrapper")
+    try:
+        wrapped = render_organization(org)
+    finally:
+        pm.unregister(name="wrapper")
+    assert seen == [phone.name for phone in org.phones]
+    assert wrapped == batched
 
 
 # --- every hook is documented and tested -------------------------------------------

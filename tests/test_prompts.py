@@ -152,8 +152,11 @@ def test_unacceptable_audio_leaves_the_library_unchanged(org: Organization) -> N
 
 def test_unknown_prompt_lists_the_prompts(org: Organization) -> None:
     org.prompts.add("Busy", tone())
-    with pytest.raises(NotFoundError, match="no voice prompt named 'Lunch'; prompts: 'Busy'"):
-        org.prompts.get("Lunch")
+    with pytest.raises(NotFoundError, match="no voice prompt 'Lunch'; voice prompts are: 'Busy'"):
+        org.prompts.find("Lunch")
+    with pytest.raises(KeyError, match="did you mean 'Busy'"):
+        org.prompts["busy"]
+    assert org.prompts.get("Lunch") is None
 
 
 def test_similar_names_get_distinct_files(org: Organization) -> None:

@@ -117,6 +117,7 @@ if TYPE_CHECKING:
         Problem,
         ReferencedError,
         ScheduleError,
+        UnknownKeyError,
     )
     from cloudtel.functions import (
         FunctionKind,
@@ -322,6 +323,7 @@ _SOURCES: Final[dict[str, tuple[str, ...]]] = {
         "Problem",
         "ReferencedError",
         "ScheduleError",
+        "UnknownKeyError",
     ),
     "cloudtel.functions": (
         "FunctionKind",
@@ -565,6 +567,7 @@ __all__ = [
     "Transport",
     "TransportSpec",
     "Transports",
+    "UnknownKeyError",
     "User",
     "UserGroup",
     "UserList",

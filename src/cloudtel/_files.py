@@ -6,11 +6,12 @@ import contextlib
 import os
 import stat
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from cloudtel.errors import FileProblemsError, Problem
 
-__all__ = ["MAX_INPUT_BYTES", "atomic_write", "read_bounded"]
+__all__ = ["MAX_INPUT_BYTES", "atomic_write", "atomic_write_chunks", "read_bounded"]
 
 MAX_INPUT_BYTES = 64 * 1024 * 1024
 """The largest input file (CSV, audio, iCalendar, phone configuration …) read: 64 MiB."""
@@ -93,6 +94,18 @@ def atomic_write(path: str | os.PathLike[str], data: bytes, *, mode: int = 0o644
     must exist. On any failure the temporary file is removed and the old file
     stays as it was.
     """
+    atomic_write_chunks(path, (data,), mode=mode)
+
+
+def atomic_write_chunks(
+    path: str | os.PathLike[str], chunks: Iterable[bytes], *, mode: int = 0o644
+) -> None:
+    """Like :func:`atomic_write`, writing the pieces ``chunks`` gives one after another.
+
+    A big file is written without holding all of it in memory. When ``chunks``
+    raises, the temporary file is removed, the old file stays as it was, and
+    the error goes on.
+    """
     target = Path(path)
     try:
         handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
@@ -100,7 +113,8 @@ def atomic_write(path: str | os.PathLike[str], data: bytes, *, mode: int = 0o644
         raise OSError(exc.errno, exc.strerror, str(path)) from None
     try:
         with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
+            for chunk in chunks:
+                stream.write(chunk)
             stream.flush()
             os.fsync(stream.fileno())
         os.chmod(temp, mode)

@@ -4,7 +4,8 @@
 line is one :class:`JournalEntry`: its number, who saved, when, the SHA-256 of
 the file written, the change set, and the data of each changed object before
 and after (what :func:`cloudtel.revert` puts back). Entries are appended while
-the save holds the file's lock, so they are in the order of the saves.
+the save holds the file's lock, so they are in the order of the saves. A save
+that changed nothing appends no entry (it returns one with ``journaled`` false).
 """
 
 from __future__ import annotations
@@ -23,7 +24,14 @@ from cloudtel import _html
 from cloudtel.changes import ChangeSet, ObjectKey, ObjectRef
 from cloudtel.errors import FileProblemsError, Problem
 
-__all__ = ["JournalEntry", "append_entry", "current_user", "journal_path", "read_journal"]
+__all__ = [
+    "JournalEntry",
+    "append_entry",
+    "current_user",
+    "journal_path",
+    "read_journal",
+    "unjournaled_entry",
+]
 
 
 def journal_path(file: Path) -> Path:
@@ -72,6 +80,9 @@ class JournalEntry:
         created (bool): The save created the file (no change set is recorded).
         merged (bool): The save merged another edit made since the organisation
             was loaded.
+        journaled (bool): Whether this entry is in the journal. ``False`` for a
+            save that changed nothing: it appends no entry, and the one it returns
+            has number 0 and no changes.
     """
 
     entry: int
@@ -84,6 +95,7 @@ class JournalEntry:
     refs: Mapping[ObjectKey, tuple[ObjectRef | None, ObjectRef | None]] = attrs.field(factory=dict)
     created: bool = False
     merged: bool = False
+    journaled: bool = True
 
     def objects(self) -> list[ObjectKey]:
         """The objects this save changed."""
@@ -92,6 +104,11 @@ class JournalEntry:
     def summary(self) -> str:
         """One line: the entry, who, when, and what changed."""
         how = " (created the file)" if self.created else " (merged)" if self.merged else ""
+        if not self.journaled:
+            return (
+                f"no journal entry (nothing changed) by {self.who} at "
+                f"{self.when:%Y-%m-%d %H:%M:%S} UTC{how}"
+            )
         return (
             f"entry {self.entry} by {self.who} at {self.when:%Y-%m-%d %H:%M:%S} UTC{how}: "
             f"{self.changes.summary()}"
@@ -223,6 +240,20 @@ def append_entry(
     finally:
         os.close(handle)
     return entry
+
+
+def unjournaled_entry(*, who: str, sha256: str, merged: bool = False) -> JournalEntry:
+    """What :func:`cloudtel.save` returns when it changed nothing: an entry not in the
+    journal (number 0, no changes, ``journaled`` false)."""
+    return JournalEntry(
+        entry=0,
+        who=who,
+        when=dt.datetime.now(dt.UTC),
+        sha256=sha256,
+        changes=ChangeSet(),
+        merged=merged,
+        journaled=False,
+    )
 
 
 def _entries(path: Path) -> Iterator[JournalEntry]:

@@ -6,10 +6,16 @@ voice prompts, the status list) behaves the same way through :class:`Keyed`:
 - ``collection[key]`` finds an item by its natural key: a user by username (any
   case), a group by name, a phone by MAC address in any notation, a function number
   by name, short number or number, a prompt by name; an unknown key raises
-  :class:`~cloudtel.errors.NotFoundError` (a :class:`LookupError` too) listing the keys;
+  :class:`~cloudtel.errors.UnknownKeyError` (a :class:`KeyError`, so a
+  :class:`LookupError` and a :class:`~cloudtel.errors.NotFoundError` too) naming the
+  key, the closest key there is and the keys; :meth:`~Keyed.find` is the same without
+  positions;
+- :meth:`~Keyed.get` is a mapping's ``get``: the item, or ``None`` (or the default
+  given) when no item has that key; it never raises for a missing or malformed key;
 - ``collection[0]`` and ``collection[1:3]`` are positions, as in the list it holds;
 - ``key in collection`` asks the same question as ``collection[key]`` (an item itself
   is found too), so a MAC address in another notation is not silently missing;
+  ``collection.get(key) is not None`` exactly when ``key in collection`` for a key;
 - iterating gives the items in order; :meth:`~Keyed.keys`, :meth:`~Keyed.items` give
   the keys and ``(key, item)`` pairs;
 - :meth:`~Keyed.to_records` gives one plain ``dict`` per item, :meth:`~Keyed.to_pandas` a
@@ -19,21 +25,76 @@ voice prompts, the status list) behaves the same way through :class:`Keyed`:
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from typing import Any, ClassVar, Generic, TypeVar, overload
 
 from cloudtel import _html
-from cloudtel.errors import InvalidValueError, NotFoundError
+from cloudtel.errors import InvalidValueError, NotFoundError, UnknownKeyError
 
-__all__ = ["Keyed", "KeyedTuple"]
+__all__ = ["Keyed", "KeyedTuple", "unknown_key"]
 
 V = TypeVar("V")
+D = TypeVar("D")
+
+_LISTED = 20
+"""At most this many keys are listed in the message of an unknown key."""
+
+_MISSING = (NotFoundError, InvalidValueError, TypeError, AttributeError)
+"""What looking up a key that no item has (or a malformed key) raises."""
+
+
+def unknown_key(
+    noun: str,
+    key: object,
+    keys: Iterable[str],
+    *,
+    shown: str | None = None,
+    listed: Iterable[str] | None = None,
+    normal: Any = str.casefold,
+) -> UnknownKeyError:
+    """The error for ``collection[key]`` when no item has ``key``.
+
+    Args:
+        noun: What the items are, e.g. ``"phone"``.
+        key: The key asked for (kept in the error's context as ``name``).
+        keys: The keys there are.
+        shown: How the key is written in the message after the noun (default
+            ``repr(key)``), e.g. ``"with MAC address 08000F000001"``.
+        listed: How each item is listed (default: the keys, quoted).
+        normal: How a key is compared for the closest match (default: ignoring case).
+
+    Returns:
+        UnknownKeyError: "no phone …; did you mean '…'? phones are: …".
+    """
+    keys = list(keys)
+    wanted = key if isinstance(key, str) else str(key)
+    by_normal = {normal(k): k for k in keys}
+    try:
+        close = difflib.get_close_matches(normal(wanted), list(by_normal), n=1, cutoff=0.6)
+    except (TypeError, AttributeError):
+        close = []
+    closest = by_normal[close[0]] if close else None
+    items = [repr(k) for k in keys] if listed is None else list(listed)
+    shown_items = ", ".join(items[:_LISTED]) or "none"
+    if len(items) > _LISTED:
+        shown_items += f", … ({len(items) - _LISTED} more)"
+    hint = f"; did you mean {closest!r}?" if closest is not None else ";"
+    return UnknownKeyError(
+        f"no {noun} {repr(key) if shown is None else shown}{hint} {noun}s are: {shown_items}",
+        kind=noun,
+        name=key,
+        closest=closest,
+    )
 
 
 class Keyed(Generic[V]):
     """A collection keyed by its items' natural key; see the module docs.
 
-    A subclass says what its items are (:meth:`_items`), how a key is found
-    (:meth:`_find`), each item's key (:meth:`_key`) and table row (:meth:`_row`).
+    A subclass says what its items are (:meth:`_items`), how a key is looked up
+    (:meth:`_lookup`: the item or None, cheaply, without building an error), each
+    item's key (:meth:`_key`) and table row (:meth:`_row`); :meth:`_unknown` words
+    the error of a missing key.
     """
 
     _columns: ClassVar[tuple[str, ...]] = ()
@@ -42,8 +103,14 @@ class Keyed(Generic[V]):
     def _items(self) -> tuple[V, ...]:
         raise NotImplementedError
 
-    def _find(self, key: Any) -> V:
+    def _lookup(self, key: Any) -> V | None:
         raise NotImplementedError
+
+    def _find(self, key: Any) -> V:
+        item = self._lookup(key)
+        if item is None:
+            raise self._unknown(key)
+        return item
 
     def _key(self, item: V) -> str:
         raise NotImplementedError
@@ -54,6 +121,47 @@ class Keyed(Generic[V]):
     def _caption(self) -> str:
         count = len(self._items())
         return f"{count} {self._noun}{'' if count == 1 else 's'}"
+
+    def _unknown(self, key: Any, *, shown: str | None = None) -> UnknownKeyError:
+        """The error for a key no item has (see :func:`unknown_key`)."""
+        return unknown_key(self._noun, key, self.keys(), shown=shown)
+
+    def find(self, key: Any) -> V:
+        """The item with this natural key (never a position).
+
+        Args:
+            key: A username, group name, MAC address, function number's name, short
+                number or number, prompt name … as the collection is keyed.
+
+        Returns:
+            The item.
+
+        Raises:
+            UnknownKeyError: No item has that key; names the closest key and the keys.
+            InvalidValueError: A key of the wrong form (e.g. not a MAC address).
+        """
+        return self._find(key)
+
+    @overload
+    def get(self, key: Any) -> V | None: ...
+    @overload
+    def get(self, key: Any, default: D) -> V | D: ...
+    def get(self, key: Any, default: object = None) -> object:
+        """The item with this natural key, or ``default`` when there is none.
+
+        As :meth:`dict.get`: a key no item has, or one that cannot be a key (a malformed
+        MAC address, a number where text belongs), gives ``default``; it never raises.
+        Positions are not keys: ``get(0)`` looks for an item keyed ``0``.
+
+        Args:
+            key: The natural key, as for ``collection[key]``.
+            default: What to return when no item has the key.
+        """
+        try:
+            item = self._lookup(key)
+        except _MISSING:
+            return default
+        return default if item is None else item
 
     @overload
     def __getitem__(self, key: int) -> V: ...
@@ -81,10 +189,10 @@ class Keyed(Generic[V]):
         if isinstance(key, int | slice):
             return False
         try:
-            self._find(key)
-        except (NotFoundError, InvalidValueError, TypeError, AttributeError):
-            return key in items
-        return True
+            found = self._lookup(key)
+        except _MISSING:
+            found = None
+        return True if found is not None else key in items
 
     def keys(self) -> tuple[str, ...]:
         """The items' natural keys, in order."""
@@ -134,18 +242,15 @@ class KeyedTuple(Keyed[V], tuple[V, ...]):  # type: ignore[misc]  # [key] adds t
     def _normal(self, key: Any) -> str:
         return str(key)
 
-    def _find(self, key: Any) -> V:
+    def _lookup(self, key: Any) -> V | None:
         try:
             index = self.__dict__["_index"]
         except KeyError:
             index = self.__dict__["_index"] = {self._key(item): item for item in self}
         try:
-            return index[self._normal(key)]  # type: ignore[no-any-return]
-        except (KeyError, AttributeError, TypeError):
-            known = ", ".join(repr(k) for k in index) or "none"
-            raise NotFoundError(
-                f"no {self._noun} {key!r}; {self._noun}s are: {known}", kind=self._noun, name=key
-            ) from None
+            return index.get(self._normal(key))  # type: ignore[no-any-return]
+        except (AttributeError, TypeError):  # not a key at all: a list, a number …
+            return None
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}: {self}>"

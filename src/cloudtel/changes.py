@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 from zoneinfo import ZoneInfo
@@ -65,6 +66,7 @@ __all__ = [
     "Risk",
     "diff",
     "objects_of",
+    "unchanged",
 ]
 
 ObjectKey = tuple[str, str]
@@ -345,6 +347,60 @@ def objects_of(org: Organization) -> dict[ObjectKey, tuple[ObjectRef, Any]]:
     return found
 
 
+def _same(left: Any, right: Any) -> bool:
+    """Whether ``left`` and ``right`` are the same object, or lists, tuples or dicts
+    (keys in the same order) holding the same objects: equal without comparing."""
+    if left is right:
+        return True
+    kind = type(left)
+    if kind is not type(right):
+        return False
+    if kind is list or kind is tuple:
+        return len(left) == len(right) and all(
+            a is b or _same(a, b) for a, b in zip(left, right, strict=True)
+        )
+    if kind is dict:
+        return len(left) == len(right) and all(
+            ka == kb and (va is vb or _same(va, vb))
+            for (ka, va), (kb, vb) in zip(left.items(), right.items(), strict=True)
+        )
+    return False
+
+
+def unchanged(old: Organization, new: Organization) -> bool:
+    """Whether ``new`` provably holds the same objects as ``old``, cheaply.
+
+    Users, groups, contacts, phones … are immutable: an edit replaces them. An
+    organisation and a :func:`~cloudtel.org.snapshot` of it share them until
+    then, so when every field of the ``[organization]`` table, every group and
+    user, and every field of every part is the very same object (or a list,
+    tuple or dict of the very same objects) in both, nothing changed: this
+    checks that with identity comparisons only, in microseconds per thousand
+    users. ``False`` means "not proven": :func:`diff` then compares object by
+    object.
+    """
+    if type(old) is not type(new):
+        return False
+    if old is new:
+        return True
+    if not (_same(old._groups, new._groups) and _same(old._users, new._users)):
+        return False
+    for field in attrs.fields(type(old)):
+        header = field.init and field.eq and not field.metadata.get("part")
+        if header and not _same(getattr(old, field.name), getattr(new, field.name)):
+            return False
+    for name in old.part_names():
+        before, after = getattr(old, name), getattr(new, name)
+        if before is after:
+            continue
+        if type(before) is not type(after) or not attrs.has(type(before)):
+            return False
+        for field in attrs.fields(type(before)):
+            if field.eq and not _same(getattr(before, field.name), getattr(after, field.name)):
+                return False
+    return True
+
+
 def _contacts(contacts: Any, put: Any) -> None:
     def scope_list(items: Any, path: tuple[str, ...], scope: str, kind: str) -> None:
         seen: dict[str, int] = {}
@@ -423,20 +479,36 @@ class _Context:
         self.old = old
         self.new = new
         self.now = now
-        self.old_holders = old._all_holders()
-        self.new_holders = new._all_holders()
 
-    def phones_of(self, username: str) -> list[str]:
-        """MAC addresses of phones, in either state, on which the user shows."""
-        macs: list[str] = []
+    @functools.cached_property
+    def old_holders(self) -> dict[str, str]:
+        """Number → holder in the old state (read when a change involves numbers)."""
+        return self.old._all_holders()
+
+    @functools.cached_property
+    def new_holders(self) -> dict[str, str]:
+        """Number → holder in the new state."""
+        return self.new._all_holders()
+
+    @functools.cached_property
+    def _phones_by_user(self) -> dict[str, list[str]]:
+        """Username → MAC addresses of the phones, old state's first, showing the user
+        (assigned to them, or watching them on a key): built once, not per change."""
+        found: dict[str, list[str]] = {}
         for org in (self.old, self.new):
             for phone in getattr(org, "phones", None) or ():
                 layout = getattr(phone, "layout", None)
                 usernames = getattr(layout, "usernames", None)
                 watched = usernames() if callable(usernames) else frozenset()
-                if phone.user == username or username in watched:
-                    macs.append(str(phone.mac))
-        return list(dict.fromkeys(macs))
+                mac = str(phone.mac)
+                for name in dict.fromkeys([phone.user, *watched]):
+                    if isinstance(name, str):
+                        found.setdefault(name, []).append(mac)
+        return found
+
+    def phones_of(self, username: str) -> list[str]:
+        """MAC addresses of phones, in either state, on which the user shows."""
+        return list(dict.fromkeys(self._phones_by_user.get(username, ())))
 
     def has_phones(self) -> bool:
         """Whether either state has phones (whose directories show contacts)."""
@@ -554,6 +626,19 @@ def diff(old: Organization, new: Organization, *, now: dt.datetime | None = None
         now (datetime | None): Start of the 7 days in which schedule outcomes are
             compared (aware); by default the current time.
     """
+    return diff_objects(old, new, now=now)[0]
+
+
+_Objects = dict[ObjectKey, tuple[ObjectRef, Any]]
+
+
+def diff_objects(
+    old: Organization, new: Organization, *, now: dt.datetime | None = None
+) -> tuple[ChangeSet, _Objects, _Objects]:
+    """:func:`diff`, with the :func:`objects_of` of both states it compared (empty
+    when :func:`unchanged` proved at once that nothing changed)."""
+    if unchanged(old, new):
+        return ChangeSet(), {}, {}
     moment = now if now is not None else dt.datetime.now(dt.UTC)
     context = _Context(old, new, moment)
     before = objects_of(old)
@@ -575,7 +660,7 @@ def diff(old: Organization, new: Organization, *, now: dt.datetime | None = None
             add("removed", kind, key, None, was, None)
         elif obj not in before:
             add("added", kind, key, None, None, now_value)
-        elif was != now_value:
+        elif was is not now_value and was != now_value:  # immutable: the same is equal
             if kind == "group order":
                 old_order, new_order = list(was or ()), list(now_value or ())
                 common = set(old_order) & set(new_order)
@@ -585,6 +670,6 @@ def diff(old: Organization, new: Organization, *, now: dt.datetime | None = None
             old_fields, new_fields = _fields(was), _fields(now_value)
             for name in [*old_fields, *(n for n in new_fields if n not in old_fields)]:
                 a, b = old_fields.get(name), new_fields.get(name)
-                if a != b:
+                if a is not b and a != b:
                     add("changed", kind, key, name or None, a, b)
-    return ChangeSet(tuple(changes))
+    return ChangeSet(tuple(changes)), before, after

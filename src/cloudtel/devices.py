@@ -43,7 +43,7 @@ from typing import Any, ClassVar, TypeAlias, cast
 import attrs
 
 from cloudtel import _html
-from cloudtel._text import check_line
+from cloudtel._text import check_line, unsafe_in_line
 from cloudtel._text import interned as _interned
 from cloudtel.errors import InvalidValueError, KeyLayoutError
 from cloudtel.numbers import PhoneNumber
@@ -951,6 +951,8 @@ def _optional_username(value: object) -> str | None:
 
 
 def _single_line(_instance: object, attribute: attrs.Attribute[str], value: object) -> None:
+    if type(value) is str and unsafe_in_line(value) is None:
+        return  # the common case, one line of text: what check_line accepts, sooner
     _text(value, attribute.name)
 
 
@@ -1025,6 +1027,10 @@ class Transport(enum.Enum):
     TLS = "tls"
 
 
+def _transport(value: Transport | str) -> Transport:
+    return value if type(value) is Transport else Transport(value)
+
+
 @attrs.frozen(kw_only=True)
 class SipAccount:
     """A SIP account a phone registers, as written into its configuration.
@@ -1045,7 +1051,7 @@ class SipAccount:
     registrar: str = attrs.field(validator=_single_line)
     auth_name: str = attrs.field(default="", validator=_single_line)
     port: int = attrs.field(default=5060, validator=_count)
-    transport: Transport = attrs.field(default=Transport.UDP, converter=Transport)
+    transport: Transport = attrs.field(default=Transport.UDP, converter=_transport)
 
     @property
     def effective_auth_name(self) -> str:

@@ -56,7 +56,7 @@ from cloudtel.devices import (
     SipPhone,
     Transport,
 )
-from cloudtel.errors import ConfigParseError, InvalidValueError
+from cloudtel.errors import ConfigParseError, InvalidValueError, PluginError
 from cloudtel.hookspecs import hookimpl
 from cloudtel.numbers import PhoneNumber
 from cloudtel.phone_clock import DstChange, TimeRule
@@ -85,6 +85,7 @@ __all__ = [
     "PhoneModel",
     "PhoneNumber",
     "PhoneNumberKey",
+    "RenderConfigs",
     "RenderedFile",
     "SipAccount",
     "SipPhone",
@@ -123,10 +124,17 @@ def _no_common_files(models: Sequence[PhoneModel], context: PhoneContext) -> Seq
     return ()
 
 
+RenderConfigs = Callable[
+    [Sequence[SipPhone], PhoneModel, Sequence[PhoneContext]], Sequence[str | InvalidValueError]
+]
+"""``(phones, model, contexts) -> texts``: many phones' main files at once; per phone its
+text, or the :class:`~cloudtel.errors.InvalidValueError` saying why it cannot be written."""
+
+
 class FamilyDriver:
     """The driver hooks of one phone family; for any other family they answer ``None``.
 
-    An instance is the plugin: its five methods carry the :data:`hookimpl` marker, so
+    An instance is the plugin: its six methods carry the :data:`hookimpl` marker, so
     pluggy registers the object itself. The bundled drivers' entry points name it,
     e.g. ``mitel = "cloudtel_mitel:DRIVER"`` in group ``cloudtel.drivers``.
 
@@ -142,6 +150,10 @@ class FamilyDriver:
         common_files: ``(models, context) -> files`` written once per folder for the
             family's models in it (e.g. Mitel ``startup.cfg``, Yealink
             ``y000000000096.cfg``); by default none.
+        render_configs: ``(phones, model, contexts) -> texts`` of many phones of one
+            model (:data:`RenderConfigs`), each text exactly what ``render_config``
+            gives; by default ``render_config`` phone after phone. A driver gives its
+            own to work out once what the phones of a batch share.
     """
 
     def __init__(
@@ -156,6 +168,7 @@ class FamilyDriver:
         ],
         parse_config: Callable[[PhoneModel, str], ParsedConfig],
         common_files: CommonFiles = _no_common_files,
+        render_configs: RenderConfigs | None = None,
     ) -> None:
         self.family = family
         self.models = tuple(models)
@@ -164,6 +177,18 @@ class FamilyDriver:
         self._render_directory = render_directory
         self._parse_config = parse_config
         self._common_files = common_files
+        self._render_configs = render_configs or self._one_by_one
+
+    def _one_by_one(
+        self, phones: Sequence[SipPhone], model: PhoneModel, contexts: Sequence[PhoneContext]
+    ) -> list[str | InvalidValueError]:
+        out: list[str | InvalidValueError] = []
+        for phone, context in zip(phones, contexts, strict=True):
+            try:
+                out.append(self._render_config(phone, model, context))
+            except InvalidValueError as exc:
+                out.append(exc)
+        return out
 
     def __repr__(self) -> str:
         return f"FamilyDriver({self.family!r})"
@@ -198,6 +223,39 @@ class FamilyDriver:
             return None
         text = self._render_config(phone, model, context)
         return (RenderedFile(path=self._config_filename(phone), content=text.encode()),)
+
+    @hookimpl
+    def cloudtel_render_phones(
+        self, phones: Sequence[SipPhone], model: PhoneModel, contexts: Sequence[PhoneContext]
+    ) -> Sequence[Sequence[RenderedFile] | InvalidValueError] | None:
+        """Render many phones' main files, for a model of this family.
+
+        Args:
+            phones: The phones, all of ``model``.
+            model: Their model.
+            contexts: Each phone's context, in order.
+
+        Returns:
+            Per phone one file (as :meth:`cloudtel_render_phone` gives it) or the
+            :class:`~cloudtel.errors.InvalidValueError` for a value it cannot write;
+            ``None`` for another family.
+        """
+        if model.family != self.family:
+            return None
+        texts = self._render_configs(phones, model, contexts)
+        if len(texts) != len(phones):
+            raise PluginError(
+                f"the {self.family} driver's render_configs gave {len(texts)} texts for "
+                f"{len(phones)} phones",
+                family=self.family,
+            )
+        filename = self._config_filename
+        return [
+            (RenderedFile(path=filename(phone), content=text.encode()),)
+            if isinstance(text, str)
+            else text
+            for phone, text in zip(phones, texts, strict=True)
+        ]
 
     @hookimpl
     def cloudtel_render_directory(

@@ -16,6 +16,7 @@
     │   ├── CredentialPolicyError             a password or PIN the policy refuses
     │   └── AccountDisableError               a run would take phones' accounts away
     ├── NotFoundError(LookupError)            no such user, group, prompt, phone …
+    │   └── UnknownKeyError(KeyError)         collection[key]: no item has that key
     ├── FileProblemsError(ValueError)         a file has problems; .problems lists all
     ├── ConflictError                         the file changed on disk since it was loaded
     ├── AccessDeniedError(PermissionError)    not allowed: authentication, admin view
@@ -59,6 +60,7 @@ __all__ = [
     "Problem",
     "ReferencedError",
     "ScheduleError",
+    "UnknownKeyError",
 ]
 
 
@@ -137,6 +139,15 @@ class AccountDisableError(InvalidValueError):
 
 class NotFoundError(CloudtelError, LookupError):
     """No object of that kind by that name (user, group, prompt, phone, …)."""
+
+
+class UnknownKeyError(NotFoundError, KeyError):
+    """``collection[key]`` where no item of the collection has that key.
+
+    A :class:`KeyError` too, as for a :class:`dict`: ``org.users["nobody@orange.be"]``,
+    ``org.phones["08:00:0f:00:00:01"]``. The message names the key, the closest key
+    there is (``context["closest"]``, or None) and the keys there are.
+    """
 
 
 @attrs.frozen

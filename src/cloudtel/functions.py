@@ -30,7 +30,7 @@ from typing import Any, Final
 import attrs
 
 from cloudtel import _html
-from cloudtel._keyed import Keyed, KeyedTuple
+from cloudtel._keyed import Keyed, KeyedTuple, unknown_key
 from cloudtel._part import Part, Reference
 from cloudtel._text import check_line
 from cloudtel.errors import (
@@ -38,6 +38,7 @@ from cloudtel.errors import (
     InvalidValueError,
     NotFoundError,
     Problem,
+    UnknownKeyError,
 )
 from cloudtel.numbers import DEFAULT_COUNTRY, PhoneNumber
 from cloudtel.schedules import (
@@ -276,11 +277,11 @@ class StatusList(KeyedTuple[FunctionStatus]):
     def _key(self, item: FunctionStatus) -> str:
         return item.function.name
 
-    def _find(self, key: Any) -> FunctionStatus:
+    def _lookup(self, key: Any) -> FunctionStatus | None:
         for item in self:
             if isinstance(key, str | PhoneNumber) and item.function.matches(key):
                 return item
-        return super()._find(key)
+        return super()._lookup(key)
 
     def _row(self, item: FunctionStatus) -> dict[str, object]:
         return item.to_record()
@@ -330,8 +331,19 @@ class FunctionNumbers(Keyed[FunctionNumber], Part):
     def _items(self) -> tuple[FunctionNumber, ...]:
         return self.numbers
 
-    def _find(self, key: Any) -> FunctionNumber:
-        return self.find(key)
+    def _lookup(self, key: Any) -> FunctionNumber | None:
+        position = self._position(key)
+        return None if position is None else self.numbers[position]
+
+    def _unknown(self, key: Any, *, shown: str | None = None) -> UnknownKeyError:
+        return unknown_key(
+            "function number",
+            str(key),
+            [f.name for f in self.numbers]
+            + [f.short_number for f in self.numbers if f.short_number is not None],
+            shown=f"{str(key)!r} (looked for a name, short number or number)",
+            listed=[f"{f.name!r} ({f.short_number or f.number.e164})" for f in self.numbers],
+        )
 
     def _key(self, item: FunctionNumber) -> str:
         return item.name
@@ -357,7 +369,7 @@ class FunctionNumbers(Keyed[FunctionNumber], Part):
     def _region(self) -> str:
         return DEFAULT_COUNTRY if self._org is None else self._org.country
 
-    def _index(self, key: str | PhoneNumber | FunctionNumber) -> int:
+    def _position(self, key: str | PhoneNumber | FunctionNumber) -> int | None:
         if isinstance(key, FunctionNumber):
             key = key.name
         region = self._region()
@@ -372,13 +384,13 @@ class FunctionNumbers(Keyed[FunctionNumber], Part):
         for index, function in enumerate(self.numbers):
             if function.matches(key, region):
                 return index
-        known = ", ".join(f"{f.name!r} ({f.short_number or f.number.e164})" for f in self.numbers)
-        raise NotFoundError(
-            f"no function number {str(key)!r} (looked for a name, short number or number); "
-            f"function numbers are: {known or 'none'}",
-            kind="function",
-            name=str(key),
-        )
+        return None
+
+    def _index(self, key: str | PhoneNumber | FunctionNumber) -> int:
+        position = self._position(key)
+        if position is None:
+            raise self._unknown(key)
+        return position
 
     def find(self, key: str | PhoneNumber) -> FunctionNumber:
         """The function number with this name, short number or number.
@@ -392,23 +404,12 @@ class FunctionNumbers(Keyed[FunctionNumber], Part):
             over a number).
 
         Raises:
-            NotFoundError: None matches; lists the function numbers there are.
+            UnknownKeyError: None matches (a :class:`KeyError`, and a
+                :class:`~cloudtel.NotFoundError`); names the closest name and lists the
+                function numbers there are. :meth:`~cloudtel.Keyed.get` gives ``None``
+                instead.
         """
         return self.numbers[self._index(key)]
-
-    def get(self, key: str | PhoneNumber) -> FunctionNumber | None:
-        """Like :meth:`find`, but ``None`` when nothing matches.
-
-        Args:
-            key (str | PhoneNumber): A name, short number or number.
-
-        Returns:
-            FunctionNumber | None: The one found, or None.
-        """
-        try:
-            return self.find(key)
-        except NotFoundError:
-            return None
 
     # --- editing ---------------------------------------------------------------
 

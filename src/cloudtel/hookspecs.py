@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         RenderedFile,
         SipPhone,
     )
+    from cloudtel.errors import CloudtelError
     from cloudtel.messaging.transport import TransportSpec
     from cloudtel.services import RecordingRequest
 
@@ -92,6 +93,40 @@ def cloudtel_render_phone(
     Raises:
         InvalidValueError: When a value cannot be written safely in the format
             (the driver's docs state its escaping and rejection rules).
+    """
+
+
+@hookspec(firstresult=True)
+def cloudtel_render_phones(
+    phones: Sequence[SipPhone], model: PhoneModel, contexts: Sequence[PhoneContext]
+) -> Sequence[Sequence[RenderedFile] | CloudtelError] | None:
+    """Render the configuration files of many phones of one model: one call per batch.
+
+    Provisioning renders an organisation's phones in batches (the phones of one model,
+    a few hundred at a time) through this hook, so a driver works out once what the
+    phones share and pluggy is called once per batch, not once per phone. A wrapper or
+    a monitor (``pm.add_hookcall_monitoring``) sees every phone: each is in the
+    ``phones`` of exactly one call. Each phone's files must be exactly what
+    :func:`cloudtel_render_phone` gives for it. The core checks each layout before
+    (a phone whose layout does not fit is left out of the batch).
+
+    A driver need not implement it: when no plugin answers, and whenever a plugin
+    other than the one answering this hook implements or wraps
+    :func:`cloudtel_render_phone`, the core renders each phone through
+    :func:`cloudtel_render_phone` instead, so such a plugin still sees (and may
+    change) every phone. :class:`cloudtel.driverkit.FamilyDriver` implements both.
+
+    Args:
+        phones: The phones, all of ``model``.
+        model: Their model (``model.family`` says whether this driver answers).
+        contexts: Each phone's context, in the order of ``phones``.
+
+    Returns:
+        Per phone, in order, its files (the main configuration file first), or the
+        :class:`~cloudtel.errors.InvalidValueError` (any
+        :class:`~cloudtel.errors.CloudtelError`) that :func:`cloudtel_render_phone`
+        would raise for it: one phone that cannot be written does not stop the batch.
+        ``None`` when ``model.family`` is not this driver's.
     """
 
 

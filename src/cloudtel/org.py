@@ -113,8 +113,8 @@ class UserPage(Keyed[User]):
     def _items(self) -> tuple[User, ...]:
         return self.users
 
-    def _find(self, key: Any) -> User:
-        return UserList(self.users)._find(key)
+    def _lookup(self, key: Any) -> User | None:
+        return UserList(self.users)._lookup(key)
 
     def _key(self, item: User) -> str:
         return item.username

@@ -13,7 +13,7 @@ from typing import Any
 
 import attrs
 
-from cloudtel._keyed import Keyed
+from cloudtel._keyed import Keyed, unknown_key
 from cloudtel._part import Part, Reference
 from cloudtel.devices import (
     ExtensionKey,
@@ -31,6 +31,7 @@ from cloudtel.errors import (
     DuplicateError,
     NotFoundError,
     Problem,
+    UnknownKeyError,
 )
 
 __all__ = ["Phones"]
@@ -82,8 +83,17 @@ class Phones(Keyed[SipPhone], Part):
     def _items(self) -> tuple[SipPhone, ...]:
         return self.phones
 
-    def _find(self, key: Any) -> SipPhone:
-        return self.get(key)
+    def _lookup(self, key: Any) -> SipPhone | None:
+        wanted = MacAddress.parse(key)
+        for phone in self.phones:
+            if phone.mac == wanted:
+                return phone
+        return None
+
+    def _unknown(self, key: Any, *, shown: str | None = None) -> UnknownKeyError:
+        name = MacAddress.parse(key).upper
+        keys = self.keys()
+        return unknown_key("phone", name, keys, shown=f"with MAC address {name}", listed=keys)
 
     def _key(self, item: SipPhone) -> str:
         return item.name
@@ -94,23 +104,17 @@ class Phones(Keyed[SipPhone], Part):
     def __repr__(self) -> str:
         return f"<Phones: {self}>"
 
-    def get(self, mac: MacAddress | str) -> SipPhone:
-        """The phone with this MAC address (any notation).
+    def find(self, mac: MacAddress | str) -> SipPhone:
+        """The phone with this MAC address (any notation); ``org.phones[mac]`` too.
+
+        :meth:`~cloudtel.Keyed.get` gives ``None`` instead of raising.
 
         Raises:
-            NotFoundError: When there is no such phone.
+            UnknownKeyError: When there is no such phone (a :class:`KeyError`, and a
+                :class:`~cloudtel.NotFoundError`); names the closest MAC address.
             InvalidValueError: When ``mac`` is not a MAC address.
         """
-        wanted = MacAddress.parse(mac)
-        for phone in self.phones:
-            if phone.mac == wanted:
-                return phone
-        raise NotFoundError(
-            f"no phone with MAC address {wanted}; phones: "
-            f"{', '.join(p.name for p in self.phones) or 'none'}",
-            kind="phone",
-            name=wanted.upper,
-        )
+        return self._find(mac)
 
     def of_user(self, username: str) -> tuple[SipPhone, ...]:
         """The phones assigned to ``username``."""
@@ -149,7 +153,7 @@ class Phones(Keyed[SipPhone], Part):
             DuplicateError: The new MAC address is taken.
             KeyLayoutError: A key does not fit the model.
         """
-        old = self.get(mac)
+        old = self.find(mac)
         new = attrs.evolve(old, **changes)
         if new.mac != old.mac and any(p.mac == new.mac for p in self.phones):
             raise DuplicateError(
@@ -168,7 +172,7 @@ class Phones(Keyed[SipPhone], Part):
             NotFoundError: No such phone, or the extension key's user does not exist.
             KeyLayoutError: The position does not exist on the phone's model.
         """
-        phone = self.get(mac)
+        phone = self.find(mac)
         return self.update(phone.mac, layout=phone.layout.with_key(position, key))
 
     def remove(self, mac: MacAddress | str) -> SipPhone:
@@ -177,7 +181,7 @@ class Phones(Keyed[SipPhone], Part):
         Raises:
             NotFoundError: No such phone.
         """
-        phone = self.get(mac)
+        phone = self.find(mac)
         self.phones = tuple(p for p in self.phones if p.mac != phone.mac)
         return phone
 

@@ -47,7 +47,7 @@ from cloudtel.devices import (
     SipPhone,
     check_layout,
 )
-from cloudtel.errors import DriverNotFoundError, NotFoundError, PluginError
+from cloudtel.errors import CloudtelError, DriverNotFoundError, NotFoundError, PluginError
 from cloudtel.hookspecs import hookimpl
 from cloudtel.services import RecordingRequest
 
@@ -238,6 +238,18 @@ def _first_answer(hook_name: str, **kwargs: object) -> object:
     return getattr(hook, hook_name)(**kwargs)
 
 
+def _batches_allowed() -> bool:
+    """Whether every plugin implementing or wrapping ``cloudtel_render_phone`` renders batches.
+
+    Otherwise a plugin that changes or watches single renders (an override, a wrapper)
+    would not see the phones of a batch, so they go one by one.
+    """
+    hook: Any = get_plugin_manager().hook
+    single = {id(impl.plugin) for impl in hook.cloudtel_render_phone.get_hookimpls()}
+    batch = {id(impl.plugin) for impl in hook.cloudtel_render_phones.get_hookimpls()}
+    return single <= batch
+
+
 # ---------------------------------------------------------------------------
 # Phone drivers
 # ---------------------------------------------------------------------------
@@ -381,6 +393,95 @@ class PhoneDriver:
         )
         files = _first_answer("cloudtel_render_phone", phone=phone, model=model, context=context)
         return self._files(files, "cloudtel_render_phone")
+
+    def render_phones(
+        self, phones: Sequence[SipPhone], contexts: Sequence[PhoneContext]
+    ) -> list[tuple[RenderedFile, ...] | CloudtelError]:
+        """Render many phones of the family: per phone what :meth:`render_phone` gives.
+
+        Each phone's layout is checked against its model as :meth:`render_phone` does;
+        the phones whose layout fits are rendered model by model through one
+        :func:`~cloudtel.hookspecs.cloudtel_render_phones` call per model, so the
+        driver works out once what they share and pluggy is called once, with every
+        phone in its arguments. When no driver answers that hook, or a plugin other
+        than one answering it implements or wraps
+        :func:`~cloudtel.hookspecs.cloudtel_render_phone`, each phone goes through
+        :meth:`render_phone` instead, so that plugin sees every phone.
+
+        Args:
+            phones: The phones (each of this driver's family).
+            contexts: Each phone's context, in the same order.
+
+        Returns:
+            Per phone, in order, its files, or the error :meth:`render_phone` would
+            raise for it (:class:`~cloudtel.errors.KeyLayoutError`,
+            :class:`~cloudtel.errors.NotFoundError`, the driver's
+            :class:`~cloudtel.errors.InvalidValueError`, :class:`PluginError`).
+
+        Raises:
+            PluginError: When the driver's answer is not one result per phone.
+        """
+        if len(phones) != len(contexts):
+            raise ValueError("render_phones needs one context per phone")
+        results: list[tuple[RenderedFile, ...] | CloudtelError] = []
+        batches: dict[str, tuple[PhoneModel, list[int]]] = {}
+        models: dict[str, PhoneModel] = {}  # by the name as the phones spell it
+        for index, phone in enumerate(phones):
+            try:
+                model = models.get(phone.model)
+                if model is None:
+                    model = models[phone.model] = self.model(phone.model)
+                check_layout(
+                    layout=phone.layout,
+                    model=model,
+                    phone=phone.name,
+                    modules=phone.expansion_modules,
+                )
+            except CloudtelError as exc:
+                results.append(exc)
+                continue
+            results.append(())
+            batches.setdefault(model.name, (model, []))[1].append(index)
+        batched = _batches_allowed()
+        for model, indices in batches.values():
+            answer = None
+            if batched:
+                answer = _first_answer(
+                    "cloudtel_render_phones",
+                    phones=[phones[i] for i in indices],
+                    model=model,
+                    contexts=[contexts[i] for i in indices],
+                )
+            if answer is None:
+                for i in indices:
+                    try:
+                        files = _first_answer(
+                            "cloudtel_render_phone",
+                            phone=phones[i],
+                            model=model,
+                            context=contexts[i],
+                        )
+                        results[i] = self._files(files, "cloudtel_render_phone")
+                    except CloudtelError as exc:
+                        results[i] = exc
+                continue
+            if not isinstance(answer, Sequence) or len(answer) != len(indices):
+                raise PluginError(
+                    f"the {self.family} driver's cloudtel_render_phones answered {len(indices)} "
+                    f"phones with {answer!r}; expected one result per phone",
+                    family=self.family,
+                )
+            for i, files in zip(indices, answer, strict=True):
+                if type(files) is tuple and len(files) == 1 and type(files[0]) is RenderedFile:
+                    results[i] = files  # what FamilyDriver answers: nothing to convert
+                elif isinstance(files, CloudtelError):
+                    results[i] = files
+                else:
+                    try:
+                        results[i] = self._files(files, "cloudtel_render_phones")
+                    except PluginError as exc:
+                        results[i] = exc
+        return results
 
     def render_directory(
         self, phone: SipPhone, directory: Directory, context: PhoneContext

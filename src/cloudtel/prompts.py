@@ -32,7 +32,7 @@ from typing import Any
 import attrs
 
 from cloudtel import _html
-from cloudtel._keyed import Keyed
+from cloudtel._keyed import Keyed, unknown_key
 from cloudtel._part import Blob, Part
 from cloudtel._text import check_line, check_lines
 from cloudtel.audio import import_audio, read_alaw_wav, wav_to_raw
@@ -42,6 +42,7 @@ from cloudtel.errors import (
     InvalidValueError,
     NotFoundError,
     Problem,
+    UnknownKeyError,
 )
 from cloudtel.services import RecordingRequest
 from cloudtel.users import check_language
@@ -330,8 +331,14 @@ class PromptLibrary(Keyed[VoicePrompt], Part):
     def _items(self) -> tuple[VoicePrompt, ...]:
         return self.prompts
 
-    def _find(self, key: Any) -> VoicePrompt:
-        return self.get(key)
+    def _lookup(self, key: Any) -> VoicePrompt | None:
+        for prompt in self.prompts:
+            if prompt.name == key:
+                return prompt
+        return None
+
+    def _unknown(self, key: Any, *, shown: str | None = None) -> UnknownKeyError:
+        return unknown_key("voice prompt", key, self.names())
 
     def _key(self, item: VoicePrompt) -> str:
         return item.name
@@ -346,19 +353,16 @@ class PromptLibrary(Keyed[VoicePrompt], Part):
         """The prompts' names, in order."""
         return tuple(p.name for p in self.prompts)
 
-    def get(self, name: str) -> VoicePrompt:
-        """The prompt called ``name`` (exact spelling).
+    def find(self, name: str) -> VoicePrompt:
+        """The prompt called ``name`` (exact spelling); ``org.prompts[name]`` too.
+
+        :meth:`~cloudtel.Keyed.get` gives ``None`` instead of raising.
 
         Raises:
-            NotFoundError: When there is no such prompt; the message lists the prompts.
+            UnknownKeyError: When there is no such prompt (a :class:`KeyError`, and a
+                :class:`~cloudtel.NotFoundError`); names the closest name and the prompts.
         """
-        for prompt in self.prompts:
-            if prompt.name == name:
-                return prompt
-        listed = ", ".join(repr(p.name) for p in self.prompts) or "none"
-        raise NotFoundError(
-            f"no voice prompt named {name!r}; prompts: {listed}", kind="prompt", name=name
-        )
+        return self._find(name)
 
     # --- changes -------------------------------------------------------------
 
@@ -415,7 +419,7 @@ class PromptLibrary(Keyed[VoicePrompt], Part):
             AudioFormatError: The audio is not a file we accept.
             InvalidValueError: The language is not a language code.
         """
-        prompt = self.get(name)
+        prompt = self.find(name)
         lang = check_language(language if language is not None else prompt.default_language)
         stored = self._store(name, lang, import_audio(audio))
         if lang in prompt.languages:
@@ -431,7 +435,7 @@ class PromptLibrary(Keyed[VoicePrompt], Part):
             NotFoundError: No such prompt, or it has no audio in that language.
             InvalidValueError: It is the prompt's only language (delete the prompt instead).
         """
-        prompt = self.get(name)
+        prompt = self.find(name)
         prompt.audio_for(language)
         if len(prompt.audio) == 1:
             raise InvalidValueError(
@@ -449,7 +453,7 @@ class PromptLibrary(Keyed[VoicePrompt], Part):
         Raises:
             NotFoundError: No such prompt, or it has no audio in that language.
         """
-        prompt = self.get(name)
+        prompt = self.find(name)
         first = prompt.audio_for(language)
         items = (first, *(a for a in prompt.audio if a.language != language))
         return self._replace(prompt, attrs.evolve(prompt, audio=items))
@@ -461,7 +465,7 @@ class PromptLibrary(Keyed[VoicePrompt], Part):
             NotFoundError: No such prompt.
             InvalidValueError: The description is too long or has control characters.
         """
-        prompt = self.get(name)
+        prompt = self.find(name)
         return self._replace(prompt, attrs.evolve(prompt, description=description))
 
     def remove(self, name: str) -> VoicePrompt:
@@ -477,7 +481,7 @@ class PromptLibrary(Keyed[VoicePrompt], Part):
             ReferencedError: Something refers to it; ``context["referrers"]`` lists what
                 (e.g. ``"schedule of 5901 'Nederlands Orange labo', event 'newyear'"``).
         """
-        prompt = self.get(name)
+        prompt = self.find(name)
         if self._org is not None:
             self.org.check_unreferenced("prompt", name)
         self.prompts = tuple(p for p in self.prompts if p.name != name)
@@ -510,7 +514,7 @@ class PromptLibrary(Keyed[VoicePrompt], Part):
         """
         org = self.org
         user = org.user(username)
-        existing = self.get(name) if name in self else None
+        existing = self.find(name) if name in self else None
         if language is not None:
             lang = check_language(language)
         elif existing is not None:
@@ -550,7 +554,7 @@ class PromptLibrary(Keyed[VoicePrompt], Part):
         Raises:
             NotFoundError: No such prompt or language.
         """
-        return self._data.get(self.get(name).audio_for(language).file)
+        return self._data.get(self.find(name).audio_for(language).file)
 
     @staticmethod
     def raw_alaw(wav: bytes) -> bytes:

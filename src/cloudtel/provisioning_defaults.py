@@ -380,7 +380,7 @@ class ProvisioningDefaults(Part):
             NotFoundError: No such phone.
             InvalidValueError: A value out of its rules.
         """
-        name = self.org.phones.get(mac).mac.upper
+        name = self.org.phones.find(mac).mac.upper
         entry = PhoneProvisioning(mac=name, **values)
         self.phones = (*(p for p in self.phones if p.mac != name), entry)
         return entry

@@ -48,10 +48,10 @@ from cattrs.cols import is_any_set, is_sequence
 
 from cloudtel import _journal
 from cloudtel._fastread import register_fast_readers
-from cloudtel._files import atomic_write, read_bounded
+from cloudtel._files import atomic_write, atomic_write_chunks, read_bounded
 from cloudtel._locking import clean_temporaries, file_lock
 from cloudtel._merging import describe, merge_data
-from cloudtel.changes import ChangeSet, ObjectKey, ObjectRef, diff, objects_of
+from cloudtel.changes import ChangeSet, ObjectKey, ObjectRef, diff_objects, objects_of
 from cloudtel.contacts.model import Contact, PhoneEntry
 from cloudtel.devices import (
     KeyLayout,
@@ -317,23 +317,28 @@ _TEXT = json.encoder.encode_basestring  # the C function when available
 _FLOAT = json.JSONEncoder(ensure_ascii=False).encode
 
 
-def _write_json(value: Any, newline: str, parts: list[str]) -> None:
+def _write_json(value: Any, newline: str, parts: list[str], drop_none: bool = False) -> None:
+    """Append the JSON text of ``value`` to ``parts``, indented as after ``newline``.
+
+    With ``drop_none``, a table's keys whose value is ``None`` are left out, at
+    every depth, as :func:`_drop_none` would have removed them first.
+    """
     kind = type(value)
     if kind is str:
         parts.append(_TEXT(value))
     elif kind is dict:
-        if not value:
-            parts.append("{}")
-            return
         inner = newline + "  "
-        separator = "{" + inner
+        opening = "{" + inner
+        separator = opening
         for key, item in value.items():
+            if item is None and drop_none:
+                continue
             if type(key) is not str:
                 raise _NotPlainError
             parts.append(separator + _TEXT(key) + ": ")
-            _write_json(item, inner, parts)
+            _write_json(item, inner, parts, drop_none)
             separator = "," + inner
-        parts.append(newline + "}")
+        parts.append("{}" if separator is opening else newline + "}")
     elif kind is list:
         if not value:
             parts.append("[]")
@@ -342,7 +347,7 @@ def _write_json(value: Any, newline: str, parts: list[str]) -> None:
         separator = "[" + inner
         for item in value:
             parts.append(separator)
-            _write_json(item, inner, parts)
+            _write_json(item, inner, parts, drop_none)
             separator = "," + inner
         parts.append(newline + "]")
     elif value is True:
@@ -357,6 +362,81 @@ def _write_json(value: Any, newline: str, parts: list[str]) -> None:
         parts.append(_FLOAT(value))
     else:
         raise _NotPlainError
+
+
+_CHUNK_PARTS = 65_536
+"""How many pieces of text :func:`_json_chunks` gathers before handing them on."""
+
+
+def _stream_json(value: Any, newline: str, out: list[str], depth: int) -> Iterator[str]:
+    """:func:`_write_json` with ``drop_none``, handing on the text gathered in ``out``
+    between the elements of the tables and arrays of the first ``depth`` levels."""
+    kind = type(value)
+    if depth == 0 or (kind is not dict and kind is not list):
+        _write_json(value, newline, out, True)
+        if len(out) >= _CHUNK_PARTS:
+            yield "".join(out)
+            out.clear()
+        return
+    inner = newline + "  "
+    if kind is dict:
+        opening = "{" + inner
+        separator = opening
+        for key, item in value.items():
+            if item is None:
+                continue
+            if type(key) is not str:
+                raise _NotPlainError
+            out.append(separator + _TEXT(key) + ": ")
+            yield from _stream_json(item, inner, out, depth - 1)
+            separator = "," + inner
+        out.append("{}" if separator is opening else newline + "}")
+        return
+    if not value:
+        out.append("[]")
+        return
+    separator = "[" + inner
+    for item in value:
+        out.append(separator)
+        yield from _stream_json(item, inner, out, depth - 1)
+        separator = "," + inner
+    out.append(newline + "]")
+
+
+def _json_chunks(org: Organization) -> Iterator[str]:
+    """The text :func:`dumps` writes for ``org`` in JSON, in pieces, built as it goes.
+
+    Each group and user is turned into plain data, written and dropped before
+    the next, instead of first building the data of the whole organisation
+    (as :func:`to_data` does) and then its text: the same text with a fraction
+    of the memory. Raises :class:`_NotPlainError` where :func:`dumps` would use
+    :func:`json.dumps` (a part's data holding a value other than tables,
+    arrays, text, numbers and booleans).
+    """
+    converter = _shared_converter("json", org.country)
+    out: list[str] = ["{\n  " + _TEXT("schema_version") + ": " + int.__repr__(SCHEMA_VERSION)]
+    out.append(",\n  " + _TEXT("organization") + ": ")
+    _write_json(to_data_header(org, converter), "\n  ", out, True)
+    for key, items, kind in (("groups", org.groups, UserGroup), ("users", org.users, User)):
+        out.append(",\n  " + _TEXT(key) + ": ")
+        if not items:
+            out.append("[]")
+            continue
+        separator = "[\n    "
+        for item in items:  # one object's data at a time: built, written, dropped
+            out.append(separator)
+            yield from _stream_json(converter.unstructure(item, kind), "\n    ", out, 0)
+            separator = ",\n    "
+        out.append("\n  ]")
+    for name, part in zip(org.part_names(), org.parts(), strict=True):
+        value = converter.unstructure(part, type(part))
+        if not value:
+            continue
+        out.append(",\n  " + _TEXT(name) + ": ")
+        yield from _stream_json(value, "\n  ", out, 3)  # part → its arrays → their elements
+        del value
+    out.append("\n}\n")
+    yield "".join(out)
 
 
 # --- from data -----------------------------------------------------------------
@@ -933,10 +1013,10 @@ def _record(
             refs={},
             created=True,
         )
-    changes = diff(before, after)
+    changes, old_objects, new_objects = diff_objects(before, after)
+    if not changes:  # nothing to undo or to show: no entry
+        return _journal.unjournaled_entry(who=who, sha256=sha256, merged=merged)
     objects = changes.objects()
-    old_objects = objects_of(before) if objects else {}
-    new_objects = objects_of(after) if objects else {}
     old_values: dict[ObjectKey, Any] = {}
     new_values: dict[ObjectKey, Any] = {}
     refs: dict[ObjectKey, tuple[ObjectRef | None, ObjectRef | None]] = {}
@@ -973,6 +1053,32 @@ def _object_data(org: Organization, found: tuple[ObjectRef, Any] | None) -> Any:
     return _drop_none(converter.unstructure(value, type(value)))
 
 
+def _write_org(org: Organization, file: Path, fmt: Format) -> str:
+    """Write the org file of ``org`` atomically; the SHA-256 of what was written.
+
+    JSON is written in pieces as it is made (:func:`_json_chunks`), hashed on the
+    way; the text is the same as :func:`dumps`, which writes it otherwise.
+    """
+    if fmt == "json":
+        digest = hashlib.sha256()
+
+        def pieces() -> Iterator[bytes]:
+            for text in _json_chunks(org):
+                data = text.encode("utf-8")
+                digest.update(data)
+                yield data
+
+        try:
+            atomic_write_chunks(file, pieces())
+        except _NotPlainError:  # the temporary file is gone: write it the plain way
+            pass
+        else:
+            return digest.hexdigest()
+    data = dumps(org, fmt).encode("utf-8")
+    atomic_write(file, data)
+    return hashlib.sha256(data).hexdigest()
+
+
 def save(
     org: Organization, path: str | Path, *, overwrite: bool = False, who: str | None = None
 ) -> _journal.JournalEntry:
@@ -987,8 +1093,10 @@ def save(
     - when both edits changed the same object, raises :class:`~cloudtel.ConflictError`
       naming each such object, and writes nothing.
 
-    Each save appends an entry to the file's journal (``<name>.journal``: who,
-    when, the change set). See :doc:`/concurrent-editing`.
+    Each save that changes the organisation (or creates the file) appends an
+    entry to the file's journal (``<name>.journal``: who, when, the change set);
+    a save that changes nothing writes the file but no entry. See
+    :doc:`/concurrent-editing`.
 
     Args:
         org (Organization): The organisation.
@@ -999,7 +1107,8 @@ def save(
 
     Returns:
         JournalEntry: The journal entry of this save (its change set; ``merged``
-        tells whether another edit was merged).
+        tells whether another edit was merged); when nothing changed, an entry
+        that is not in the journal (``journaled`` false, number 0, no changes).
 
     Raises:
         ConflictError: The file holds an organisation this one was not loaded
@@ -1008,7 +1117,7 @@ def save(
     file = Path(path)
     fmt = _format_of(file)
     file.parent.mkdir(parents=True, exist_ok=True)
-    with file_lock(file):
+    with file_lock(file), _collector_paused():  # big saves make many objects, no cycles
         ours_blobs = _blob_map(org)
         clean_temporaries([file, *(_inside(file.parent, rel) for rel in ours_blobs)])
         try:
@@ -1028,7 +1137,7 @@ def save(
                 before = org._base_org  # the file as loaded: no need to read it again
             elif overwrite or unchanged:
                 before = _previous(file, current, org)
-            elif not here or base_raw is None:
+            elif not here or (base_raw is None and org._base_org is None):
                 raise ConflictError(
                     f"{file} holds an organisation this one was not loaded from; load it, "
                     "or save with overwrite=True to replace it",
@@ -1039,19 +1148,23 @@ def save(
                     current.decode("utf-8"), fmt, source=str(file), organization=type(org)
                 )
                 base = org._base_org or loads(
-                    base_raw.decode("utf-8"), fmt, source=str(file), organization=type(org)
+                    (base_raw or b"").decode("utf-8"),  # one of the two is kept (see above)
+                    fmt,
+                    source=str(file),
+                    organization=type(org),
                 )
                 final = merge(base, org, theirs, source=str(file))
                 before = theirs
                 merged = True
         _write_blobs(org, file.parent, _blob_map(final))
-        data = dumps(final, fmt).encode("utf-8")
-        atomic_write(file, data)
-        digest = hashlib.sha256(data).hexdigest()
+        digest = _write_org(final, file, fmt)
         entry = _record(file, before, final, who=who, sha256=digest, merged=merged)
+        del before
         if final is not org:
             _adopt(org, final)
+        del final
         object.__setattr__(org, "_source", (str(file.resolve()), digest))
-        object.__setattr__(org, "_base", data)
+        # the snapshot is the next merge's base: the file's bytes are not kept as well
+        object.__setattr__(org, "_base", None)
         object.__setattr__(org, "_base_org", snapshot(org))
     return entry

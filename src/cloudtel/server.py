@@ -197,7 +197,7 @@ def issue_credentials(
     """
     path = Path(org_file)
     org = load(path)
-    phones = [org.phones.get(mac) for mac in macs] or list(org.phones)
+    phones = [org.phones.find(mac) for mac in macs] or list(org.phones)
     target = _beside(path, CREDENTIALS_FILE)
     data = _read_credentials(target)
     realm = _realm(org)
@@ -411,7 +411,7 @@ class _Source:
             cached = self.files.get(mac.hex)
         if cached is not None:
             return cached
-        phone = org.phones.get(mac)
+        phone = org.phones.find(mac)
         settings = settings_for(org, server_url=self.server_url, passwords=self.passwords)
         rendered = render_phone(org, phone, settings)
         model = f"{phone.family} {phone.model}"

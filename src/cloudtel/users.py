@@ -31,6 +31,7 @@ from typing import Any, TypeVar
 import attrs
 
 from cloudtel import _html
+from cloudtel._enums import to_member
 from cloudtel._items import as_items
 from cloudtel._keyed import KeyedTuple
 from cloudtel._text import check_line, interned
@@ -142,15 +143,7 @@ def _optional(check: Any) -> Any:
 def _visibility(value: object) -> Visibility | None:
     if value is None or isinstance(value, Visibility):
         return value
-    try:
-        return Visibility(value)
-    except ValueError:
-        allowed = ", ".join(repr(v.value) for v in Visibility)
-        raise InvalidValueError(
-            f"directory_visibility {value!r} is not one of {allowed}",
-            field="directory_visibility",
-            value=value,
-        ) from None
+    return to_member(Visibility, value, field="directory_visibility", what="directory_visibility")
 
 
 def _optional_bool(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:

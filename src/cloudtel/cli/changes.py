@@ -210,6 +210,9 @@ def _revert(args: argparse.Namespace) -> int:
             name=args.entry,
         ) from None
     done = revert(args.file, number, who=args.who)
+    if not done.journaled:
+        say(f"{args.file}: reverting entry {number} changes nothing (no journal entry written)")
+        return 0
     say(f"{args.file}: reverted entry {number} as entry {done.entry}: {_summary(done.changes)}")
     return 0
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import attrs
 
+from cloudtel._enums import canonical
 from cloudtel._files import atomic_write, read_bounded
 from cloudtel.cli.edit import Outcome, add_edit_command
 from cloudtel.cli.onboarding import ProgressBar
@@ -308,6 +309,7 @@ def _contact_arguments(cmd: argparse.ArgumentParser) -> None:
         cmd.add_argument("--" + name.replace("_", "-"), dest=name, help=name.replace("_", " "))
     cmd.add_argument(
         "--kind",
+        type=canonical(ContactKind),
         choices=[k.value for k in ContactKind],
         help="mandatory (users cannot remove it), favourite or external (the default)",
     )

@@ -73,7 +73,7 @@ def _phones(args: argparse.Namespace) -> int:
 
 def _keys(args: argparse.Namespace) -> int:
     org = load(args.file)
-    phone = org.phones.get(args.mac)
+    phone = org.phones.find(args.mac)
     programmed = dict(phone.layout.items())
     if args.all:
         model = find_model(phone.family, phone.model)

@@ -117,7 +117,7 @@ def _prompts_delete(args: argparse.Namespace, file: str, name: str) -> int:
 
 def _prompts_export(args: argparse.Namespace, file: str, name: str, out: str) -> int:
     org = load(file)
-    stored = org.prompts.get(name).audio_for(args.language)
+    stored = org.prompts.find(name).audio_for(args.language)
     data = (Path(file).parent / stored.file).read_bytes()
     raw = Path(out).suffix.lower() in (".al", ".alaw", ".alw")
     atomic_write(out, wav_to_raw(data) if raw else data)
@@ -156,7 +156,7 @@ def _prompt_attach(org: Organization, args: argparse.Namespace) -> Outcome:
             "prompt attach takes an EVENT of the schedule, or --default for its default event",
             field="event",
         )
-    prompt = org.prompts.get(args.name)
+    prompt = org.prompts.find(args.name)
     function = org.functions.find(args.number)
     schedule = function.schedule
     if args.default:

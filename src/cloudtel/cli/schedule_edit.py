@@ -28,6 +28,7 @@ from typing import Any
 
 import attrs
 
+from cloudtel._enums import canonical
 from cloudtel._files import read_bounded
 from cloudtel.cli.edit import Outcome, add_edit_command
 from cloudtel.cli.functions import function_data
@@ -365,7 +366,10 @@ def _event_arguments(cmd: argparse.ArgumentParser) -> None:
     bound.add_argument("--until", metavar="DATE", help="the last day an occurrence starts")
     bound.add_argument("--count", type=int, help="after this many occurrences")
     cmd.add_argument(
-        "--action", choices=[a.value for a in Action], help="what calls get (add: closed)"
+        "--action",
+        type=canonical(Action),
+        choices=[a.value for a in Action],
+        help="what calls get (add: closed); any case",
     )
     cmd.add_argument(
         "--to",
@@ -440,7 +444,9 @@ def add_schedule_edit_commands(commands: Any) -> None:
         full_name="schedule default",
     )
     cmd.add_argument("number", metavar="NUMBER", help="the function number")
-    cmd.add_argument("--action", required=True, choices=[a.value for a in Action])
+    cmd.add_argument(
+        "--action", required=True, type=canonical(Action), choices=[a.value for a in Action]
+    )
     cmd.add_argument(
         "--to",
         metavar="TARGET",
@@ -467,7 +473,9 @@ def add_schedule_edit_commands(commands: Any) -> None:
     )
     cmd.add_argument("--subdivision", help="a region with its own holidays")
     cmd.add_argument("--language", help="language of the event names, e.g. nl")
-    cmd.add_argument("--action", choices=("closed", "open"), default="closed")
+    cmd.add_argument(
+        "--action", type=canonical(Action), choices=("closed", "open"), default="closed"
+    )
     cmd.add_argument("--prompt", help="the voice prompt to play on those days")
     cmd.add_argument(
         "--bottom", action="store_true", help="below the other events (default: on top)"

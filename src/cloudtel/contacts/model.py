@@ -17,6 +17,7 @@ from typing import Any, Self
 import attrs
 
 from cloudtel import _html
+from cloudtel._enums import to_member
 from cloudtel._items import as_items
 from cloudtel._text import check_line, unsafe_in_line
 from cloudtel.errors import DuplicateError, InvalidValueError
@@ -106,25 +107,13 @@ def _check_email(_instance: object, attribute: attrs.Attribute[str], value: str)
 def _phone_type(value: object) -> PhoneType:
     if type(value) is PhoneType:
         return value
-    try:
-        return PhoneType(value)
-    except ValueError:
-        allowed = ", ".join(t.value for t in PhoneType)
-        raise InvalidValueError(
-            f"phone type {value!r} is not one of {allowed}", field="type", value=value
-        ) from None
+    return to_member(PhoneType, value, field="type", what="phone type")
 
 
 def _contact_kind(value: object) -> ContactKind:
     if type(value) is ContactKind:
         return value
-    try:
-        return ContactKind(value)
-    except ValueError:
-        allowed = ", ".join(k.value for k in ContactKind)
-        raise InvalidValueError(
-            f"contact type {value!r} is not one of {allowed}", field="kind", value=value
-        ) from None
+    return to_member(ContactKind, value, field="kind", what="contact type")
 
 
 def _number(value: PhoneNumber | str) -> PhoneNumber:

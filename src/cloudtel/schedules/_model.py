@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
+from cloudtel._enums import member
 from cloudtel._items import as_items
 from cloudtel._text import check_line
 from cloudtel.errors import DuplicateError, NotFoundError, ScheduleError
@@ -575,12 +576,19 @@ class ForwardTarget:
         return f"function number {self.function_number}"
 
 
+def _to_action(value: Action | str) -> Action:
+    """An action from a member or its value or name in any case (``"OPEN"``, ``"Open"``);
+    anything else is left for :func:`_check_action` to refuse, naming the event."""
+    found = member(Action, value)
+    return value if found is None else found  # type: ignore[return-value]
+
+
 def _check_action(
     action: object, forward_to: ForwardTarget | None, instruction: str | None, where: str
 ) -> None:
     if not isinstance(action, Action):
         raise ScheduleError(
-            f"{where}: action must be one of open, forward, closed, got {action!r}",
+            f"{where}: action must be one of open, forward, closed (any case), got {action!r}",
             field="action",
             value=action,
         )
@@ -665,7 +673,7 @@ class ScheduleState:
             language, ``(language, prompt)`` pairs (a mapping is accepted), sorted.
     """
 
-    action: Action
+    action: Action = attrs.field(converter=_to_action)
     forward_to: ForwardTarget | None = None
     instruction: str | None = None
     language_instructions: LanguageInstructions = attrs.field(
@@ -715,7 +723,7 @@ class ScheduleEvent:
 
     name: str
     when: TimeDefinition
-    action: Action
+    action: Action = attrs.field(converter=_to_action)
     forward_to: ForwardTarget | None = None
     instruction: str | None = None
     language_instructions: LanguageInstructions = attrs.field(
@@ -760,7 +768,7 @@ class DefaultEvent:
         ScheduleError: A forward target that does not fit the action.
     """
 
-    action: Action = Action.CLOSED
+    action: Action = attrs.field(default=Action.CLOSED, converter=_to_action)
     forward_to: ForwardTarget | None = None
     instruction: str | None = None
     language_instructions: LanguageInstructions = attrs.field(

@@ -28,12 +28,24 @@ Closed unless told otherwise) and duplicate summaries (numbered ``name (2)`` …
 Anything else (``RDATE`` without ``X-CLOUDTEL-EASTER``, ``EXDATE``, ``RECURRENCE-ID``
 overrides, ``INTERVAL`` above 1, monthly rules, ``BYSETPOS`` …) is refused with a
 :class:`~cloudtel.errors.ScheduleError` that names the event and the property.
+
+A calendar's ``VTIMEZONE`` components count for that calendar only. icalendar keeps the
+zones it reads from them in one cache for the whole process (a ``TZID`` it does not
+know, such as ``Brussels``, then means that zone in every later calendar); import reads
+each calendar with that cache empty and puts it back as it was afterwards, so a hostile
+or broken calendar cannot change how a later calendar, or anything else in the process
+that uses icalendar, reads its times. An IANA name (``Europe/Brussels``) always means
+the IANA zone, whatever a calendar's ``VTIMEZONE`` of that name says.
 """
 
 from __future__ import annotations
 
 import re
+import sys
+import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
@@ -88,6 +100,45 @@ def _icalendar() -> Any:
             name="icalendar",
         ) from exc
     return icalendar
+
+
+_ZONE_CACHE_LOCK: Final = threading.Lock()
+
+
+def _zone_caches(ical: Any) -> list[dict[Any, Any]]:
+    """icalendar's process-wide caches of the zones read from ``VTIMEZONE`` components.
+
+    icalendar 7 keeps them on its timezone provider proxy (``tzp``), icalendar 6 in the
+    module ``icalendar.timezone.cache``.
+    """
+    caches: list[dict[Any, Any]] = []
+    proxy = getattr(getattr(ical, "timezone", None), "tzp", None)
+    module = sys.modules.get("icalendar.timezone.cache")
+    for owner, name in ((proxy, "_TZP__tz_cache"), (module, "_timezone_cache")):
+        cache = getattr(owner, name, None)
+        if isinstance(cache, dict) and not any(cache is known for known in caches):
+            caches.append(cache)
+    return caches
+
+
+@contextmanager
+def _calendar_own_zones(ical: Any) -> Iterator[None]:
+    """Read one calendar with icalendar's zone cache empty; restore the cache after.
+
+    So the zones of this calendar's ``VTIMEZONE`` components are used for this calendar
+    only, and zones another calendar defined are not used for this one.
+    """
+    with _ZONE_CACHE_LOCK:
+        caches = _zone_caches(ical)
+        saved = [dict(cache) for cache in caches]
+        for cache in caches:
+            cache.clear()
+        try:
+            yield
+        finally:
+            for cache, before in zip(caches, saved, strict=True):
+                cache.clear()
+                cache.update(before)
 
 
 # =======================================================================================
@@ -361,25 +412,26 @@ def from_ical(
         ImportError: The ``ical`` extra is not installed.
     """
     ical = _icalendar()
-    try:
-        calendar = ical.Calendar.from_ical(text)
-    except Exception as exc:  # the parser raises anything on broken input (found by fuzzing)
-        raise ScheduleError(
-            f"not an iCalendar text: {type(exc).__name__}: {exc}", field="ical"
-        ) from exc
-    if calendar.name != "VCALENDAR":
-        raise ScheduleError(
-            f"expected a VCALENDAR, found {calendar.name}", field="ical", value=calendar.name
-        )
-    try:
-        return _read_calendar(calendar, zone, default_action)
-    except CloudtelError:
-        raise
-    except Exception as exc:  # a property icalendar cannot read (found by fuzzing)
-        raise ScheduleError(
-            f"the calendar has a property that cannot be read: {type(exc).__name__}: {exc}",
-            field="ical",
-        ) from exc
+    with _calendar_own_zones(ical):
+        try:
+            calendar = ical.Calendar.from_ical(text)
+        except Exception as exc:  # the parser raises anything on broken input (fuzzing)
+            raise ScheduleError(
+                f"not an iCalendar text: {type(exc).__name__}: {exc}", field="ical"
+            ) from exc
+        if calendar.name != "VCALENDAR":
+            raise ScheduleError(
+                f"expected a VCALENDAR, found {calendar.name}", field="ical", value=calendar.name
+            )
+        try:
+            return _read_calendar(calendar, zone, default_action)
+        except CloudtelError:
+            raise
+        except Exception as exc:  # a property icalendar cannot read (found by fuzzing)
+            raise ScheduleError(
+                f"the calendar has a property that cannot be read: {type(exc).__name__}: {exc}",
+                field="ical",
+            ) from exc
 
 
 def _read_calendar(calendar: Any, zone: str | ZoneInfo | None, default_action: Action) -> Schedule:

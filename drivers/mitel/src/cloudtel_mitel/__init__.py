@@ -31,6 +31,7 @@ from cloudtel_mitel._config import (
     display_text,
     parse_config,
     render_config,
+    render_configs,
     shared_directory_filename,
 )
 from cloudtel_mitel._directory import MAX_OBJECT_BYTES, render_directory
@@ -50,6 +51,7 @@ __all__ = [
     "display_text",
     "parse_config",
     "render_config",
+    "render_configs",
     "render_directory",
     "shared_directory_filename",
 ]
@@ -61,6 +63,7 @@ DRIVER = FamilyDriver(
     FAMILY,
     MODELS,
     render_config=render_config,
+    render_configs=render_configs,
     config_filename=config_filename,
     render_directory=render_directory,
     parse_config=parse_config,

@@ -35,6 +35,7 @@ from cloudtel_yealink._config import (
     display_text,
     parse_config,
     render_config,
+    render_configs,
     shared_directory_filename,
 )
 from cloudtel_yealink._directory import PAGE_ENTRIES, render_directory
@@ -55,6 +56,7 @@ __all__ = [
     "display_text",
     "parse_config",
     "render_config",
+    "render_configs",
     "render_directory",
     "shared_directory_filename",
 ]
@@ -66,6 +68,7 @@ DRIVER = FamilyDriver(
     FAMILY,
     MODELS,
     render_config=render_config,
+    render_configs=render_configs,
     config_filename=config_filename,
     render_directory=render_directory,
     parse_config=parse_config,
