@@ -530,3 +530,32 @@ def test_invalid_definitions_are_refused_with_a_clear_message(build: object, mes
 def test_weekdays_are_accepted_in_several_spellings_and_stored_sorted() -> None:
     when = Weekly(days=("fri", 0, Weekday.WEDNESDAY, "monday"), start=time(9), end=time(10))
     assert when.days == (MON, WED, FRI)
+
+
+# -- the engine's first and last years (regressions) ------------------------------------
+
+
+def test_a_yearly_occurrence_from_the_year_before_the_first_covers_its_start() -> None:
+    """1902 is the first year answered; the occurrence of 28 Feb 1901 runs into it."""
+    year_long = Yearly(start=(2, 28, time(0)), end=(2, 28, time(0)))  # a whole year
+    schedule = Schedule(
+        events=(ScheduleEvent(name="all year", when=year_long, action=Action.OPEN),),
+        time_zone="Europe/Brussels",
+    )
+    assert schedule.state_at(datetime(1902, 1, 1, tzinfo=UTC)) == OPEN
+    assert schedule.state_at(datetime(1902, 2, 27, 23, 59, tzinfo=UTC)) == OPEN
+
+
+def test_an_occurrence_on_new_years_day_after_the_last_year_covers_its_start() -> None:
+    """2999 is the last year answered; at UTC+14 its last ten hours are 1 January 3000."""
+    kiritimati = ZoneInfo("Pacific/Kiritimati")
+    new_year = Yearly(start=(1, 1, time(0)), end=(1, 2, time(0)))
+    schedule = Schedule(
+        events=(ScheduleEvent(name="new year", when=new_year, action=Action.OPEN),),
+        time_zone=kiritimati.key,
+    )
+    wall = datetime(3000, 1, 1, 0, 30, tzinfo=kiritimati)
+    assert wall.astimezone(UTC).year == 2999
+    assert schedule.state_at(wall) == OPEN
+    assert schedule.state_at(wall.timestamp()) == OPEN
+    assert schedule.state_at(datetime(2999, 12, 31, 23, 59, tzinfo=kiritimati)) == CLOSED

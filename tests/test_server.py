@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import email.utils
 import hashlib
 import http.client
 import json
@@ -12,11 +13,13 @@ import socket
 import ssl
 import subprocess
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -26,11 +29,17 @@ from cloudtel.cli import main
 from cloudtel.cli.serve import parse_size
 from cloudtel.provisioning import render_common_files, render_phone, settings_for
 from cloudtel.server import (
+    _AUTH_PARAM,
     _NC_WINDOW,
     CREDENTIALS_FILE,
     FETCH_LOG,
+    FetchRecord,
     ProvisioningServer,
+    _auth_params,
+    _claimed,
+    _clean,
     _FetchLog,
+    _log_line,
     _Nonces,
     agent_mac,
     clean_path,
@@ -408,7 +417,9 @@ def test_a_contact_a_user_hid_is_not_on_their_phone_but_on_the_others(
     assert b"Receptie" in other
 
 
-def _digest_header(challenge: str, user: str, password: str, path: str, nc: int | None) -> str:
+def _digest_header(  # noqa: PLR0917
+    challenge: str, user: str, password: str, path: str, nc: int | None, method: str = "GET"
+) -> str:
     fields = dict(re.findall(r'(\w+)="?([^",]*)"?', challenge.removeprefix("Digest ")))
     realm, nonce = fields["realm"], fields["nonce"]
 
@@ -416,7 +427,7 @@ def _digest_header(challenge: str, user: str, password: str, path: str, nc: int 
         return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
 
     ha1 = md5(f"{user}:{realm}:{password}")
-    ha2 = md5(f"GET:{path}")
+    ha2 = md5(f"{method}:{path}")
     common = f'Digest username="{user}", realm="{realm}", nonce="{nonce}", uri="{path}", '
     if nc is None:  # RFC 2069: no qop, no count
         return common + f'response="{md5(f"{ha1}:{nonce}:{ha2}")}"'
@@ -608,3 +619,155 @@ def test_bad_rotation_settings_are_refused(
 )
 def test_log_sizes_on_the_command_line(text: str, size: int) -> None:
     assert parse_size(text) == size
+
+
+# --- fast paths of the request path: each the same as the plain way --------------------
+
+
+_text = st.text(max_size=30)
+
+
+@given(_text, _text, _text, _text, _text, _text, st.integers(100, 599), _text)
+def test_a_log_line_is_json_dumps_of_the_record(  # noqa: PLR0917
+    time: str, mac: str, model: str, address: str, agent: str, path: str, status: int, reason: str
+) -> None:
+    record = FetchRecord(
+        time=time, mac=mac, model=model, address=address, user_agent=agent,
+        path=path, status=status, reason=reason,
+    )  # fmt: skip
+    plain = json.dumps(attrs.asdict(record), ensure_ascii=True) + "\n"
+    assert _log_line(time, mac, model, address, agent, path, status, reason) == plain
+
+
+_PLAIN_AUTH_PARAM = re.compile(r'\s*([A-Za-z0-9_-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))\s*,?')
+
+
+def _plain_auth_params(text: str) -> dict[str, str]:
+    """The parameters of an Authorization header, parsed the plain way."""
+    params = {}
+    for match in _PLAIN_AUTH_PARAM.finditer(text):
+        quoted, bare = match.group(2), match.group(3)
+        value = re.sub(r"\\(.)", r"\1", quoted) if quoted is not None else bare
+        params[match.group(1).lower()] = value
+    return params
+
+
+@given(st.text(alphabet=st.sampled_from('ab=", \\\t-_1'), max_size=40))
+def test_the_authorization_pattern_matches_as_the_plain_one(text: str) -> None:
+    assert _AUTH_PARAM.findall(text) == _PLAIN_AUTH_PARAM.findall(text)
+
+
+_names = st.sampled_from(["username", "Realm", "nonce", "uri", "qop", "nc", "x-y", "a_1"])
+_values = st.text(alphabet=st.characters(codec="ascii"), max_size=12)
+
+
+@given(st.lists(st.tuples(_names, _values, st.booleans()), max_size=8))
+def test_authorization_parameters_are_parsed_as_the_plain_way(
+    fields: list[tuple[str, str, bool]],
+) -> None:
+    parts = []
+    for name, value, quote in fields:
+        if quote or not value or any(c in value for c in ' ,"\\'):
+            escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+            parts.append(f'{name}="{escaped}"')
+        else:
+            parts.append(f"{name}={value}")
+    header = ", ".join(parts)
+    assert _auth_params(header) == _plain_auth_params(header)
+    assert _auth_params(header + ', x="a\\\\b\\"c"') == _plain_auth_params(
+        header + ', x="a\\\\b\\"c"'
+    )
+
+
+def test_an_answer_has_the_head_the_standard_server_writes(
+    server: ProvisioningServer, credentials: dict[str, str], org_file: Path
+) -> None:
+    # the head is written at once, not through send_response/send_header: the same lines
+    path = f"/{MITEL}.cfg"
+    host, port = server.url.split("//")[1].strip("/").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as raw:
+        raw.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        challenge = raw.recv(4096).decode()
+        nonce_header = next(
+            line.split(": ", 1)[1]
+            for line in challenge.split("\r\n")
+            if line.startswith("WWW-Authenticate: Digest")
+        )
+        auth = _digest_header(nonce_header, MITEL, credentials[MITEL], path, 1)
+        raw.sendall(
+            f"GET {path} HTTP/1.1\r\nHost: x\r\nAuthorization: {auth}\r\n"
+            f"User-Agent: {MITEL_AGENT}\r\nConnection: close\r\n\r\n".encode()
+        )
+        answer = b""
+        while chunk := raw.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    assert lines[0] == "HTTP/1.1 200 OK"
+    fields = dict(line.split(": ", 1) for line in lines[1:])
+    assert list(fields) == ["Server", "Date", "Content-Type", "Content-Length", "Cache-Control"]
+    assert fields["Server"] == "cloudtel"
+    stamp = email.utils.parsedate_to_datetime(fields["Date"]).timestamp()
+    assert abs(stamp - time.time()) < 5
+    assert fields["Date"] == email.utils.formatdate(stamp, usegmt=True)
+    assert fields["Content-Type"].startswith("text/plain")
+    assert fields["Cache-Control"] == "no-store"
+    expected = _expected(org_file, MITEL, server)[f"{MITEL}.cfg"]
+    assert (int(fields["Content-Length"]), body) == (len(expected), expected)
+
+
+def test_the_log_written_by_many_threads_across_rotations_keeps_every_line(
+    tmp_path: Path,
+) -> None:
+    # lines are written outside the log's lock: none may be lost, torn or written to a
+    # closed file while another thread rotates
+    org_file = tmp_path / "organization.toml"
+    log = _FetchLog(tmp_path / FETCH_LOG, max_bytes=4000, keep=1000)
+
+    def writer(n: int) -> None:
+        for i in range(200):
+            log.write(_log_line(f"{n}-{i}", "", "", "10.0.0.1", "", "x", 200, "").encode())
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    log.close()
+    assert (log.writing, log.retired, log.fd) == ({}, set(), None)  # every file closed
+    times = sorted(r.time for r in read_fetches(org_file))
+    assert times == sorted(f"{n}-{i}" for n in range(8) for i in range(200))
+    assert len(list(tmp_path.glob(FETCH_LOG + ".*"))) > 10
+
+
+def test_head_answers_like_get_without_the_body_and_http_1_0_is_answered_and_closed(
+    server: ProvisioningServer, credentials: dict[str, str], org_file: Path
+) -> None:
+    path = f"/{MITEL}.cfg"
+    expected = _expected(org_file, MITEL, server)[f"{MITEL}.cfg"]
+    host, port = server.url.split("//")[1].strip("/").split(":")
+    challenge = _raw_get(server, path, {})[1]
+    for count, (version, method) in enumerate((("HTTP/1.1", "HEAD"), ("HTTP/1.0", "GET")), 1):
+        auth = _digest_header(challenge, MITEL, credentials[MITEL], path, count, method)
+        with socket.create_connection((host, int(port)), timeout=5) as raw:
+            raw.sendall(
+                f"{method} {path} {version}\r\nHost: x\r\nAuthorization: {auth}\r\n"
+                f"User-Agent: {MITEL_AGENT}\r\n\r\n".encode()
+            )
+            received = b""
+            while chunk := raw.recv(65536):  # HTTP/1.0: the server closes when done
+                received += chunk
+                if method == "HEAD" and b"\r\n\r\n" in received:
+                    break
+        head, _, body = received.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 200 OK\r\n"), (method, head)
+        assert f"Content-Length: {len(expected)}".encode() in head
+        assert body == (b"" if method == "HEAD" else expected)
+
+
+@given(st.text(max_size=600), st.booleans())
+def test_the_remembered_path_and_agent_checks_are_the_plain_ones(text: str, agent: bool) -> None:
+    raw = ("Yealink SIP-T54W 96.86.0.100 24:9a:d8:a1:b2:c3" + text) if agent else text
+    for _ in range(2):  # computed, then remembered (or too long to remember)
+        assert _clean(raw) == clean_path(raw)
+        assert _claimed(raw) == agent_mac(raw)

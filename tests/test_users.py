@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import attrs
 import pytest
 from hypothesis import given
@@ -10,6 +12,7 @@ from tests.strategies import settings, user_groups, users
 
 from cloudtel import (
     CloudtelError,
+    FileProblemsError,
     InvalidPhoneNumberError,
     InvalidValueError,
     MobilePhone,
@@ -19,6 +22,7 @@ from cloudtel import (
     User,
     UserGroup,
     Visibility,
+    load,
 )
 from cloudtel.users import SETTING_DEFAULTS, resolve_settings
 
@@ -230,3 +234,55 @@ def test_an_invalid_alias_names_the_alias_and_its_place() -> None:
         User(username="a@orange.be", aliases=["+3227811620", "+3248008008"])
     assert caught.value.context["field"] == "aliases[1]"
     assert str(caught.value).startswith("alias '+3248008008' is not a valid phone number")
+
+
+# --- org files of an older cloudtel: aliases without a primary line -------------------------
+
+OLD_FILE = """schema_version = 1
+
+[organization]
+name = "Old"
+domain = "orange.be"
+number_ranges = ["+3227811600-+3227811699"]
+
+[[users]]
+username = "jan@orange.be"
+aliases = ["+3227811601"]
+
+[[users]]
+username = "an@orange.be"
+aliases = ["02 781 16 02", "+3227811603"]
+"""
+
+
+def test_an_old_file_with_aliases_but_no_line_says_what_to_change_for_each_user(
+    tmp_path: Path,
+) -> None:
+    # Before: "set primary_line first", with no word of which number or how.
+    path = tmp_path / "old.toml"
+    path.write_text(OLD_FILE, encoding="utf-8")
+    with pytest.raises(FileProblemsError) as caught:
+        load(path)
+    problems = {problem.path: problem.message for problem in caught.value.problems}
+    assert set(problems) == {"users[0].aliases", "users[1].aliases"}
+    assert problems["users[0].aliases"].startswith(
+        "user 'jan@orange.be' has aliases but no primary line"
+    )
+    assert (
+        'give the user primary_line = "+3227811601" and no aliases' in problems["users[0].aliases"]
+    )
+    assert (
+        'give the user primary_line = "+3227811602" and aliases = ["+3227811603"]'
+        in problems["users[1].aliases"]
+    )
+    # doing what the messages say makes the file load, with the same numbers
+    path.write_text(
+        OLD_FILE.replace('aliases = ["+3227811601"]', 'primary_line = "+3227811601"').replace(
+            'aliases = ["02 781 16 02", "+3227811603"]',
+            'primary_line = "+3227811602"\naliases = ["+3227811603"]',
+        ),
+        encoding="utf-8",
+    )
+    org = load(path)
+    assert [n.e164 for n in org.user("jan@orange.be").lines] == ["+3227811601"]
+    assert [n.e164 for n in org.user("an@orange.be").lines] == ["+3227811602", "+3227811603"]

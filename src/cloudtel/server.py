@@ -38,6 +38,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import functools
 import hashlib
 import hmac
 import json
@@ -49,7 +50,7 @@ import threading
 import time
 import urllib.parse
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -109,8 +110,14 @@ Memory stays bounded (about 310 bytes a nonce, 20 MB in all) whatever clients se
 _NC_WINDOW = 64  # counts below the highest seen that may still arrive (parallel requests)
 
 _SAFE_PATH = re.compile(r"[A-Za-z0-9._\-/]{1,255}")
-_AUTH_PARAM = re.compile(r'\s*([A-Za-z0-9_-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))\s*,?')
+# name = "quoted, \\-escapes allowed" or bare; the quoted part as an unrolled loop
+# (plain characters in runs, then one escape), which a regex engine matches without
+# trying an alternative per character
+_AUTH_PARAM = re.compile(r'\s*([A-Za-z0-9_-]+)\s*=\s*(?:"([^"\\]*(?:\\.[^"\\]*)*)"|([^\s,]+))\s*,?')
+_ESCAPED = re.compile(r"\\(.)")
+_NONCE_COUNT = re.compile(r"[0-9A-Fa-f]{8}")
 _MAX_HEADER = 4096
+_KNOWN_NAMES = 100_000
 _AGENT_MACS = (
     # Yealink SIP-T54W 96.86.0.100 80:5e:c0:12:34:56
     re.compile(r"^[Yy]ealink\s+SIP-\S+\s+\S+\s+((?:[0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2})"),
@@ -295,6 +302,13 @@ class _FetchLog:
     sees each line whole at once); when a line would take it past ``max_bytes`` the
     files are renamed one number up (the oldest beyond ``keep`` replaced) and a new
     log is started. The server owns these files while it runs.
+
+    The lock guards the size, the rotation and which file is open, not the write
+    itself: a thread that held the lock through a system call would make every other
+    request wait for it to get the interpreter back. So a line is written outside the
+    lock, to the file that was current when it was counted (a line counted just before
+    a rotation ends up in ``.1``, where :func:`read_fetches` finds it), and a file
+    replaced by a rotation is closed once no write to it is in flight.
     """
 
     def __init__(self, path: Path, *, max_bytes: int, keep: int) -> None:
@@ -304,33 +318,54 @@ class _FetchLog:
         self.lock = threading.Lock()
         self.fd: int | None = None
         self.size = 0
+        self.writing: dict[int, int] = {}  # file descriptor -> writes in flight
+        self.retired: set[int] = set()  # replaced by a rotation, closed when idle
 
     def _open(self) -> int:
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         self.fd, self.size = fd, os.fstat(fd).st_size
         return fd
 
+    def _retire(self, fd: int) -> None:
+        if self.writing.get(fd):
+            self.retired.add(fd)
+        else:
+            os.close(fd)
+
     def _rotate(self) -> None:
         if self.fd is not None:
-            os.close(self.fd)
+            self._retire(self.fd)
             self.fd = None
         for number in range(self.keep, 0, -1):
             with contextlib.suppress(FileNotFoundError):
                 os.replace(_rotated(self.path, number - 1), _rotated(self.path, number))
 
     def write(self, line: bytes) -> None:
+        size = len(line)
         with self.lock:
             fd = self._open() if self.fd is None else self.fd
-            if self.max_bytes and self.size and self.size + len(line) > self.max_bytes:
+            if self.max_bytes and self.size and self.size + size > self.max_bytes:
                 self._rotate()
                 fd = self._open()
+            self.size += size
+            self.writing[fd] = self.writing.get(fd, 0) + 1
+        try:
             os.write(fd, line)
-            self.size += len(line)
+        finally:
+            with self.lock:
+                left = self.writing[fd] - 1
+                if left:
+                    self.writing[fd] = left
+                else:
+                    del self.writing[fd]
+                    if fd in self.retired:
+                        self.retired.discard(fd)
+                        os.close(fd)
 
     def close(self) -> None:
         with self.lock:
             if self.fd is not None:
-                os.close(self.fd)
+                self._retire(self.fd)
                 self.fd = None
 
 
@@ -355,6 +390,9 @@ def last_addresses(org_file: str | os.PathLike[str]) -> dict[str, str]:
 # ---------------------------------------------------------------------------
 
 
+_PhoneFiles = dict[str, tuple[dict[str, tuple[bytes, str]], str]]
+
+
 class _Source:
     """The organisation file, loaded again when it changes, and each phone's files."""
 
@@ -370,45 +408,60 @@ class _Source:
         self.server_url = server_url
         self.passwords = passwords
         self.allow_disable = allow_disable
-        self.lock = threading.Lock()
-        self.stamp: tuple[int, int] | None = None
-        self.org: Organization | None = None
-        self.files: dict[str, tuple[dict[str, tuple[bytes, str]], str]] = {}
-        self.credentials: dict[str, Any] = {}
-        self.credentials_stamp: tuple[int, int] | None = None
+        self.lock = threading.Lock()  # taken to load a file again, not to read
+        # What was loaded, swapped whole so that a request without the lock sees one
+        # consistent state: (file stamp, organisation, its phones' files by MAC).
+        self.loaded: tuple[tuple[int, int] | None, Organization | None, _PhoneFiles] = (
+            None,
+            None,
+            {},
+        )
+        self.credentials: tuple[tuple[int, int] | None, dict[str, Any]] | None = None
+        # looked at on every request: the paths worked out once (resolving a path
+        # costs a system call per directory)
+        self.credentials_file = _beside(org_file, CREDENTIALS_FILE)
+        self._org_name = os.fspath(org_file)
+        self._credentials_name = os.fspath(self.credentials_file)
 
     @staticmethod
-    def _stamp(path: Path) -> tuple[int, int] | None:
+    def _stamp(path: str) -> tuple[int, int] | None:
         try:
-            info = path.stat()
+            info = os.stat(path)
         except FileNotFoundError:
             return None
         return (info.st_mtime_ns, info.st_size)
 
+    def _current(self) -> tuple[Organization, _PhoneFiles]:
+        stamp = self._stamp(self._org_name)
+        loaded_stamp, org, files = self.loaded
+        if org is None or stamp != loaded_stamp:
+            with self.lock:
+                loaded_stamp, org, files = self.loaded
+                if org is None or stamp != loaded_stamp:
+                    org, files = load(self.org_file), {}
+                    self.loaded = (stamp, org, files)
+        return org, files
+
     def current(self) -> Organization:
-        stamp = self._stamp(self.org_file)
-        with self.lock:
-            if self.org is None or stamp != self.stamp:
-                self.org = load(self.org_file)
-                self.stamp = stamp
-                self.files.clear()
-            return self.org
+        """The organisation as its file is now (loaded again when the file changed)."""
+        return self._current()[0]
 
     def ha1(self, user: str) -> str | None:
-        path = _beside(self.org_file, CREDENTIALS_FILE)
-        stamp = self._stamp(path)
-        with self.lock:
-            if stamp != self.credentials_stamp:
-                self.credentials = _read_credentials(path) if stamp else {"phones": {}}
-                self.credentials_stamp = stamp
-            entry = self.credentials["phones"].get(user)
+        stamp = self._stamp(self._credentials_name)
+        credentials = self.credentials
+        if credentials is None or credentials[0] != stamp:
+            with self.lock:
+                credentials = self.credentials
+                if credentials is None or credentials[0] != stamp:
+                    found = _read_credentials(self.credentials_file) if stamp else {}
+                    credentials = self.credentials = (stamp, found.get("phones", {}))
+        entry = credentials[1].get(user)
         return entry.get("ha1") if isinstance(entry, dict) else None
 
     def phone_files(self, mac: MacAddress) -> tuple[dict[str, tuple[bytes, str]], str]:
         """The files the phone may fetch (path → content, type) and its model."""
-        org = self.current()
-        with self.lock:
-            cached = self.files.get(mac.hex)
+        org, cache = self._current()
+        cached = cache.get(mac.hex)
         if cached is not None:
             return cached
         phone = org.phones.find(mac)
@@ -428,9 +481,7 @@ class _Source:
         # asks for <MAC>.cfg and the time zone, time server and date format are lost
         for common in render_common_files(org, settings, phones=[phone]):
             files.setdefault(common.path, (common.content, common.media_type))
-        with self.lock:
-            if self.org is org:
-                self.files[mac.hex] = (files, model)
+        cache[mac.hex] = (files, model)  # the cache of this load: dropped with it
         return files, model
 
 
@@ -486,27 +537,31 @@ class _Nonces:
 
     def use(self, nonce: str, count: int) -> str:
         """Count one use of the nonce; ``""`` when accepted, else why it is refused."""
+        with self.lock:
+            entry = self.live.get(nonce)
+            if entry is not None:  # only nonces this server issued are in the table
+                return self._count(nonce, entry, count)
         text, _, signature = nonce.rpartition(".")
         if not hmac.compare_digest(signature, self._sign(text)):
             return "nonce not issued by this server"
-        with self.lock:
-            entry = self.live.get(nonce)
-            if entry is None:
-                return "stale nonce (expired or forgotten)"
-            issued, highest, seen = entry
-            if not 0 <= time.time() - issued <= self.lifetime:
-                del self.live[nonce]
-                return "stale nonce (expired)"
-            if count > highest:
-                shift = count - highest
-                seen = ((seen << shift) | (1 << (shift - 1))) if highest else 0
-                entry[1], entry[2] = count, seen & ((1 << _NC_WINDOW) - 1)
-            else:
-                back = highest - count - 1  # bit of this count below the highest
-                if count < 1 or back < 0 or back >= _NC_WINDOW or seen >> back & 1:
-                    return f"nonce count {count:08x} used before or too old (a replay?)"
-                entry[2] = seen | (1 << back)
-            self.live.move_to_end(nonce)
+        return "stale nonce (expired or forgotten)"
+
+    def _count(self, nonce: str, entry: list[int], count: int) -> str:
+        """:meth:`use` of a nonce in the table (with the lock held)."""
+        issued, highest, seen = entry
+        if not 0 <= time.time() - issued <= self.lifetime:
+            del self.live[nonce]
+            return "stale nonce (expired)"
+        if count > highest:
+            shift = count - highest
+            seen = ((seen << shift) | (1 << (shift - 1))) if highest else 0
+            entry[1], entry[2] = count, seen & ((1 << _NC_WINDOW) - 1)
+        else:
+            back = highest - count - 1  # bit of this count below the highest
+            if count < 1 or back < 0 or back >= _NC_WINDOW or seen >> back & 1:
+                return f"nonce count {count:08x} used before or too old (a replay?)"
+            entry[2] = seen | (1 << back)
+        self.live.move_to_end(nonce)
         return ""
 
 
@@ -539,18 +594,94 @@ def clean_path(raw: str) -> str | None:
 # ---------------------------------------------------------------------------
 
 
+# (second, its text), made once a second; a tuple swapped whole, so threads see a pair
+_NOW: list[tuple[int, str]] = [(0, "")]
+_DATE_HEADER: list[tuple[int, str]] = [(0, "")]
+
+
+_json: Callable[[str], str] = json.encoder.encode_basestring_ascii
+
+
+def _log_line(  # noqa: PLR0917 - a FetchRecord's fields
+    time: str,
+    mac: str,
+    model: str,
+    address: str,
+    user_agent: str,
+    path: str,
+    status: int,
+    reason: str,
+) -> str:
+    """A fetch log line: ``json.dumps`` of the FetchRecord's fields (``ensure_ascii``).
+
+    The same text, written out with json's own string escaping instead of building a
+    dictionary to dump (tests/test_server.py checks the two agree).
+    """
+    return (
+        f'{{"time": {_json(time)}, "mac": {_json(mac)}, "model": {_json(model)}, '
+        f'"address": {_json(address)}, "user_agent": {_json(user_agent)}, '
+        f'"path": {_json(path)}, "status": {status}, "reason": {_json(reason)}}}\n'
+    )
+
+
+def _now_text() -> str:
+    """Now in UTC, ISO 8601 to the second (``2026-12-04T18:00:00+00:00``)."""
+    now = int(time.time())
+    cached = _NOW[0]
+    if cached[0] != now:
+        cached = (now, datetime.fromtimestamp(now, UTC).isoformat(timespec="seconds"))
+        _NOW[0] = cached
+    return cached[1]
+
+
+_CACHED = 4096  # the most recent paths and user agents kept (phones repeat theirs)
+_CACHED_LENGTH = 512  # longer ones are not kept: the caches stay small (≤ 4 MB together)
+
+
+@functools.lru_cache(maxsize=_CACHED)
+def _clean_path_cached(raw: str) -> str | None:
+    return clean_path(raw)
+
+
+@functools.lru_cache(maxsize=_CACHED)
+def _agent_mac_cached(user_agent: str) -> str | None:
+    return agent_mac(user_agent)
+
+
+def _clean(raw: str) -> str | None:
+    """:func:`clean_path`, remembered for the paths phones ask for again and again."""
+    return _clean_path_cached(raw) if len(raw) <= _CACHED_LENGTH else clean_path(raw)
+
+
+def _claimed(user_agent: str) -> str | None:
+    """:func:`agent_mac`, remembered for the user agents phones send again and again."""
+    if len(user_agent) <= _CACHED_LENGTH:
+        return _agent_mac_cached(user_agent)
+    return agent_mac(user_agent)
+
+
 def _auth_params(text: str) -> dict[str, str]:
     params: dict[str, str] = {}
-    for match in _AUTH_PARAM.finditer(text):
-        quoted, bare = match.group(2), match.group(3)
-        value = re.sub(r"\\(.)", r"\1", quoted) if quoted is not None else bare
-        params[match.group(1).lower()] = value
+    for name, quoted, bare in _AUTH_PARAM.findall(text):
+        # a bare value is never empty: an empty one is the quoted form
+        if bare:
+            value = bare
+        elif "\\" in quoted:
+            value = _ESCAPED.sub(r"\1", quoted)
+        else:
+            value = quoted
+        params[name.lower()] = value
     return params
 
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
+    # The answer goes out as one write (head and file together; the base class flushes
+    # after each request), and without Nagle's algorithm: written in two parts, the
+    # second waited for the client's delayed acknowledgement of the first (~40 ms).
+    wbufsize = 64 * 1024
+    disable_nagle_algorithm = True
 
     def version_string(self) -> str:
         """The ``Server`` header: no versions to help an attacker."""
@@ -572,32 +703,45 @@ class _Handler(BaseHTTPRequestHandler):
         model = ""
         path = self.path[:_MAX_HEADER]
         try:
-            relative = clean_path(self.path)
+            relative = _clean(self.path)
             if relative is None:
                 raise _RefusedError(HTTPStatus.BAD_REQUEST, "not a plain file path")
-            mac = self._authenticate()
-            claimed = agent_mac(self.headers.get("User-Agent", ""))
-            if claimed is not None and claimed != mac.lower():
+            phone = self._authenticate()
+            mac = phone.upper
+            claimed = _claimed(self.headers.get("User-Agent", ""))
+            if claimed is not None and claimed != phone.hex:
                 raise _RefusedError(HTTPStatus.FORBIDDEN, f"the user agent names phone {claimed}")
-            files, model = self.server.source.phone_files(MacAddress(mac))
+            files, model = self.server.source.phone_files(phone)
             found = files.get(relative)
             if found is None:
                 raise _RefusedError(HTTPStatus.NOT_FOUND, "not a file of this phone", model)
             content, media_type = found
             self._log(mac, model, path, HTTPStatus.OK)  # logged first: a reader sees it at once
-            self.send_response(HTTPStatus.OK)
-            self.send_header("Content-Type", media_type)
-            self.send_header("Content-Length", str(len(content)))
-            self.send_header("Cache-Control", "no-store")
-            self.end_headers()
-            if body:
-                self.wfile.write(content)
+            self._send_file(content, media_type, body=body)
         except _RefusedError as refused:
             self._refuse(refused, mac, refused.model or model, path)
         except CloudtelError as exc:
             self._refuse(
                 _RefusedError(HTTPStatus.INTERNAL_SERVER_ERROR, exc.message), mac, model, path
             )
+
+    def _send_file(self, content: bytes, media_type: str, *, body: bool) -> None:
+        """Answer 200 with the file: the head the base class would write, built at once."""
+        if self.request_version == "HTTP/0.9":  # no head at all: the base class knows how
+            self.send_response(HTTPStatus.OK)
+            self.end_headers()
+        else:
+            head = (
+                f"{self.protocol_version} 200 OK\r\n"
+                f"Server: {self.version_string()}\r\n"
+                f"Date: {self.date_time_string()}\r\n"
+                f"Content-Type: {media_type}\r\n"
+                f"Content-Length: {len(content)}\r\n"
+                "Cache-Control: no-store\r\n\r\n"
+            )
+            self.wfile.write(head.encode("latin-1"))
+        if body:
+            self.wfile.write(content)
 
     def _refuse(self, refused: _RefusedError, mac: str, model: str, path: str) -> None:
         self._log(mac, model, path, refused.status, refused.reason)
@@ -613,19 +757,24 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(text)
 
     def _log(self, mac: str, model: str, path: str, status: int, reason: str = "") -> None:
-        record = FetchRecord(
-            time=datetime.now(UTC).isoformat(timespec="seconds"),
-            mac=mac,
-            model=model,
-            address=self.client_address[0],
-            user_agent=self.headers.get("User-Agent", "")[:_MAX_HEADER],
-            path=path,
-            status=int(status),
-            reason=reason,
+        agent = self.headers.get("User-Agent", "")[:_MAX_HEADER]
+        line = _log_line(
+            _now_text(), mac, model, self.client_address[0], agent, path, int(status), reason
         )
-        self.server.log(record)
+        self.server.fetch_log.write(line.encode("ascii"))
 
-    def _authenticate(self) -> str:
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The ``Date`` header: made once a second, not on every answer."""
+        if timestamp is not None:
+            return super().date_time_string(timestamp)
+        now = int(time.time())
+        cached = _DATE_HEADER[0]
+        if cached[0] != now:
+            cached = (now, super().date_time_string(now))
+            _DATE_HEADER[0] = cached
+        return cached[1]
+
+    def _authenticate(self) -> MacAddress:
         header = self.headers.get("Authorization", "")[:_MAX_HEADER]
         scheme, _, rest = header.partition(" ")
         if scheme.lower() == "digest":
@@ -634,27 +783,34 @@ class _Handler(BaseHTTPRequestHandler):
             return self._basic(rest.strip())
         raise _RefusedError(HTTPStatus.UNAUTHORIZED, "no credentials" if not header else "refused")
 
-    def _user(self, name: str) -> tuple[str, str]:
-        try:
-            user = MacAddress(name).upper
-        except CloudtelError:
-            raise _RefusedError(HTTPStatus.UNAUTHORIZED, "user name is not a MAC address") from None
-        ha1 = self.server.source.ha1(user)
+    def _user(self, name: str) -> tuple[MacAddress, str]:
+        known = self.server.macs
+        phone = known.get(name)
+        if phone is None:
+            try:
+                phone = MacAddress(name)
+            except CloudtelError:
+                raise _RefusedError(
+                    HTTPStatus.UNAUTHORIZED, "user name is not a MAC address"
+                ) from None
+        ha1 = self.server.source.ha1(phone.upper)
         if ha1 is None:
-            raise _RefusedError(HTTPStatus.UNAUTHORIZED, f"no credentials issued for {user}")
-        return user, ha1
+            raise _RefusedError(HTTPStatus.UNAUTHORIZED, f"no credentials issued for {phone.upper}")
+        if len(known) < _KNOWN_NAMES:  # only names of phones with credentials: bounded
+            known[name] = phone
+        return phone, ha1
 
-    def _basic(self, token: str) -> str:
+    def _basic(self, token: str) -> MacAddress:
         try:
             name, _, password = base64.b64decode(token, validate=True).decode().partition(":")
         except (binascii.Error, UnicodeDecodeError):
             raise _RefusedError(HTTPStatus.UNAUTHORIZED, "malformed Basic credentials") from None
-        user, ha1 = self._user(name)
-        if not hmac.compare_digest(_ha1(user, self.server.realm, password), ha1):
+        phone, ha1 = self._user(name)
+        if not hmac.compare_digest(_ha1(phone.upper, self.server.realm, password), ha1):
             raise _RefusedError(HTTPStatus.UNAUTHORIZED, "wrong password")
-        return user
+        return phone
 
-    def _digest(self, params: Mapping[str, str]) -> str:
+    def _digest(self, params: Mapping[str, str]) -> MacAddress:
         for key in ("username", "realm", "nonce", "uri", "response"):
             if key not in params:
                 raise _RefusedError(HTTPStatus.UNAUTHORIZED, f"digest without {key}")
@@ -664,7 +820,7 @@ class _Handler(BaseHTTPRequestHandler):
             raise _RefusedError(HTTPStatus.UNAUTHORIZED, "unsupported digest algorithm")
         if params["uri"] != self.path:
             raise _RefusedError(HTTPStatus.BAD_REQUEST, "digest uri is not the request's")
-        user, ha1 = self._user(params["username"])
+        phone, ha1 = self._user(params["username"])
         ha2 = _md5(f"{self.command}:{params['uri']}")
         qop = params.get("qop", "")
         if qop == "auth":
@@ -677,12 +833,12 @@ class _Handler(BaseHTTPRequestHandler):
         if not hmac.compare_digest(expected, params["response"].lower()):
             raise _RefusedError(HTTPStatus.UNAUTHORIZED, "wrong password")
         count = params.get("nc", "") if qop else "00000001"
-        if not re.fullmatch(r"[0-9A-Fa-f]{8}", count):
+        if not _NONCE_COUNT.fullmatch(count):
             raise _RefusedError(HTTPStatus.UNAUTHORIZED, "digest nc is not 8 hex digits")
         problem = self.server.nonces.use(params["nonce"], int(count, 16))
         if problem:
             raise _RefusedError(HTTPStatus.UNAUTHORIZED, problem, stale=True)
-        return user
+        return phone
 
 
 class _Server(ThreadingHTTPServer):
@@ -704,6 +860,7 @@ class _Server(ThreadingHTTPServer):
         self.tls = tls is not None
         self.realm = _realm(source.current())
         self.nonces = _Nonces()
+        self.macs: dict[str, MacAddress] = {}  # user names seen → their MAC, parsed once
         self.log_path = _beside(source.org_file, FETCH_LOG)
         self.fetch_log = _FetchLog(self.log_path, max_bytes=log_max_bytes, keep=log_keep)
 
@@ -728,10 +885,6 @@ class _Server(ThreadingHTTPServer):
         if self.tls:
             found.append(f'Basic realm="{self.realm}", charset="UTF-8"')
         return found
-
-    def log(self, record: FetchRecord) -> None:
-        line = json.dumps(attrs.asdict(record), ensure_ascii=True) + "\n"
-        self.fetch_log.write(line.encode("ascii"))
 
     def server_close(self) -> None:
         """Close the listening socket and the fetch log."""

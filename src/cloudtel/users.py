@@ -429,6 +429,26 @@ def _optional_number(value: PhoneNumber | str | None) -> PhoneNumber | None:
     return None if value is None else to_number(value)
 
 
+def _no_primary_line(username: str, aliases: tuple[PhoneNumber, ...]) -> str:
+    """What to change in a user with aliases but no primary line (org files of an older
+    cloudtel had them): make one of the numbers the primary line."""
+    numbers = [alias.e164 for alias in aliases]
+    if len(numbers) == 1:
+        change = f'primary_line = "{numbers[0]}" and no aliases'
+    else:
+        others = ", ".join(f'"{number}"' for number in numbers[1:])
+        change = (
+            f'primary_line = "{numbers[0]}" and aliases = [{others}] (or another of '
+            f"{', '.join(numbers)} as the line)"
+        )
+    return (
+        f"user {username!r} has aliases but no primary line: an alias is attached to a line "
+        '("Add an alias to this number"), so one of its numbers must be the primary line; '
+        f"give the user {change} (in an org file written before this rule: change the "
+        "user's table so)"
+    )
+
+
 def _aliases(values: Iterable[PhoneNumber | str] | PhoneNumber | str) -> tuple[PhoneNumber, ...]:
     aliases = []
     for index, value in enumerate(as_items(values, "aliases", (PhoneNumber,))):
@@ -518,8 +538,7 @@ class User:
     def __attrs_post_init__(self) -> None:
         if self.primary_line is None and self.aliases:
             raise InvalidValueError(
-                f"user {self.username!r} has aliases but no primary line: an alias is "
-                'attached to a line ("Add an alias to this number"); set primary_line first',
+                _no_primary_line(self.username, self.aliases),
                 field="aliases",
                 value=tuple(alias.e164 for alias in self.aliases),
             )

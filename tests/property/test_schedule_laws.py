@@ -542,3 +542,98 @@ def test_a_schedule_reads_back_from_its_org_file_form(schedule: Schedule, fmt: s
     text = tomli_w.dumps(data) if fmt == "toml" else json.dumps(data)
     parsed = tomllib.loads(text) if fmt == "toml" else json.loads(text)
     assert converter.structure(parsed, Schedule) == schedule
+
+
+# -- the scalar fast paths (lookups of the year last asked about) ------------------------
+
+EDGE_YEARS = (1902, 2999)  # the first and last year the engine answers for
+
+
+@st.composite
+def year_edges(draw: st.DrawFn) -> float:
+    """Instants at a UTC New Year inside :data:`YEARS` or at the engine's horizon."""
+    year = draw(st.sampled_from([*YEARS, YEARS.stop, EDGE_YEARS[0], EDGE_YEARS[1] + 1]))
+    nudge = draw(st.sampled_from([0, -1, 1, -0.5, 0.25, -3600, 3600, -86_400]))
+    return datetime(year, 1, 1, tzinfo=UTC).timestamp() + nudge
+
+
+def forms(t: float, zone: ZoneInfo, other: str) -> list[datetime | float]:
+    """The same instant as a float, an int (when whole), and aware datetimes in UTC, in the
+    schedule's own zone (the right fold) and in another zone."""
+    found: list[datetime | float] = [t]
+    if t == int(t):
+        found.append(int(t))
+    found += [
+        datetime.fromtimestamp(t, UTC),
+        datetime.fromtimestamp(t, zone),
+        datetime.fromtimestamp(t, ZoneInfo(other)),
+    ]
+    return found
+
+
+@LAWS
+@given(
+    st.data(),
+    schedules(max_events=3),
+    st.sampled_from(["Asia/Kolkata", "America/Santiago", "Europe/Brussels"]),
+)
+def test_the_fast_paths_answer_like_the_long_way_and_the_oracle(
+    data: st.DataObject, schedule: Schedule, other: str
+) -> None:
+    """Every kind of instant, in any order: DST days, New Years, the horizon's edges."""
+    assert schedule.time_zone is not None
+    zone = ZoneInfo(schedule.time_zone)
+    engine = Schedule(
+        events=schedule.events, default=schedule.default, time_zone=zone.key
+    ).compiled()
+    moments = data.draw(
+        st.lists(st.one_of(instants(schedule), year_edges()), min_size=1, max_size=6)
+    )
+    for t in moments * 2:  # the second pass finds every year's lookups built
+        inside = EDGE_YEARS[0] <= datetime.fromtimestamp(t, UTC).year <= EDGE_YEARS[1]
+        for form in forms(t, zone, other):
+            if not inside:
+                try:
+                    engine.state_at(form)
+                except ScheduleError:
+                    continue
+                raise AssertionError(f"{form!r} is outside the engine's years")
+            expected = expected_state(schedule, t)
+            assert engine.state_at(form) == expected, form
+            assert engine._state_at(form) == expected, form
+
+
+@LAWS
+@given(st.data(), schedules(max_events=3), st.integers(0, 1))
+def test_a_repeated_or_skipped_wall_time_in_the_schedules_zone_is_read_by_its_fold(
+    data: st.DataObject, schedule: Schedule, fold: int
+) -> None:
+    """Wall times near a clock change, asked after other times of that year (fast path on)."""
+    assert schedule.time_zone is not None
+    zone = ZoneInfo(schedule.time_zone)
+    engine = Schedule(
+        events=schedule.events, default=schedule.default, time_zone=zone.key
+    ).compiled()
+    day = data.draw(st.sampled_from(special_days(zone.key)))
+    engine.state_at(datetime.combine(day, time(12), zone))  # builds that year's lookup
+    for minute in range(0, 24 * 60, data.draw(st.sampled_from([30, 59, 61]))):
+        wall = datetime.combine(day, time(minute // 60, minute % 60), zone).replace(fold=fold)
+        assert engine.state_at(wall) == expected_state(schedule, wall.timestamp()), wall
+
+
+@LAWS
+@given(
+    st.lists(schedules(max_events=4), min_size=1, max_size=4),
+    st.sampled_from([*YEARS, *EDGE_YEARS]),
+)
+def test_repeating_a_painted_week_compiles_like_painting_every_occurrence(
+    fleet: list[Schedule], year: int
+) -> None:
+    """The compiler's shortcut for weekly events in force all year, against the plain way."""
+    from cloudtel.schedules._engine import _Events
+
+    events = _Events([schedule.compiled() for schedule in fleet])
+    quick = events.compile(year)
+    plain = events.compile(year, repeat_weeks=False)
+    for name in ("seconds", "codes", "offsets", "days"):
+        assert (getattr(quick, name) == getattr(plain, name)).all(), name

@@ -177,6 +177,23 @@ def test_each_model_gets_its_common_file_with_the_organisations_clock() -> None:
     assert parameter_names(text, " = ", "#")[0] == "local_time.time_zone"
 
 
+def test_the_common_file_carries_yealinks_directed_pickup_code() -> None:
+    # Yealink documents the directed call pickup code (what a BLF key's pickup dials)
+    # per phone, features.pickup.direct_pickup_code; the per-key fields come only from
+    # templates, so the documented one is written too
+    context = PhoneContext(pickup_code="*8")
+    files = cloudtel_yealink.DRIVER.cloudtel_common_files(models=[T54W], context=context)
+    assert files is not None
+    assert "features.pickup.direct_pickup_code = *8\n" in files[0].content.decode()
+    files = cloudtel_yealink.DRIVER.cloudtel_common_files(models=[T54W], context=PhoneContext())
+    assert files is not None
+    assert "direct_pickup" not in files[0].content.decode()  # no code: nothing written
+    with pytest.raises(InvalidValueError, match="pickup code"):
+        cloudtel_yealink.DRIVER.cloudtel_common_files(
+            models=[T54W], context=PhoneContext(pickup_code="*8 x")
+        )
+
+
 def test_every_model_has_a_common_file_name() -> None:
     assert set(cloudtel_yealink.COMMON_FILE_CODES) == {m.name for m in cloudtel_yealink.MODELS}
 

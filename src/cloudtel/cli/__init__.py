@@ -25,7 +25,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from cloudtel.cli.accounts import add_accounts_commands
 from cloudtel.cli.changes import add_changes_commands
@@ -62,9 +62,32 @@ COMMANDS: list[Callable[[Any], None]] = [
 """Functions that add subcommands; each capability appends its own."""
 
 
+_REQUIRED = "the following arguments are required: "
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, except that a missing required option or argument is one line
+    naming it and the command (``cloudtel: phone add: missing --model; see 'cloudtel phone
+    add --help'``), exit status 2; any other mistake prints the usage as argparse does."""
+
+    def error(self, message: str) -> NoReturn:
+        if message.startswith(_REQUIRED):
+            missing = message.removeprefix(_REQUIRED)
+            command = self.prog.removeprefix("cloudtel").strip() or "cloudtel"
+            self.exit(
+                2,
+                visible(f"cloudtel: {command}: missing {missing}; see '{self.prog} --help'") + "\n",
+            )
+        super().error(message)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every command of :data:`COMMANDS`."""
-    parser = argparse.ArgumentParser(
+    """The argument parser with every command of :data:`COMMANDS`.
+
+    A missing required option or argument is one line, ``cloudtel: COMMAND: missing
+    OPTION; see 'cloudtel COMMAND --help'``, and exit status 2.
+    """
+    parser = _Parser(
         prog="cloudtel",
         description="Administer a hosted business telephone system: organisations, users, "
         "contacts, voice prompts, schedules and SIP desk phones.",

@@ -20,6 +20,7 @@ from cloudtel.cli.edit import Outcome, add_edit_command
 from cloudtel.cli.onboarding import ProgressBar
 from cloudtel.cli.table import say as _print
 from cloudtel.cli.table import table
+from cloudtel.cli.users import print_json
 from cloudtel.contacts import (
     Contact,
     ContactKind,
@@ -33,14 +34,14 @@ from cloudtel.contacts import (
 from cloudtel.errors import InvalidValueError, NotFoundError
 from cloudtel.numbers import PhoneNumber
 from cloudtel.org import Organization
-from cloudtel.serialization import load, save
+from cloudtel.serialization import load, make_converter, save
 
 __all__ = ["add_contacts_commands"]
 
 
 # --- contacts ------------------------------------------------------------------
 
-_CONTACTS_USAGE = """cloudtel contacts FILE --user USERNAME
+_CONTACTS_USAGE = """cloudtel contacts FILE --user USERNAME [--json]
        cloudtel contacts import FILE CSV --scope SCOPE [--keep-valid]
        cloudtel contacts export FILE (--scope SCOPE | --user USERNAME) [--format csv|vcard]
                                 [--language en|nl|fr] [--delimiter ,|;|tab] [--out OUT]
@@ -59,6 +60,25 @@ def _contacts(args: argparse.Namespace) -> int:
         if not args.user:
             args.contacts_parser.error("contacts FILE needs --user USERNAME")
         entries = org.contacts.effective(args.user)
+        if args.json:
+            converter = make_converter("json", region=org.country)
+            print_json(
+                {
+                    "command": "contacts",
+                    "file": rest[0],
+                    "user": org.user(args.user).username,
+                    "contacts": [
+                        {
+                            "name": entry.name,
+                            "kind": entry.kind.value,
+                            "from": entry.provenance,
+                            "contact": converter.unstructure(entry.contact, Contact),
+                        }
+                        for entry in entries.ordered()
+                    ],
+                }
+            )
+            return 0
         _print(table(entries.rows(), ("Name", "Company", "Numbers", "Kind", "From")))
         groups = ", ".join(g.name for g in org.groups_of(args.user)) or "no groups"
         _print(f"{len(entries)} contacts of {args.user} ({groups}); * = preferred number")
@@ -120,6 +140,11 @@ def add_contacts_commands(sub: Any) -> None:
     cmd.add_argument("--language", choices=("en", "nl", "fr"), default="en", help="CSV headers")
     cmd.add_argument("--delimiter", choices=(",", ";", "tab"), default=",", help="CSV delimiter")
     cmd.add_argument("--out", help="write the export to this file (default: standard output)")
+    cmd.add_argument(
+        "--json",
+        action="store_true",
+        help="show: print the list as JSON, each contact as the org file's JSON holds it",
+    )
     cmd.set_defaults(run=_contacts, contacts_parser=cmd)
     _add_contact_commands(sub)
 

@@ -24,12 +24,13 @@ from cloudtel._files import atomic_write
 from cloudtel.cli.schedule_edit import add_schedule_edit_commands
 from cloudtel.cli.table import say as _print
 from cloudtel.cli.table import table
+from cloudtel.cli.users import print_json
 from cloudtel.errors import InvalidValueError
-from cloudtel.functions import FunctionStatus
+from cloudtel.functions import FunctionNumber, FunctionStatus
 from cloudtel.schedules import ScheduleState, zone_of
 from cloudtel.schedules.ical import to_ical
-from cloudtel.schedules.view import describe_events, week_view
-from cloudtel.serialization import load
+from cloudtel.schedules.view import Stretch, describe_events, week_view
+from cloudtel.serialization import load, make_converter
 
 __all__ = ["add_schedule_commands", "describe_state", "status_table"]
 
@@ -135,6 +136,22 @@ def _show(args: argparse.Namespace) -> int:
     function = org.functions.find(args.number)
     zone = org.functions.time_zone_of(function.name)
     week = week_view(function.schedule, org.time_zone, _day(args.week, "--week"))
+    if args.json:
+        converter = make_converter("json", region=org.country)
+        print_json(
+            {
+                "command": "schedule show",
+                "file": str(args.file),
+                "function": converter.unstructure(function, FunctionNumber),
+                "time_zone": zone,
+                "week": {
+                    "monday": week.monday.isoformat(),
+                    "zone": week.zone,
+                    "stretches": [_stretch_data(stretch) for stretch in week.stretches],
+                },
+            }
+        )
+        return 0
     _print(f"{function.label}  {function.number.international}  (time zone {zone})")
     _print("Events, highest priority first:")
     for line in describe_events(function.schedule):
@@ -142,6 +159,18 @@ def _show(args: argparse.Namespace) -> int:
     _print("")
     _print(week.text())
     return 0
+
+
+def _stretch_data(stretch: Stretch) -> dict[str, Any]:
+    state = stretch.state
+    return {
+        "start": stretch.start.isoformat(),
+        "end": stretch.end.isoformat(),
+        "action": state.action.value,
+        "forward_to": None if state.forward_to is None else str(state.forward_to),
+        "instruction": state.instruction,
+        "event": stretch.event,
+    }
 
 
 def _next(args: argparse.Namespace) -> int:
@@ -198,6 +227,12 @@ def add_schedule_commands(sub: Any) -> None:
     cmd.add_argument("file", help="the org file")
     cmd.add_argument("number", metavar="NUMBER", help="name, short number or number")
     cmd.add_argument("--week", help="any day of the week to show, e.g. 2025-03-03 (default: now)")
+    cmd.add_argument(
+        "--json",
+        action="store_true",
+        help="print the function number and its schedule as the org file's JSON holds "
+        "them, and the week's stretches",
+    )
     cmd.set_defaults(run=_show)
 
     cmd = commands.add_parser("next", help="the next change of a function number's state")

@@ -23,7 +23,7 @@ event. ``--to`` (for a forward) is ``user:USERNAME`` (or the bare username),
 from __future__ import annotations
 
 import argparse
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import attrs
@@ -47,6 +47,7 @@ from cloudtel.schedules import (
     Weekday,
     Weekly,
     Yearly,
+    zone_of,
 )
 from cloudtel.schedules.holidays import add_public_holidays
 from cloudtel.schedules.ical import from_ical
@@ -205,6 +206,33 @@ def _position(value: int | None, size: int, option: str = "--position") -> int |
     return value - 1
 
 
+def _not_over(
+    org: Organization, function_name: str, args: argparse.Namespace, when: object
+) -> None:
+    """Refuse an ``--until`` before today or a ``--once`` that has ended: such an event
+    is never in force again (a typo for next year, most likely)."""
+    zone = org.functions.time_zone_of(function_name)
+    now = datetime.now(UTC).astimezone(zone_of(zone)).replace(tzinfo=None, microsecond=0)
+    recurrence = getattr(when, "recurrence", None)
+    until = None if recurrence is None else recurrence.until
+    if args.until is not None and until is not None and until < now.date():
+        raise ScheduleError(
+            f"--until {until.isoformat()} is before today ({now.date().isoformat()} in {zone}): "
+            "the event would never be in force again; give a later date, or remove the "
+            "event with 'cloudtel schedule event remove'",
+            field="until",
+            value=args.until,
+        )
+    if args.once is not None and isinstance(when, Once) and when.end <= now:
+        raise ScheduleError(
+            f"--once ends at {when.end:%Y-%m-%d %H:%M}, which is over (it is "
+            f"{now:%Y-%m-%d %H:%M} in {zone}): the event would never be in force; give "
+            "dates to come",
+            field="once",
+            value=" ".join(args.once),
+        )
+
+
 def _event_add(org: Organization, args: argparse.Namespace) -> Outcome:
     function = org.functions.find(args.number)
     when = _when(args, None)
@@ -213,6 +241,7 @@ def _event_add(org: Organization, args: argparse.Namespace) -> Outcome:
             "an event needs --weekly, --yearly or --once to say when it is in force",
             field="when",
         )
+    _not_over(org, function.name, args, when)
     action = _action(args.action) or Action.CLOSED
     event = ScheduleEvent(
         name=args.event,
@@ -241,9 +270,11 @@ def _event_set(org: Organization, args: argparse.Namespace) -> Outcome:
     if forward_to is None and action is Action.FORWARD:
         forward_to = old.forward_to
     instruction = None if args.no_prompt else (args.prompt or old.instruction)
+    when = _when(args, old.when) or old.when
+    _not_over(org, function.name, args, when)
     new = ScheduleEvent(
         name=args.name or old.name,
-        when=_when(args, old.when) or old.when,
+        when=when,
         action=action,
         forward_to=forward_to,
         instruction=instruction,

@@ -16,22 +16,34 @@ Settings are given as ``--setting NAME=VALUE`` (``language=fr``,
 from __future__ import annotations
 
 import argparse
+import json
+import re
+import sys
 import typing
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
 
+from cloudtel._enums import allowed as allowed_values
+from cloudtel._enums import member as enum_member
 from cloudtel.cli.edit import Outcome, add_edit_command
 from cloudtel.cli.table import say as _print
 from cloudtel.cli.table import table
 from cloudtel.errors import InvalidValueError, NotFoundError
 from cloudtel.numbers import PhoneNumber
 from cloudtel.org import Organization
-from cloudtel.serialization import load
-from cloudtel.users import MobilePhone, Settings, User, UserGroup
+from cloudtel.serialization import load, make_converter
+from cloudtel.users import MobilePhone, Settings, User, UserGroup, Visibility
 
-__all__ = ["USER_ACTIONS", "add_users_commands", "parse_settings", "user_data"]
+__all__ = [
+    "PORTAL_LANGUAGES",
+    "USER_ACTIONS",
+    "add_users_commands",
+    "parse_settings",
+    "print_json",
+    "user_data",
+]
 
 USER_ACTIONS = ("show", "add", "set", "remove", "rename")
 """The words after ``cloudtel user``; anything else is the org file of ``user show``."""
@@ -87,19 +99,54 @@ def _setting_types() -> dict[str, Any]:
     return {field.name: hints[field.name] for field in attrs.fields(Settings)}
 
 
+PORTAL_LANGUAGES = ("nl", "fr", "en")
+"""The languages the portal offers a user (Dutch, French, English): ``--setting
+language=`` takes one of them, a region may follow (``nl-BE``)."""
+
+_LANGUAGE_TAG = re.compile(r"([a-z]{2,3})(?:-([a-z]{2}))?", re.IGNORECASE)
+_ALLOWED = {
+    "language": "nl, fr or en (the portal's languages; a region may follow, e.g. nl-BE)",
+    "time_zone": "an IANA time zone such as Europe/Brussels or Europe/Paris",
+    "directory_visibility": f"{allowed_values(Visibility).replace(', ', ' or ')} (any case)",
+    "cost_centre": "one line of text",
+    "mobile_profile": "one line of text, e.g. Standard",
+}
+"""What each setting that is not yes/no takes, as its error says it."""
+
+
+def _refused(name: str, text: str, detail: str = "") -> InvalidValueError:
+    allowed = _ALLOWED.get(name, "yes or no (true/false, on/off)")
+    return InvalidValueError(
+        f"setting {name} takes {allowed}, not {text!r}{detail}", field=name, value=text
+    )
+
+
 def _setting_value(name: str, text: str, kind: Any) -> object:
+    """The value of ``--setting NAME=TEXT`` by the setting's own rule, or an error naming
+    the setting and what it takes."""
+    word = text.strip()
     if bool in typing.get_args(kind) or kind is bool:
-        word = text.strip().lower()
-        if word in _TRUE:
+        if word.lower() in _TRUE:
             return True
-        if word in _FALSE:
+        if word.lower() in _FALSE:
             return False
-        raise InvalidValueError(
-            f"setting {name} takes yes or no (true/false, on/off), not {text!r}",
-            field=name,
-            value=text,
-        )
-    return text.strip()
+        raise _refused(name, text)
+    if name == "language":
+        match = _LANGUAGE_TAG.fullmatch(word)
+        if match is None or match[1].lower() not in PORTAL_LANGUAGES:
+            raise _refused(name, text)
+        return match[1].lower() + (f"-{match[2].upper()}" if match[2] else "")
+    if name == "directory_visibility":
+        found = enum_member(Visibility, word)
+        if found is None:
+            raise _refused(name, text)
+        return found
+    given: dict[str, Any] = {name: word}
+    try:
+        Settings(**given)
+    except InvalidValueError as exc:
+        raise _refused(name, text, "" if name == "time_zone" else f": {exc}") from None
+    return word
 
 
 def parse_settings(
@@ -116,7 +163,10 @@ def parse_settings(
         Settings: The new settings (each value checked by :class:`~cloudtel.Settings`).
 
     Raises:
-        InvalidValueError: An unknown setting, a pair without ``=`` or a bad value.
+        InvalidValueError: An unknown setting, a pair without ``=`` or a bad value (the
+            message names the setting and what it takes: ``language`` one of
+            :data:`PORTAL_LANGUAGES`, ``time_zone`` an IANA zone, ``directory_visibility``
+            always or hidden, the yes/no ones yes or no).
     """
     types = _setting_types()
     known = ", ".join(types)
@@ -199,9 +249,28 @@ def _describe_lines(user: User) -> str:
 # --- user --------------------------------------------------------------------------
 
 
+def print_json(document: Mapping[str, Any]) -> None:
+    """Print one JSON object, as every ``--json`` of the command line does."""
+    sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
 def _user_show(args: argparse.Namespace) -> int:
     org = load(args.file)
     user = org.user(args.username)
+    if args.json:
+        converter = make_converter("json", region=org.country)
+        print_json(
+            {
+                "command": "user show",
+                "file": str(args.file),
+                "user": converter.unstructure(user, User),
+                "resolved_settings": {
+                    name: {"value": getattr(r.value, "value", r.value), "from": r.source}
+                    for name, r in org.resolve_settings(user.username).items()
+                },
+            }
+        )
+        return 0
     rows: list[tuple[str, object]] = [
         ("username", user.username),
         ("name", f"{user.first_name} {user.last_name}".strip()),
@@ -306,6 +375,12 @@ def _add_user_commands(sub: Any) -> None:
     cmd = actions.add_parser("show", help="one user with every setting and where it came from")
     cmd.add_argument("file", help="the org file")
     cmd.add_argument("username", help="the username, e.g. demo.user@orange.be")
+    cmd.add_argument(
+        "--json",
+        action="store_true",
+        help="print the user as the org file's JSON holds it, and every resolved setting "
+        "with where it came from",
+    )
     cmd.set_defaults(run=_user_show)
 
     cmd = add_edit_command(

@@ -9,8 +9,10 @@ time through the same array operations (:class:`_Events`):
    start days (``after N`` becomes the date of the N-th generated occurrence).
 2. The occurrences cut each schedule's wall-clock time line into elementary pieces; each
    piece takes the state of the highest-priority event covering it (``minimum.at`` over
-   event positions), else the default's (code 0). Neighbouring pieces with the same
-   state are merged.
+   event positions), else the default's (code 0). Weekly events in force the whole
+   chunk are painted for one week only, which is then repeated (a broadcast, no sort);
+   the other occurrences are painted over it. Neighbouring pieces with the same state
+   are merged.
 3. The zone's UTC offset is piecewise constant: segments ``[a, b)`` with offset ``o``.
    Over a segment the state at instant ``t`` is the state at wall time ``t + o``, so the
    UTC chunk is, segment by segment, the wall-clock changes inside ``[a + o, b + o)``
@@ -19,8 +21,9 @@ time through the same array operations (:class:`_Events`):
 
 A chunk is a sorted array of instants (seconds into the year, int32; the first is 0, the
 others are genuine changes) with the state code (int16) from each instant on. Scalar
-questions bisect Python lists built for a year when it is first asked about one instant;
-array questions use :func:`numpy.searchsorted`.
+questions look up the instant's day in Python tables built for a year when it is first
+asked about one instant of that kind (see :class:`_Days`), then bisect that day's few
+changes; array questions use :func:`numpy.searchsorted`.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from __future__ import annotations
 import itertools
 import math
 import operator
+from array import array
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -69,6 +73,13 @@ _YEAR_STARTS: Final = [
     for year in range(FIRST_YEAR, LAST_YEAR + 2)
 ]
 _YEAR_STARTS_ARRAY: Final = np.array(_YEAR_STARTS, dtype=np.int64)
+# epoch day of 1 January, two years beyond the answered years on each side: an occurrence
+# generated in a neighbouring year can reach into the first or the last one
+_JAN1_FROM: Final = FIRST_YEAR - 2
+_JAN1_DAYS: Final = np.array(
+    [date(year, 1, 1).toordinal() - _EPOCH_ORDINAL for year in range(_JAN1_FROM, LAST_YEAR + 3)],
+    dtype=np.int64,
+)
 _FAST_ZONES: Final = frozenset({ZoneInfo, timezone})  # utcoffset() never None for these
 _SAMPLE: Final = 6 * 3600  # probe the zone's offset every 6 hours, then bisect
 
@@ -304,7 +315,7 @@ def _is_leap(years: Int64Array) -> np.ndarray[Any, np.dtype[np.bool_]]:
 
 
 def _day_numbers(years: Int64Array, month: Int64Array, day: Int64Array) -> Int64Array:
-    jan1 = _YEAR_STARTS_ARRAY[years - FIRST_YEAR] // _DAY
+    jan1 = _JAN1_DAYS[years - _JAN1_FROM]
     leap = _is_leap(years)
     before = np.where(leap, _CUMULATIVE_DAYS[1][month - 1], _CUMULATIVE_DAYS[0][month - 1])
     result: Int64Array = jan1 + before + day - 1
@@ -316,11 +327,6 @@ def _ranges(first: Int64Array, count: Int64Array) -> tuple[Int64Array, Int64Arra
     total = int(count.sum())
     rank: Int64Array = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(count) - count, count)
     return np.repeat(first, count) + rank, rank
-
-
-def _columns(rows: list[tuple[int, ...]], width: int) -> Int64Array:
-    table: Int64Array = np.array(rows, dtype=np.int64).reshape(len(rows), width)
-    return table
 
 
 @attrs.frozen
@@ -339,6 +345,85 @@ class _Compiled:
     days: np.ndarray[Any, np.dtype[np.int32]]
 
 
+def _weekly(rows: Int64Array, d0: int, d1: int, bounded: bool = True) -> tuple[Int64Array, ...]:
+    """The occurrences ``(schedule, priority, start, end)`` (wall seconds) of weekly rows
+    (see :class:`_Events`) starting on the epoch days ``d0 … d1``; without ``bounded`` the
+    rows' first and last days are not applied."""
+    sched, prio, first, last, mask, start, duration = rows.T
+    days = np.arange(d0, d1 + 1, dtype=np.int64)
+    bits = np.left_shift(1, (days + 3) % 7)  # 1970-01-01 was a Thursday
+    on = (mask[:, None] & bits[None, :]) != 0
+    if bounded:
+        limited = np.flatnonzero((first > d0) | (last < d1))
+        if limited.size:
+            on[limited] &= (days >= first[limited, None]) & (days <= last[limited, None])
+    plan, day = np.nonzero(on)
+    begin = days[day] * _DAY + start[plan]
+    return sched[plan], prio[plan], begin, begin + duration[plan]
+
+
+def _paint(
+    default: Int64Array,
+    sched: Int64Array,
+    prio: Int64Array,
+    start: Int64Array,
+    end: Int64Array,
+) -> tuple[Int64Array, Int64Array]:
+    """Paint occurrences on empty time lines, one per schedule, from offset 0 on.
+
+    ``start`` and ``end`` are offsets (>= 0) into the time lines. Returns the sorted keys
+    ``schedule << _SHIFT | offset`` where a piece starts (offset 0 for every schedule) and
+    each piece's priority: the lowest of the occurrences covering it, else the schedule's
+    ``default`` (its number of events, which maps to its default's state).
+    """
+    keep = start < end
+    shifted, prio = sched[keep] << _SHIFT, prio[keep]
+    key_start, key_end = shifted | start[keep], shifted | end[keep]
+    bounds = np.concatenate((np.arange(default.size, dtype=np.int64) << _SHIFT, key_start, key_end))
+    bounds.sort()
+    bounds = bounds[np.concatenate(([True], bounds[1:] != bounds[:-1]))]
+    first = np.searchsorted(bounds, key_start)
+    count = np.searchsorted(bounds, key_end) - first
+    pieces, _ = _ranges(first, count)
+    best = default[bounds >> _SHIFT]
+    np.minimum.at(best, pieces, np.repeat(prio, count))
+    return bounds, best
+
+
+def _overlay(
+    keys: Int64Array, best: Int64Array, occurrences: tuple[Int64Array, ...]
+) -> tuple[Int64Array, Int64Array]:
+    """Paint occurrences over painted time lines (``keys`` and ``best`` as :func:`_paint`
+    returns them): few occurrences over many pieces, so their bounds are inserted rather
+    than everything sorted again. ``occurrences`` are ``(schedule, priority, start,
+    end)`` columns, offsets as for :func:`_paint`."""
+    sched, prio, start, end = occurrences
+    keep = start < end
+    shifted, prio = sched[keep] << _SHIFT, prio[keep]
+    key_start, key_end = shifted | start[keep], shifted | end[keep]
+    new = np.unique(np.concatenate((key_start, key_end)))
+    at = np.searchsorted(keys, new)
+    known = keys[np.minimum(at, keys.size - 1)] == new
+    new, at = new[~known], at[~known]
+    # a new bound splits the piece it falls in (every time line has a key at offset 0)
+    keys = np.insert(keys, at, new)
+    best = np.insert(best, at, best[at - 1])
+    first = np.searchsorted(keys, key_start)
+    count = np.searchsorted(keys, key_end) - first
+    pieces, _ = _ranges(first, count)
+    np.minimum.at(best, pieces, np.repeat(prio, count))
+    return keys, best
+
+
+_WEEK: Final = 7 * _DAY
+_ROW_WIDTHS: Final = (
+    6,
+    3,
+    10,
+    6,
+)  # numbers per event row: weekly, once, yearly, easter
+
+
 class _Events:
     """The events of several engines as numpy columns, compiled together per UTC year.
 
@@ -348,54 +433,40 @@ class _Events:
 
     def __init__(self, engines: Sequence[CompiledSchedule]) -> None:
         self.size = len(engines)
-        weekly: list[tuple[int, ...]] = []
-        once: list[tuple[int, ...]] = []
-        yearly: list[tuple[int, ...]] = []
-        easter: list[tuple[int, ...]] = []
-        codes: list[int] = []
-        code_start: list[int] = []
         zones: dict[str, tuple[ZoneInfo, list[int]]] = {}
         for index, engine in enumerate(engines):
-            weekly.extend((index, *row) for row in engine._weekly_rows)
-            once.extend((index, *row) for row in engine._once_rows)
-            yearly.extend((index, *row) for row in engine._yearly_rows)
-            easter.extend((index, *row) for row in engine._easter_rows)
-            code_start.append(len(codes))
-            codes.extend(engine._code_list)
             zones.setdefault(engine.zone.key, (engine.zone, []))[1].append(index)
-        self.weekly = _columns(weekly, 7)
-        self.once = _columns(once, 4)
-        self.yearly = _columns(yearly, 11)
-        self.easter = _columns(easter, 7)
-        self.codes = np.array(codes, np.int64)
-        self.code_start = np.array(code_start, np.int64)
         self.zones = [(zone, np.array(members, np.int64)) for zone, members in zones.values()]
-
-    def _weekly(self, wall_lo: int, wall_hi: int) -> tuple[Int64Array, ...]:
-        sched, prio, first, last, mask, start, duration = self.weekly.T
-        d0, d1 = wall_lo // _DAY - 1, wall_hi // _DAY
-        active = (first <= d1) & (last >= d0)
-        if not active.all():
-            sched, prio, first, last, mask, start, duration = self.weekly[active].T
-        days = np.arange(d0, d1 + 1, dtype=np.int64)
-        bits = np.left_shift(1, (days + 3) % 7)  # 1970-01-01 was a Thursday
-        on = (mask[:, None] & bits[None, :]) != 0
-        bounded = np.flatnonzero((first > d0) | (last < d1))
-        if bounded.size:
-            on[bounded] &= (days >= first[bounded, None]) & (days <= last[bounded, None])
-        plan, day = np.nonzero(on)
-        begin = days[day] * _DAY + start[plan]
-        return sched[plan], prio[plan], begin, begin + duration[plan]
+        numbers = range(self.size)
+        tables = []
+        for kind, width in enumerate(_ROW_WIDTHS):
+            blobs = [engine._rows[kind] for engine in engines]
+            rows = np.frombuffer(b"".join(blobs), np.int64).reshape(-1, width)
+            table = np.empty((len(rows), width + 1), np.int64)
+            table[:, 0] = np.repeat(numbers, [len(blob) // (8 * width) for blob in blobs])
+            table[:, 1:] = rows
+            tables.append(table)
+        self.weekly, self.once, self.yearly, self.easter = tables
+        sizes = [len(engine._code_of) for engine in engines]
+        self.codes = np.concatenate([engine._code_of for engine in engines]).astype(np.int64)
+        self.code_start = np.cumsum(sizes, dtype=np.int64) - sizes
+        codes = self.codes
+        # priorities are made group-wide (a schedule's own plus the start of its codes):
+        # the order within a schedule is kept and self.codes[priority] is the state code;
+        # a schedule's default is one past its events (its codes end with 0)
+        for table in (self.weekly, self.once, self.yearly, self.easter):
+            table[:, 1] += self.code_start[table[:, 0]]
+        self.default = np.append(self.code_start[1:], len(codes)) - 1
+        self.zones = [(zone, np.array(members, np.int64)) for zone, members in zones.values()]
 
     def _yearly(self, year: int, wall_lo: int, wall_hi: int) -> tuple[Int64Array, ...]:
         sched, prio, month, day, seconds, end_month, end_day, end_seconds, into_next = self.yearly[
             :, :9
         ].T
         first_day, last_day = self.yearly[:, 9], self.yearly[:, 10]
-        low = max(year - 2, FIRST_YEAR)
-        years = np.arange(low, min(year + 2, LAST_YEAR + 1), dtype=np.int64)[:, None]
+        years = np.arange(year - 2, year + 2, dtype=np.int64)[:, None]
         start_day = _day_numbers(years, month, day)
-        end_years = np.minimum(years + into_next, LAST_YEAR)
+        end_years = years + into_next
         start = start_day * _DAY + seconds
         end = _day_numbers(end_years, end_month, end_day) * _DAY + end_seconds
         keep = (
@@ -415,7 +486,7 @@ class _Events:
 
     def _easter(self, year: int, wall_lo: int, wall_hi: int) -> tuple[Int64Array, ...]:
         sched, prio, first, last, offset, seconds, duration = self.easter.T
-        years = range(max(year - 1, FIRST_YEAR), min(year + 1, LAST_YEAR + 1) + 1)
+        years = range(year - 1, year + 2)
         sundays = np.array(
             [easter_sunday(y).toordinal() - _EPOCH_ORDINAL for y in years], np.int64
         )[:, None]
@@ -431,13 +502,70 @@ class _Events:
             end[keep],
         )
 
-    def compile(self, year: int) -> _Compiled:
-        """Every engine's changes in UTC year ``year`` (see :class:`_Compiled`)."""
+    def _weeks(
+        self, rows: Int64Array, d0: int, wall_lo: int, span: int
+    ) -> tuple[Int64Array, Int64Array]:
+        """Every schedule's time line over ``[wall_lo, wall_lo + span)`` painted with weekly
+        ``rows`` that are in force all along: one week is painted (from midnight of day
+        ``d0``, with the occurrences of the day before reaching into it) and repeated."""
+        sched, prio, start, end = _weekly(rows, d0 - 1, d0 + 6, bounded=False)
+        origin = d0 * _DAY
+        keys, best = _paint(
+            self.default,
+            sched,
+            prio,
+            np.clip(start - origin, 0, _WEEK),
+            np.clip(end - origin, 0, _WEEK),
+        )
+        inside = (keys & _LOW_BITS) < _WEEK
+        keys, best = keys[inside], best[inside]
+        owner = keys >> _SHIFT
+        # the week's pieces in a (schedule, piece) grid, padded to the longest week; then
+        # (schedule, week, piece) by broadcasting, which is the time order, and the padding
+        # dropped. Only the first week reaches before offset 0 (the piece holding 0 starts
+        # there, the ones before it go) and only the last one reaches the span's end.
+        count = np.bincount(owner, minlength=self.size)
+        local = np.arange(keys.size, dtype=np.int64) - (np.cumsum(count) - count)[owner]
+        width = int(count.max())
+        offsets = np.zeros((self.size, width), np.int64)
+        offsets[owner, local] = (keys & _LOW_BITS) + (origin - wall_lo)
+        prios = np.zeros((self.size, width), np.int64)
+        prios[owner, local] = best
+        weeks = -(-(span - (origin - wall_lo)) // _WEEK)
+        valid = np.arange(width) < count[:, None]
+        holder = np.count_nonzero(valid & (offsets <= 0), axis=1) - 1
+        mask = np.empty((self.size, weeks, width), bool)
+        mask[:] = valid[:, None, :]
+        mask[:, 0, :] &= np.arange(width) >= holder[:, None]
+        mask[:, -1, :] &= offsets + (weeks - 1) * _WEEK < span
+        shift = (np.arange(self.size, dtype=np.int64) << _SHIFT)[:, None]
+        tiled = (offsets + shift)[:, None, :] + (np.arange(weeks, dtype=np.int64) * _WEEK)[
+            None, :, None
+        ]
+        tiled[:, 0, :] = np.maximum(offsets, 0) + shift
+        painted = np.broadcast_to(prios[:, None, :], mask.shape)
+        return tiled[mask], painted[mask]
+
+    def compile(self, year: int, *, repeat_weeks: bool = True) -> _Compiled:
+        """Every engine's changes in UTC year ``year`` (see :class:`_Compiled`).
+
+        ``repeat_weeks=False`` paints every occurrence of the weekly events one by one
+        instead of repeating a painted week (the plain way, for tests).
+        """
         lo, hi = _year_start(year), _year_start(year + 1)
         wall_lo, wall_hi = lo - _MARGIN, hi + _MARGIN
+        # 1. paint the wall-clock time line of every schedule: each elementary piece takes
+        #    the highest-priority (lowest) event covering it, else the default. Weekly
+        #    events in force the whole year repeat every week: paint one week and repeat
+        #    it, then paint the other events over it.
+        span = wall_hi - wall_lo
+        d0, d1 = wall_lo // _DAY - 1, wall_hi // _DAY
+        weekly = self.weekly
+        periodic = (weekly[:, 2] <= d0) & (weekly[:, 3] >= d1) & repeat_weeks
+        keys, best = self._weeks(weekly[periodic], d0, wall_lo, span)
         parts: list[tuple[Int64Array, ...]] = []
-        if len(self.weekly):
-            parts.append(self._weekly(wall_lo, wall_hi))
+        if not periodic.all():
+            parts.append(_weekly(weekly[~periodic], d0, d1))
         if len(self.once):
             sched, prio, start, end = self.once.T
             keep = (end > wall_lo) & (start < wall_hi)
@@ -446,39 +574,19 @@ class _Events:
             parts.append(self._yearly(year, wall_lo, wall_hi))
         if len(self.easter):
             parts.append(self._easter(year, wall_lo, wall_hi))
-        # 1. paint the wall-clock time line of every schedule: each elementary piece takes
-        #    the highest-priority (lowest) event covering it, else the default (code 0)
-        schedules = np.arange(self.size, dtype=np.int64)
-        keys = schedules << _SHIFT
         if parts:
             sched, prio, start, end = (
                 np.concatenate(column) for column in zip(*parts, strict=True)
             )
-            span = wall_hi - wall_lo
-            start = np.clip(start - wall_lo, 0, span)
-            end = np.clip(end - wall_lo, 0, span)
-            keep = start < end
-            sched, prio = sched[keep] << _SHIFT, prio[keep]
-            key_start, key_end = sched | start[keep], sched | end[keep]
-            bounds = np.concatenate((keys, key_start, key_end))
-            bounds.sort()
-            bounds = bounds[np.concatenate(([True], bounds[1:] != bounds[:-1]))]
-            first = np.searchsorted(bounds, key_start)
-            count = np.searchsorted(bounds, key_end) - first
-            pieces, _ = _ranges(first, count)
-            best = np.full(bounds.size, _UNCOVERED, np.int64)
-            np.minimum.at(best, pieces, np.repeat(prio, count))
-            owner = bounds >> _SHIFT
-            covered = best != _UNCOVERED
-            wall_codes = np.zeros(bounds.size, np.int64)
-            wall_codes[covered] = self.codes[self.code_start[owner[covered]] + best[covered]]
-            change = np.empty(bounds.size, bool)
-            change[0] = True
-            np.not_equal(wall_codes[1:], wall_codes[:-1], out=change[1:])
-            change[1:] |= owner[1:] != owner[:-1]
-            keys, wall_codes = bounds[change], wall_codes[change]
-        else:
-            wall_codes = np.zeros(self.size, np.int64)
+            clipped = (np.clip(start - wall_lo, 0, span), np.clip(end - wall_lo, 0, span))
+            keys, best = _overlay(keys, best, (sched, prio, *clipped))
+        owner = keys >> _SHIFT
+        wall_codes = self.codes[best]
+        change = np.empty(keys.size, bool)
+        change[0] = True
+        np.not_equal(wall_codes[1:], wall_codes[:-1], out=change[1:])
+        change[1:] |= owner[1:] != owner[:-1]
+        keys, wall_codes = keys[change], wall_codes[change]
         # 2. read it in UTC, period by period of fixed offset: over [a, b) with offset o
         #    the state at instant t is the state at wall time t + o
         owners: list[Int64Array] = []
@@ -490,7 +598,12 @@ class _Events:
             queries.append(
                 np.tile(
                     np.stack(
-                        (a + offset - wall_lo, b + offset - wall_lo, a - lo, wall_lo - offset - lo),
+                        (
+                            a + offset - wall_lo,
+                            b + offset - wall_lo,
+                            a - lo,
+                            wall_lo - offset - lo,
+                        ),
                         axis=1,
                     ),
                     (len(members), 1),
@@ -524,43 +637,112 @@ class _Events:
         days = np.cumsum(counts.reshape(self.size, width), axis=1)
         days += offsets[:-1, None]
         return _Compiled(
-            seconds.astype(np.int32), codes[change].astype(np.int16), offsets, days.astype(np.int32)
+            seconds.astype(np.int32),
+            codes[change].astype(np.int16),
+            offsets,
+            days.astype(np.int32),
         )
 
 
 # -- compiled chunks ---------------------------------------------------------------------
 
 
+class _Days:
+    """A lookup for one kind of instant in one year, one small table per day.
+
+    ``days[d]`` is ``(bounds, values)`` for day ``first + d`` (an epoch day, or a
+    proleptic ordinal for datetimes): the answer for ``x`` is
+    ``values[bisect_right(bounds, x)]`` (a day holds its few changes, so that is one or two
+    comparisons), ``None`` where the table cannot tell (outside the year; for wall-clock
+    times also an hour a clock change repeats or skips, or whose offset is another year's).
+    For floats each day starts with its own midnight, and ``lo <= t < hi`` is the year.
+    """
+
+    __slots__ = ("count", "days", "first", "hi", "lo")
+
+    def __init__(
+        self,
+        first: int,
+        days: list[tuple[tuple[Any, ...], tuple[ScheduleState | None, ...]]],
+        lo: float = math.inf,
+        hi: float = -math.inf,
+    ) -> None:
+        self.first = first
+        self.days = days
+        self.count = len(days)
+        self.lo = lo
+        self.hi = hi
+
+
+_PER_DAY: Final = 1 / _DAY  # (a multiplication is quicker than //; see _day_table)
+_NO_DAYS: Final = _Days(0, [])  # nothing yet: every question takes the long way
+
+
+def _day_table(
+    bounds: Int64Array,
+    values: list[ScheduleState | None],
+    objects: list[Any],
+    midnights: list[Any] | None = None,
+) -> list[tuple[tuple[Any, ...], tuple[ScheduleState | None, ...]]]:
+    """Cut a sorted lookup into days (see :class:`_Days`).
+
+    ``bounds`` are seconds (epoch or wall) with ``values[i]`` holding on
+    ``[bounds[i-1], bounds[i])`` (``values`` is one longer); ``objects`` are the bounds as
+    the objects questions are compared with. With ``midnights`` (those objects for every
+    midnight, one more than the days), each day also starts with its midnight and the
+    state just before it, and ends with the next midnight and the state from it on: a
+    question landing on a neighbouring day by a rounding error is still answered right.
+    """
+    first = int(bounds[0]) // _DAY
+    last = (int(bounds[-1]) - 1) // _DAY
+    starts = np.arange(first, last + 1, dtype=np.int64) * _DAY
+    inner = np.searchsorted(bounds, starts, side="right").tolist()
+    ends = np.searchsorted(bounds, starts + _DAY, side="left").tolist()
+    table: list[tuple[tuple[Any, ...], tuple[ScheduleState | None, ...]]] = []
+    if midnights is None:
+        constant: dict[int, tuple[tuple[Any, ...], tuple[ScheduleState | None, ...]]] = {}
+        for i, j in zip(inner, ends, strict=True):
+            if i == j:  # no change that day: share one table per state
+                value = values[i]
+                table.append(constant.setdefault(id(value), ((), (value,))))
+            else:
+                table.append((tuple(objects[i:j]), tuple(values[i : j + 1])))
+        return table
+    before = np.searchsorted(bounds, starts, side="left").tolist()
+    after = np.searchsorted(bounds, starts + _DAY, side="right").tolist()
+    for day, (h, i, j, k) in enumerate(zip(before, inner, ends, after, strict=True)):
+        table.append(
+            (
+                (midnights[day], *objects[i:j], midnights[day + 1]),
+                (values[h], *values[i : j + 1], values[k]),
+            )
+        )
+    return table
+
+
 class _Chunk:
     """One UTC year of one schedule: change instants (seconds into the year; the first is
     0) and the state code from each on. Numpy arrays only (a few bytes a change); the
-    Python lists that make scalar questions fast are built when a scalar question is asked.
+    day tables that make scalar questions fast are built for one kind of instant when a
+    question of that kind is first asked (see :meth:`CompiledSchedule.state_at`).
     """
 
-    __slots__ = (
-        "codes",
-        "hi",
-        "lo",
-        "seconds",
-        "starts_list",
-        "states_list",
-        "wall_bounds",
-        "wall_offsets",
-    )
+    __slots__ = ("by_epoch", "by_utc", "by_wall", "codes", "hi", "lo", "seconds")
 
     def __init__(
-        self, lo: int, hi: int, seconds: np.ndarray[Any, np.dtype[np.int32]], codes: CodeArray
+        self,
+        lo: int,
+        hi: int,
+        seconds: np.ndarray[Any, np.dtype[np.int32]],
+        codes: CodeArray,
     ) -> None:
         self.lo = lo
         self.hi = hi
         self.seconds = seconds
         self.codes = codes
-        self.starts_list: list[float] = []
-        self.states_list: list[ScheduleState] = []
-        # wall seconds -> UTC offset for the fast path of datetimes in the engine's zone;
-        # None where a wall time is repeated, skipped or outside the year
-        self.wall_bounds: list[float] = []
-        self.wall_offsets: list[int | None] = [None]
+        self.by_epoch: _Days | None = None
+        self.by_utc: _Days | None = None
+        self.by_wall: _Days | None = None
 
     @property
     def starts(self) -> Int64Array:
@@ -568,29 +750,85 @@ class _Chunk:
         starts: Int64Array = self.seconds.astype(np.int64) + self.lo
         return starts
 
-    def prepare(self, engine: CompiledSchedule, year: int) -> None:
-        """Build the Python lists for scalar questions (once)."""
-        if self.starts_list:
-            return
-        self.states_list = engine._state_objects[self.codes].tolist()
-        wall = [(a + o, b + o, o, True) for a, b, o in _segments(engine.zone, year)]
+    def _flat(self, engine: CompiledSchedule) -> tuple[Int64Array, list[ScheduleState | None]]:
+        """The changes and the year's end, and the states in between (None outside)."""
+        bounds = np.append(self.seconds.astype(np.int64) + self.lo, self.hi)
+        states: list[ScheduleState | None] = engine._state_objects[self.codes].tolist()
+        return bounds, [None, *states, None]
+
+    def epoch_days(self, engine: CompiledSchedule) -> _Days:
+        """The day tables for UTC epoch seconds given as floats."""
+        found = self.by_epoch
+        if found is None:
+            bounds, values = self._flat(engine)
+            midnights = np.arange(self.lo, self.hi + 1, _DAY, dtype=np.float64).tolist()
+            table = _day_table(bounds, values, bounds.astype(np.float64).tolist(), midnights)
+            # a float just below the year's end may round to it: one more copy of the last day
+            table.append(table[-1])
+            found = self.by_epoch = _Days(self.lo // _DAY, table, float(self.lo), float(self.hi))
+        return found
+
+    def utc_days(self, engine: CompiledSchedule) -> _Days:
+        """The day tables for aware datetimes in UTC (datetimes of one tzinfo compare by
+        their fields, which for UTC is their order in time)."""
+        found = self.by_utc
+        if found is None:
+            bounds, values = self._flat(engine)
+            table = _day_table(bounds, values, _datetimes(bounds, UTC))
+            found = self.by_utc = _Days(self.lo // _DAY + _EPOCH_ORDINAL, table)
+        return found
+
+    def wall_days(self, engine: CompiledSchedule, year: int) -> _Days:
+        """The day tables for aware datetimes in the engine's own zone, read by their
+        wall-clock fields (a wall-clock day's ordinal is its date's).
+
+        Over a period of fixed offset ``o`` the wall time ``w`` is the instant ``w - o``;
+        wall times that are repeated (the hour after a clock goes back), skipped (the hour
+        it jumps over) or whose offset is another year's map to ``None``.
+        """
+        found = self.by_wall
+        if found is not None:
+            return found
+        zone = engine.zone
+        wall = [(a + o, b + o, o, True) for a, b, o in _segments(zone, year)]
         if year > FIRST_YEAR:  # a wall time may also be read in the neighbouring years
-            a, b, o = _segments(engine.zone, year - 1)[-1]
+            a, b, o = _segments(zone, year - 1)[-1]
             wall.append((a + o, b + o, o, False))
         if year < LAST_YEAR:
-            a, b, o = _segments(engine.zone, year + 1)[0]
+            a, b, o = _segments(zone, year + 1)[0]
             wall.append((a + o, b + o, o, False))
         cuts = sorted({edge for start, end, _, _ in wall if start < end for edge in (start, end)})
-        offsets: list[int | None] = []
+        starts = self.seconds.astype(np.int64) + self.lo
+        states = engine._state_objects[self.codes]
+        bounds: list[int] = []
+        values: list[ScheduleState | None] = [None]
         for left, right in itertools.pairwise(cuts):
             holders = [(o, mine) for start, end, o, mine in wall if start <= left and right <= end]
-            offsets.append(holders[0][0] if len(holders) == 1 and holders[0][1] else None)
-        self.wall_bounds = [float(cut) for cut in cuts]
-        self.wall_offsets = [*offsets, None]
-        self.starts_list = (self.seconds.astype(np.float64) + self.lo).tolist()
+            bounds.append(left)
+            if len(holders) != 1 or not holders[0][1]:
+                values.append(None)
+                continue
+            offset = holders[0][0]
+            first = int(np.searchsorted(starts, left - offset, side="right")) - 1
+            last = int(np.searchsorted(starts, right - offset, side="left"))
+            values.append(states[first])
+            bounds.extend((starts[first + 1 : last] + offset).tolist())
+            values.extend(states[first + 1 : last].tolist())
+        bounds.append(cuts[-1])
+        values.append(None)
+        keep = [0] + [i for i in range(1, len(bounds)) if values[i + 1] is not values[i]]
+        kept_bounds = np.array([bounds[i] for i in keep], np.int64)
+        kept_values: list[ScheduleState | None] = [None]
+        kept_values += [values[i + 1] for i in keep]
+        table = _day_table(kept_bounds, kept_values, _datetimes(kept_bounds, zone))
+        found = self.by_wall = _Days(int(kept_bounds[0]) // _DAY + _EPOCH_ORDINAL, table)
+        return found
 
 
-_NO_CHUNK: Final = _Chunk(0, 0, np.zeros(0, np.int32), np.zeros(0, np.int16))
+def _datetimes(seconds: Int64Array, zone: ZoneInfo | timezone) -> list[datetime]:
+    """Datetimes with ``zone`` whose fields are ``seconds`` since 1970-01-01 00:00."""
+    naive: list[datetime] = seconds.astype("datetime64[s]").astype(object).tolist()
+    return [moment.replace(tzinfo=zone) for moment in naive]
 
 
 @attrs.frozen(kw_only=True)
@@ -647,34 +885,41 @@ class CompiledSchedule:
             [state.action.code for state in self.states], dtype=np.int8
         )
         self._chunks: dict[int, _Chunk] = {}
-        self._last: _Chunk = _NO_CHUNK
-        self._wall_epoch = datetime(1970, 1, 1, tzinfo=zone)
+        # scalar questions: the day tables of the year last asked about, one per kind of
+        # instant (see state_at)
+        self._by_epoch = self._by_utc = self._by_wall = _NO_DAYS
         self._events: _Events | None = None
-        # the events as rows of numbers for the compiler (see _Events)
-        self._code_list: list[int] = self._code_of.tolist()
-        self._weekly_rows: list[tuple[int, ...]] = []
-        self._once_rows: list[tuple[int, ...]] = []
-        self._yearly_rows: list[tuple[int, ...]] = []
-        self._easter_rows: list[tuple[int, ...]] = []
+        # the events as rows of numbers for the compiler (see _Events), by kind: weekly,
+        # once, yearly, easter; int64 bytes, quick to join for a group of engines
+        rows: tuple[list[int], ...] = ([], [], [], [])
         for priority, plan in enumerate(self._plans):
             first = _NEVER_BEFORE if plan.first_day is None else plan.first_day
             last = _NEVER_AFTER if plan.last_day is None else plan.last_day
             if plan.kind == "weekly":
                 mask = sum(1 << day for day, on in enumerate(plan.weekly_mask) if on)
-                self._weekly_rows.append(
-                    (priority, first, last, mask, plan.start_seconds, plan.duration)
-                )
-            elif plan.kind == "easter":
-                self._easter_rows.append(
-                    (priority, first, last, plan.easter_offset, plan.start_seconds, plan.duration)
-                )
+                rows[0].extend((priority, first, last, mask, plan.start_seconds, plan.duration))
             elif plan.kind == "once":
-                self._once_rows.append((priority, *plan.once))
+                rows[1].extend((priority, *plan.once))
+            elif plan.kind == "easter":
+                rows[3].extend(
+                    (
+                        priority,
+                        first,
+                        last,
+                        plan.easter_offset,
+                        plan.start_seconds,
+                        plan.duration,
+                    )
+                )
             elif plan.yearly is not None:
-                (month, day, at), (end_month, end_day, end_at) = plan.yearly.start, plan.yearly.end
+                (month, day, at), (end_month, end_day, end_at) = (
+                    plan.yearly.start,
+                    plan.yearly.end,
+                )
                 into_next = (end_month, end_day, end_at) <= (month, day, at)
                 row = (priority, month, day, _tod(at), end_month, end_day, _tod(end_at))
-                self._yearly_rows.append((*row, int(into_next), first, last))
+                rows[2].extend((*row, int(into_next), first, last))
+        self._rows = tuple(array("q", numbers).tobytes() for numbers in rows)
         # the state never changes when no event can show anything but the default's state
         self._constant = all(code == 0 for code in self._code_of)
         bounded = [plan.last_year for plan in self._plans]
@@ -706,17 +951,6 @@ class CompiledSchedule:
             self._events = _Events([self])
         compiled = self._events.compile(year)
         return _Chunk(_year_start(year), _year_start(year + 1), compiled.seconds, compiled.codes)
-
-    def _chunk_at(self, t: float) -> _Chunk:
-        chunk = self._last
-        if not chunk.lo <= t < chunk.hi:
-            if not math.isfinite(t):
-                raise ScheduleError(f"instant {t!r} is not a number", field="instant", value=t)
-            year = _year_of(t)
-            chunk = self._chunk(year)
-            chunk.prepare(self, year)
-            self._last = chunk
-        return chunk
 
     def compile_years(self, first: int, last: int) -> None:
         """Compile every UTC year from ``first`` to ``last`` now (questions do it on demand).
@@ -763,30 +997,58 @@ class CompiledSchedule:
         Raises:
             ScheduleError: A naive datetime, or an instant outside the supported years.
         """
+        # the fast paths: the instant's day in the day tables of the year last asked
+        # about, for its kind (a float; a datetime in UTC or in the schedule's zone,
+        # compared as datetimes of one tzinfo: no conversion), then a bisect among that
+        # day's few changes; every other case (another year, an hour the clock repeats or
+        # skips, ints, other zones, bad input) goes to _state_at, which also makes the
+        # instant's year the current one for its kind
         kind = type(instant)
-        if kind is float or kind is int:
-            t: float = instant  # type: ignore[assignment]
-        elif kind is datetime and instant.tzinfo is self.zone:  # type: ignore[union-attr]
-            # a datetime in the schedule's own zone: its wall-clock seconds (a subtraction
-            # within one zone ignores offsets) and the year's offset table beat timestamp()
-            chunk = self._last
-            wall = (instant - self._wall_epoch).total_seconds()  # type: ignore[operator,union-attr]
-            offset = chunk.wall_offsets[bisect_right(chunk.wall_bounds, wall) - 1]
-            if offset is not None:  # else repeated, skipped, or in another year
-                return chunk.states_list[bisect_right(chunk.starts_list, wall - offset) - 1]
-            t = instant.timestamp()  # type: ignore[union-attr]
-        elif kind is datetime and type(instant.tzinfo) in _FAST_ZONES:  # type: ignore[union-attr]
-            t = instant.timestamp()  # type: ignore[union-attr]
+        if kind is datetime:
+            zone = instant.tzinfo  # type: ignore[union-attr]
+            if zone is self.zone:
+                table = self._by_wall
+            elif zone is UTC:
+                table = self._by_utc
+            else:
+                return self._state_at(instant)
+            day = instant.toordinal() - table.first  # type: ignore[union-attr]
+            if 0 <= day < table.count:
+                bounds, values = table.days[day]
+                found = values[bisect_right(bounds, instant)]
+                if found is not None:
+                    return found
+        elif kind is float or kind is int:
+            table = self._by_epoch
+            if table.lo <= instant < table.hi:  # type: ignore[operator]
+                bounds, values = table.days[int((instant - table.lo) * _PER_DAY)]  # type: ignore[operator]
+                found = values[bisect_right(bounds, instant)]
+                if found is not None:
+                    return found
+        return self._state_at(instant)
+
+    def _state_at(self, instant: datetime | float) -> ScheduleState:
+        """:meth:`state_at` the long way; makes the instant's year the current one."""
+        if type(instant) is datetime and type(instant.tzinfo) in _FAST_ZONES:
+            t = instant.timestamp()  # aware: the zone's utcoffset() is never None
         else:
             t = _epoch(instant)
-        chunk = self._last
-        if not chunk.lo <= t < chunk.hi:
-            chunk = self._chunk_at(t)
-        return chunk.states_list[bisect_right(chunk.starts_list, t) - 1]
-
-    def _code_at(self, t: float) -> int:
-        chunk = self._chunk_at(t)
-        return int(chunk.codes[bisect_right(chunk.starts_list, t) - 1])
+        if not math.isfinite(t):
+            raise ScheduleError(f"instant {t!r} is not a number", field="instant", value=t)
+        year = _year_of(t)
+        chunk = self._chunk(year)
+        table = self._by_epoch = chunk.epoch_days(self)
+        if type(instant) is datetime:
+            if instant.tzinfo is self.zone:
+                self._by_wall = chunk.wall_days(self, year)
+            elif instant.tzinfo is UTC:
+                self._by_utc = chunk.utc_days(self)
+        t = float(t)  # exact: |t| < 2**53
+        bounds, values = table.days[int((t - table.lo) * _PER_DAY)]
+        found = values[bisect_right(bounds, t)]
+        if found is None:  # pragma: no cover - t is inside the table's year
+            raise ScheduleError(f"instant {t!r} fell outside its own year", field="instant")
+        return found
 
     def _changes_from(self, t: float) -> Iterator[tuple[int, int, int]]:
         """``(instant, previous code, code)`` of every change strictly after ``t``."""

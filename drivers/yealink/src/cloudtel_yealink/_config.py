@@ -486,6 +486,11 @@ def _time_lines(context: PhoneContext, where: str) -> list[str]:
         lines.append(f"local_time.ntp_server1 = {server}")
     if context.date_format in _DATE_FORMATS:
         lines.append(f"local_time.date_format = {_DATE_FORMATS[context.date_format]}")
+    if context.pickup_code:
+        # Yealink's own directed call pickup code, which a BLF key's pickup dials (the
+        # phone-wide one; Yealink Administrator Guide, "Directed Call Pickup")
+        code = _machine(context.pickup_code, "pickup code", where)
+        lines.append(f"features.pickup.direct_pickup_code = {code}")
     return lines
 
 
@@ -495,7 +500,8 @@ def common_files(models: Sequence[PhoneModel], context: PhoneContext) -> tuple[R
     The phone fetches it before ``<mac>.cfg`` (Yealink T2/T4/T5 Administrator Guide,
     auto provisioning: "the common CFG file and MAC-Oriented CFG file in sequence").
     It holds the organisation's time zone as an offset with a daylight-saving rule
-    by week (``local_time.*``), the time server and the date format.
+    by week (``local_time.*``), the time server, the date format and the directed call
+    pickup code (``features.pickup.direct_pickup_code``).
 
     Args:
         models: The Yealink models of the folder's phones.
@@ -505,7 +511,7 @@ def common_files(models: Sequence[PhoneModel], context: PhoneContext) -> tuple[R
         One file per model.
 
     Raises:
-        InvalidValueError: For a time server that cannot be written.
+        InvalidValueError: For a time server or pickup code that cannot be written.
     """
     lines = _time_lines(context, "(common file)")
     files = []
