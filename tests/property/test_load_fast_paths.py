@@ -8,6 +8,7 @@ the same error naming the same field.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -16,7 +17,7 @@ import phonenumbers
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.strategies import BELGIAN_RANGES, mobile_phones, numbers_in
+from tests.strategies import BELGIAN_RANGES, mobile_numbers, mobile_phones, numbers_in
 from tests.strategies import settings as settings_values
 
 from cloudtel import (
@@ -29,6 +30,7 @@ from cloudtel import (
     KeyPosition,
     LineKey,
     MobilePhone,
+    NumberRange,
     Organization,
     PhoneNumber,
     PhoneNumberKey,
@@ -38,9 +40,10 @@ from cloudtel import (
 )
 from cloudtel._items import as_items
 from cloudtel._text import check_line, check_lines, line, unsafe_in_line, unsafe_in_lines
-from cloudtel.devices import key_from_primitive
+from cloudtel.devices import _phone_number, key_from_primitive
 from cloudtel.errors import InvalidPhoneNumberError
 from cloudtel.numbers import _is_mobile, _is_mobile_plain
+from cloudtel.serialization import from_data
 from cloudtel.users import ResolvedSetting, resolve_settings
 
 # --- mobile or not -------------------------------------------------------------
@@ -439,3 +442,46 @@ def _layout_keys_plain(items: list[tuple[Any, Any]]) -> tuple[tuple[KeyPosition,
         keys[position] = key
     kept = [(p, k) for p, k in keys.items() if not isinstance(k, EmptyKey)]
     return tuple(sorted(kept, key=lambda pair: pair[0].sort_key))
+
+
+# --- number ranges, speed-dial numbers, the caller's data --------------------------------
+
+
+@settings(max_examples=200)
+@given(
+    st.lists(st.sampled_from(BELGIAN_RANGES), unique=True, max_size=3),
+    st.one_of(*(numbers_in(r) for r in BELGIAN_RANGES)) | mobile_numbers(),
+)
+def test_in_ranges_says_what_the_ranges_say(ranges: list[NumberRange], number: PhoneNumber) -> None:
+    org = Organization(name="Labo", domain="orange.be", number_ranges=ranges)
+    assert org.in_ranges(number) is any(number in r for r in ranges)
+    org.number_ranges = tuple(BELGIAN_RANGES)  # new ranges: read again, not remembered
+    assert org.in_ranges(number) is any(number in r for r in BELGIAN_RANGES)
+    assert org.in_ranges(number.e164) is False  # type: ignore[arg-type]  # not a PhoneNumber
+
+
+@given(st.sampled_from(("+3292470680", "09 247 06 80", " +32 9 247 06 80", "garbage", "")))
+def test_a_shared_speed_dial_number_is_the_one_parsing_gives(text: str) -> None:
+    plain = _outcome(lambda: PhoneNumber.parse(text))
+    assert _outcome(lambda: _phone_number(text)) == plain
+    assert _outcome(lambda: _phone_number(text)) == plain
+
+
+def test_from_data_leaves_the_callers_data_as_it_was() -> None:
+    data = {
+        "schema_version": 1,
+        "organization": {
+            "name": "Labo",
+            "domain": "orange.be",
+            "number_ranges": ["+3227811600-+3227811699"],
+        },
+        "groups": [{"name": "Sales"}],
+        "users": [
+            {"username": "ann@orange.be", "groups": ["Sales"], "primary_line": "+3227811601"}
+        ],
+        "phones": {"phones": [{"mac": "08000F123456", "family": "mitel", "model": "6940"}]},
+    }
+    before = copy.deepcopy(data)
+    org = from_data(data)
+    assert data == before
+    assert org.users[0].username == "ann@orange.be"
