@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from cloudtel import FileProblemsError, Organization, PhoneNumber, Settings, UserGroup
+from cloudtel import (
+    FileProblemsError,
+    MobilePhone,
+    NumberRange,
+    Organization,
+    PhoneNumber,
+    Settings,
+    User,
+    UserGroup,
+)
 from cloudtel.messaging import Transports, send_welcome
 
 HEADER = "Username;First name;Last name;E-mail;Groups;Primary line;Mobile;Mobile profile;Taal\r\n"
@@ -209,3 +221,131 @@ def test_the_progress_bar_draws_only_on_a_terminal() -> None:
     piped = io.StringIO()
     ProgressBar(piped)(1, 4)
     assert piped.getvalue() == ""
+
+
+# --- free numbers for row after row ---------------------------------------------------------
+
+
+_LINES = ["", "", "free", "+3227811603", "+3227811607", "+3227811699", "0470 12 34 56"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 6), st.sampled_from(_LINES), st.sampled_from(["", "+3227811605"])),
+        min_size=1,
+        max_size=7,
+        unique_by=lambda row: row[0],  # one row per user (else a rejected row)
+    )
+)
+def test_a_file_gives_each_row_the_number_a_one_row_file_would(
+    rows: list[tuple[int, str, str]],
+) -> None:
+    """The oracle imports the rows one file of one row at a time (every search for a
+    free number starts at the first number of the ranges); a file of all the rows
+    finds the same numbers, though it goes on from where the last search stopped."""
+
+    def fresh() -> Organization:
+        made = Organization(
+            name="Orange labo", domain="orange.be", number_ranges=("+3227811600-+3227811609",)
+        )
+        for who, number in ((0, "+3227811601"), (1, "+3227811604")):  # rows update them
+            made.add_user(User(username=f"user.{who}@orange.be", primary_line=number))
+        return made
+
+    def line(who: int, primary: str, alias: str) -> str:
+        return f"user.{who}@orange.be;{primary};{alias}"
+
+    header = "Username;Primary line;Aliases\r\n"
+    whole, one_by_one = fresh(), fresh()
+    texts = [line(*row) for row in rows]
+    report = whole.import_users(header + "\r\n".join(texts), keep_valid=True)
+    for text in texts:
+        one_by_one.import_users(header + text, keep_valid=True)
+    assert [(u.username, u.lines) for u in whole.users] == [
+        (u.username, u.lines) for u in one_by_one.users
+    ]
+    assert report.applied
+
+
+def test_free_numbers_are_found_in_one_pass_over_the_ranges(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    drawn = 0
+    plain_iter = NumberRange.__iter__
+
+    def counted(self: NumberRange) -> Iterator[PhoneNumber]:
+        nonlocal drawn
+        for number in plain_iter(self):
+            drawn += 1
+            yield number
+
+    monkeypatch.setattr(NumberRange, "__iter__", counted)
+    org = Organization(name="Big", domain="orange.be", number_ranges=("+3292000000-+3292009999",))
+    rows = 400
+    text = "Username\r\n" + "".join(f"user.{i}@orange.be\r\n" for i in range(rows))
+    report = org.import_users(text)
+    assert report.ok, str(report)
+    assert org.user(f"user.{rows - 1}@orange.be").primary_line == PhoneNumber("+3292000399")
+    assert drawn <= 2 * rows  # not a search from the start per row (rows² / 2 numbers)
+
+
+def test_a_number_freed_by_an_earlier_row_is_the_first_free_one_again(org: Organization) -> None:
+    org.add_user(User(username="old@orange.be", primary_line="+3227811601"))
+    report = org.import_users(
+        "Username;Primary line\r\n"
+        "a@orange.be;\r\n"  # +3227811600
+        "b@orange.be;\r\n"  # +3227811602 (1601 is old's)
+        "old@orange.be;+3227811605\r\n"  # frees +3227811601
+        "c@orange.be;\r\n"
+    )
+    assert report.ok, str(report)
+    assert org.user("c@orange.be").primary_line == PhoneNumber("+3227811601")
+    assert [str(org.user(f"{u}@orange.be").primary_line) for u in "ab"] == [
+        "+3227811600",
+        "+3227811602",
+    ]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["", "Everybody", "Sales", "Sales, Everybody"]),
+            st.sampled_from(["", "Standard", "Twinning"]),
+            st.sampled_from(["", "fr", "nl"]),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_new_users_mobiles_inherit_as_if_added_one_by_one(
+    rows: list[tuple[str, str, str]],
+) -> None:
+    """The import resolves what a new user's mobiles inherit once per groups and
+    settings; the users are those ``add_user`` makes of the same values."""
+
+    def fresh() -> Organization:
+        made = Organization(
+            name="Orange labo", domain="orange.be", settings=Settings(full_caller_id=True)
+        )
+        made.add_group(UserGroup(name="Everybody", settings=Settings(mobile_profile="Twinning")))
+        made.add_group(UserGroup(name="Sales", settings=Settings(pbx_integration=True)))
+        return made
+
+    imported, by_hand = fresh(), fresh()
+    lines = ["Username;Groups;Mobile;Mobile profile;Taal"]
+    for i, (groups, profile, language) in enumerate(rows):
+        mobile = f"+3247012345{i}"
+        lines.append(f"u{i}@orange.be;{groups};{mobile};{profile};{language}")
+        by_hand.add_user(
+            User(
+                username=f"u{i}@orange.be",
+                groups=tuple(g.strip() for g in groups.split(",") if g.strip()),
+                mobile_phones=(MobilePhone(number=mobile, profile=profile or None),),
+                settings=Settings(language=language or None),
+            )
+        )
+    report = imported.import_users("\r\n".join(lines), assign_numbers=False)
+    assert report.ok, str(report)
+    assert list(imported.users) == list(by_hand.users)

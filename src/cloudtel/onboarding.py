@@ -34,8 +34,9 @@ combination (two rows with the same mobile or number) are found before anything 
 from __future__ import annotations
 
 import copy
+import itertools
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
@@ -52,7 +53,7 @@ from cloudtel._csv import (
 )
 from cloudtel.errors import CloudtelError, FileProblemsError, InvalidValueError, Problem
 from cloudtel.numbers import PhoneNumber
-from cloudtel.users import MobilePhone, Settings, User
+from cloudtel.users import MobilePhone, ResolvedSetting, Settings, User
 
 if TYPE_CHECKING:
     from cloudtel.messaging import DeliveryStatus
@@ -146,6 +147,7 @@ _USER_FIELDS: Final = (
     "line_type",
 )
 _SETTINGS: Final = ("language", "time_zone", "cost_centre")
+_NO_SETTINGS: Final = Settings()
 
 
 @attrs.frozen(kw_only=True)
@@ -270,16 +272,93 @@ def _number(org: Organization, header: str, text: str) -> PhoneNumber:
         raise _RowError(header, text, exc.message) from exc
 
 
-def _first_free(org: Organization, header: str, text: str) -> PhoneNumber:
-    number = next(iter(org.available_numbers()), None)
-    if number is None:
-        ranges = ", ".join(str(r) for r in org.number_ranges) or "none"
+class _Lookups:
+    """What an import looks up row after row, done once for the rows.
+
+    The first free number (``next(iter(org.available_numbers()))``): the search goes
+    on from the number found last instead of from the start of the ranges (which
+    made an import of N users without numbers take N² steps). The numbers before
+    that one were all held when it was found; an import holds more numbers as it
+    goes and frees one only by changing a user's lines, after which :meth:`restart`
+    starts from the beginning again.
+
+    The settings a new user's mobiles inherit: resolved once per combination of
+    groups and settings (:meth:`completed`).
+    """
+
+    def __init__(self, org: Organization) -> None:
+        self.org = org
+        self._resolved: dict[tuple[frozenset[str], Settings], dict[str, ResolvedSetting]] = {}
+        self.restart()
+
+    def completed(self, fields: Mapping[str, Any]) -> tuple[MobilePhone, ...]:
+        """The mobiles of a new user with ``fields``, with every unset profile and
+        option filled in as adding the user would (from the settings of the user,
+        their groups and the organisation), resolved once per combination of groups
+        and settings instead of for each user.
+
+        Anything in doubt (a value the user's constructor refuses) is left to
+        ``add_user``, which says what is wrong.
+        """
+        mobiles: tuple[MobilePhone, ...] = fields["mobile_phones"]
+        groups, settings = fields.get("groups", ()), fields.get("settings", _NO_SETTINGS)
+        try:
+            key = (frozenset(groups), settings)
+            resolved = self._resolved.get(key)
+        except TypeError:  # unhashable: not text
+            return mobiles
+        if resolved is None:
+            try:
+                stand_in = User(username="import@example.be", groups=groups, settings=settings)
+            except CloudtelError:
+                return mobiles
+            resolved = self._resolved[key] = self.org._resolve(stand_in)
+        return tuple(mobile.completed(resolved) for mobile in mobiles)
+
+    def restart(self) -> None:
+        """Search from the first number of the ranges again (a number was freed)."""
+        self._numbers: Iterator[PhoneNumber] = itertools.chain.from_iterable(self.org.number_ranges)
+        self._found: PhoneNumber | None = None
+
+    def first(self, header: str, text: str) -> PhoneNumber:
+        """The first number of the ranges that nobody holds.
+
+        Raises:
+            _RowError: None is left.
+        """
+        holder = self.org._holder
+        if self._found is not None and holder(self._found.e164) is None:
+            return self._found  # found for an earlier row that did not take it
+        for number in self._numbers:
+            if holder(number.e164) is None:
+                self._found = number
+                return number
+        self._found = None
+        ranges = ", ".join(str(r) for r in self.org.number_ranges) or "none"
         raise _RowError(header, text, f"no free number left in the number ranges ({ranges})")
-    return number
 
 
-def _apply(org: Organization, row: _Row, *, assign_numbers: bool) -> tuple[str, str]:
-    """Create or update the row's user in ``org``: ``(outcome, username)``."""
+@attrs.frozen
+class _Change:
+    """What one row did to the organisation it was tried on, to do again on another
+    organisation in the same state: add ``user``, or update ``username`` with
+    ``changes``."""
+
+    outcome: str  # "added", "updated" or "unchanged"
+    username: str
+    user: User | None = None
+    changes: Mapping[str, Any] = attrs.field(factory=dict)
+
+    def redo(self, org: Organization) -> None:
+        """Make the same change to ``org`` (its invariants are checked again)."""
+        if self.user is not None:
+            org.add_user(self.user)
+        elif self.changes:
+            org.update_user(self.username, **self.changes)
+
+
+def _apply(org: Organization, row: _Row, *, assign_numbers: bool, lookups: _Lookups) -> _Change:
+    """Create or update the row's user in ``org``: what was done."""
     cells = row.cells
     header, username = cells.get("username", ("", ""))
     if not username:
@@ -295,11 +374,11 @@ def _apply(org: Organization, row: _Row, *, assign_numbers: bool) -> tuple[str, 
         line_header, text = cells["primary_line"]
         if text.casefold() in FREE_WORDS:
             current = None if existing is None else existing.primary_line
-            changes["primary_line"] = current or _first_free(org, line_header, text)
+            changes["primary_line"] = current or lookups.first(line_header, text)
         else:
             changes["primary_line"] = _number(org, line_header, text)
     elif existing is None and assign_numbers:
-        changes["primary_line"] = _first_free(org, "", "")
+        changes["primary_line"] = lookups.first("", "")
     if "aliases" in cells:
         alias_header, text = cells["aliases"]
         changes["aliases"] = tuple(_number(org, alias_header, item) for item in _items(text))
@@ -328,13 +407,17 @@ def _apply(org: Organization, row: _Row, *, assign_numbers: bool) -> tuple[str, 
         base = existing.settings if existing is not None else Settings()
         changes["settings"] = attrs.evolve(base, **wanted)
     if existing is None:
-        org.add_user(User(username=username, **changes))
-        return "added", org.user(username).username
+        if "mobile_phones" in changes:
+            changes["mobile_phones"] = lookups.completed(changes)
+        added = org.add_user(User(username=username, **changes))
+        return _Change("added", added.username, user=added)
     changed = {k: v for k, v in changes.items() if getattr(existing, k) != v}
     if not changed:
-        return "unchanged", existing.username
+        return _Change("unchanged", existing.username)
     org.update_user(existing.username, **changed)
-    return "updated", existing.username
+    if "primary_line" in changed or "aliases" in changed:
+        lookups.restart()  # the user's old lines are free again
+    return _Change("updated", existing.username, changes=changed)
 
 
 def _column_of(exc: CloudtelError, row: _Row) -> tuple[str, str]:
@@ -414,8 +497,51 @@ def import_users(
             continue
         parsed.append(_read_row(line, cells, plan, warnings))
     scratch = copy.deepcopy(org)
-    valid: list[_Row] = []
+    with scratch._while_parts_are_still():  # users only: the parts hold the same numbers
+        changes = _try_rows(scratch, parsed, problems, assign_numbers, progress)
+    problems.sort(key=lambda r: r.line)
+    report = UserImportReport(
+        source=source,
+        encoding=encoding,
+        delimiter=delimiter,
+        rejected=tuple(problems),
+        warnings=tuple(warnings),
+        unknown_columns=tuple(unknown),
+        blank_lines=blank,
+    )
+    if problems and not keep_valid:
+        return report
+    outcomes: dict[str, list[str]] = {"added": [], "updated": [], "unchanged": []}
+    with org._while_parts_are_still():
+        for change in changes:  # what the valid rows did to the copy, in the same order
+            change.redo(org)
+            outcomes[change.outcome].append(change.username)
+    statuses: list[DeliveryStatus] = []
+    if welcome is not None:
+        for username in outcomes["added"]:
+            statuses += welcome(username)
+    return attrs.evolve(
+        report,
+        added=tuple(outcomes["added"]),
+        updated=tuple(outcomes["updated"]),
+        unchanged=tuple(outcomes["unchanged"]),
+        applied=True,
+        welcome=tuple(statuses),
+    )
+
+
+def _try_rows(
+    scratch: Organization,
+    parsed: Sequence[_Row],
+    problems: list[RejectedRow],
+    assign_numbers: bool,
+    progress: Callable[[int, int], None] | None,
+) -> list[_Change]:
+    """Apply the rows to ``scratch`` (a copy of the organisation), collecting the
+    problems; what each valid row did, in file order."""
+    valid: list[_Change] = []
     seen: dict[str, int] = {}
+    lookups = _Lookups(scratch)
     for done, row in enumerate(parsed, start=1):
         name = row.cells.get("username", ("", ""))[1].strip().lower()
         if name and name in seen:
@@ -431,7 +557,7 @@ def import_users(
             if name:
                 seen[name] = row.line
             try:
-                _apply(scratch, row, assign_numbers=assign_numbers)
+                change = _apply(scratch, row, assign_numbers=assign_numbers, lookups=lookups)
             except _RowError as exc:
                 problems.append(
                     RejectedRow(
@@ -444,34 +570,7 @@ def import_users(
                     RejectedRow(line=row.line, column=column, value=value, reason=str(exc))
                 )
             else:
-                valid.append(row)
+                valid.append(change)
         if progress is not None:
             progress(done, len(parsed))
-    problems.sort(key=lambda r: r.line)
-    report = UserImportReport(
-        source=source,
-        encoding=encoding,
-        delimiter=delimiter,
-        rejected=tuple(problems),
-        warnings=tuple(warnings),
-        unknown_columns=tuple(unknown),
-        blank_lines=blank,
-    )
-    if problems and not keep_valid:
-        return report
-    outcomes: dict[str, list[str]] = {"added": [], "updated": [], "unchanged": []}
-    for row in valid:  # the same rows in the same order: they worked on the copy
-        outcome, username = _apply(org, row, assign_numbers=assign_numbers)
-        outcomes[outcome].append(username)
-    statuses: list[DeliveryStatus] = []
-    if welcome is not None:
-        for username in outcomes["added"]:
-            statuses += welcome(username)
-    return attrs.evolve(
-        report,
-        added=tuple(outcomes["added"]),
-        updated=tuple(outcomes["updated"]),
-        unchanged=tuple(outcomes["unchanged"]),
-        applied=True,
-        welcome=tuple(statuses),
-    )
+    return valid

@@ -328,27 +328,36 @@ def _write_json(value: Any, newline: str, parts: list[str], drop_none: bool = Fa
         parts.append(_TEXT(value))
     elif kind is dict:
         inner = newline + "  "
-        opening = "{" + inner
-        separator = opening
+        comma = "," + inner
+        separator = "{" + inner
+        written = False
         for key, item in value.items():
             if item is None and drop_none:
                 continue
             if type(key) is not str:
                 raise _NotPlainError
-            parts.append(separator + _TEXT(key) + ": ")
-            _write_json(item, inner, parts, drop_none)
-            separator = "," + inner
-        parts.append("{}" if separator is opening else newline + "}")
+            if type(item) is str:  # most values: written here, without a call
+                parts.append(separator + _TEXT(key) + ": " + _TEXT(item))
+            else:
+                parts.append(separator + _TEXT(key) + ": ")
+                _write_json(item, inner, parts, drop_none)
+            separator = comma
+            written = True
+        parts.append(newline + "}" if written else "{}")
     elif kind is list:
         if not value:
             parts.append("[]")
             return
         inner = newline + "  "
+        comma = "," + inner
         separator = "[" + inner
         for item in value:
-            parts.append(separator)
-            _write_json(item, inner, parts, drop_none)
-            separator = "," + inner
+            if type(item) is str:
+                parts.append(separator + _TEXT(item))
+            else:
+                parts.append(separator)
+                _write_json(item, inner, parts, drop_none)
+            separator = comma
         parts.append(newline + "]")
     elif value is True:
         parts.append("true")
@@ -1156,6 +1165,7 @@ def save(
                 final = merge(base, org, theirs, source=str(file))
                 before = theirs
                 merged = True
+        current = None  # the file's bytes: not needed any more, not kept while writing
         _write_blobs(org, file.parent, _blob_map(final))
         digest = _write_org(final, file, fmt)
         entry = _record(file, before, final, who=who, sha256=digest, merged=merged)
