@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from tests.conftest import EXAMPLE
 
-from cloudtel import Contact, FunctionNumber, User, load
+from cloudtel import Contact, FunctionNumber, SipPhone, User, load
 from cloudtel.cli import main
 from cloudtel.serialization import make_converter, to_data
 
@@ -93,3 +93,15 @@ def test_contacts_json_gives_each_contact_as_the_api_has_it(
     for shown, entry in zip(document["contacts"], entries, strict=True):
         assert CONVERTER.structure(shown["contact"], Contact) == entry.contact
         assert (shown["kind"], shown["from"]) == (entry.kind.value, entry.provenance)
+
+
+@pytest.mark.parametrize("mac", ["08:00:0f:bb:ad:78", "249ad8a1b2c3"])
+def test_keys_json_gives_the_phone_as_the_api_has_it(
+    capsys: pytest.CaptureFixture[str], mac: str
+) -> None:
+    document = run_json(capsys, "keys", str(EXAMPLE), mac)
+    phone = ORG.phones[mac]
+    assert CONVERTER.structure(document["phone"], SipPhone) == phone
+    phones = to_data(ORG)["phones"]["phones"]
+    assert document["phone"] == phones[ORG.phones.keys().index(phone.name)]
+    assert [row["key"] for row in document["keys"]] == [str(p) for p, _ in phone.layout.items()]

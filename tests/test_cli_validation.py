@@ -148,6 +148,7 @@ def test_a_one_off_event_that_is_over_is_refused(
             ["function", "add", "org.toml", "Support"],
             "cloudtel: function add: missing --kind, --number; see 'cloudtel function add --help'",
         ),
+        ([], "cloudtel: missing COMMAND; see 'cloudtel --help'"),
         (
             ["contact", "add", "org.toml"],
             "cloudtel: contact add: missing --scope; see 'cloudtel contact add --help'",

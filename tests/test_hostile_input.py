@@ -536,7 +536,7 @@ def test_a_manifest_with_an_odd_version_is_a_clear_error(
     example_org: Organization, tmp_path: Path, version: str
 ) -> None:
     (tmp_path / MANIFEST).write_text(f'{{"version": {version}, "files": {{}}}}')
-    with pytest.raises(InvalidValueError, match="not a version 1 or"):
+    with pytest.raises(InvalidValueError, match="not a version 1, 2 or 3"):
         provision(example_org, tmp_path, ProvisioningSettings())
 
 

@@ -126,3 +126,12 @@ def test_get_agrees_with_in_and_brackets(name: str, key: str) -> None:
             collection[key]
     else:
         assert collection[key] is found
+
+
+def test_a_large_collection_still_names_the_closest_key() -> None:
+    from cloudtel._keyed import unknown_key
+
+    many = [f"agent{index:05d}@orange.be" for index in range(50_000)]
+    error = unknown_key("user", "agent31415@orange.b", many)
+    assert error.context["closest"] == "agent31415@orange.be"
+    assert "… (49980 more)" in str(error)

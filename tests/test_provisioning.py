@@ -140,7 +140,9 @@ def test_changing_one_key_rewrites_only_that_phones_file(
     ]
     after = _snapshot(tmp_path)
     assert "topsoftkey5 label: Pizza" in after["08000FBBAD78.cfg"][2].decode()
-    assert {name for name in after if after[name] != before[name]} == {"08000FBBAD78.cfg"}
+    # The manifest records the phone's new inputs and the file's new time stamp.
+    changed = {name for name in after if after[name] != before[name]}
+    assert changed == {"08000FBBAD78.cfg", MANIFEST}
 
 
 def test_a_contact_added_to_the_organisation_changes_only_the_shared_directories(
@@ -261,7 +263,7 @@ def test_a_manifest_that_is_not_a_manifest_is_one_clear_error(
     example_org: Organization, tmp_path: Path, content: str
 ) -> None:
     (tmp_path / MANIFEST).write_text(content)
-    with pytest.raises(InvalidValueError, match="not a version 1 or 2 provisioning manifest"):
+    with pytest.raises(InvalidValueError, match="not a version 1, 2 or 3 provisioning manifest"):
         provision(example_org, tmp_path, SETTINGS)
 
 

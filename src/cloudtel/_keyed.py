@@ -25,6 +25,7 @@ voice prompts, the status list) behaves the same way through :class:`Keyed`:
 
 from __future__ import annotations
 
+import bisect
 import difflib
 from collections.abc import Iterable
 from typing import Any, ClassVar, Generic, TypeVar, overload
@@ -39,6 +40,9 @@ D = TypeVar("D")
 
 _LISTED = 20
 """At most this many keys are listed in the message of an unknown key."""
+
+_COMPARED = 2000
+"""At most this many keys are compared with an unknown key to find the closest one."""
 
 _MISSING = (NotFoundError, InvalidValueError, TypeError, AttributeError)
 """What looking up a key that no item has (or a malformed key) raises."""
@@ -71,7 +75,9 @@ def unknown_key(
     wanted = key if isinstance(key, str) else str(key)
     by_normal = {normal(k): k for k in keys}
     try:
-        close = difflib.get_close_matches(normal(wanted), list(by_normal), n=1, cutoff=0.6)
+        close = difflib.get_close_matches(
+            normal(wanted), _candidates(normal(wanted), list(by_normal)), n=1, cutoff=0.6
+        )
     except (TypeError, AttributeError):
         close = []
     closest = by_normal[close[0]] if close else None
@@ -86,6 +92,17 @@ def unknown_key(
         name=key,
         closest=closest,
     )
+
+
+def _candidates(wanted: str, keys: list[str]) -> list[str]:
+    """The keys to look for the closest one among: all of a small collection; of a large
+    one the keys next to ``wanted`` in sorted order (a typo after the first letters), so
+    a missing key costs a sort, not a comparison with every key."""
+    if len(keys) <= _COMPARED:
+        return keys
+    keys.sort()
+    at = bisect.bisect_left(keys, wanted)
+    return keys[max(0, at - _COMPARED // 2) : at + _COMPARED // 2]
 
 
 class Keyed(Generic[V]):

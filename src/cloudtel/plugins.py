@@ -27,11 +27,16 @@ manager directly); rendering thousands of phones asks the hooks nothing but to r
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import hashlib
 import importlib
 import importlib.metadata
+import sys
 import threading
+import types
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, Final
 
 import attrs
@@ -65,6 +70,7 @@ __all__ = [
     "phone_models",
     "record_prompt",
     "register",
+    "render_fingerprint",
     "reset_plugin_manager",
 ]
 
@@ -663,6 +669,55 @@ def driver_for(model: PhoneModel | SipPhone) -> PhoneDriver:
         DriverNotFoundError: When no installed driver handles the family.
     """
     return get_driver(model.family)
+
+
+def render_fingerprint() -> str:
+    """A digest of the code that renders phone files, as installed now.
+
+    Provisioning remembers it with the inputs of each phone it wrote
+    (:func:`cloudtel.provisioning.provision`): a phone whose inputs are the same, rendered
+    by the same code, gives the same bytes. It covers the Python version, cloudtel's
+    version and the size and modification time of each of its ``.py`` files, and, for
+    every registered plugin, its name, its distribution's version and the ``.py`` files
+    of the packages its code comes from (an editable install that changed shows too).
+
+    Returns:
+        A hexadecimal digest.
+    """
+    pm = get_plugin_manager()
+    versions = {
+        id(plugin): f"{dist.project_name} {dist.version}"
+        for plugin, dist in pm.list_plugin_distinfo()
+    }
+    packages = {"cloudtel"}
+    plugins = []
+    for name, plugin in pm.list_name_plugin():
+        if plugin is None:
+            continue
+        modules = {getattr(plugin, "__name__", "") if isinstance(plugin, types.ModuleType) else ""}
+        modules.add(type(plugin).__module__)
+        for value in vars(plugin).values() if hasattr(plugin, "__dict__") else ():
+            modules.add(getattr(value, "__module__", None) or "")
+        packages.update(module.split(".", 1)[0] for module in modules if module)
+        plugins.append(f"{name}={versions.get(id(plugin), '')}")
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(f"{sys.version}\n{_cloudtel_version()}\n".encode())
+    digest.update("\n".join(sorted(plugins)).encode())
+    for package in sorted(packages):
+        module = sys.modules.get(package)
+        for folder in getattr(module, "__path__", ()):
+            for path in sorted(Path(folder).rglob("*.py")):
+                with contextlib.suppress(OSError):
+                    info = path.stat()
+                    digest.update(f"\n{path} {info.st_size} {info.st_mtime_ns}".encode())
+    return digest.hexdigest()
+
+
+def _cloudtel_version() -> str:
+    try:
+        return importlib.metadata.version("cloudtel")
+    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - not installed
+        return "?"
 
 
 # ---------------------------------------------------------------------------

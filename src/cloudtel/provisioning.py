@@ -38,9 +38,12 @@ import contextlib
 import datetime
 import difflib
 import errno
+import hashlib
 import html
 import json
+import marshal
 import os
+import re
 import stat
 import tempfile
 import tomllib
@@ -56,9 +59,13 @@ from cloudtel._progress import Progress
 from cloudtel.devices import (
     Directory,
     DirectoryLink,
+    ExtensionKey,
+    KeySet,
+    LineKey,
     MacAddress,
     PhoneContext,
     PhoneModel,
+    PhoneNumberKey,
     RenderedFile,
     SipAccount,
     SipPhone,
@@ -72,7 +79,7 @@ from cloudtel.errors import (
     InvalidValueError,
 )
 from cloudtel.phone_clock import check_date_format, check_ntp_server, phone_language, time_rule
-from cloudtel.plugins import PhoneDriver, get_driver
+from cloudtel.plugins import PhoneDriver, get_driver, render_fingerprint
 from cloudtel.provisioning_defaults import check_pickup_code, check_server_url
 from cloudtel.users import User
 
@@ -105,7 +112,8 @@ __all__ = [
 MANIFEST = ".cloudtel-provisioning.json"
 """The file in the provisioning folder that lists the files cloudtel wrote there."""
 
-_MANIFEST_VERSION = 2
+_MANIFEST_VERSION = 3
+_MANIFEST_VERSIONS = (1, 2, 3)
 
 SHARED = "shared"
 """What :attr:`FileReport.phone` says for a file many phones share (a directory)."""
@@ -495,6 +503,76 @@ def _context(
     )
 
 
+class _Kind:
+    """What the contexts of phones of one kind share: a context without account, its
+    fields (to copy), and the digest of those fields for the inputs of a phone."""
+
+    __slots__ = ("_digest", "fields", "shared")
+
+    def __init__(self, shared: PhoneContext, fields: tuple[tuple[str, Any], ...]) -> None:
+        self.shared = shared
+        self.fields = fields
+        self._digest: bytes | None = None
+
+    @property
+    def digest(self) -> bytes:
+        if self._digest is None:
+            # Everything but the account (per phone) and the name maps (per run).
+            kept = tuple(
+                (name, value) for name, value in self.fields if name not in _PER_RUN_OR_PHONE
+            )
+            self._digest = hashlib.blake2b(repr(kept).encode(), digest_size=16).digest()
+        return self._digest
+
+
+_PER_RUN_OR_PHONE = frozenset({"accounts", "names", "sip_users"})
+
+
+def _phone_inputs(phone: SipPhone) -> tuple[Any, ...]:
+    """Every field of the phone as plain values (for the digest of its inputs)."""
+    keys = []
+    for position, key in phone.layout.keys:
+        value: Any
+        if type(key) is LineKey:
+            value = key.account
+        elif type(key) is ExtensionKey:
+            value = key.username
+        elif type(key) is PhoneNumberKey:
+            value = (key.label, key.number.e164)
+        else:  # another kind of key: its full description
+            value = repr(key)
+        where = position.set
+        code = 0 if where is KeySet.LINE else 1 if where is KeySet.PROG else 2
+        keys.append((code, position.module, position.index, type(key).__name__, value))
+    return (
+        phone.mac.hex,
+        phone.family,
+        phone.model,
+        phone.description,
+        phone.user,
+        phone.firmware,
+        phone.ip_address,
+        phone.free_seating,
+        phone.expansion_modules,
+        tuple(keys),
+    )
+
+
+def _account_inputs(accounts: tuple[SipAccount, ...]) -> tuple[Any, ...]:
+    return tuple(
+        (
+            a.username,
+            a.password,
+            a.display_name,
+            a.registrar,
+            a.auth_name,
+            a.port,
+            a.transport.value,
+        )
+        for a in accounts
+    )
+
+
 _Prepared = tuple[PhoneDriver, tuple[Directory, ...], tuple[DirectoryLink, ...], PhoneContext]
 """A phone ready to render: its driver, the directories it shows, their links, its context."""
 
@@ -519,10 +597,15 @@ class _Renderer:
         self.links: dict[tuple[str, str], tuple[DirectoryLink, ...]] = {}
         self.named: dict[tuple[str, str], Directory] = {}
         self.shown: dict[tuple[str, str], tuple[Directory, ...]] = {}
-        # Per kind: the shared context and its fields, to copy.
-        self.contexts: dict[
-            tuple[object, ...], tuple[PhoneContext, tuple[tuple[str, Any], ...]]
-        ] = {}
+        # Per kind: the shared context, its fields (to copy) and the digest of what it holds.
+        self.contexts: dict[tuple[object, ...], _Kind] = {}
+        self.last_kind: _Kind | None = None  # the kind of the last context handed out
+        # Set by provision: the digest of every phone's inputs, and which phones to skip.
+        self.inputs: dict[str, str] | None = None
+        self.unchanged: Callable[[str, str], bool] | None = None
+        self.skipped: set[str] = set()
+        self.owned: Mapping[str, list[str]] = {}  # each phone's files in the manifest
+        self._global_inputs: bytes | None = None
 
     def driver(self, family: str) -> PhoneDriver:
         if family not in self.drivers:
@@ -614,11 +697,12 @@ class _Renderer:
                 language=language,
             )
             fields = tuple((name, getattr(shared, name)) for name in _CONTEXT_FIELDS)
-            found = self.contexts[key] = (shared, fields)
+            found = self.contexts[key] = _Kind(shared, fields)
+        self.last_kind = found
         if not accounts:
-            return found[0]
+            return found.shared
         context: PhoneContext = object.__new__(PhoneContext)
-        for name, value in found[1]:
+        for name, value in found.fields:
             object.__setattr__(context, name, value)
         object.__setattr__(context, "accounts", accounts)
         return context
@@ -642,14 +726,24 @@ class _Renderer:
         ready: dict[int, _Prepared] = {}
         failed: dict[int, CloudtelError] = {}
         families: dict[str, list[int]] = {}
+        skipped: set[int] = set()
+        inputs, unchanged = self.inputs, self.unchanged
         for index, phone in enumerate(phones):
             try:
                 driver = self.driver(phone.family)
                 directories, links = self._shown(phone)
-                ready[index] = (driver, directories, links, self._context(phone, links))
+                context = self._context(phone, links)
             except CloudtelError as exc:
                 failed[index] = exc
                 continue
+            ready[index] = (driver, directories, links, context)
+            if inputs is not None:
+                name = phone.name
+                digest = inputs[name] = self._digest(phone, context)
+                if unchanged is not None and unchanged(name, digest):
+                    skipped.add(index)  # same inputs, same code, its files as written
+                    self.skipped.add(name)
+                    continue
             families.setdefault(phone.family, []).append(index)
         files: dict[int, tuple[RenderedFile, ...]] = {}
         for indices in families.values():
@@ -665,13 +759,34 @@ class _Renderer:
         for index, phone in enumerate(phones):
             error = failed.get(index)
             if error is None:
+                own = () if index in skipped else files[index]
                 try:
-                    out.append(self._finish(phone, files[index], ready[index], every_shared=False))
+                    out.append(self._finish(phone, own, ready[index], every_shared=False))
                     continue
                 except CloudtelError as exc:
                     error = exc
             out.append(PhoneFiles(phone=phone, files=(), error=error.message))
         return out
+
+    def _digest(self, phone: SipPhone, context: PhoneContext) -> str:
+        """The digest of everything the phone's own files are rendered from.
+
+        The rendering code (:func:`cloudtel.plugins.render_fingerprint`), the display
+        name and SIP user of every user (extension keys show them), what the phone's kind
+        shares (language, directories, inherited settings, server URL, time …), its
+        account(s) and every field of the phone. Same digest: same files.
+        """
+        prefix = self._global_inputs
+        if prefix is None:
+            names = marshal.dumps(tuple(sorted(self.names.items())))
+            sip_users = marshal.dumps(tuple(sorted(self.sip_users.items())))
+            prefix = self._global_inputs = hashlib.blake2b(
+                render_fingerprint().encode() + names + sip_users, digest_size=16
+            ).digest()
+        kind = self.last_kind  # of the context _context() just gave
+        digest = hashlib.blake2b(prefix + (kind.digest if kind else b""), digest_size=16)
+        digest.update(marshal.dumps((_account_inputs(context.accounts), _phone_inputs(phone))))
+        return digest.hexdigest()
 
     def _finish(
         self,
@@ -840,6 +955,10 @@ def _render_phones(
     for start in range(0, total, _BATCH):
         for result in renderer.render_batch(phones[start : start + _BATCH]):
             rendered.append(_check_clash(result, owners))
+            name = result.phone.name
+            if name in renderer.skipped:  # its own files, as the manifest lists them
+                for path in renderer.owned.get(name, ()):
+                    owners.setdefault(path, name)
         if progress is not None:
             progress(min(start + _BATCH, total), total)
     return tuple(rendered)
@@ -1103,14 +1222,29 @@ class ProvisioningReport:
 
 @attrs.frozen
 class _Manifest:
-    """What the folder's manifest says: files, accounts per phone, last run's settings."""
+    """What the folder's manifest says: files, accounts per phone, last run's settings,
+    and (version 3) each phone's inputs digest and each file's size and time stamp."""
 
     files: dict[str, str] = attrs.field(factory=dict)  # path → phone ("" for shared files)
     accounts: dict[str, int] | None = None  # phone → accounts written; None: not recorded
     settings: dict[str, object] = attrs.field(factory=dict)
+    inputs: dict[str, str] = attrs.field(factory=dict)  # phone → digest of its inputs
+    stats: dict[str, tuple[int, int]] = attrs.field(factory=dict)  # path → size, mtime_ns
+
+    def owned(self) -> dict[str, list[str]]:
+        """The paths of each phone's own files."""
+        found: dict[str, list[str]] = {}
+        for path, phone in self.files.items():
+            if phone:
+                found.setdefault(phone, []).append(path)
+        return found
 
 
 _REMEMBERED = ("server_url", "registrar", "registrar_port", "transport", "passwords_file")
+
+
+def _plain_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _read_manifest(folder: Path) -> _Manifest:
@@ -1127,18 +1261,24 @@ def _read_manifest(folder: Path) -> _Manifest:
             path=str(path),
         ) from exc
     files = data.get("files") if isinstance(data, dict) else None
-    if not isinstance(files, dict) or data.get("version") not in (1, _MANIFEST_VERSION):
+    if not isinstance(files, dict) or data.get("version") not in _MANIFEST_VERSIONS:
         raise InvalidValueError(
-            f"{path}: not a version 1 or {_MANIFEST_VERSION} provisioning manifest",
+            f"{path}: not a version 1, 2 or {_MANIFEST_VERSION} provisioning manifest",
             path=str(path),
         )
     phones = data.get("phones")
     accounts = None
+    inputs: dict[str, str] = {}
     if isinstance(phones, dict):
         accounts = {
             str(name): int(entry.get("accounts", 0))
             for name, entry in phones.items()
             if isinstance(entry, dict) and isinstance(entry.get("accounts", 0), int)
+        }
+        inputs = {
+            str(name): entry["inputs"]
+            for name, entry in phones.items()
+            if isinstance(entry, dict) and isinstance(entry.get("inputs"), str)
         }
     settings = data.get("settings")
     remembered: dict[str, object] = {
@@ -1146,25 +1286,43 @@ def _read_manifest(folder: Path) -> _Manifest:
         for key, value in (settings.items() if isinstance(settings, dict) else ())
         if key in _REMEMBERED and isinstance(value, str | int) and not isinstance(value, bool)
     }
+    entries = {str(name): entry for name, entry in files.items() if isinstance(entry, dict)}
     return _Manifest(
-        files={
-            str(name): str(entry.get("phone", ""))
-            for name, entry in files.items()
-            if isinstance(entry, dict)
-        },
+        files={name: str(entry.get("phone", "")) for name, entry in entries.items()},
         accounts=accounts,
         settings=remembered,
+        inputs=inputs,
+        stats={
+            name: (entry["size"], entry["mtime_ns"])
+            for name, entry in entries.items()
+            if _plain_int(entry.get("size")) and _plain_int(entry.get("mtime_ns"))
+        },
     )
 
 
 def _manifest_bytes(
-    files: Mapping[str, str], accounts: Mapping[str, int], settings: ProvisioningSettings
+    files: Mapping[str, str],
+    accounts: Mapping[str, int],
+    settings: ProvisioningSettings,
+    *,
+    inputs: Mapping[str, str],
+    stats: Mapping[str, tuple[int, int]],
 ) -> bytes:
+    def file_entry(path: str, phone: str) -> dict[str, object]:
+        found = stats.get(path)
+        if found is None:
+            return {"phone": phone}
+        return {"phone": phone, "size": found[0], "mtime_ns": found[1]}
+
+    def phone_entry(phone: str, count: int) -> dict[str, object]:
+        digest = inputs.get(phone)
+        return {"accounts": count} if digest is None else {"accounts": count, "inputs": digest}
+
     data = {
         "version": _MANIFEST_VERSION,
         "generator": "cloudtel",
-        "files": {path: {"phone": phone} for path, phone in sorted(files.items())},
-        "phones": {phone: {"accounts": count} for phone, count in sorted(accounts.items())},
+        "files": {path: file_entry(path, phone) for path, phone in files.items()},
+        "phones": {phone: phone_entry(phone, count) for phone, count in accounts.items()},
         "settings": {
             "server_url": settings.server_url,
             "registrar": settings.registrar,
@@ -1173,7 +1331,8 @@ def _manifest_bytes(
             "passwords_file": settings.passwords_file,
         },
     }
-    return (json.dumps(data, indent=1, sort_keys=True) + "\n").encode()
+    # Compact (one line): a manifest of 100 000 phones is written and compared quickly.
+    return (json.dumps(data, sort_keys=True, separators=(",", ":")) + "\n").encode()
 
 
 def _inside(folder: Path, relative: str) -> Path:
@@ -1381,6 +1540,50 @@ def _refuse_disabling(root: Path, previous: _Manifest, rendered: Iterable[PhoneF
         )
 
 
+_PLAIN_NAME = re.compile(r"[^/\\\x00]+")
+
+
+class _Unchanged:
+    """Whether a phone's files can stay as they are without rendering it.
+
+    Yes when the manifest records the same digest of its inputs and each of its files
+    (as the manifest lists them) is still a plain file inside the folder, reached
+    without a symbolic link, with the size and time stamp recorded when it was
+    written or last compared.
+    """
+
+    def __init__(self, root: Path, previous: _Manifest, owned: Mapping[str, list[str]]) -> None:
+        self.root = root
+        self.root_text = str(root)
+        self.inputs = previous.inputs
+        self.stats = previous.stats
+        self.owned = owned
+
+    def __call__(self, name: str, digest: str) -> bool:
+        if self.inputs.get(name) != digest:
+            return False
+        paths = self.owned.get(name)
+        if not paths:
+            return False
+        for path in paths:
+            recorded = self.stats.get(path)
+            if recorded is None:
+                return False
+            if _PLAIN_NAME.fullmatch(path):  # a file right in the folder: lstat sees a link
+                target: str | Path | None = os.path.join(self.root_text, path)
+            else:
+                target = _stale_file(self.root, path)  # no link on the way, inside the folder
+            if target is None:
+                return False
+            try:
+                info = os.lstat(target)
+            except OSError:
+                return False
+            if not stat.S_ISREG(info.st_mode) or (info.st_size, info.st_mtime_ns) != recorded:
+                return False
+        return True
+
+
 def provision(
     org: Organization,
     folder: str | os.PathLike[str],
@@ -1389,6 +1592,7 @@ def provision(
     remove_stale: bool = False,
     allow_disable: bool = False,
     progress: Progress | None = None,
+    recheck: bool = False,
 ) -> ProvisioningReport:
     """Render every phone of the organisation, and the files they share, into ``folder``.
 
@@ -1406,6 +1610,16 @@ def provision(
     a password: only the password file's path), which :func:`settings_for` falls back
     on.
 
+    A phone is not rendered again when nothing it is rendered from changed since the
+    run that wrote its files: the manifest keeps, per phone, a digest of its inputs
+    (every field of the phone, its account(s), what phones of its kind share, every
+    user's display name and SIP user, and the rendering code:
+    :func:`cloudtel.plugins.render_fingerprint`) and, per file, its size and time
+    stamp. When the digest is the same and each of its files is still a plain file of
+    that size and time stamp, its files are reported ``unchanged`` without being
+    rendered or read (their :attr:`FileReport.after` is ``None``). ``recheck=True``
+    renders and compares every phone all the same.
+
     Args:
         org: The organisation.
         folder: The provisioning folder (created when missing).
@@ -1415,6 +1629,7 @@ def provision(
         allow_disable: Write phones without the account their file has now.
         progress: Called with (phones rendered, phones) while they are rendered, e.g.
             to draw a progress bar.
+        recheck: Render and compare every phone, even one whose inputs did not change.
 
     Returns:
         What was added, changed, left unchanged, stale or removed, per phone; the
@@ -1429,9 +1644,6 @@ def provision(
         OSError: When the folder cannot be written.
     """
     settings = settings or ProvisioningSettings()
-    renderer = _Renderer(org, settings)
-    rendered = _render_phones(renderer, org.phones, progress)
-    common = renderer.common_files(result.phone for result in rendered)
     root = Path(folder)
     if root.exists() and not root.is_dir():
         raise InvalidValueError(
@@ -1440,9 +1652,16 @@ def provision(
             field="folder",
             value=str(root),
         )
-    root.mkdir(parents=True, exist_ok=True)
     root = root.resolve()
     previous = _read_manifest(root)
+    renderer = _Renderer(org, settings)
+    renderer.inputs = {}
+    owned = renderer.owned = previous.owned()
+    if not recheck and previous.inputs:
+        renderer.unchanged = _Unchanged(root, previous, owned)
+    rendered = _render_phones(renderer, org.phones, progress)
+    common = renderer.common_files(result.phone for result in rendered)
+    root.mkdir(parents=True, exist_ok=True)
     if not allow_disable:
         _refuse_disabling(root, previous, rendered)
     failed = {result.phone.name for result in rendered if result.error}
@@ -1453,6 +1672,8 @@ def provision(
         for path, phone in previous.files.items()
         if phone in failed or (failed and not phone)
     }
+    stats = {path: previous.stats[path] for path in manifest if path in previous.stats}
+    skipped = renderer.skipped
     batch = _Batch(root)
     # First only look: every path is checked and compared before anything is written.
     shared_files = [
@@ -1462,6 +1683,7 @@ def provision(
     ]
     seen: set[str] = {file.path for file in common}
     planned = []
+    looked: list[tuple[str, str]] = []  # (path, where) of every file compared or written
     for result in rendered:
         files = []
         for file in result.files:
@@ -1481,6 +1703,7 @@ def provision(
                 before = Path(where).read_bytes()  # for the diff; replaced on commit
             if change != FileChange.UNCHANGED:
                 batch.write(where, file.content)
+            looked.append((file.path, where))
             common_reports.append(
                 FileReport(
                     path=file.path,
@@ -1494,6 +1717,11 @@ def provision(
         for result, files in planned:
             name = result.phone.name
             reports = []
+            if name in skipped:  # same inputs, its files as written: not rendered, not read
+                for path in owned.get(name, ()):
+                    reports.append(FileReport(path=path, change=FileChange.UNCHANGED, phone=name))
+                    manifest[path] = name
+                    stats[path] = previous.stats[path]
             for file, where, change, repeated in files:
                 if repeated:
                     continue
@@ -1503,6 +1731,7 @@ def provision(
                     before = Path(where).read_bytes()  # for the diff; replaced on commit
                 if change != FileChange.UNCHANGED:
                     batch.write(where, file.content)
+                looked.append((file.path, where))
                 reports.append(
                     FileReport(
                         path=file.path,
@@ -1524,6 +1753,10 @@ def provision(
         batch.commit()
     finally:
         batch.abort()
+    for path, where in looked:  # the size and time stamp each file has now
+        with contextlib.suppress(OSError):
+            info = os.lstat(where)
+            stats[path] = (info.st_size, info.st_mtime_ns)
     stale: list[FileReport] = []
     for path, phone in sorted(previous.files.items()):
         if path in manifest:
@@ -1538,12 +1771,17 @@ def provision(
         else:
             stale.append(FileReport(path=path, change=FileChange.STALE, phone=phone or SHARED))
             manifest[path] = phone
+            if path in previous.stats:
+                stats[path] = previous.stats[path]
     accounts = {r.phone.name: r.accounts for r in rendered if not r.error}
     if previous.accounts:  # a phone whose files are still listed keeps what it had
         owners = set(manifest.values())
         kept = {name: n for name, n in previous.accounts.items() if name in owners}
         accounts = {**kept, **accounts}
-    content = _manifest_bytes(manifest, accounts, settings)
+    # The inputs of the phones written (or skipped) this run; a phone that failed or
+    # whose files were stale has none, so it is rendered next time.
+    inputs = {name: digest for name, digest in renderer.inputs.items() if name not in failed}
+    content = _manifest_bytes(manifest, accounts, settings, inputs=inputs, stats=stats)
     manifest_path = root / MANIFEST
     try:
         same = manifest_path.read_bytes() == content

@@ -73,10 +73,11 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         if message.startswith(_REQUIRED):
             missing = message.removeprefix(_REQUIRED)
-            command = self.prog.removeprefix("cloudtel").strip() or "cloudtel"
+            command = self.prog.removeprefix("cloudtel").strip()
+            where = f"{command}: " if command else ""
             self.exit(
                 2,
-                visible(f"cloudtel: {command}: missing {missing}; see '{self.prog} --help'") + "\n",
+                visible(f"cloudtel: {where}missing {missing}; see '{self.prog} --help'") + "\n",
             )
         super().error(message)
 

@@ -12,7 +12,16 @@ from cloudtel.cli.onboarding import ProgressBar
 from cloudtel.cli.phone_edit import add_phone_edit_commands
 from cloudtel.cli.table import say as _print
 from cloudtel.cli.table import table
-from cloudtel.devices import EmptyKey, ExtensionKey, Key, KeyPosition, LineKey, PhoneNumberKey
+from cloudtel.cli.users import print_json
+from cloudtel.devices import (
+    EmptyKey,
+    ExtensionKey,
+    Key,
+    KeyPosition,
+    LineKey,
+    PhoneNumberKey,
+    SipPhone,
+)
 from cloudtel.errors import InvalidValueError
 from cloudtel.org import Organization
 from cloudtel.plugins import find_model
@@ -24,7 +33,7 @@ from cloudtel.provisioning import (
     settings_for,
     sync_phones,
 )
-from cloudtel.serialization import load
+from cloudtel.serialization import load, make_converter
 from cloudtel.server import last_addresses
 
 __all__ = ["add_phones_commands", "describe_key"]
@@ -84,6 +93,19 @@ def _keys(args: argparse.Namespace) -> int:
     for position in positions:
         kind, shows, value = describe_key(org, programmed.get(position, EmptyKey()))
         rows.append((str(position), position.describe(), kind, shows, value))
+    if args.json:
+        print_json(
+            {
+                "command": "keys",
+                "file": str(args.file),
+                "phone": make_converter("json", region=org.country).unstructure(phone, SipPhone),
+                "keys": [
+                    dict(zip(("key", "where", "kind", "shows", "value"), row, strict=True))
+                    for row in rows
+                ],
+            }
+        )
+        return 0
     _print(table(rows, ("Key", "Where", "Kind", "Shows", "Value")))
     user = f", user {phone.user}" if phone.user else ""
     _print(
@@ -232,6 +254,11 @@ def add_phones_commands(sub: Any) -> None:
     cmd.add_argument("file", help="the org file")
     cmd.add_argument("mac", help="the phone's MAC address, any notation")
     cmd.add_argument("--all", action="store_true", help="every key of the model, empty ones too")
+    cmd.add_argument(
+        "--json",
+        action="store_true",
+        help="print the phone as the org file's JSON holds it, and the key table's rows",
+    )
     cmd.set_defaults(run=_keys)
 
     cmd = sub.add_parser(

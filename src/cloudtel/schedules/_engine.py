@@ -7,17 +7,17 @@ time through the same array operations (:class:`_Events`):
    *wall seconds* (seconds since 1970-01-01 00:00 of wall-clock time), for the years that
    can reach the chunk. Recurrence bounds were reduced beforehand to a range of allowed
    start days (``after N`` becomes the date of the N-th generated occurrence).
-2. The occurrences cut each schedule's wall-clock time line into elementary pieces; each
-   piece takes the state of the highest-priority event covering it (``minimum.at`` over
-   event positions), else the default's (code 0). Weekly events in force the whole
-   chunk are painted for one week only, which is then repeated (a broadcast, no sort);
-   the other occurrences are painted over it. Neighbouring pieces with the same state
-   are merged.
-3. The zone's UTC offset is piecewise constant: segments ``[a, b)`` with offset ``o``.
-   Over a segment the state at instant ``t`` is the state at wall time ``t + o``, so the
-   UTC chunk is, segment by segment, the wall-clock changes inside ``[a + o, b + o)``
+2. The zone's UTC offset is piecewise constant: periods ``[a, b)`` with offset ``o``.
+   Over a period the state at instant ``t`` is the state at wall time ``t + o``, so the
+   UTC chunk is, period by period, the wall-clock time line inside ``[a + o, b + o)``
    moved by ``-o``. This single rule gives the contract's DST behaviour: a skipped wall
    time matches no instant, a repeated one matches one instant per pass.
+3. Each elementary piece of the time line takes the state of the highest-priority event
+   covering it (``minimum.at`` over event positions), else the default's (code 0).
+   Weekly events in force the whole chunk are painted for one week only, which is
+   repeated over every period (a broadcast, no sort; :meth:`_Events._weeks`); the
+   other occurrences are read in UTC period by period and painted over it
+   (:func:`_overlay`). Neighbouring pieces with the same state are merged.
 
 A chunk is a sorted array of instants (seconds into the year, int32; the first is 0, the
 others are genuine changes) with the state code (int16) from each instant on. Scalar
@@ -391,23 +391,37 @@ def _paint(
 
 
 def _overlay(
-    keys: Int64Array, best: Int64Array, occurrences: tuple[Int64Array, ...]
+    keys: Int64Array, best: Int64Array, occurrences: tuple[Int64Array, ...], span: int
 ) -> tuple[Int64Array, Int64Array]:
     """Paint occurrences over painted time lines (``keys`` and ``best`` as :func:`_paint`
     returns them): few occurrences over many pieces, so their bounds are inserted rather
     than everything sorted again. ``occurrences`` are ``(schedule, priority, start,
-    end)`` columns, offsets as for :func:`_paint`."""
+    end)`` columns, offsets as for :func:`_paint`, at most ``span`` (the time lines' end,
+    where no piece starts)."""
     sched, prio, start, end = occurrences
     keep = start < end
     shifted, prio = sched[keep] << _SHIFT, prio[keep]
     key_start, key_end = shifted | start[keep], shifted | end[keep]
-    new = np.unique(np.concatenate((key_start, key_end)))
+    new = np.concatenate((key_start, key_end))
+    new = new[(new & _LOW_BITS) < span]
     at = np.searchsorted(keys, new)
-    known = keys[np.minimum(at, keys.size - 1)] == new
-    new, at = new[~known], at[~known]
-    # a new bound splits the piece it falls in (every time line has a key at offset 0)
-    keys = np.insert(keys, at, new)
-    best = np.insert(best, at, best[at - 1])
+    new = new[keys[np.minimum(at, keys.size - 1)] != new]  # not a bound yet
+    new.sort()
+    if new.size:
+        new = new[np.concatenate(([True], new[1:] != new[:-1]))]
+    at = np.searchsorted(keys, new)
+    # a new bound splits the piece it falls in (every time line has a key at offset 0):
+    # the merged arrays, the new bounds at their places and the old ones around them
+    places = at + np.arange(new.size)
+    old = np.ones(keys.size + new.size, bool)
+    old[places] = False
+    merged = np.empty(old.size, np.int64)
+    merged[old] = keys
+    merged[places] = new
+    painted = np.empty(old.size, np.int64)
+    painted[old] = best
+    painted[places] = best[at - 1]
+    keys, best = merged, painted
     first = np.searchsorted(keys, key_start)
     count = np.searchsorted(keys, key_end) - first
     pieces, _ = _ranges(first, count)
@@ -416,12 +430,54 @@ def _overlay(
 
 
 _WEEK: Final = 7 * _DAY
+_NOWHERE: Final = 1 << 40  # an offset after every time line's end
 _ROW_WIDTHS: Final = (
     6,
     3,
     10,
     6,
 )  # numbers per event row: weekly, once, yearly, easter
+
+
+def _origin_day(year: int) -> int:
+    """The epoch day whose midnight starts the repeated weeks of a year (any day would
+    do; this one is before every wall time that can fall in the year)."""
+    return (_year_start(year) - _MARGIN) // _DAY - 1
+
+
+class _ZoneYear(NamedTuple):
+    """A zone's periods of fixed offset in a UTC year, ready for the compiler.
+
+    ``periods``: ``(a, b, o)`` rows, UTC epoch seconds. ``slots``: for every week that a
+    period needs (in time order), ``low`` and ``high`` (the period's bounds, relative to
+    that week's start in wall-clock time) and ``shift`` (that week's start as seconds into
+    the UTC year): a piece of the repeated week starting at offset ``p`` meets the slot
+    when ``p < high`` and its end ``> low``, and starts at ``shift + max(p, low)``.
+    """
+
+    periods: Int64Array
+    slots: tuple[Int64Array, Int64Array, Int64Array]
+
+
+_ZONE_YEARS: dict[tuple[str, int], _ZoneYear] = {}
+
+
+def _zone_year(zone: ZoneInfo, year: int) -> _ZoneYear:
+    key = (zone.key, year)
+    found = _ZONE_YEARS.get(key)
+    if found is None:
+        lo = _year_start(year)
+        origin = _origin_day(year) * _DAY
+        periods = np.array(_segments(zone, year), np.int64)
+        a, b, o = periods.T
+        first = (a + o - origin) // _WEEK
+        weeks = np.maximum((b - 1 + o - origin) // _WEEK - first + 1, 0)
+        which = np.repeat(np.arange(len(periods)), weeks)
+        week = first[which] + np.arange(which.size) - np.repeat(np.cumsum(weeks) - weeks, weeks)
+        start = origin + week * _WEEK - o[which]  # UTC epoch seconds of the week's start
+        slots = (a[which] - start, b[which] - start, start - lo)
+        found = _ZONE_YEARS[key] = _ZoneYear(periods, slots)
+    return found
 
 
 class _Events:
@@ -502,14 +558,50 @@ class _Events:
             end[keep],
         )
 
-    def _weeks(
-        self, rows: Int64Array, d0: int, wall_lo: int, span: int
-    ) -> tuple[Int64Array, Int64Array]:
-        """Every schedule's time line over ``[wall_lo, wall_lo + span)`` painted with weekly
-        ``rows`` that are in force all along: one week is painted (from midnight of day
-        ``d0``, with the occurrences of the day before reaching into it) and repeated."""
-        sched, prio, start, end = _weekly(rows, d0 - 1, d0 + 6, bounded=False)
+    def _periods(self, year: int) -> Int64Array:
+        """Each schedule's periods of fixed UTC offset in the year: ``(a, b, o)`` rows, UTC
+        epoch seconds, shape (schedules, periods, 3); zones with fewer periods are padded
+        with empty ones at the year's end."""
+        if len(self.zones) == 1:
+            table = _zone_year(self.zones[0][0], year).periods
+            return np.broadcast_to(table, (self.size, *table.shape))
+        found = [(members, _zone_year(zone, year).periods) for zone, members in self.zones]
+        most = max(len(table) for _, table in found)
+        end = _year_start(year + 1)
+        periods = np.empty((self.size, most, 3), np.int64)
+        periods[:] = (end, end, 0)
+        for members, table in found:
+            periods[members, : len(table)] = table
+        return periods
+
+    def _slots(self, year: int) -> tuple[Int64Array, Int64Array, Int64Array]:
+        """Each schedule's ``(low, high, shift)`` rows of :attr:`_ZoneYear.slots`, padded
+        with slots that keep nothing; shape (schedules, slots)."""
+        if len(self.zones) == 1:
+            low, high, shift = _zone_year(self.zones[0][0], year).slots
+            shape = (self.size, low.size)
+            return tuple(np.broadcast_to(column, shape) for column in (low, high, shift))  # type: ignore[return-value]
+        found = [(members, _zone_year(zone, year).slots) for zone, members in self.zones]
+        most = max(slots[0].size for _, slots in found)
+        low, high, shift = (np.zeros((self.size, most), np.int64) for _ in range(3))
+        for members, (zone_low, zone_high, zone_shift) in found:
+            low[members, : zone_low.size] = zone_low
+            high[members, : zone_low.size] = zone_high
+            shift[members, : zone_low.size] = zone_shift
+        return low, high, shift
+
+    def _weeks(self, rows: Int64Array, year: int) -> tuple[Int64Array, Int64Array]:
+        """Every schedule's UTC time line over the year painted with weekly ``rows`` that
+        are in force all year: one week is painted in wall-clock time (from midnight of an
+        origin day, with the occurrences of the day before reaching into it) and repeated
+        over each period of fixed offset ``o``, moved by ``-o``.
+
+        Returns keys ``schedule << _SHIFT | seconds into the year`` where a piece starts
+        (0 for every schedule) and each piece's priority (see :func:`_paint`).
+        """
+        d0 = _origin_day(year)
         origin = d0 * _DAY
+        sched, prio, start, end = _weekly(rows, d0 - 1, d0 + 6, bounded=False)
         keys, best = _paint(
             self.default,
             sched,
@@ -520,31 +612,27 @@ class _Events:
         inside = (keys & _LOW_BITS) < _WEEK
         keys, best = keys[inside], best[inside]
         owner = keys >> _SHIFT
-        # the week's pieces in a (schedule, piece) grid, padded to the longest week; then
-        # (schedule, week, piece) by broadcasting, which is the time order, and the padding
-        # dropped. Only the first week reaches before offset 0 (the piece holding 0 starts
-        # there, the ones before it go) and only the last one reaches the span's end.
+        # the week's pieces in a (schedule, piece) grid padded to the longest week, with
+        # where each piece ends (the next one's start, or the week's end)
         count = np.bincount(owner, minlength=self.size)
         local = np.arange(keys.size, dtype=np.int64) - (np.cumsum(count) - count)[owner]
         width = int(count.max())
-        offsets = np.zeros((self.size, width), np.int64)
-        offsets[owner, local] = (keys & _LOW_BITS) + (origin - wall_lo)
+        offset = keys & _LOW_BITS
+        starts = np.full((self.size, width), _NOWHERE, np.int64)  # padding: never kept
+        starts[owner, local] = offset
+        ends = np.full((self.size, width), _WEEK, np.int64)
+        later = local > 0
+        ends[owner[later], local[later] - 1] = offset[later]
         prios = np.zeros((self.size, width), np.int64)
         prios[owner, local] = best
-        weeks = -(-(span - (origin - wall_lo)) // _WEEK)
-        valid = np.arange(width) < count[:, None]
-        holder = np.count_nonzero(valid & (offsets <= 0), axis=1) - 1
-        mask = np.empty((self.size, weeks, width), bool)
-        mask[:] = valid[:, None, :]
-        mask[:, 0, :] &= np.arange(width) >= holder[:, None]
-        mask[:, -1, :] &= offsets + (weeks - 1) * _WEEK < span
-        shift = (np.arange(self.size, dtype=np.int64) << _SHIFT)[:, None]
-        tiled = (offsets + shift)[:, None, :] + (np.arange(weeks, dtype=np.int64) * _WEEK)[
-            None, :, None
-        ]
-        tiled[:, 0, :] = np.maximum(offsets, 0) + shift
-        painted = np.broadcast_to(prios[:, None, :], mask.shape)
-        return tiled[mask], painted[mask]
+        # (schedule, slot, piece): in time order; a piece is kept when it meets its
+        # period, and the one holding the period's start starts there
+        low, high, shift = (column[:, :, None] for column in self._slots(year))
+        keep = starts[:, None, :] < high
+        keep &= ends[:, None, :] > low
+        keyed = np.maximum(starts[:, None, :], low)
+        keyed += shift + (np.arange(self.size, dtype=np.int64) << _SHIFT)[:, None, None]
+        return keyed[keep], np.broadcast_to(prios[:, None, :], keep.shape)[keep]
 
     def compile(self, year: int, *, repeat_weeks: bool = True) -> _Compiled:
         """Every engine's changes in UTC year ``year`` (see :class:`_Compiled`).
@@ -554,15 +642,15 @@ class _Events:
         """
         lo, hi = _year_start(year), _year_start(year + 1)
         wall_lo, wall_hi = lo - _MARGIN, hi + _MARGIN
-        # 1. paint the wall-clock time line of every schedule: each elementary piece takes
-        #    the highest-priority (lowest) event covering it, else the default. Weekly
-        #    events in force the whole year repeat every week: paint one week and repeat
-        #    it, then paint the other events over it.
-        span = wall_hi - wall_lo
+        # 1. the weekly events in force the whole year: one painted week, repeated over
+        #    each period of fixed UTC offset [a, b) moved by -o (over it the state at
+        #    instant t is the state at wall time t + o)
         d0, d1 = wall_lo // _DAY - 1, wall_hi // _DAY
         weekly = self.weekly
         periodic = (weekly[:, 2] <= d0) & (weekly[:, 3] >= d1) & repeat_weeks
-        keys, best = self._weeks(weekly[periodic], d0, wall_lo, span)
+        keys, best = self._weeks(weekly[periodic], year)
+        # 2. the other occurrences, wall-clock intervals, read in UTC period by period
+        #    and painted over it: each piece takes the highest-priority (lowest) event
         parts: list[tuple[Int64Array, ...]] = []
         if not periodic.all():
             parts.append(_weekly(weekly[~periodic], d0, d1))
@@ -578,58 +666,23 @@ class _Events:
             sched, prio, start, end = (
                 np.concatenate(column) for column in zip(*parts, strict=True)
             )
-            clipped = (np.clip(start - wall_lo, 0, span), np.clip(end - wall_lo, 0, span))
-            keys, best = _overlay(keys, best, (sched, prio, *clipped))
+            a, b, o = np.moveaxis(self._periods(year)[sched], 2, 0)
+            begin = np.maximum(start[:, None], a + o) - o - lo
+            finish = np.minimum(end[:, None], b + o) - o - lo
+            meets = begin < finish
+            owner = np.broadcast_to(sched[:, None], meets.shape)[meets]
+            rank = np.broadcast_to(prio[:, None], meets.shape)[meets]
+            occurrences = (owner, rank, begin[meets], finish[meets])
+            keys, best = _overlay(keys, best, occurrences, hi - lo)
+        # 3. states, neighbouring pieces with the same state merged, and the day index
         owner = keys >> _SHIFT
-        wall_codes = self.codes[best]
+        codes = self.codes[best]
         change = np.empty(keys.size, bool)
-        change[0] = True
-        np.not_equal(wall_codes[1:], wall_codes[:-1], out=change[1:])
-        change[1:] |= owner[1:] != owner[:-1]
-        keys, wall_codes = keys[change], wall_codes[change]
-        # 2. read it in UTC, period by period of fixed offset: over [a, b) with offset o
-        #    the state at instant t is the state at wall time t + o
-        owners: list[Int64Array] = []
-        queries: list[Int64Array] = []
-        for zone, members in self.zones:
-            segments = np.array(_segments(zone, year), np.int64)
-            a, b, offset = segments.T
-            owners.append(np.repeat(members, len(segments)))
-            queries.append(
-                np.tile(
-                    np.stack(
-                        (
-                            a + offset - wall_lo,
-                            b + offset - wall_lo,
-                            a - lo,
-                            wall_lo - offset - lo,
-                        ),
-                        axis=1,
-                    ),
-                    (len(members), 1),
-                )
-            )
-        owner = np.concatenate(owners)
-        query = np.concatenate(queries)
-        if len(self.zones) > 1:
-            order = np.argsort(owner, kind="stable")
-            owner, query = owner[order], query[order]
-        base = owner << _SHIFT
-        after = np.searchsorted(keys, base | query[:, 0], side="right")
-        before = np.searchsorted(keys, base | query[:, 1], side="left")
-        count = before - after + 1
-        source, rank = _ranges(after - 1, count)
-        seconds = (keys[source] & _LOW_BITS) + np.repeat(query[:, 3], count)
-        head = rank == 0
-        seconds[head] = np.repeat(query[:, 2], count)[head]
-        codes = wall_codes[source]
-        owner = np.repeat(owner, count)
-        change = np.empty(codes.size, bool)
         change[0] = True
         np.not_equal(codes[1:], codes[:-1], out=change[1:])
         change[1:] |= owner[1:] != owner[:-1]
         owner = owner[change]
-        seconds = seconds[change]
+        seconds = keys[change] & _LOW_BITS
         offsets = np.searchsorted(owner, np.arange(self.size + 1, dtype=np.int64))
         width = (hi - lo) // _DAY + 1
         day = (seconds + (_DAY - 1)) // _DAY  # a change in (midnight d-1, midnight d]
@@ -648,14 +701,12 @@ class _Events:
 
 
 class _Days:
-    """A lookup for one kind of instant in one year, one small table per day.
+    """The lookup of epoch seconds in one year, one small table per day.
 
-    ``days[d]`` is ``(bounds, values)`` for day ``first + d`` (an epoch day, or a
-    proleptic ordinal for datetimes): the answer for ``x`` is
-    ``values[bisect_right(bounds, x)]`` (a day holds its few changes, so that is one or two
-    comparisons), ``None`` where the table cannot tell (outside the year; for wall-clock
-    times also an hour a clock change repeats or skips, or whose offset is another year's).
-    For floats each day starts with its own midnight, and ``lo <= t < hi`` is the year.
+    ``days[d]`` is ``(bounds, values)`` for epoch day ``first + d``: the answer for ``t``
+    is ``values[bisect_right(bounds, t)]`` (a day holds its few changes, so that is a few
+    comparisons); ``lo <= t < hi`` is the year. (Datetimes use a dict from their date's
+    ordinal to such a table instead, see :data:`_DayTables`.)
     """
 
     __slots__ = ("count", "days", "first", "hi", "lo")
@@ -676,6 +727,11 @@ class _Days:
 
 _PER_DAY: Final = 1 / _DAY  # (a multiplication is quicker than //; see _day_table)
 _NO_DAYS: Final = _Days(0, [])  # nothing yet: every question takes the long way
+_DayTables = dict[int, tuple[tuple[datetime, ...], tuple[ScheduleState | None, ...]]]
+"""A date's ordinal -> ``(bounds, values)`` for the datetimes of that day (UTC or wall
+clock): the answer for ``x`` is ``values[bisect_right(bounds, x)]``, ``None`` where the
+table cannot tell (for wall-clock times an hour a clock change repeats or skips, or whose
+offset is another year's); days outside the year are missing."""
 
 
 def _day_table(
@@ -741,8 +797,8 @@ class _Chunk:
         self.seconds = seconds
         self.codes = codes
         self.by_epoch: _Days | None = None
-        self.by_utc: _Days | None = None
-        self.by_wall: _Days | None = None
+        self.by_utc: _DayTables | None = None
+        self.by_wall: _DayTables | None = None
 
     @property
     def starts(self) -> Int64Array:
@@ -768,17 +824,17 @@ class _Chunk:
             found = self.by_epoch = _Days(self.lo // _DAY, table, float(self.lo), float(self.hi))
         return found
 
-    def utc_days(self, engine: CompiledSchedule) -> _Days:
+    def utc_days(self, engine: CompiledSchedule) -> _DayTables:
         """The day tables for aware datetimes in UTC (datetimes of one tzinfo compare by
         their fields, which for UTC is their order in time)."""
         found = self.by_utc
         if found is None:
             bounds, values = self._flat(engine)
             table = _day_table(bounds, values, _datetimes(bounds, UTC))
-            found = self.by_utc = _Days(self.lo // _DAY + _EPOCH_ORDINAL, table)
+            found = self.by_utc = dict(enumerate(table, self.lo // _DAY + _EPOCH_ORDINAL))
         return found
 
-    def wall_days(self, engine: CompiledSchedule, year: int) -> _Days:
+    def wall_days(self, engine: CompiledSchedule, year: int) -> _DayTables:
         """The day tables for aware datetimes in the engine's own zone, read by their
         wall-clock fields (a wall-clock day's ordinal is its date's).
 
@@ -821,7 +877,8 @@ class _Chunk:
         kept_values: list[ScheduleState | None] = [None]
         kept_values += [values[i + 1] for i in keep]
         table = _day_table(kept_bounds, kept_values, _datetimes(kept_bounds, zone))
-        found = self.by_wall = _Days(int(kept_bounds[0]) // _DAY + _EPOCH_ORDINAL, table)
+        first = int(kept_bounds[0]) // _DAY + _EPOCH_ORDINAL
+        found = self.by_wall = dict(enumerate(table, first))
         return found
 
 
@@ -866,6 +923,25 @@ class CompiledSchedule:
         zone (ZoneInfo): Its effective time zone.
     """
 
+    __slots__ = (
+        "_action_of",
+        "_by_epoch",
+        "_by_utc",
+        "_by_wall",
+        "_chunks",
+        "_code_of",
+        "_constant",
+        "_events",
+        "_plans",
+        "_quiet_after",
+        "_rows",
+        "_runs_forever",
+        "_state_objects",
+        "schedule",
+        "states",
+        "zone",
+    )
+
     def __init__(self, schedule: Schedule, zone: ZoneInfo) -> None:
         self.schedule = schedule
         self.zone = zone
@@ -887,7 +963,9 @@ class CompiledSchedule:
         self._chunks: dict[int, _Chunk] = {}
         # scalar questions: the day tables of the year last asked about, one per kind of
         # instant (see state_at)
-        self._by_epoch = self._by_utc = self._by_wall = _NO_DAYS
+        self._by_epoch = _NO_DAYS
+        self._by_utc: _DayTables = {}
+        self._by_wall: _DayTables = {}
         self._events: _Events | None = None
         # the events as rows of numbers for the compiler (see _Events), by kind: weekly,
         # once, yearly, easter; int64 bytes, quick to join for a group of engines
@@ -998,33 +1076,39 @@ class CompiledSchedule:
             ScheduleError: A naive datetime, or an instant outside the supported years.
         """
         # the fast paths: the instant's day in the day tables of the year last asked
-        # about, for its kind (a float; a datetime in UTC or in the schedule's zone,
-        # compared as datetimes of one tzinfo: no conversion), then a bisect among that
-        # day's few changes; every other case (another year, an hour the clock repeats or
-        # skips, ints, other zones, bad input) goes to _state_at, which also makes the
-        # instant's year the current one for its kind
+        # about, for its kind (epoch seconds; a datetime in UTC or in the schedule's zone,
+        # compared as datetimes of one tzinfo: no conversion; a datetime in another zone
+        # as its epoch seconds), then a bisect among that day's few changes; every other
+        # case (another year, an hour the clock repeats or skips, bad input) goes to
+        # _state_at, which also makes the instant's year the current one for its kind
         kind = type(instant)
-        if kind is datetime:
-            zone = instant.tzinfo  # type: ignore[union-attr]
-            if zone is self.zone:
-                table = self._by_wall
-            elif zone is UTC:
-                table = self._by_utc
-            else:
+        if kind is not float:
+            if kind is datetime:
+                zone = instant.tzinfo  # type: ignore[union-attr]
+                if zone is self.zone:
+                    tables: _DayTables | None = self._by_wall
+                elif zone is UTC:
+                    tables = self._by_utc
+                elif type(zone) in _FAST_ZONES:
+                    tables = None  # another zone: the instant as epoch seconds, below
+                else:
+                    return self._state_at(instant)
+                if tables is not None:
+                    day = tables.get(instant.toordinal())  # type: ignore[union-attr]
+                    if day is not None:
+                        found = day[1][bisect_right(day[0], instant)]
+                        if found is not None:
+                            return found
+                    return self._state_at(instant)
+                instant = instant.timestamp()  # type: ignore[union-attr]
+            elif kind is not int:
                 return self._state_at(instant)
-            day = instant.toordinal() - table.first  # type: ignore[union-attr]
-            if 0 <= day < table.count:
-                bounds, values = table.days[day]
-                found = values[bisect_right(bounds, instant)]
-                if found is not None:
-                    return found
-        elif kind is float or kind is int:
-            table = self._by_epoch
-            if table.lo <= instant < table.hi:  # type: ignore[operator]
-                bounds, values = table.days[int((instant - table.lo) * _PER_DAY)]  # type: ignore[operator]
-                found = values[bisect_right(bounds, instant)]
-                if found is not None:
-                    return found
+        table = self._by_epoch
+        if table.lo <= instant < table.hi:  # type: ignore[operator]
+            bounds, values = table.days[int((instant - table.lo) * _PER_DAY)]  # type: ignore[operator]
+            found = values[bisect_right(bounds, instant)]
+            if found is not None:
+                return found
         return self._state_at(instant)
 
     def _state_at(self, instant: datetime | float) -> ScheduleState:
@@ -1419,11 +1503,14 @@ class ScheduleFleet:
 
 
 _DAYS_KEPT: Final = 8
-_GROUP: Final = 64  # schedules compiled together: their arrays stay in the CPU's cache
+_GROUP: Final = 256  # schedules compiled together: their arrays stay in the CPU's caches
 
 
 def _stack(parts: list[_Compiled]) -> _Compiled:
-    """Concatenate the compiled years of consecutive groups of engines."""
+    """Concatenate the compiled years of consecutive groups of engines.
+
+    The day index holds positions in the whole fleet's changes: int32 while they fit.
+    """
     if not parts:
         return _Compiled(
             np.zeros(0, np.int32),
@@ -1431,15 +1518,23 @@ def _stack(parts: list[_Compiled]) -> _Compiled:
             np.zeros(1, np.int64),
             np.zeros((0, 367), np.int32),
         )
-    starts = np.cumsum([0] + [len(part.seconds) for part in parts])
-    return _Compiled(
-        np.concatenate([part.seconds for part in parts]),
-        np.concatenate([part.codes for part in parts]),
-        np.concatenate(
-            [[0]] + [part.offsets[1:] + start for part, start in zip(parts, starts, strict=False)]
-        ).astype(np.int64),
-        np.concatenate([part.days + start for part, start in zip(parts, starts, strict=False)]),
-    )
+    sizes = [len(part.seconds) for part in parts]
+    starts = np.cumsum([0, *sizes]).tolist()
+    total, width = starts[-1], parts[0].days.shape[1]
+    position = np.int32 if total < 2**31 else np.int64
+    rows = [0, *np.cumsum([len(part.days) for part in parts]).tolist()]
+    seconds = np.empty(total, np.int32)
+    codes = np.empty(total, np.int16)
+    offsets = np.empty(rows[-1] + 1, np.int64)
+    offsets[0] = 0
+    days = np.empty((rows[-1], width), position)
+    for index, part in enumerate(parts):
+        start, end = starts[index], starts[index + 1]
+        seconds[start:end] = part.seconds
+        codes[start:end] = part.codes
+        offsets[rows[index] + 1 : rows[index + 1] + 1] = part.offsets[1:] + start
+        np.add(part.days, start, out=days[rows[index] : rows[index + 1]], casting="unsafe")
+    return _Compiled(seconds, codes, offsets, days)
 
 
 _FLEETS: list[ScheduleFleet] = []  # most recently built first
