@@ -4,14 +4,16 @@ Part 1 runs rounds of 2 and of 4 writer processes that all load the same org fil
 save at the same moment (``cloudtel._stress``; every fourth round two of them change the
 same user). It prints rounds, saves, merges, conflicts and lost edits (must be 0).
 
-Part 2 times one save of an unchanged small organisation, three ways:
+Part 2 times one save of a small organisation, four ways:
 
 - baseline, *an unlocked save*: what ``save`` did before issue 11: read the file, compare
   its hash, write it atomically (``atomic_write``, with its fsyncs);
 - the same with the lock around it (``flock`` on ``.<name>.lock``) and the clean-up of
   crashed saves' temporary files: the cost of the lock itself;
-- ``cloudtel.save`` as it is: lock, re-check, write, and the journal entry (which loads
-  the previous state to compute the change set).
+- ``cloudtel.save`` of the organisation unchanged: lock, re-check, write; the change set
+  is empty (proven from the snapshot kept at load), so no journal entry;
+- ``cloudtel.save`` after one edit (a user's department, a new value each time): the
+  same, plus the change set and its journal entry (fsynced).
 
 Each figure is printed as a ratio to the baseline, with the machine's load.
 
@@ -92,9 +94,16 @@ def main() -> None:
         def full() -> None:
             save(org, path)
 
+        edits = iter(range(10**9))
+
+        def edited() -> None:
+            org.update_user(org.users[0].username, department=f"Dept {next(edits)}")
+            save(org, path)
+
         baseline = per_call(unlocked)
         with_lock = per_call(locked)
         whole = per_call(full)
+        one_edit = per_call(edited)
     print(f"\none save of a small organisation (4 users), median of {REPEAT} {load_line()}")
     print(
         f"  {'baseline: unlocked save (hash check + atomic write)':<56} "
@@ -105,8 +114,12 @@ def main() -> None:
         f"{with_lock * 1e3:7.2f} ms  {with_lock / baseline:.2f}×"
     )
     print(
-        f"  {'cloudtel.save (lock, re-check, write, journal)':<56} "
+        f"  {'cloudtel.save, nothing changed (lock, re-check, write)':<56} "
         f"{whole * 1e3:7.2f} ms  {whole / baseline:.2f}×"
+    )
+    print(
+        f"  {'cloudtel.save after one edit (the same + journal entry)':<56} "
+        f"{one_edit * 1e3:7.2f} ms  {one_edit / baseline:.2f}×"
     )
 
 

@@ -787,3 +787,27 @@ def test_the_remembered_path_and_agent_checks_are_the_plain_ones(text: str, agen
     for _ in range(2):  # computed, then remembered (or too long to remember)
         assert _clean(raw) == clean_path(raw)
         assert _claimed(raw) == agent_mac(raw)
+
+
+def test_cli_serve_passes_the_log_rotation_to_the_server(
+    org_file: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seen: dict[str, object] = {}
+
+    class _Server:
+        url = "http://127.0.0.1:8080/"
+        fetch_log = org_file.parent / FETCH_LOG
+
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            seen.update(kwargs)
+
+        def serve_forever(self) -> None:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr("cloudtel.cli.serve.ProvisioningServer", _Server)
+    command = ["serve", str(org_file), "--log-max-size", "512k", "--log-keep", "3"]
+    assert main(command) == 0
+    assert (seen["log_max_bytes"], seen["log_keep"]) == (512 * 1024, 3)
+    assert "rotated at 512k, 3 old file(s) kept" in capsys.readouterr().out
+    assert main(["serve", str(org_file)]) == 0  # the defaults: 10 MiB, 5 files
+    assert (seen["log_max_bytes"], seen["log_keep"]) == (10 * 1024 * 1024, 5)
