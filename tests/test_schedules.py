@@ -111,6 +111,23 @@ def test_times_are_wall_clock_times_of_the_organisations_zone() -> None:
     assert s.state_at(instant, "America/New_York") == CLOSED
 
 
+def test_a_zone_given_as_zoneinfo_reuses_the_compiled_engine(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    s = Schedule(events=(weekly("office", WORKDAYS, time(9), time(18)),))
+    zone = ZoneInfo("America/New_York")
+    instant = datetime(2026, 6, 1, 7, 30, tzinfo=UTC)  # Monday 03:30 in New York
+    assert s.state_at(instant, zone) == CLOSED
+    calls: list[object] = []
+    compiled = Schedule.compiled
+    monkeypatch.setattr(
+        Schedule, "compiled", lambda self, z=None: calls.append(z) or compiled(self, z)
+    )
+    later = datetime(2026, 6, 1, 14, 0, tzinfo=UTC)  # Monday 10:00 in New York
+    assert [s.state_at(later, zone), s.state_at(later, "America/New_York")] == [OPEN, OPEN]
+    assert calls == []  # both spellings of the zone found the engine already compiled
+
+
 def test_a_schedules_own_time_zone_overrides_the_organisations() -> None:
     s = Schedule(events=(weekly("office", WORKDAYS, time(9), time(18)),), time_zone="Asia/Tokyo")
     instant = datetime(2026, 6, 1, 1, 0, tzinfo=UTC)  # Monday 10:00 in Tokyo

@@ -229,6 +229,22 @@ def test_the_org_file_is_read_again_when_it_changes(
     assert b"Stefan Lathouwers" in after
 
 
+def test_a_phone_removed_from_the_organisation_gets_not_found_not_a_server_error(
+    server: ProvisioningServer, credentials: dict[str, str], org_file: Path
+) -> None:
+    path = f"{MITEL}.cfg"
+    assert _fetch(server, path, MITEL, credentials[MITEL], MITEL_AGENT)[0] == 200
+    org = cloudtel.load(org_file)
+    org.phones.remove(MITEL)  # its credentials stay in the credentials file
+    cloudtel.save(org, org_file)
+    status, body = _fetch(server, path, MITEL, credentials[MITEL], MITEL_AGENT)
+    assert (status, body) == (404, b"404 Not Found\n")  # as for any file it may not have
+    assert b"account" not in body
+    refused = [r for r in read_fetches(org_file) if r.path == "/" + path][-1]
+    assert (refused.mac, refused.status) == (MITEL, 404)
+    assert "not a phone of the organisation" in refused.reason
+
+
 def test_every_fetch_is_logged_and_sync_uses_the_last_address(
     server: ProvisioningServer, credentials: dict[str, str], org_file: Path
 ) -> None:
@@ -771,3 +787,27 @@ def test_the_remembered_path_and_agent_checks_are_the_plain_ones(text: str, agen
     for _ in range(2):  # computed, then remembered (or too long to remember)
         assert _clean(raw) == clean_path(raw)
         assert _claimed(raw) == agent_mac(raw)
+
+
+def test_cli_serve_passes_the_log_rotation_to_the_server(
+    org_file: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seen: dict[str, object] = {}
+
+    class _Server:
+        url = "http://127.0.0.1:8080/"
+        fetch_log = org_file.parent / FETCH_LOG
+
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            seen.update(kwargs)
+
+        def serve_forever(self) -> None:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr("cloudtel.cli.serve.ProvisioningServer", _Server)
+    command = ["serve", str(org_file), "--log-max-size", "512k", "--log-keep", "3"]
+    assert main(command) == 0
+    assert (seen["log_max_bytes"], seen["log_keep"]) == (512 * 1024, 3)
+    assert "rotated at 512k, 3 old file(s) kept" in capsys.readouterr().out
+    assert main(["serve", str(org_file)]) == 0  # the defaults: 10 MiB, 5 files
+    assert (seen["log_max_bytes"], seen["log_keep"]) == (10 * 1024 * 1024, 5)

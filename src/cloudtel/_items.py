@@ -32,6 +32,8 @@ def as_items(value: object, field: str, single: tuple[type[Any], ...] = ()) -> t
     Raises:
         InvalidValueError: ``value`` is a mapping.
     """
+    if (type(value) is tuple or type(value) is list) and not (single and isinstance(value, single)):
+        return tuple(value)  # what the checks below give a list or tuple, without them
     if isinstance(value, str | bytes) or (single and isinstance(value, single)):
         return (value,)
     if isinstance(value, dict):

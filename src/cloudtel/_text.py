@@ -24,6 +24,7 @@ as attrs validators.
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from typing import Any
 
@@ -34,6 +35,7 @@ from cloudtel.errors import InvalidValueError
 __all__ = [
     "check_line",
     "check_lines",
+    "interned",
     "line",
     "lines",
     "optional_line",
@@ -55,6 +57,13 @@ _NAMES = {
     "\u2028": "a line separator",
     "\u2029": "a paragraph separator",
 }
+
+
+def interned(value: str) -> str:
+    """``value``, or an equal text already in memory: many objects of a big organisation
+    hold the same texts (group names, usernames in phone keys, key labels), which are
+    then kept once. A text of a ``str`` subclass is given back as it is."""
+    return sys.intern(value) if type(value) is str else value
 
 
 def _describe(char: str) -> str:
@@ -135,6 +144,8 @@ def check_line(
         InvalidValueError: It is not text, or holds a control character, a line
             break or a lone surrogate.
     """
+    if type(value) is str and value.isprintable():
+        return value  # as _check says, without its call
     return _check(value, field, multi=False, what=what, error=error)
 
 
@@ -150,7 +161,8 @@ def check_lines(value: object, field: str, *, what: str | None = None) -> str:
 
 def line(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """An attrs validator: :func:`check_line` under the attribute's name."""
-    _check(value, attribute.name, multi=False, what=None)
+    if not (type(value) is str and value.isprintable()):
+        _check(value, attribute.name, multi=False, what=None)
 
 
 def optional_line(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:

@@ -37,13 +37,14 @@ import functools
 import ipaddress
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
-from typing import Any, ClassVar, TypeAlias
+from collections.abc import Iterable, Iterator, Mapping, Set
+from typing import Any, ClassVar, TypeAlias, cast
 
 import attrs
 
 from cloudtel import _html
 from cloudtel._text import check_line, unsafe_in_line
+from cloudtel._text import interned as _interned
 from cloudtel.errors import InvalidValueError, KeyLayoutError
 from cloudtel.numbers import PhoneNumber
 from cloudtel.phone_clock import TimeRule
@@ -79,6 +80,8 @@ __all__ = [
 
 
 def _text(value: object, field: str) -> str:
+    if type(value) is str and value.isprintable():
+        return value  # printable text passes the text rule (see cloudtel._text)
     return check_line(value, field)
 
 
@@ -437,11 +440,20 @@ def _position(text: str) -> KeyPosition:
 
 
 def _phone_number(value: PhoneNumber | str) -> PhoneNumber:
+    if type(value) is str:
+        return _shared_number(value)
     return PhoneNumber.parse(value)
 
 
+@functools.lru_cache(maxsize=4096)
+def _shared_number(text: str) -> PhoneNumber:
+    """``PhoneNumber.parse(text)``, one shared value per text: a fleet's speed dials call
+    the same numbers (numbers are immutable; a refused text raises each time)."""
+    return PhoneNumber.parse(text)
+
+
 def _key_label(value: object) -> str:
-    return _text(value, "label").strip()
+    return _interned(_text(value, "label").strip())
 
 
 @attrs.frozen(kw_only=True)
@@ -457,7 +469,7 @@ class LineKey:
 
 
 def _username(value: object) -> str:
-    text = _text(value, "username").strip().lower()
+    text = _interned(_text(value, "username").strip().lower())
     if not text:
         raise InvalidValueError("an extension key needs a colleague's username", field="username")
     return text
@@ -509,14 +521,18 @@ _KEY_TYPES = (LineKey, ExtensionKey, PhoneNumberKey, EmptyKey)
 def _layout_keys(
     value: Mapping[KeyPosition | str, Key] | Iterable[tuple[KeyPosition | str, Key]],
 ) -> tuple[tuple[KeyPosition, Key], ...]:
-    items = value.items() if isinstance(value, Mapping) else value
+    items: Iterable[Any]
+    if type(value) is list or type(value) is tuple:
+        items = value  # what the checks below let through as it is, without them
+    else:
+        items = value.items() if isinstance(value, Mapping) else value
     if isinstance(items, str | bytes) or not isinstance(items, Iterable):
         raise KeyLayoutError(
             f"a key layout is a mapping of positions to keys, e.g. "
             f"{{'L20': LineKey(account=1)}}, not {value!r}",
             value=value,
         )
-    keys: dict[KeyPosition, Key] = {}
+    pairs: dict[KeyPosition, tuple[KeyPosition, Key]] = {}
     for item in items:
         if not isinstance(item, tuple) or len(item) != 2:
             raise KeyLayoutError(
@@ -533,13 +549,25 @@ def _layout_keys(
                 position=str(position),
                 value=key,
             )
-        if position in keys:
+        if position in pairs:
             raise KeyLayoutError(
                 f"key {position} is given twice in the layout", position=str(position)
             )
-        keys[position] = key
-    kept = [(p, k) for p, k in keys.items() if not isinstance(k, EmptyKey)]
-    return tuple(sorted(kept, key=lambda pair: pair[0].sort_key))
+        # a pair of a position and a key is kept as given, not copied
+        same = type(item) is tuple and item[0] is position
+        pairs[position] = cast(tuple[KeyPosition, Key], item) if same else (position, key)
+    kept = [pair for pair in pairs.values() if not isinstance(pair[1], EmptyKey)]
+    return tuple(sorted(kept, key=_pair_order))
+
+
+def _pair_order(pair: tuple[KeyPosition, Key]) -> tuple[int, int, int]:
+    return _position_order(pair[0])
+
+
+@functools.lru_cache(maxsize=4096)
+def _position_order(position: KeyPosition) -> tuple[int, int, int]:
+    """``position.sort_key``, worked out once per position (positions are immutable)."""
+    return position.sort_key
 
 
 @attrs.frozen
@@ -774,6 +802,10 @@ _KEY_FIELDS: dict[str, frozenset[str]] = {
 }
 
 
+_KEYS_WITH_POSITION = {kind: names | {"kind", "position"} for kind, names in _KEY_FIELDS.items()}
+_KEYS_WITHOUT_POSITION = {kind: names | {"kind"} for kind, names in _KEY_FIELDS.items()}
+
+
 @functools.lru_cache(maxsize=256)
 def _line_key(account: int) -> LineKey:
     """``LineKey(account=account)``, one shared value per account (keys are immutable)."""
@@ -802,7 +834,9 @@ def key_from_primitive(data: Mapping[str, Any]) -> Key:
             value=kind,
         )
     required = fields[kind]
-    given = set(data) - {"kind", "position"}
+    given: Set[str] = required  # the fields a key of its kind has, no more and no fewer
+    if data.keys() != _KEYS_WITH_POSITION[kind] and data.keys() != _KEYS_WITHOUT_POSITION[kind]:
+        given = set(data) - {"kind", "position"}
     if missing := required - given:
         raise KeyLayoutError(
             f"a {kind} key needs {', '.join(sorted(missing))}", field="kind", value=kind
@@ -815,10 +849,28 @@ def key_from_primitive(data: Mapping[str, Any]) -> Key:
         account = data["account"]
         return _line_key(account) if type(account) is int else LineKey(account=account)
     if kind == "extension":
-        return ExtensionKey(username=data["user"])
+        user = data["user"]
+        return _extension_key(user) if type(user) is str else ExtensionKey(username=user)
     if kind == "number":
-        return PhoneNumberKey(label=data["label"], number=data["number"])
+        label, number = data["label"], data["number"]
+        if type(label) is str and type(number) is str:
+            return _number_key(label, number)
+        return PhoneNumberKey(label=label, number=number)
     return EmptyKey()
+
+
+# Keys are immutable: the keys of a fleet's phones that name the same colleague or
+# speed dial are one value each (a refused text raises each time, it is not cached).
+
+
+@functools.lru_cache(maxsize=4096)
+def _extension_key(user: str) -> ExtensionKey:
+    return ExtensionKey(username=user)
+
+
+@functools.lru_cache(maxsize=4096)
+def _number_key(label: str, number: str) -> PhoneNumberKey:
+    return PhoneNumberKey(label=label, number=number)
 
 
 def layout_to_primitive(layout: KeyLayout) -> list[dict[str, Any]]:
@@ -845,13 +897,15 @@ def layout_from_primitive(data: Iterable[Mapping[str, Any]]) -> KeyLayout:
     Raises:
         KeyLayoutError: For a bad position or key (the message names the position).
     """
-    if isinstance(data, str | bytes | Mapping) or not isinstance(data, Iterable):
+    if type(data) is not list and (
+        isinstance(data, str | bytes | Mapping) or not isinstance(data, Iterable)
+    ):
         raise KeyLayoutError(
             f"a key layout must be a list of keys, not {data!r}", field="layout", value=data
         )
     pairs: list[tuple[KeyPosition, Key]] = []
     for item in data:
-        if not isinstance(item, Mapping):
+        if type(item) is not dict and not isinstance(item, Mapping):
             raise KeyLayoutError(
                 f"a key must be a table with position and kind, not {item!r}", value=item
             )
@@ -894,7 +948,7 @@ def _ip(value: object) -> str:
 def _optional_username(value: object) -> str | None:
     if value is None or value == "":
         return None
-    return _text(value, "user").strip().lower()
+    return _interned(_text(value, "user").strip().lower())
 
 
 def _single_line(_instance: object, attribute: attrs.Attribute[str], value: object) -> None:

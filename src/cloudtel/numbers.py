@@ -181,33 +181,39 @@ def _valid_for_region(country_code: int, national: str, region: str) -> bool:
 
 _BEFORE_FIXED_LINE = _TYPES[:-1]  # the kinds number_type tries before fixed line, in its order
 
+_Pattern = re.Pattern[str] | None
+
+
+def _for_size(desc: phonenumbers.PhoneNumberDesc | None, size: int) -> _Pattern:
+    """The compiled pattern of a number description for national numbers of ``size``
+    digits; ``None`` when it matches none of them (as ``phonenumbers``'
+    ``_is_number_matching_desc`` says: no description or pattern, another length)."""
+    found = _desc(desc)
+    if found is None:
+        return None
+    lengths, pattern = found
+    return None if lengths and size not in lengths else pattern
+
 
 @cache
 def _kinds(
-    country_code: int, region: str
-) -> tuple[_Desc | None, tuple[_Desc, ...], _Desc | None, bool, _Desc | None] | None:
-    """A region's descriptions in the order ``phonenumbers.number_type`` tries them:
-    the general one, the kinds before fixed line, fixed line, whether mobile numbers
-    share the fixed line pattern, mobile; ``None`` without metadata."""
+    country_code: int, region: str, size: int
+) -> tuple[_Pattern, tuple[re.Pattern[str], ...], _Pattern, bool, _Pattern] | None:
+    """For the national numbers of ``size`` digits of a region, the patterns in the
+    order ``phonenumbers.number_type`` tries them: the general one, the kinds before
+    fixed line, fixed line, whether mobile numbers share the fixed line pattern,
+    mobile; ``None`` without metadata."""
     metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(country_code, region)
     if metadata is None:
         return None
-    before = (_desc(getattr(metadata, name)) for name in _BEFORE_FIXED_LINE)
+    before = (_for_size(getattr(metadata, name), size) for name in _BEFORE_FIXED_LINE)
     return (
-        _desc(metadata.general_desc),
-        tuple(kind for kind in before if kind is not None),
-        _desc(metadata.fixed_line),
+        _for_size(metadata.general_desc, size),
+        tuple(pattern for pattern in before if pattern is not None),
+        _for_size(metadata.fixed_line, size),
         bool(metadata.same_mobile_and_fixed_line_pattern),
-        _desc(metadata.mobile),
+        _for_size(metadata.mobile, size),
     )
-
-
-def _matches(national: str, desc: _Desc | None) -> bool:
-    """``phonenumbers``' ``_is_number_matching_desc`` with the pattern compiled once."""
-    if desc is None:
-        return False
-    lengths, pattern = desc
-    return (not lengths or len(national) in lengths) and pattern.fullmatch(national) is not None
 
 
 def _is_mobile_plain(e164: str) -> bool:
@@ -232,16 +238,19 @@ def _is_mobile(e164: str) -> bool:
     except InvalidPhoneNumberError:
         return _is_mobile_plain(e164)
     code = _country_code(e164) if canonical == e164 else None
-    kinds = None if code is None else _kinds(code, region)
-    if code is None or kinds is None:
+    national = "" if code is None else e164[1 + len(str(code)) :]
+    kinds = None if code is None else _kinds(code, region, len(national))
+    if kinds is None:
         return _is_mobile_plain(e164)
-    national = e164[1 + len(str(code)) :]
     general, before, fixed_line, same, mobile = kinds
-    if not _matches(national, general) or any(_matches(national, d) for d in before):
+    if general is None or general.fullmatch(national) is None:
         return False
-    if _matches(national, fixed_line):
-        return same or _matches(national, mobile)
-    return not same and _matches(national, mobile)
+    for pattern in before:
+        if pattern.fullmatch(national) is not None:
+            return False  # premium rate, toll free, …: not mobile
+    if fixed_line is not None and fixed_line.fullmatch(national) is not None:
+        return same or (mobile is not None and mobile.fullmatch(national) is not None)
+    return not same and mobile is not None and mobile.fullmatch(national) is not None
 
 
 @lru_cache(maxsize=65536)

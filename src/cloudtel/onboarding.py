@@ -136,6 +136,8 @@ FREE_WORDS: Final = frozenset({"free", "vrij", "libre", "auto"})
 
 _LOOKUP: Final = {header_key(h): field for field, words in USER_HEADERS.items() for h in words}
 _LIST = re.compile(r"[,;|\r\n\u2028\u2029]+")
+_LINE_BREAK = re.compile(r"[\r\n\u2028\u2029]")
+_MULTI: Final = frozenset({"groups", "aliases", "mobile_phones"})  # cells that list items
 _USER_FIELDS: Final = (
     "first_name",
     "last_name",
@@ -245,8 +247,7 @@ def _read_row(
         value = unescape_cell(cells[position])
         if not value:
             continue
-        multi = field in ("groups", "aliases", "mobile_phones")
-        if not multi and any(ch in value for ch in "\r\n\u2028\u2029"):
+        if field not in _MULTI and _LINE_BREAK.search(value) is not None:
             folded = fold_line_breaks(value)
             warnings.append(
                 RejectedRow(
@@ -480,7 +481,7 @@ def import_users(
     parsed: list[_Row] = []
     blank = 0
     for line, cells in rows:
-        if not any(cell.strip() for cell in cells):
+        if not "".join(cells).strip():  # every cell blank
             blank += 1
             continue
         if len(cells) > len(headers) and any(c.strip() for c in cells[len(headers) :]):

@@ -674,7 +674,15 @@ class Organization:
 
     def in_ranges(self, number: PhoneNumber) -> bool:
         """Whether the number is inside one of the organisation's number ranges."""
-        return any(number in r for r in self.number_ranges)
+        if not isinstance(number, PhoneNumber):
+            return False
+        e164 = number.e164
+        size = len(e164)
+        # NumberRange.__contains__ of each range, its ends' texts read once per ranges
+        return any(
+            size == width and first <= e164 <= last
+            for width, first, last in _bounds(self.number_ranges)
+        )
 
     def available_numbers(self) -> Iterator[PhoneNumber]:
         """The numbers of the ranges that no line, alias or function number holds."""
@@ -891,6 +899,22 @@ class Organization:
     def source_folder(self) -> Path | None:
         """The folder of the file this organisation was loaded from, if any."""
         return None if self._source is None else Path(self._source[0]).parent
+
+
+_BOUNDS: dict[int, tuple[tuple[NumberRange, ...], tuple[tuple[int, str, str], ...]]] = {}
+
+
+def _bounds(ranges: tuple[NumberRange, ...]) -> tuple[tuple[int, str, str], ...]:
+    """(length, first, last) of the E.164 texts of each of ``ranges``, remembered by the
+    identity of the (immutable) tuple, which its entry keeps alive."""
+    found = _BOUNDS.get(id(ranges))
+    if found is not None and found[0] is ranges:
+        return found[1]
+    if len(_BOUNDS) >= 256:
+        _BOUNDS.clear()
+    bounds = tuple((len(r.first.e164), r.first.e164, r.last.e164) for r in ranges)
+    _BOUNDS[id(ranges)] = (ranges, bounds)
+    return bounds
 
 
 @functools.lru_cache(maxsize=64)

@@ -464,7 +464,9 @@ class _Source:
         cached = cache.get(mac.hex)
         if cached is not None:
             return cached
-        phone = org.phones.find(mac)
+        phone = org.phones.get(mac)
+        if phone is None:  # removed from the organisation, its credentials not (yet)
+            raise _RefusedError(HTTPStatus.NOT_FOUND, "not a phone of the organisation")
         settings = settings_for(org, server_url=self.server_url, passwords=self.passwords)
         rendered = render_phone(org, phone, settings)
         model = f"{phone.family} {phone.model}"

@@ -22,6 +22,7 @@ their groups (:func:`roles_of`).
 from __future__ import annotations
 
 import enum
+import functools
 import re
 import zoneinfo
 from collections.abc import Iterable, Iterator, Mapping
@@ -33,7 +34,7 @@ from cloudtel import _html
 from cloudtel._enums import to_member
 from cloudtel._items import as_items
 from cloudtel._keyed import KeyedTuple
-from cloudtel._text import check_line
+from cloudtel._text import check_line, interned
 from cloudtel.errors import InvalidPhoneNumberError, InvalidValueError
 from cloudtel.numbers import PhoneNumber, to_number
 
@@ -75,7 +76,7 @@ def _username(value: object) -> str:
             field="username",
             value=value,
         )
-    name = value.strip().lower()
+    name = interned(value.strip().lower())
     if _USERNAME.fullmatch(name) is None:
         raise InvalidValueError(
             f"username {value!r} is not e-mail-like: write it as user.1@domaincustomer.be",
@@ -95,8 +96,8 @@ def _check_email(_instance: object, attribute: attrs.Attribute[str], value: str)
 
 
 def _check_text(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is not None:
-        check_line(value, attribute.name)
+    if value is not None and not (type(value) is str and value.isprintable()):
+        check_line(value, attribute.name)  # printable text passes it (see cloudtel._text)
 
 
 def check_language(value: str) -> str:
@@ -316,11 +317,17 @@ def _replaced(instance: _A, **values: object) -> _A:
     """A new instance of ``instance``'s frozen attrs class holding ``values`` in the
     fields they name and ``instance``'s values in the others, without running the
     converters and validators: only for values already checked (a fast ``attrs.evolve``)."""
-    new = object.__new__(type(instance))
-    for field in attrs.fields(type(instance)):
-        name = field.name
-        object.__setattr__(new, name, values[name] if name in values else getattr(instance, name))
+    cls = type(instance)
+    new = object.__new__(cls)
+    put = object.__setattr__
+    for name in _field_names(cls):
+        put(new, name, values[name] if name in values else getattr(instance, name))
     return new
+
+
+@functools.cache
+def _field_names(cls: type[attrs.AttrsInstance]) -> tuple[str, ...]:
+    return tuple(field.name for field in attrs.fields(cls))
 
 
 def _given(own: _T | None, resolved: object, kind: type[_T]) -> _T:
@@ -335,7 +342,7 @@ def _group_name(value: object) -> str:
         raise InvalidValueError(
             f"a group name must be non-empty text, not {value!r}", field="name", value=value
         )
-    return check_line(value, "name", what="group name").strip()
+    return interned(check_line(value, "name", what="group name").strip())
 
 
 class GroupRole(enum.Enum):

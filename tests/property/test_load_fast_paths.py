@@ -8,32 +8,42 @@ the same error naming the same field.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import copy
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import attrs
 import phonenumbers
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.strategies import BELGIAN_RANGES, mobile_phones, numbers_in
+from tests.strategies import BELGIAN_RANGES, mobile_numbers, mobile_phones, numbers_in
 from tests.strategies import settings as settings_values
 
 from cloudtel import (
     CloudtelError,
+    EmptyKey,
+    ExtensionKey,
     InvalidValueError,
+    KeyLayout,
+    KeyLayoutError,
     KeyPosition,
     LineKey,
     MobilePhone,
+    NumberRange,
     Organization,
     PhoneNumber,
+    PhoneNumberKey,
     Settings,
     User,
     UserGroup,
 )
-from cloudtel._text import check_line, check_lines, unsafe_in_line, unsafe_in_lines
-from cloudtel.devices import key_from_primitive
+from cloudtel._items import as_items
+from cloudtel._text import check_line, check_lines, line, unsafe_in_line, unsafe_in_lines
+from cloudtel.devices import _phone_number, key_from_primitive
 from cloudtel.errors import InvalidPhoneNumberError
 from cloudtel.numbers import _is_mobile, _is_mobile_plain
+from cloudtel.serialization import from_data
 from cloudtel.users import ResolvedSetting, resolve_settings
 
 # --- mobile or not -------------------------------------------------------------
@@ -193,13 +203,13 @@ def _orgs_and_users(draw: st.DrawFn) -> tuple[Organization, list[User]]:
         st.lists(mobile_phones(), min_size=len(numbers), max_size=len(numbers), unique_by=_number)
     )
     people = []
-    for index, (line, mobile) in enumerate(zip(numbers, mobiles, strict=True)):
+    for index, (number, mobile) in enumerate(zip(numbers, mobiles, strict=True)):
         groups = draw(st.lists(st.sampled_from(_GROUP_NAMES), unique=True, max_size=3))
         people.append(
             User(
                 username=f"user.{index}@orange.be",
                 groups=tuple(groups),
-                primary_line=line,
+                primary_line=number,
                 mobile_phones=(mobile,),
                 settings=draw(settings_values()),
             )
@@ -316,3 +326,162 @@ def test_a_shared_line_key_is_the_one_the_constructor_gives(account: object) -> 
     plain = _outcome(lambda: LineKey(account=account))  # type: ignore[arg-type]
     assert _outcome(lambda: key_from_primitive(data)) == plain
     assert _outcome(lambda: key_from_primitive(data)) == plain
+
+
+@attrs.frozen
+class _Labelled:
+    label: str = attrs.field(validator=line)
+
+
+@settings(max_examples=300)
+@given(st.text(max_size=12))
+def test_the_line_validator_keeps_the_text_rule(text: str) -> None:
+    found = unsafe_in_line(text)
+    if found is None:
+        assert _Labelled(text).label is text
+    else:
+        with pytest.raises(InvalidValueError, match=f"at position {found[0] + 1};"):
+            _Labelled(text)
+
+
+# --- many values in one field ---------------------------------------------------------
+
+
+def _as_items_plain(value: object, field: str, single: tuple[type[Any], ...] = ()) -> object:
+    """``as_items`` as it was before its shortcut for lists and tuples."""
+    if isinstance(value, str | bytes) or (single and isinstance(value, single)):
+        return (value,)
+    if isinstance(value, dict):
+        raise InvalidValueError("mapping", field=field, value=value)
+    if not isinstance(value, Iterable):
+        return (value,)
+    return tuple(value)
+
+
+class _Row(tuple):  # type: ignore[type-arg]
+    """A tuple subclass: not the shortcut's exact tuple."""
+
+
+_MANY = st.one_of(
+    st.lists(st.integers(), max_size=3),
+    st.lists(st.text(max_size=2), max_size=3).map(tuple),
+    st.lists(st.integers(), max_size=3).map(_Row),
+    st.text(max_size=3),
+    st.integers(),
+    st.none(),
+    st.dictionaries(st.text(max_size=2), st.integers(), max_size=2),
+    st.frozensets(st.integers(), max_size=3),
+)
+
+
+@given(_MANY, st.sampled_from([(), (PhoneNumber,), (tuple,), (list,), (_Row,), (object,)]))
+def test_as_items_gives_what_it_gave_before_its_shortcut(
+    value: object, single: tuple[type[Any], ...]
+) -> None:
+    try:
+        expected = _as_items_plain(value, "field", single)
+    except InvalidValueError:
+        with pytest.raises(InvalidValueError):
+            as_items(value, "field", single)
+        return
+    assert as_items(value, "field", single) == expected
+
+
+_KEY_TEXTS = st.sampled_from(
+    ("ann@orange.be", " Ann@Orange.BE ", "", "two\nlines", "Reception", " Desk ", "+3292470680")
+) | st.text(max_size=4)
+
+
+@given(
+    st.sampled_from(("extension", "number")),
+    _KEY_TEXTS | st.integers() | st.none(),
+    _KEY_TEXTS | st.sampled_from(("+3292470680", "09 247 06 80", "garbage")) | st.integers(),
+)
+def test_shared_colleague_and_speed_dial_keys_are_the_ones_the_constructors_give(
+    kind: str, first: object, second: object
+) -> None:
+    if kind == "extension":
+        data: dict[str, object] = {"kind": kind, "user": first}
+        plain = _outcome(lambda: ExtensionKey(username=first))  # type: ignore[arg-type]
+    else:
+        data = {"kind": kind, "label": first, "number": second}
+        plain = _outcome(lambda: PhoneNumberKey(label=first, number=second))  # type: ignore[arg-type]
+    assert _outcome(lambda: key_from_primitive(data)) == plain
+    assert _outcome(lambda: key_from_primitive(data)) == plain  # from the cache too
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(("L1", "L2", "P1", "E1.1", "l1")),
+            st.sampled_from(
+                (LineKey(account=1), ExtensionKey(username="ann@orange.be"), EmptyKey())
+            ),
+        ),
+        max_size=4,
+    ),
+    st.booleans(),
+)
+def test_a_layout_holds_the_pairs_it_was_given_as_before(
+    items: list[tuple[str, Any]], parsed: bool
+) -> None:
+    pairs = [(KeyPosition.parse(p), k) if parsed else (p, k) for p, k in items]
+    expected = _outcome(lambda: _layout_keys_plain(pairs))
+    assert _outcome(lambda: KeyLayout(pairs).keys) == expected
+
+
+def _layout_keys_plain(items: list[tuple[Any, Any]]) -> tuple[tuple[KeyPosition, Any], ...]:
+    """The layout's keys as they were built before pairs were kept as given."""
+    keys: dict[KeyPosition, Any] = {}
+    for raw, key in items:
+        position = KeyPosition.parse(raw)
+        if position in keys:
+            raise KeyLayoutError(
+                f"key {position} is given twice in the layout", position=str(position)
+            )
+        keys[position] = key
+    kept = [(p, k) for p, k in keys.items() if not isinstance(k, EmptyKey)]
+    return tuple(sorted(kept, key=lambda pair: pair[0].sort_key))
+
+
+# --- number ranges, speed-dial numbers, the caller's data --------------------------------
+
+
+@settings(max_examples=200)
+@given(
+    st.lists(st.sampled_from(BELGIAN_RANGES), unique=True, max_size=3),
+    st.one_of(*(numbers_in(r) for r in BELGIAN_RANGES)) | mobile_numbers(),
+)
+def test_in_ranges_says_what_the_ranges_say(ranges: list[NumberRange], number: PhoneNumber) -> None:
+    org = Organization(name="Labo", domain="orange.be", number_ranges=ranges)
+    assert org.in_ranges(number) is any(number in r for r in ranges)
+    org.number_ranges = tuple(BELGIAN_RANGES)  # new ranges: read again, not remembered
+    assert org.in_ranges(number) is any(number in r for r in BELGIAN_RANGES)
+    assert org.in_ranges(number.e164) is False  # type: ignore[arg-type]  # not a PhoneNumber
+
+
+@given(st.sampled_from(("+3292470680", "09 247 06 80", " +32 9 247 06 80", "garbage", "")))
+def test_a_shared_speed_dial_number_is_the_one_parsing_gives(text: str) -> None:
+    plain = _outcome(lambda: PhoneNumber.parse(text))
+    assert _outcome(lambda: _phone_number(text)) == plain
+    assert _outcome(lambda: _phone_number(text)) == plain
+
+
+def test_from_data_leaves_the_callers_data_as_it_was() -> None:
+    data = {
+        "schema_version": 1,
+        "organization": {
+            "name": "Labo",
+            "domain": "orange.be",
+            "number_ranges": ["+3227811600-+3227811699"],
+        },
+        "groups": [{"name": "Sales"}],
+        "users": [
+            {"username": "ann@orange.be", "groups": ["Sales"], "primary_line": "+3227811601"}
+        ],
+        "phones": {"phones": [{"mac": "08000F123456", "family": "mitel", "model": "6940"}]},
+    }
+    before = copy.deepcopy(data)
+    org = from_data(data)
+    assert data == before
+    assert org.users[0].username == "ann@orange.be"

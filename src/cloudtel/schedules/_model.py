@@ -817,7 +817,7 @@ class Schedule:
     time_zone: str | None = None
     # typed Any (not CompiledSchedule, imported only for type checking) so that cattrs
     # can resolve the annotations of Schedule when it writes org files
-    _engines: dict[str, Any] = attrs.field(
+    _engines: dict[str | ZoneInfo, Any] = attrs.field(
         init=False, factory=dict, eq=False, repr=False, hash=False
     )
     # the organisation's zone, given by the function numbers that keep this schedule:
@@ -1146,6 +1146,9 @@ class Schedule:
 
             engine = CompiledSchedule(self, zone_of(key))
             self._engines[key] = engine
+        if zone is not None and not isinstance(zone, str) and self.time_zone is None:
+            # state_at looks engines up by what it is given: a ZoneInfo finds it too
+            self._engines[zone] = engine
         return engine
 
     def state_at(
